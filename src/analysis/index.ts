@@ -1,0 +1,4 @@
+export * from './outcome.js';
+export * from './stats.js';
+export * from './summarize.js';
+export * from './summary.js';

@@ -1,0 +1,212 @@
+import type { ProviderErrorKind } from '../providers/provider.js';
+import { ZERO_SHOT_SELECTOR, type TrialRecord } from '../runner/trial.js';
+import { classifyOutcome, OUTCOMES, type Outcome } from './outcome.js';
+import { itemClusteredAccuracy, mean, type Interval } from './stats.js';
+
+/** Mean of one task-specific detail over the answered trials that carry it. */
+export interface DetailMean {
+  mean: number;
+  /** Trials contributing (answered trials where the key held a number or boolean). */
+  n: number;
+  /** 'boolean' when every contributing value was a boolean: the mean is then a rate. */
+  kind: 'boolean' | 'number';
+}
+
+/** One (provider, selector, k) cell of the sweep. */
+export interface CellSummary {
+  provider: string;
+  model: string;
+  selector: string;
+  k: number;
+  /** Distinct items asked in this cell. */
+  nItems: number;
+  nTrials: number;
+  outcomes: Record<Outcome, number>;
+  providerErrorsByKind: Partial<Record<ProviderErrorKind, number>>;
+  /** Over answered trials only, items as the unit (n = items with at least one answered trial). */
+  accuracy: Interval | null;
+  /** Over all trials, failures scored 0, items as the unit: what a user of the pipeline would get. */
+  endToEndAccuracy: Interval | null;
+  /** Non-answered trials / all trials. */
+  failureRate: number;
+  /** Means over calls that returned (no provider error): a failed call says nothing about prompt size or speed. */
+  meanTokensIn: number | null;
+  meanTokensOut: number | null;
+  meanLatencyMs: number | null;
+  details: Record<string, DetailMean>;
+}
+
+/** One point of an accuracy-vs-k curve. */
+export interface CurvePoint {
+  k: number;
+  /** The selector the cell was recorded under: `none` for the shared zero-shot point. */
+  cellSelector: string;
+  accuracy: Interval | null;
+  endToEndAccuracy: Interval | null;
+  nItems: number;
+  nTrials: number;
+  failureRate: number;
+}
+
+export interface Curve {
+  provider: string;
+  model: string;
+  selector: string;
+  points: CurvePoint[];
+}
+
+/** Locale-independent string order, so output does not depend on the machine's locale. */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** `none` (zero-shot) first, then by name. */
+export function compareSelectors(a: string, b: string): number {
+  if (a === b) return 0;
+  if (a === ZERO_SHOT_SELECTOR) return -1;
+  if (b === ZERO_SHOT_SELECTOR) return 1;
+  return compareStrings(a, b);
+}
+
+/** Group trials by (provider, selector, k) and summarize each group; sorted by provider, selector, k. */
+export function summarizeCells(trials: readonly TrialRecord[]): CellSummary[] {
+  const groups = new Map<string, TrialRecord[]>();
+  for (const t of trials) {
+    // JSON of a tuple is an unambiguous key whatever characters the names hold.
+    const key = JSON.stringify([t.provider, t.selector, t.k]);
+    const group = groups.get(key);
+    if (group) group.push(t);
+    else groups.set(key, [t]);
+  }
+  return [...groups.values()].map(summarizeCell).sort(
+    (a, b) =>
+      compareStrings(a.provider, b.provider) || compareSelectors(a.selector, b.selector) || a.k - b.k,
+  );
+}
+
+function summarizeCell(trials: readonly TrialRecord[]): CellSummary {
+  const first = trials[0]!;
+  const outcomes = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
+  const errorKinds = new Map<ProviderErrorKind, number>();
+  const answeredScores: { itemId: string; score: number }[] = [];
+  const endToEndScores: { itemId: string; score: number }[] = [];
+  const answered: TrialRecord[] = [];
+  const returned: TrialRecord[] = [];
+
+  for (const t of trials) {
+    const outcome = classifyOutcome(t);
+    outcomes[outcome] += 1;
+    if (t.error != null) errorKinds.set(t.error.kind, (errorKinds.get(t.error.kind) ?? 0) + 1);
+    else returned.push(t);
+    if (outcome === 'answered') {
+      answered.push(t);
+      answeredScores.push({ itemId: t.itemId, score: t.score });
+    }
+    // A failure counts as 0 end to end, whatever score the record carries.
+    endToEndScores.push({ itemId: t.itemId, score: outcome === 'answered' ? t.score : 0 });
+  }
+
+  return {
+    provider: first.provider,
+    model: distinctSorted(trials.map((t) => t.model)).join(', '),
+    selector: first.selector,
+    k: first.k,
+    nItems: new Set(trials.map((t) => t.itemId)).size,
+    nTrials: trials.length,
+    outcomes,
+    providerErrorsByKind: Object.fromEntries(
+      [...errorKinds].sort(([a], [b]) => compareStrings(a, b)),
+    ) as Partial<Record<ProviderErrorKind, number>>,
+    accuracy: itemClusteredAccuracy(answeredScores),
+    endToEndAccuracy: itemClusteredAccuracy(endToEndScores),
+    failureRate: (trials.length - outcomes.answered) / trials.length,
+    meanTokensIn: mean(returned.map((t) => t.tokensIn)),
+    meanTokensOut: mean(returned.map((t) => t.tokensOut)),
+    meanLatencyMs: mean(returned.map((t) => t.latencyMs)),
+    details: detailMeans(answered),
+  };
+}
+
+/** Means of the numeric and boolean details over answered trials; strings and nulls are skipped. */
+function detailMeans(answered: readonly TrialRecord[]): Record<string, DetailMean> {
+  const acc = new Map<string, { sum: number; n: number; allBoolean: boolean }>();
+  for (const t of answered) {
+    for (const [key, value] of Object.entries(t.details ?? {})) {
+      let x: number;
+      if (typeof value === 'boolean') x = value ? 1 : 0;
+      else if (typeof value === 'number' && Number.isFinite(value)) x = value;
+      else continue;
+      const a = acc.get(key) ?? { sum: 0, n: 0, allBoolean: true };
+      a.sum += x;
+      a.n += 1;
+      a.allBoolean &&= typeof value === 'boolean';
+      acc.set(key, a);
+    }
+  }
+  const out: Record<string, DetailMean> = {};
+  for (const key of [...acc.keys()].sort(compareStrings)) {
+    const a = acc.get(key)!;
+    out[key] = { mean: a.sum / a.n, n: a.n, kind: a.allBoolean ? 'boolean' : 'number' };
+  }
+  return out;
+}
+
+function distinctSorted(values: readonly string[]): string[] {
+  return [...new Set(values)].sort(compareStrings);
+}
+
+function toPoint(cell: CellSummary): CurvePoint {
+  return {
+    k: cell.k,
+    cellSelector: cell.selector,
+    accuracy: cell.accuracy,
+    endToEndAccuracy: cell.endToEndAccuracy,
+    nItems: cell.nItems,
+    nTrials: cell.nTrials,
+    failureRate: cell.failureRate,
+  };
+}
+
+/**
+ * One curve per (provider, selector), points sorted by k. Zero-shot trials are recorded once,
+ * under selector `none`, and shared: every selector's curve starts at its provider's `none` cell.
+ * A provider with only `none` cells (a k = 0 sweep) gets a single `none` curve.
+ */
+export function buildCurves(cells: readonly CellSummary[]): Curve[] {
+  const byProvider = new Map<string, CellSummary[]>();
+  for (const c of cells) {
+    const list = byProvider.get(c.provider);
+    if (list) list.push(c);
+    else byProvider.set(c.provider, [c]);
+  }
+
+  const curves: Curve[] = [];
+  for (const provider of [...byProvider.keys()].sort(compareStrings)) {
+    const providerCells = byProvider.get(provider)!;
+    const zeroShot = providerCells.filter((c) => c.selector === ZERO_SHOT_SELECTOR);
+    const selectors = distinctSorted(
+      providerCells.map((c) => c.selector).filter((s) => s !== ZERO_SHOT_SELECTOR),
+    );
+    if (selectors.length === 0) {
+      curves.push(makeCurve(provider, ZERO_SHOT_SELECTOR, zeroShot));
+      continue;
+    }
+    for (const selector of selectors) {
+      const own = providerCells.filter((c) => c.selector === selector);
+      // A k = 0 cell recorded under the selector itself wins over the shared one.
+      const shared = zeroShot.filter((z) => !own.some((c) => c.k === z.k));
+      curves.push(makeCurve(provider, selector, [...shared, ...own]));
+    }
+  }
+  return curves;
+}
+
+function makeCurve(provider: string, selector: string, cells: readonly CellSummary[]): Curve {
+  const sorted = [...cells].sort((a, b) => a.k - b.k);
+  return {
+    provider,
+    model: distinctSorted(sorted.map((c) => c.model)).join(', '),
+    selector,
+    points: sorted.map(toPoint),
+  };
+}

@@ -1,0 +1,107 @@
+import type { RunInfo } from '../runner/run-info.js';
+import type { TrialRecord } from '../runner/trial.js';
+import { classifyOutcome, FAILURE_OUTCOMES, type FailureOutcome } from './outcome.js';
+import { buildCurves, summarizeCells, type CellSummary, type Curve } from './summarize.js';
+
+export const SUMMARY_SCHEMA_VERSION = 1;
+export const CONFIDENCE_LEVEL = 0.95;
+export const INTERVAL_METHOD =
+  '95% Wilson score interval with items as the unit: each item\'s mean score over its repeats, ' +
+  'then Wilson on (sum of item means, number of items); conservative for graded and repeated scores.';
+
+export interface ProviderSummary {
+  id: string;
+  status: 'ran' | 'skipped';
+  reason?: string;
+  /** Model(s) seen in the trials; null when the provider has none (e.g. skipped). */
+  model: string | null;
+}
+
+/** results/<run>/summary.json: everything the reports show, computed from trials.jsonl and run.json. */
+export interface RunSummary {
+  schemaVersion: typeof SUMMARY_SCHEMA_VERSION;
+  runId: string;
+  experimentName: string;
+  generatedAt: string;
+  confidenceLevel: typeof CONFIDENCE_LEVEL;
+  intervalMethod: string;
+  status: RunInfo['status'];
+  startedAt: string;
+  endedAt: string | null;
+  plannedTrials: number;
+  completedTrials: number;
+  providers: ProviderSummary[];
+  /** Skipped providers first, then run.json's notices, then notices passed in (e.g. a torn trials line). */
+  notices: string[];
+  task: RunInfo['task'];
+  totals: { trials: number; answered: number; failures: Record<FailureOutcome, number> };
+  cells: CellSummary[];
+  curves: Curve[];
+}
+
+/** Build the run summary. Deterministic for the same inputs except `generatedAt` (pass `now` to pin it). */
+export function buildSummary(
+  trials: readonly TrialRecord[],
+  runInfo: RunInfo,
+  now: Date = new Date(),
+  extraNotices: readonly string[] = [],
+): RunSummary {
+  const cells = summarizeCells(trials);
+  const failures = Object.fromEntries(FAILURE_OUTCOMES.map((o) => [o, 0])) as Record<FailureOutcome, number>;
+  let answered = 0;
+  for (const t of trials) {
+    const outcome = classifyOutcome(t);
+    if (outcome === 'answered') answered += 1;
+    else failures[outcome] += 1;
+  }
+
+  const modelsByProvider = new Map<string, Set<string>>();
+  for (const t of trials) {
+    const set = modelsByProvider.get(t.provider) ?? new Set<string>();
+    set.add(t.model);
+    modelsByProvider.set(t.provider, set);
+  }
+  const modelOf = (id: string): string | null => {
+    const set = modelsByProvider.get(id);
+    return set ? [...set].sort().join(', ') : null;
+  };
+
+  const providers: ProviderSummary[] = runInfo.providers.map((p) => ({
+    id: p.id,
+    status: p.status,
+    ...(p.reason !== undefined ? { reason: p.reason } : {}),
+    model: modelOf(p.id),
+  }));
+  const notices: string[] = [];
+  for (const p of runInfo.providers) {
+    if (p.status === 'skipped') notices.push(`${p.id} skipped${p.reason ? `: ${p.reason}` : ''}`);
+  }
+  // Trials from a provider run.json does not list would otherwise appear without explanation.
+  const listed = new Set(runInfo.providers.map((p) => p.id));
+  for (const id of [...modelsByProvider.keys()].sort()) {
+    if (listed.has(id)) continue;
+    providers.push({ id, status: 'ran', model: modelOf(id) });
+    notices.push(`${id} has trials but is not listed in run.json`);
+  }
+  notices.push(...runInfo.notices, ...extraNotices);
+
+  return {
+    schemaVersion: SUMMARY_SCHEMA_VERSION,
+    runId: runInfo.runId,
+    experimentName: runInfo.experiment.name,
+    generatedAt: now.toISOString(),
+    confidenceLevel: CONFIDENCE_LEVEL,
+    intervalMethod: INTERVAL_METHOD,
+    status: runInfo.status,
+    startedAt: runInfo.startedAt,
+    endedAt: runInfo.endedAt,
+    plannedTrials: runInfo.plannedTrials,
+    completedTrials: runInfo.completedTrials,
+    providers,
+    notices,
+    task: runInfo.task,
+    totals: { trials: trials.length, answered, failures },
+    cells,
+    curves: buildCurves(cells),
+  };
+}

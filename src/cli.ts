@@ -1,0 +1,143 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import yargs from 'yargs';
+import { ConfigError } from './config/load.js';
+import { readTrials, TrialsFileError, writeReport } from './report/write.js';
+import { countByProvider } from './runner/plan.js';
+import type { RunInfo } from './runner/run-info.js';
+import { prepareSweep, runSweep } from './runner/sweep.js';
+import { TOOL_VERSION } from './version.js';
+
+/** Exit codes: 0 done, 1 unexpected failure, 2 bad input (nothing was run), 130 stopped by Ctrl-C. */
+export const EXIT = { ok: 0, failure: 1, badInput: 2, interrupted: 130 } as const;
+
+/** A user error that is not about an experiment file (a missing results folder, say). */
+export class UsageError extends Error {}
+
+export async function main(argv: string[]): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const parser = yargs(argv)
+    .scriptName('fewshot')
+    .version(TOOL_VERSION)
+    .usage('$0 <command> [options]\n\nHow many in-context examples should your prompt carry? Sweeps shot counts x selectors x providers and reports accuracy-vs-shots curves with confidence intervals.')
+    .command(
+      'sweep <experiment>',
+      'Run an experiment: every provider x selector x shot count x repeat over the evaluation items; writes results/<run-id>/',
+      (y) =>
+        y
+          .positional('experiment', { type: 'string', demandOption: true, describe: 'experiment YAML, e.g. experiments/routes.yaml' })
+          .option('out', { type: 'string', describe: 'results folder (overrides the experiment\'s "out"; default results/)' })
+          .option('concurrency', { type: 'number', describe: 'calls in flight per provider (overrides the experiment)' })
+          .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan (trials per provider, skipped providers) and call nothing' })
+          .option('quiet', { type: 'boolean', default: false, describe: 'no progress lines' })
+          .example('$0 sweep experiments/routes.yaml', 'run the flagship routes sweep'),
+      async (args) => {
+        exitCode = args.dryRun ? dryRun(args.experiment, args.concurrency) : await sweep(args);
+      },
+    )
+    .command(
+      'validate <experiment>',
+      'Check an experiment file and print what a sweep would run, without running it',
+      (y) => y.positional('experiment', { type: 'string', demandOption: true }),
+      (args) => {
+        exitCode = dryRun(args.experiment, undefined);
+      },
+    )
+    .command(
+      'report <run>',
+      'Rebuild summary.json, summary.md and report.html of a results folder from its trials.jsonl (no provider is called)',
+      (y) => y.positional('run', { type: 'string', demandOption: true, describe: 'a results folder, e.g. results/routes-20261125T173000Z' }),
+      (args) => {
+        exitCode = rebuildReport(args.run);
+      },
+    )
+    .demandCommand(1, 'Name a command: sweep, validate or report (see --help).')
+    .strict()
+    .help()
+    .alias('h', 'help')
+    .wrap(Math.min(110, process.stdout.columns ?? 110))
+    .fail((message, err, y) => {
+      if (err) throw err;
+      console.error(`${y.help()}`);
+      console.error(`\n${message}`);
+      exitCode = EXIT.badInput;
+    })
+    .exitProcess(false);
+
+  try {
+    await parser.parseAsync();
+  } catch (err) {
+    return reportError(err);
+  }
+  return exitCode;
+}
+
+async function sweep(args: { experiment: string; out?: string | undefined; concurrency?: number | undefined; quiet: boolean }): Promise<number> {
+  // First Ctrl-C: stop starting calls and write a partial report; a second one exits at once.
+  let stopRequested = false;
+  const onSigint = () => {
+    if (stopRequested) process.exit(EXIT.interrupted);
+    stopRequested = true;
+    console.error('\nstopping: no new calls; finishing the ones in flight and writing a partial report (Ctrl-C again to quit now)');
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const result = await runSweep({
+      experimentPath: args.experiment,
+      ...(args.out !== undefined && { outDir: args.out }),
+      ...(args.concurrency !== undefined && { concurrency: args.concurrency }),
+      quiet: args.quiet,
+      shouldStop: () => stopRequested,
+    });
+    console.log(`${result.status === 'complete' ? 'done' : 'stopped early'}: ${result.trials} trials in ${result.seconds.toFixed(1)}s`);
+    return stopRequested ? EXIT.interrupted : EXIT.ok;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+function dryRun(experiment: string, concurrency: number | undefined): number {
+  const { config, data, resolutions, plan } = prepareSweep(experiment, process.env, concurrency);
+  console.log(`${experiment}: valid experiment "${config.name}"`);
+  console.log(`  task ${config.task.type}: ${data.pool.length} pool examples, ${data.items.length} evaluation items`);
+  console.log(`  shots ${[...config.shots].sort((a, b) => a - b).join(', ')}; selectors ${config.selectors.join(', ')}; repeats ${config.repeats}`);
+  for (const note of data.notices) console.log(`  note: ${note}`);
+  const counts = countByProvider(plan);
+  for (const r of resolutions) {
+    console.log(r.status === 'ready' ? `  ${r.id}: ${counts.get(r.id) ?? 0} trials` : `  ${r.id}: skipped (${r.reason})`);
+  }
+  console.log(`  total: ${plan.length} trials`);
+  return EXIT.ok;
+}
+
+function rebuildReport(runDir: string): number {
+  const infoPath = join(runDir, 'run.json');
+  const trialsPath = join(runDir, 'trials.jsonl');
+  for (const path of [infoPath, trialsPath]) {
+    if (!existsSync(path)) throw new UsageError(`${path}: not found; expected a results folder written by "fewshot sweep"`);
+  }
+  let info: RunInfo;
+  try {
+    info = JSON.parse(readFileSync(infoPath, 'utf8')) as RunInfo;
+  } catch (err) {
+    throw new UsageError(`${infoPath}: not valid JSON (${(err as Error).message})`);
+  }
+  const { trials, warnings } = readTrials(trialsPath);
+  for (const w of warnings) console.error(`warning: ${w}`);
+  const { reportPath } = writeReport(runDir, trials, info);
+  console.log(`rebuilt from ${trials.length} trials: ${relative(process.cwd(), reportPath) || reportPath}`);
+  return EXIT.ok;
+}
+
+function reportError(err: unknown): number {
+  if (err instanceof ConfigError) {
+    console.error(`error: invalid experiment\n${err.message}`);
+    return EXIT.badInput;
+  }
+  if (err instanceof TrialsFileError || err instanceof UsageError) {
+    console.error(`error: ${err.message}`);
+    return EXIT.badInput;
+  }
+  console.error(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  return EXIT.failure;
+}

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+
+/** Provider ids: `local`, or `<kind>:<model>`. */
+export const PROVIDER_KINDS = ['openai', 'anthropic', 'google', 'openai-compatible'] as const;
+const providerIdPattern = new RegExp(`^(local|(${PROVIDER_KINDS.join('|')}):[^\\s]+)$`);
+
+const providerId = z
+  .string()
+  .regex(providerIdPattern, {
+    message: `expected "local" or "<provider>:<model>" with provider one of ${PROVIDER_KINDS.join(', ')} (e.g. "openai:gpt-4o-mini")`,
+  });
+
+export const providerSchema = z
+  .object({
+    id: providerId,
+    temperature: z.number().min(0).max(2).optional(),
+    maxOutputTokens: z.number().int().positive().optional(),
+    baseUrl: z.url({ message: 'expected a URL such as http://localhost:11434/v1' }).optional(),
+    /** Calls in flight at once for this provider; defaults to the experiment's concurrency. */
+    concurrency: z.number().int().positive().optional(),
+  })
+  .strict();
+
+/** A provider may be written as a bare id string or as an object with options. */
+const providerEntry = z.union([providerId, providerSchema]).transform((entry) =>
+  typeof entry === 'string' ? { id: entry } : entry,
+);
+
+export const routesTaskSchema = z
+  .object({
+    type: z.literal('routes'),
+    stores: z
+      .object({ min: z.number().int().min(3).max(7), max: z.number().int().min(3).max(7) })
+      .strict()
+      .refine((s) => s.min <= s.max, { message: 'stores.min must be <= stores.max' })
+      .default({ min: 3, max: 6 }),
+    /** 0: every store open all day; 1: every store has a tight receiving window. */
+    windowTightness: z.number().min(0).max(1).default(0.5),
+    poolSize: z.number().int().min(1).max(2000).default(32),
+    evalItems: z.number().int().min(1).max(5000).default(60),
+  })
+  .strict();
+
+export const taskSchema = z.discriminatedUnion('type', [routesTaskSchema]);
+
+export const SELECTOR_NAMES = ['random', 'first'] as const;
+
+export const experimentSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, {
+        message: 'expected a name of letters, digits, ".", "_" or "-" (it becomes part of the results folder name)',
+      }),
+    description: z.string().optional(),
+    seed: z.number().int().min(0).default(0),
+    task: taskSchema,
+    shots: z
+      .array(z.number().int().min(0))
+      .min(1)
+      .refine((ks) => new Set(ks).size === ks.length, { message: 'shot counts must not repeat' }),
+    selectors: z
+      .array(z.enum(SELECTOR_NAMES))
+      .min(1)
+      .refine((s) => new Set(s).size === s.length, { message: 'selectors must not repeat' })
+      .default(['random']),
+    /** Repeats of every (provider, selector, k, item): different shot draws and samples of the same item. */
+    repeats: z.number().int().min(1).max(100).default(1),
+    providers: z
+      .array(providerEntry)
+      .min(1)
+      .refine((ps) => new Set(ps.map((p) => p.id)).size === ps.length, { message: 'provider ids must not repeat' }),
+    concurrency: z.number().int().positive().max(1024).default(8),
+    out: z.string().min(1).default('results'),
+  })
+  .strict()
+  .superRefine((exp, ctx) => {
+    const poolSize = exp.task.poolSize;
+    exp.shots.forEach((k, i) => {
+      if (k > poolSize) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['shots', i],
+          message: `k = ${k} needs at least ${k} pool examples, but task.poolSize is ${poolSize}`,
+        });
+      }
+    });
+  });
+
+export type ExperimentConfig = z.output<typeof experimentSchema>;
+export type ProviderConfig = z.output<typeof providerSchema>;
+export type RoutesTaskConfig = z.output<typeof routesTaskSchema>;
+export type TaskConfig = z.output<typeof taskSchema>;

@@ -1,0 +1,115 @@
+import type { TopLevelSpec } from 'vega-lite';
+import type { RunSummary } from '../analysis/summary.js';
+import { formatInterval, pct, seriesName } from './format.js';
+
+/** One plotted point; flat so Vega-Lite fields and tooltips can name it directly. */
+export interface ChartDatum {
+  series: string;
+  provider: string;
+  selector: string;
+  k: number;
+  accuracy: number;
+  lower: number;
+  upper: number;
+  interval: string;
+  nItems: number;
+  nAnsweredItems: number;
+  nTrials: number;
+  failureRate: string;
+}
+
+/** The curves' points with an answered accuracy (a cell where nothing was answered has no point). */
+export function chartData(summary: RunSummary): ChartDatum[] {
+  const rows: ChartDatum[] = [];
+  for (const curve of summary.curves) {
+    for (const p of curve.points) {
+      if (!p.accuracy) continue;
+      rows.push({
+        series: seriesName(curve.provider, curve.selector),
+        provider: curve.provider,
+        selector: curve.selector,
+        k: p.k,
+        accuracy: p.accuracy.estimate,
+        lower: p.accuracy.lower,
+        upper: p.accuracy.upper,
+        interval: formatInterval(p.accuracy),
+        nItems: p.nItems,
+        nAnsweredItems: p.accuracy.n,
+        nTrials: p.nTrials,
+        failureRate: pct(p.failureRate),
+      });
+    }
+  }
+  return rows;
+}
+
+/**
+ * Answered accuracy vs shots: one colored line with points per `provider / selector`, with the
+ * 95% interval as a band. k is ordinal (0, 1, 2, 4, 8 evenly spaced reads better than a linear
+ * axis), sorted numerically.
+ */
+export function accuracyChartSpec(summary: RunSummary): TopLevelSpec {
+  const values = chartData(summary);
+  const ks = [...new Set(values.map((v) => v.k))].sort((a, b) => a - b);
+  const series = [...new Set(values.map((v) => v.series))];
+  const x = {
+    field: 'k',
+    type: 'ordinal' as const,
+    sort: ks,
+    title: 'shots (k)',
+    axis: { labelAngle: 0 },
+  };
+  const color = { field: 'series', type: 'nominal' as const, title: 'provider / selector', sort: series };
+  const tooltip = [
+    { field: 'provider', type: 'nominal' as const },
+    { field: 'selector', type: 'nominal' as const },
+    { field: 'k', type: 'ordinal' as const, title: 'k (shots)' },
+    { field: 'accuracy', type: 'quantitative' as const, format: '.1%', title: 'accuracy (answered)' },
+    { field: 'interval', type: 'nominal' as const, title: '95% interval' },
+    { field: 'nAnsweredItems', type: 'quantitative' as const, title: 'items answered' },
+    { field: 'nItems', type: 'quantitative' as const, title: 'items' },
+    { field: 'nTrials', type: 'quantitative' as const, title: 'trials' },
+    { field: 'failureRate', type: 'nominal' as const, title: 'failure rate' },
+  ];
+
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    description: `Answered accuracy vs shots for ${summary.experimentName} (${summary.runId})`,
+    title: { text: 'Accuracy vs shots', subtitle: 'answered trials only; shaded bands are 95% Wilson intervals on item means' },
+    width: 640,
+    height: 360,
+    data: { values },
+    encoding: { x, color },
+    layer: [
+      {
+        // The interval as a translucent band: overlapping bands stay readable, and every
+        // selector's curve shares the same zero-shot point, where bars would just stack.
+        mark: { type: 'area', opacity: 0.15 },
+        encoding: {
+          y: { field: 'lower', type: 'quantitative' },
+          y2: { field: 'upper' },
+        },
+      },
+      {
+        mark: { type: 'line', strokeWidth: 2 },
+        encoding: {
+          y: {
+            field: 'accuracy',
+            type: 'quantitative',
+            title: 'accuracy (answered)',
+            scale: { domain: [0, 1] },
+            axis: { format: '%' },
+          },
+        },
+      },
+      {
+        mark: { type: 'point', filled: true, size: 60 },
+        encoding: {
+          y: { field: 'accuracy', type: 'quantitative' },
+          tooltip,
+        },
+      },
+    ],
+    config: { font: 'system-ui, sans-serif' },
+  };
+}

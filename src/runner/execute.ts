@@ -1,0 +1,136 @@
+import pLimit from 'p-limit';
+import type { Provider, CompletionRequest } from '../providers/provider.js';
+import { ProviderError } from '../providers/provider.js';
+import type { Selector } from '../selectors/selector.js';
+import type { Task, TaskItem } from '../tasks/task.js';
+import { canonicalJson, sha256 } from '../util/hash.js';
+import { Rng } from '../util/rng.js';
+import type { TrialSpec } from './plan.js';
+import type { TrialRecord } from './trial.js';
+
+export interface ProviderRuntime {
+  provider: Provider;
+  temperature?: number;
+  maxOutputTokens?: number;
+  concurrency: number;
+}
+
+export interface ExecuteContext {
+  runId: string;
+  experimentSeed: number;
+  task: Task;
+  pool: readonly TaskItem[];
+  items: readonly TaskItem[];
+  providers: ReadonlyMap<string, ProviderRuntime>;
+  selectors: ReadonlyMap<string, Selector>;
+}
+
+export interface ExecuteOptions {
+  onRecord: (record: TrialRecord) => void;
+  /** Checked before each call: once true, no new call starts and queued trials are dropped. */
+  shouldStop?: () => boolean;
+}
+
+/** Runs the plan with one p-limit queue per provider, so a slow provider never stalls the others. */
+export async function executePlan(plan: readonly TrialSpec[], ctx: ExecuteContext, options: ExecuteOptions): Promise<number> {
+  const limits = new Map([...ctx.providers].map(([id, rt]) => [id, pLimit(rt.concurrency)]));
+  let completed = 0;
+  await Promise.all(
+    plan.map((spec) =>
+      limits.get(spec.provider)!(async () => {
+        if (options.shouldStop?.()) return;
+        options.onRecord(await runTrial(spec, ctx));
+        completed++;
+      }),
+    ),
+  );
+  return completed;
+}
+
+/** The shots for one trial. The rng depends on (experiment seed, selector, repeat, item), not on k or provider:
+ * every provider sees the same shots, and the k-shot set is a prefix of the larger ones. */
+export function selectShots(spec: TrialSpec, ctx: ExecuteContext): TaskItem[] {
+  if (spec.k === 0) return [];
+  const item = ctx.items[spec.itemIndex]!;
+  const selector = ctx.selectors.get(spec.selector);
+  if (!selector) throw new Error(`no selector named ${spec.selector}`);
+  const rng = new Rng([ctx.experimentSeed, 'select', spec.selector, spec.seed, item.id]);
+  return selector.select(item, ctx.pool, spec.k, rng);
+}
+
+export async function runTrial(spec: TrialSpec, ctx: ExecuteContext): Promise<TrialRecord> {
+  const runtime = ctx.providers.get(spec.provider)!;
+  const item = ctx.items[spec.itemIndex]!;
+  const shots = selectShots(spec, ctx);
+  const messages = ctx.task.render(shots, item);
+  const request: CompletionRequest = {
+    messages,
+    ...(runtime.temperature !== undefined && { temperature: runtime.temperature }),
+    ...(runtime.maxOutputTokens !== undefined && { maxOutputTokens: runtime.maxOutputTokens }),
+  };
+  const base = {
+    runId: ctx.runId,
+    provider: spec.provider,
+    model: runtime.provider.model,
+    selector: spec.selector,
+    k: spec.k,
+    seed: spec.seed,
+    itemId: item.id,
+    shotIds: shots.map((s) => s.id),
+    promptHash: sha256(canonicalJson({ model: runtime.provider.model, ...request })),
+    cached: false,
+  };
+  let result;
+  try {
+    result = await runtime.provider.complete({ ...request, subject: { item, shots } });
+  } catch (err) {
+    // A failed call is recorded with its kind and the sweep goes on; it is never a wrong answer.
+    return { ...base, ...failedCall(err) };
+  }
+  const parsed = ctx.task.parse(result.text);
+  const scored = parsed.ok ? ctx.task.score(parsed.answer, item) : null;
+  return {
+    ...base,
+    output: result.text,
+    finishReason: result.finishReason,
+    parseOk: parsed.ok,
+    parseError: parsed.ok ? null : parsed.reason,
+    answer: parsed.ok ? parsed.answer : null,
+    score: scored?.score ?? 0,
+    details: scored?.details ?? {},
+    error: null,
+    tokensIn: result.tokensIn,
+    tokensOut: result.tokensOut,
+    cachedTokens: result.cachedTokens,
+    latencyMs: Math.round(result.latencyMs * 100) / 100,
+    requestId: result.requestId,
+  };
+}
+
+/** The fields of a record that come from the call, as opposed to the cell and item. */
+type CallOutcome = Omit<
+  TrialRecord,
+  'runId' | 'provider' | 'model' | 'selector' | 'k' | 'seed' | 'itemId' | 'shotIds' | 'promptHash' | 'cached'
+>;
+
+function failedCall(err: unknown): CallOutcome {
+  const error =
+    err instanceof ProviderError
+      ? { kind: err.kind, message: err.message }
+      : { kind: 'other' as const, message: err instanceof Error ? err.message : String(err) };
+  return {
+    output: null,
+    finishReason: null,
+    parseOk: false,
+    parseError: null,
+    answer: null,
+    score: 0,
+    details: {},
+    error,
+    tokensIn: 0,
+    tokensOut: 0,
+    cachedTokens: 0,
+    latencyMs: 0,
+    requestId: null,
+  };
+}

@@ -1,0 +1,26 @@
+/** results/<run>/run.json: what was run, with what, when, and what was skipped. */
+export interface RunInfo {
+  runId: string;
+  experiment: { name: string; path: string };
+  /** The experiment after defaults were applied (never holds secrets: keys come from the environment). */
+  config: unknown;
+  seed: number;
+  tool: { name: string; version: string };
+  git: { commit: string | null; dirty: boolean | null };
+  startedAt: string;
+  endedAt: string | null;
+  status: 'running' | 'complete' | 'partial';
+  providers: ProviderStatus[];
+  /** Task-level notes (e.g. items refused by the leakage guard) and run-level notes. */
+  notices: string[];
+  plannedTrials: number;
+  completedTrials: number;
+  task: { type: string; poolSize: number; evalItems: number; baseline: string };
+}
+
+export interface ProviderStatus {
+  id: string;
+  status: 'ran' | 'skipped';
+  /** Why a provider was skipped, e.g. "set OPENAI_API_KEY to run it". */
+  reason?: string;
+}

@@ -1,0 +1,156 @@
+import { dirname, join, relative, resolve } from 'node:path';
+import { loadExperiment } from '../config/load.js';
+import type { ExperimentConfig } from '../config/schema.js';
+import { resolveProvider, type ProviderResolution } from '../providers/registry.js';
+import { writeReport } from '../report/write.js';
+import { getSelector } from '../selectors/index.js';
+import { createTask } from '../tasks/index.js';
+import type { Task, TaskData } from '../tasks/task.js';
+import { TOOL_VERSION } from '../version.js';
+import { executePlan, type ProviderRuntime } from './execute.js';
+import { gitState } from './git.js';
+import { countByProvider, planTrials, type TrialSpec } from './plan.js';
+import { Progress } from './progress.js';
+import type { RunInfo } from './run-info.js';
+import { createRunDir, TrialWriter, writeRunInfo } from './store.js';
+import type { TrialRecord } from './trial.js';
+
+export interface SweepOptions {
+  experimentPath: string;
+  /** Overrides the experiment's `out`. */
+  outDir?: string;
+  concurrency?: number;
+  quiet?: boolean;
+  env?: NodeJS.ProcessEnv;
+  /** Writes human-readable lines (notices, where the report is). */
+  log?: (line: string) => void;
+  progressStream?: NodeJS.WriteStream;
+  /** Returns true once the user asked to stop (Ctrl-C): no new calls start, the report is marked partial. */
+  shouldStop?: () => boolean;
+  now?: () => Date;
+}
+
+export interface PreparedSweep {
+  config: ExperimentConfig;
+  task: Task;
+  data: TaskData<unknown>;
+  resolutions: ProviderResolution[];
+  plan: TrialSpec[];
+}
+
+/** Everything up to the first call: validate, load the task, resolve providers, expand the grid. */
+export function prepareSweep(experimentPath: string, env: NodeJS.ProcessEnv, concurrency?: number): PreparedSweep {
+  const config = loadExperiment(experimentPath);
+  if (concurrency !== undefined) config.concurrency = concurrency;
+  const task = createTask(config.task, config.seed);
+  const data = task.load();
+  const resolutions = config.providers.map((p) => resolveProvider(p, task, env));
+  const plan = planTrials({
+    itemCount: data.items.length,
+    repeats: config.repeats,
+    providers: resolutions.filter((r) => r.status === 'ready').map((r) => r.id),
+    selectors: config.selectors,
+    shots: config.shots,
+  });
+  return { config, task, data, resolutions, plan };
+}
+
+export interface SweepResult {
+  runId: string;
+  runDir: string;
+  reportPath: string;
+  trials: number;
+  status: RunInfo['status'];
+  seconds: number;
+}
+
+export async function runSweep(options: SweepOptions): Promise<SweepResult> {
+  const env = options.env ?? process.env;
+  const log = options.log ?? ((line: string) => console.log(line));
+  const now = options.now ?? (() => new Date());
+  const started = now();
+  const prepared = prepareSweep(options.experimentPath, env, options.concurrency);
+  const { config, task, data, resolutions, plan } = prepared;
+
+  for (const r of resolutions) if (r.status === 'skipped') log(`skipping ${r.id}: ${r.reason}`);
+  for (const notice of data.notices) log(`note: ${notice}`);
+
+  const { runId, dir } = createRunDir(resolve(options.outDir ?? config.out), config.name, started);
+  const info: RunInfo = {
+    runId,
+    experiment: { name: config.name, path: options.experimentPath },
+    config,
+    seed: config.seed,
+    tool: { name: 'fewshot', version: TOOL_VERSION },
+    git: gitState(dirname(resolve(options.experimentPath))),
+    startedAt: started.toISOString(),
+    endedAt: null,
+    status: 'running',
+    providers: resolutions.map((r) => (r.status === 'ready' ? { id: r.id, status: 'ran' } : { id: r.id, status: 'skipped', reason: r.reason })),
+    notices: data.notices,
+    plannedTrials: plan.length,
+    completedTrials: 0,
+    task: { type: task.type, poolSize: data.pool.length, evalItems: data.items.length, baseline: task.baselineDescription },
+  };
+  writeRunInfo(dir, info);
+
+  const counts = countByProvider(plan);
+  log(`run ${runId}: ${plan.length} trials (${[...counts].map(([p, n]) => `${p} ${n}`).join(', ') || 'no provider to run'})`);
+
+  const writer = new TrialWriter(join(dir, 'trials.jsonl'));
+  const trials: TrialRecord[] = [];
+  const progress = new Progress({ total: plan.length, stream: options.progressStream ?? process.stderr, quiet: options.quiet ?? false });
+  try {
+    await executePlan(plan, buildContext(prepared, runId), {
+      onRecord: (record) => {
+        writer.write(record);
+        trials.push(record);
+        progress.record(record);
+      },
+      ...(options.shouldStop && { shouldStop: options.shouldStop }),
+    });
+  } finally {
+    writer.close();
+    progress.finish();
+  }
+
+  const ended = now();
+  info.endedAt = ended.toISOString();
+  info.completedTrials = trials.length;
+  info.status = trials.length === plan.length ? 'complete' : 'partial';
+  writeRunInfo(dir, info);
+  const { reportPath } = writeReport(dir, trials, info);
+  log(`results: ${relative(process.cwd(), dir) || dir}`);
+  log(`report:  ${relative(process.cwd(), reportPath) || reportPath}`);
+  return {
+    runId,
+    runDir: dir,
+    reportPath,
+    trials: trials.length,
+    status: info.status,
+    seconds: (ended.getTime() - started.getTime()) / 1000,
+  };
+}
+
+function buildContext(prepared: PreparedSweep, runId: string) {
+  const { config, task, data, resolutions } = prepared;
+  const providers = new Map<string, ProviderRuntime>();
+  for (const r of resolutions) {
+    if (r.status !== 'ready') continue;
+    providers.set(r.id, {
+      provider: r.provider,
+      concurrency: r.config.concurrency ?? config.concurrency,
+      ...(r.config.temperature !== undefined && { temperature: r.config.temperature }),
+      ...(r.config.maxOutputTokens !== undefined && { maxOutputTokens: r.config.maxOutputTokens }),
+    });
+  }
+  return {
+    runId,
+    experimentSeed: config.seed,
+    task,
+    pool: data.pool,
+    items: data.items,
+    providers,
+    selectors: new Map(config.selectors.map((name) => [name, getSelector(name)])),
+  };
+}

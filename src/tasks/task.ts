@@ -1,0 +1,55 @@
+/** A chat turn, in the provider-neutral form every provider adapter maps from. */
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+/**
+ * One example (a shot in the pool) or one evaluation item.
+ * `text` is the normalized content view: the leakage guard compares it,
+ * and similarity selectors (later) index it.
+ */
+export interface TaskItem<D = unknown> {
+  id: string;
+  text: string;
+  data: D;
+  /** Class label, for label tasks and label-balanced selection. */
+  label?: string;
+}
+
+export type ParseResult<A> = { ok: true; answer: A } | { ok: false; reason: string };
+
+/** Extra, task-specific quality measures recorded beside the score. */
+export type ScoreDetails = Record<string, number | boolean | string | null>;
+
+export interface ScoreResult {
+  /** In [0, 1]; 1 is a fully correct answer. */
+  score: number;
+  details: ScoreDetails;
+}
+
+export interface TaskData<D> {
+  pool: TaskItem<D>[];
+  items: TaskItem<D>[];
+  /** Human-readable notes about loading, e.g. items refused by the leakage guard. */
+  notices: string[];
+}
+
+/**
+ * A task: where examples come from, how a prompt is written, how an answer is read and scored.
+ * Everything here is deterministic given the experiment seed.
+ */
+export interface Task<D = unknown, A = unknown> {
+  readonly type: string;
+  load(): TaskData<D>;
+  render(shots: readonly TaskItem<D>[], item: TaskItem<D>): ChatMessage[];
+  parse(text: string): ParseResult<A>;
+  score(answer: A, item: TaskItem<D>): ScoreResult;
+  /**
+   * The task's built-in non-LLM reference answer (the `local` provider), as raw text in the
+   * same format an LLM is asked for, so it goes through parse and score like any answer.
+   */
+  baseline(item: TaskItem<D>, shots: readonly TaskItem<D>[]): string;
+  /** One line describing how the baseline works, for the report. */
+  readonly baselineDescription: string;
+}
