@@ -124,7 +124,7 @@ function rebuildReport(runDir: string): number {
   }
   const { trials, warnings } = readTrials(trialsPath);
   for (const w of warnings) console.error(`warning: ${w}`);
-  const { reportPath } = writeReport(runDir, trials, info);
+  const { reportPath } = writeReport(runDir, trials, info, { notices: warnings });
   console.log(`rebuilt from ${trials.length} trials: ${relative(process.cwd(), reportPath) || reportPath}`);
   return EXIT.ok;
 }

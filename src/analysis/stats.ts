@@ -21,10 +21,11 @@ export function wilson(successes: number, n: number, z: number = Z95): Interval 
   const denom = 1 + z2 / n;
   const center = (p + z2 / (2 * n)) / denom;
   const half = (z / denom) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
+  // At p = 0 or 1 the bound is exactly 0 or 1; floating point would leave 1e-16 off.
   return {
     estimate: p,
-    lower: Math.max(0, center - half),
-    upper: Math.min(1, center + half),
+    lower: p === 0 ? 0 : Math.max(0, center - half),
+    upper: p === 1 ? 1 : Math.min(1, center + half),
     n,
   };
 }

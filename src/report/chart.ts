@@ -45,7 +45,7 @@ export function chartData(summary: RunSummary): ChartDatum[] {
 
 /**
  * Answered accuracy vs shots: one colored line with points per `provider / selector`, with the
- * 95% interval as a band. k is ordinal (0, 1, 2, 4, 8 evenly spaced reads better than a linear
+ * 95% interval as a band with whiskers. k is ordinal (0, 1, 2, 4, 8 evenly spaced reads better than a linear
  * axis), sorted numerically.
  */
 export function accuracyChartSpec(summary: RunSummary): TopLevelSpec {
@@ -75,16 +75,23 @@ export function accuracyChartSpec(summary: RunSummary): TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     description: `Answered accuracy vs shots for ${summary.experimentName} (${summary.runId})`,
-    title: { text: 'Accuracy vs shots', subtitle: 'answered trials only; shaded bands are 95% Wilson intervals on item means' },
+    title: { text: 'Accuracy vs shots', subtitle: 'answered trials only; bands and whiskers are 95% Wilson intervals on item means' },
     width: 640,
     height: 360,
     data: { values },
     encoding: { x, color },
     layer: [
       {
-        // The interval as a translucent band: overlapping bands stay readable, and every
-        // selector's curve shares the same zero-shot point, where bars would just stack.
+        // The interval as a translucent band: several series' bands can overlap and stay readable.
         mark: { type: 'area', opacity: 0.15 },
+        encoding: {
+          y: { field: 'lower', type: 'quantitative' },
+          y2: { field: 'upper' },
+        },
+      },
+      {
+        // Whiskers too, so a lone point (a k = 0-only sweep) still shows its interval.
+        mark: { type: 'rule', strokeWidth: 1, opacity: 0.6 },
         encoding: {
           y: { field: 'lower', type: 'quantitative' },
           y2: { field: 'upper' },

@@ -1,0 +1,124 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import type { FinishReason, ProviderErrorKind } from '../providers/provider.js';
+import type { TrialRecord } from '../runner/trial.js';
+
+/** A trials.jsonl that cannot be read as written: which file, which line (1-based), and why. */
+export class TrialsFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly reason: string,
+  ) {
+    super(`${file}:${line}: ${reason}`);
+    this.name = 'TrialsFileError';
+  }
+}
+
+// Records keyed by the union types, so adding a kind or reason to provider.ts fails to compile
+// here until the schema accepts it too.
+const FINISH_REASONS: Record<FinishReason, true> = { stop: true, length: true, refused: true, other: true };
+const ERROR_KINDS: Record<ProviderErrorKind, true> = {
+  rate_limit: true,
+  server: true,
+  timeout: true,
+  refused: true,
+  bad_request: true,
+  auth: true,
+  context_length: true,
+  other: true,
+};
+const keysOf = <K extends string>(r: Record<K, true>) => Object.keys(r) as [K, ...K[]];
+
+/** What one trials.jsonl line must hold; unknown extra fields are kept (newer writers may add some). */
+const trialSchema = z.looseObject({
+  runId: z.string(),
+  provider: z.string(),
+  model: z.string(),
+  selector: z.string(),
+  k: z.number().int().nonnegative(),
+  seed: z.number().int().nonnegative(),
+  itemId: z.string(),
+  shotIds: z.array(z.string()),
+  promptHash: z.string(),
+  output: z.string().nullable(),
+  finishReason: z.enum(keysOf(FINISH_REASONS)).nullable(),
+  parseOk: z.boolean(),
+  parseError: z.string().nullable(),
+  answer: z.unknown(),
+  score: z.number(),
+  details: z.record(z.string(), z.union([z.number(), z.boolean(), z.string(), z.null()])),
+  error: z.object({ kind: z.enum(keysOf(ERROR_KINDS)), message: z.string() }).nullable(),
+  tokensIn: z.number().nonnegative(),
+  tokensOut: z.number().nonnegative(),
+  cachedTokens: z.number().nonnegative(),
+  latencyMs: z.number().nonnegative(),
+  cached: z.boolean(),
+  requestId: z.string().nullable(),
+});
+
+export interface ReadTrialsResult {
+  trials: TrialRecord[];
+  /** Human-readable notes, e.g. a torn last line that was skipped; meant for the report's notices. */
+  warnings: string[];
+}
+
+/**
+ * Read trials.jsonl. A last line that is not JSON is a write torn by a crash: it is skipped and
+ * reported in `warnings`. Anything else wrong (bad JSON earlier, a record missing or mistyping a
+ * field) throws a TrialsFileError naming the line, since silently dropping data would bias results.
+ */
+export function readTrials(path: string): ReadTrialsResult {
+  const lines = readFileSync(path, 'utf8').split('\n');
+  let last = lines.length - 1;
+  while (last >= 0 && lines[last]!.trim() === '') last--;
+
+  const trials: TrialRecord[] = [];
+  const warnings: string[] = [];
+  for (let i = 0; i <= last; i++) {
+    const text = lines[i]!.replace(/\r$/, '');
+    if (text.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (e) {
+      if (i === last) {
+        warnings.push(`${path}: skipped an incomplete last line (${i + 1}), probably a write cut off by a crash`);
+        break;
+      }
+      throw new TrialsFileError(path, i + 1, `not valid JSON (${(e as Error).message})`);
+    }
+    trials.push(parseTrial(value, path, i + 1));
+  }
+  return { trials, warnings };
+}
+
+/** Validate one parsed line as a TrialRecord. */
+export function parseTrial(value: unknown, file: string, line: number): TrialRecord {
+  const result = trialSchema.safeParse(value);
+  if (result.success) return result.data as TrialRecord;
+  const problems = result.error.issues.slice(0, 5).map((issue) => describeIssue(issue, value));
+  const more = result.error.issues.length - problems.length;
+  throw new TrialsFileError(
+    file,
+    line,
+    `not a trial record: ${problems.join('; ')}${more > 0 ? `; and ${more} more` : ''}`,
+  );
+}
+
+function describeIssue(issue: z.core.$ZodIssue, record: unknown): string {
+  const field = issue.path.map(String).join('.') || '(record)';
+  if (issue.code === 'invalid_type' && valueAt(record, issue.path) === undefined) {
+    return `missing field "${field}" (expected ${issue.expected})`;
+  }
+  return `field "${field}": ${issue.message}`;
+}
+
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let v = value;
+  for (const key of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return v;
+}

@@ -1,0 +1,49 @@
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildSummary } from '../analysis/summary.js';
+import type { RunInfo } from '../runner/run-info.js';
+import type { TrialRecord } from '../runner/trial.js';
+import { renderReportHtml } from './html.js';
+import { renderSummaryMarkdown } from './markdown.js';
+
+export { readTrials, TrialsFileError, type ReadTrialsResult } from './trials-file.js';
+
+export interface ReportPaths {
+  summaryPath: string;
+  reportPath: string;
+  markdownPath: string;
+}
+
+export interface WriteReportOptions {
+  /** Pins summary.generatedAt (tests). */
+  now?: Date;
+  /** Extra notices for the report, e.g. readTrials' warnings. */
+  notices?: readonly string[];
+}
+
+/** Write summary.json, summary.md and report.html into runDir. */
+export function writeReport(
+  runDir: string,
+  trials: readonly TrialRecord[],
+  runInfo: RunInfo,
+  options: WriteReportOptions = {},
+): ReportPaths {
+  const summary = buildSummary(trials, runInfo, options.now ?? new Date(), options.notices ?? []);
+  mkdirSync(runDir, { recursive: true });
+  const paths: ReportPaths = {
+    summaryPath: join(runDir, 'summary.json'),
+    reportPath: join(runDir, 'report.html'),
+    markdownPath: join(runDir, 'summary.md'),
+  };
+  writeAtomic(paths.summaryPath, `${JSON.stringify(summary, null, 2)}\n`);
+  writeAtomic(paths.markdownPath, renderSummaryMarkdown(summary));
+  writeAtomic(paths.reportPath, renderReportHtml(summary, runInfo));
+  return paths;
+}
+
+/** Write then rename, so a reader (or a browser refresh) never sees half a file. */
+function writeAtomic(path: string, content: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, content);
+  renameSync(tmp, path);
+}

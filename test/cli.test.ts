@@ -1,0 +1,127 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// The built binary, as a user runs it (`npm test` builds dist/ first).
+const BIN = join(import.meta.dirname, '..', 'dist', 'bin.js');
+const ROOT = join(import.meta.dirname, '..');
+const tmp = mkdtempSync(join(tmpdir(), 'fewshot-cli-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const KEY_VARS = ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'GEMINI_API_KEY', 'GOOGLE_API_KEY'];
+
+function fewshot(args: string[], env: Record<string, string> = {}) {
+  const base = { ...process.env, NO_COLOR: '1' };
+  for (const key of KEY_VARS) delete base[key];
+  const result = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...base, ...env }, encoding: 'utf8' });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function onlyRunDir(out: string): string {
+  const runs = readdirSync(out);
+  expect(runs).toHaveLength(1);
+  return join(out, runs[0]!);
+}
+
+describe('fewshot CLI', () => {
+  it('prints help for the tool and for sweep', () => {
+    const top = fewshot(['--help']);
+    expect(top.code).toBe(0);
+    for (const command of ['sweep <experiment>', 'validate <experiment>', 'report <run>']) expect(top.stdout).toContain(command);
+    const sweep = fewshot(['sweep', '--help']);
+    expect(sweep.code).toBe(0);
+    expect(sweep.stdout).toContain('--dry-run');
+    expect(sweep.stdout).toContain('--out');
+  });
+
+  it('exits 2 with usage help on an unknown command', () => {
+    const result = fewshot(['sweeep', 'x.yaml']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/Unknown argument|Unknown command/i);
+  });
+
+  it('validates the flagship experiment and names the key each skipped provider needs', () => {
+    const result = fewshot(['validate', 'experiments/routes.yaml']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('valid experiment "routes"');
+    expect(result.stdout).toMatch(/local: \d+ trials/);
+    expect(result.stdout).toContain('set OPENAI_API_KEY');
+    expect(result.stdout).toContain('set ANTHROPIC_API_KEY');
+    expect(result.stdout).toContain('set GEMINI_API_KEY or GOOGLE_API_KEY');
+  });
+
+  it('refuses an invalid experiment with file, line and field, exit 2, and runs nothing', () => {
+    const out = join(tmp, 'bad');
+    const result = fewshot(['sweep', 'test/fixtures/bad.yaml', '--out', out]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('test/fixtures/bad.yaml:5:15: shots[2]: k = 8 needs at least 8 pool examples, but task.poolSize is 4');
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('sweeps a small experiment end to end and rebuilds the report from trials alone', () => {
+    const out = join(tmp, 'sweep');
+    const result = fewshot(['sweep', 'test/fixtures/small.yaml', '--out', out, '--quiet']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('skipping openai:gpt-4o-mini: no API key: set OPENAI_API_KEY to run it');
+    expect(result.stdout).toMatch(/report: .*report\.html/);
+
+    const dir = onlyRunDir(out);
+    expect(dir).toMatch(/small-routes-\d{8}T\d{6}Z$/);
+    const info = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
+    // 5 items x 2 repeats x (1 zero-shot + 2 selectors x 3 k), local only
+    expect(info).toMatchObject({ status: 'complete', plannedTrials: 70, completedTrials: 70, seed: 11 });
+    expect(info.providers).toEqual([
+      { id: 'local', status: 'ran' },
+      { id: 'openai:gpt-4o-mini', status: 'skipped', reason: 'no API key: set OPENAI_API_KEY to run it' },
+    ]);
+    const lines = readFileSync(join(dir, 'trials.jsonl'), 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(70);
+    const trial = JSON.parse(lines[0]!);
+    for (const field of ['provider', 'selector', 'k', 'seed', 'itemId', 'shotIds', 'promptHash', 'output', 'parseOk', 'score', 'error', 'tokensIn', 'tokensOut', 'latencyMs', 'cached']) {
+      expect(trial).toHaveProperty(field);
+    }
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+    expect(summary.cells.length).toBe(7);
+    expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain('<html');
+
+    rmSync(join(dir, 'summary.json'));
+    rmSync(join(dir, 'report.html'));
+    const rebuilt = fewshot(['report', dir]);
+    expect(rebuilt.code).toBe(0);
+    const again = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+    expect({ ...again, generatedAt: null }).toEqual({ ...summary, generatedAt: null });
+    expect(existsSync(join(dir, 'report.html'))).toBe(true);
+  });
+
+  it('asks the same questions on a rerun: trials are identical but for run id and timing', () => {
+    const runs = ['a', 'b'].map((name) => {
+      const out = join(tmp, `det-${name}`);
+      expect(fewshot(['sweep', 'test/fixtures/small.yaml', '--out', out, '--quiet']).code).toBe(0);
+      return readFileSync(join(onlyRunDir(out), 'trials.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => ({ ...JSON.parse(line), runId: null, latencyMs: null }))
+        .sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
+    });
+    expect(runs[0]).toEqual(runs[1]);
+  });
+
+  it('never writes an API key into results', () => {
+    const out = join(tmp, 'secret');
+    const secret = 'sk-test-THIS-MUST-NOT-LEAK-1234567890';
+    const result = fewshot(['sweep', 'test/fixtures/small.yaml', '--out', out, '--quiet'], { OPENAI_API_KEY: secret });
+    expect(result.code).toBe(0);
+    const dir = onlyRunDir(out);
+    for (const file of readdirSync(dir)) expect(readFileSync(join(dir, file), 'utf8')).not.toContain(secret);
+    expect(result.stdout + result.stderr).not.toContain(secret);
+  });
+
+  it('exits 2 when asked to rebuild a report from a folder that is not a run', () => {
+    const result = fewshot(['report', join(tmp, 'nowhere')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/run.json: not found; expected a results folder/);
+  });
+});

@@ -1,0 +1,105 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readTrials, TrialsFileError, writeReport } from '../src/report/write.js';
+import type { TrialRecord } from '../src/runner/trial.js';
+import { providerError, runInfo, sweep, trial } from './analysis-fixtures.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'fewshot-report-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function jsonl(trials: readonly TrialRecord[]): string {
+  return trials.map((t) => JSON.stringify(t)).join('\n') + '\n';
+}
+
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+function thrown(fn: () => unknown): TrialsFileError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof TrialsFileError) return e;
+    throw e;
+  }
+  throw new Error('expected a TrialsFileError');
+}
+
+describe('readTrials', () => {
+  const trials = [trial(), providerError({ itemId: 'b' }), trial({ itemId: 'c', answer: { x: [1, 2] } })];
+
+  it('reads what was written', () => {
+    const result = readTrials(file('ok.jsonl', jsonl(trials)));
+    expect(result.trials).toEqual(trials);
+    expect(result.warnings).toEqual([]);
+  });
+
+  it('reads an empty file', () => {
+    expect(readTrials(file('empty.jsonl', '')).trials).toEqual([]);
+  });
+
+  it('skips and reports a torn last line', () => {
+    const whole = jsonl(trials);
+    const path = file('torn.jsonl', whole + JSON.stringify(trial({ itemId: 'd' })).slice(0, 40));
+    const result = readTrials(path);
+    expect(result.trials).toEqual(trials);
+    expect(result.warnings).toHaveLength(1);
+    expect(result.warnings[0]).toMatch(/incomplete last line \(4\)/);
+  });
+
+  it('throws with the line number for a malformed line before the end', () => {
+    const lines = jsonl(trials).split('\n');
+    lines[1] = lines[1]!.slice(0, 30);
+    const path = file('bad.jsonl', lines.join('\n'));
+    const e = thrown(() => readTrials(path));
+    expect(e.file).toBe(path);
+    expect(e.line).toBe(2);
+    expect(e.message).toContain(`${path}:2: not valid JSON`);
+  });
+
+  it('says which field is missing and what was expected', () => {
+    const { score: _score, ...noScore } = trial();
+    const path = file('missing.jsonl', jsonl(trials) + JSON.stringify(noScore) + '\n');
+    const e = thrown(() => readTrials(path));
+    expect(e.line).toBe(4);
+    expect(e.reason).toContain('missing field "score" (expected number)');
+  });
+
+  it('says which field has the wrong type', () => {
+    const path = file('type.jsonl', JSON.stringify({ ...trial(), k: '2' }) + '\n' + jsonl(trials));
+    const e = thrown(() => readTrials(path));
+    expect(e.line).toBe(1);
+    expect(e.reason).toMatch(/field "k": .*expected number/);
+  });
+
+  it('rejects an unknown error kind', () => {
+    const bad = { ...providerError(), error: { kind: 'gremlins', message: 'x' } };
+    const e = thrown(() => readTrials(file('kind.jsonl', JSON.stringify(bad) + '\n')));
+    expect(e.reason).toContain('field "error.kind"');
+  });
+});
+
+describe('writeReport', () => {
+  it('writes summary.json, summary.md and report.html', () => {
+    const runDir = join(dir, 'run-1');
+    const path = file('trials.jsonl', jsonl(sweep()) + '{"runId":');
+    const { trials, warnings } = readTrials(path);
+    const paths = writeReport(runDir, trials, runInfo(), { now: new Date('2025-02-03T04:05:06.000Z'), notices: warnings });
+    expect(paths).toEqual({
+      summaryPath: join(runDir, 'summary.json'),
+      reportPath: join(runDir, 'report.html'),
+      markdownPath: join(runDir, 'summary.md'),
+    });
+    for (const p of Object.values(paths)) expect(existsSync(p)).toBe(true);
+    const summary = JSON.parse(readFileSync(paths.summaryPath, 'utf8'));
+    expect(summary).toMatchObject({ schemaVersion: 1, runId: 'run-1', generatedAt: '2025-02-03T04:05:06.000Z' });
+    expect(summary.curves).toHaveLength(2);
+    expect(summary.notices.at(-1)).toMatch(/incomplete last line/);
+    expect(readFileSync(paths.markdownPath, 'utf8')).toContain('incomplete last line');
+    expect(readFileSync(paths.reportPath, 'utf8')).toContain('incomplete last line');
+  });
+});
