@@ -1,9 +1,5 @@
+import { normalizeText } from '../tasks/leakage.js';
 import type { TaskItem } from '../tasks/task.js';
-
-/** Normalized content, so that case and whitespace differences do not hide a duplicate. */
-export function normalizeText(text: string): string {
-  return text.toLowerCase().replace(/\s+/g, ' ').trim();
-}
 
 /**
  * The pool with the item itself removed, by id and by normalized content:

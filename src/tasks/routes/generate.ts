@@ -6,6 +6,8 @@ import { letterFor, type RouteInstance, type RoutesOptions, type TimeWindow } fr
 const MAP_SIZE = 40;
 /** Beyond 8 stores exhaustive solving (8! orders) stops being instant. */
 export const MAX_STORES = 8;
+/** 23:55: windows never close after midnight, so HH:MM stays within one day. */
+const LATEST_CLOSE = 23 * 60 + 55;
 /** Give up rather than loop forever if a generator bug made every instance infeasible. */
 const MAX_ATTEMPTS = 1000;
 
@@ -100,8 +102,9 @@ function drawWindows(
       const width = Math.max(20, roundTo5((240 - 210 * tightness) * (0.75 + 0.5 * rng.next())));
       // Opening at or after arrive - width keeps the reference feasible; ceil keeps it so.
       const open = ceilTo5(arrive + rng.int(-(width - 5), 30));
-      windows[i] = { open, close: open + width };
       start = Math.max(arrive, open);
+      // Keep times within the day (23:55 at the latest) unless that would cut off the reference.
+      windows[i] = { open, close: Math.max(start, Math.min(open + width, LATEST_CLOSE)) };
     }
     time = start + services[i]!;
     place = i + 1;

@@ -46,7 +46,7 @@ export function evaluateRoute(instance: RouteInstance, order: readonly string[])
   for (const letter of order) {
     const index = indexOf.get(letter);
     if (index === undefined) {
-      reason ??= `unknown store ${storeName(letter)}`;
+      reason ??= `goes to ${storeName(letter)}, which is not in this problem`;
       break;
     }
     if (seen.has(letter)) reason ??= `visits ${storeName(letter)} more than once`;
