@@ -77,7 +77,13 @@ export function runInfo(overrides: Partial<RunInfo> = {}): RunInfo {
     notices: ['2 items refused by the leakage guard'],
     plannedTrials: 10,
     completedTrials: 10,
-    task: { type: 'routes', poolSize: 50, evalItems: 20, baseline: 'nearest-neighbour heuristic' },
+    task: {
+      type: 'routes',
+      poolSize: 50,
+      evalItems: 20,
+      baseline: 'nearest-neighbour heuristic',
+      measures: [{ key: 'feasible', label: 'feasible', description: 'the route meets every window' }],
+    },
     ...overrides,
   };
 }

@@ -60,13 +60,18 @@ describe('summarizeCells', () => {
     expect(s!.meanLatencyMs).toBe(50);
   });
 
-  it('averages numeric and boolean details over answered trials', () => {
-    const [s] = summarizeCells(trials);
-    expect(Object.keys(s!.details)).toEqual(['feasible', 'optimalityRatio']);
-    expect(s!.details.feasible!.mean).toBeCloseTo(2 / 3, 12);
-    expect(s!.details.feasible).toMatchObject({ n: 3, kind: 'boolean' });
-    expect(s!.details.optimalityRatio!.mean).toBeCloseTo(0.7, 12);
-    expect(s!.details.optimalityRatio).toMatchObject({ n: 2, kind: 'number' });
+  it('gives each declared task measure an item-clustered interval over answered trials', () => {
+    const [s] = summarizeCells(trials, ['feasible', 'optimalityRatio', 'absent']);
+    expect(Object.keys(s!.measures)).toEqual(['feasible', 'optimalityRatio', 'absent']);
+    // feasible: item a (1 + 0) / 2, item b 1 -> 1.5 of 2 items; the truncated trial's details are ignored.
+    expect(s!.measures.feasible).toEqual(wilson(1.5, 2));
+    // optimalityRatio: item a (0.9 + 0.5) / 2 = 0.7; item b has no value -> one item.
+    expect(s!.measures.optimalityRatio).toEqual(wilson(0.7, 1));
+    expect(s!.measures.absent).toBeNull();
+  });
+
+  it('reports no measures unless the task declares them', () => {
+    expect(summarizeCells(trials)[0]!.measures).toEqual({});
   });
 
   it('gives null accuracy when nothing was answered', () => {

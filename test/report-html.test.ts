@@ -70,8 +70,9 @@ describe('renderReportHtml', () => {
     has(html, 'openai:gpt-4o-mini skipped: set OPENAI_API_KEY to run it');
     has(html, '<noscript>');
     has(html, 'How to read this');
-    has(html, 'feasible (mean)');
-    has(html, 'optimalityRatio (mean)');
+    has(html, 'feasible [95% CI] n');
+    has(html, 'the route meets every window');
+    expect(html).not.toContain('optimalityRatio'); // a detail the task does not declare as a measure
     has(html, '1 (rate_limit: 1)');
     has(html, /complete<\/span> 44 trials recorded/);
   });

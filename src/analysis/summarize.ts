@@ -3,15 +3,6 @@ import { ZERO_SHOT_SELECTOR, type TrialRecord } from '../runner/trial.js';
 import { classifyOutcome, OUTCOMES, type Outcome } from './outcome.js';
 import { itemClusteredAccuracy, mean, type Interval } from './stats.js';
 
-/** Mean of one task-specific detail over the answered trials that carry it. */
-export interface DetailMean {
-  mean: number;
-  /** Trials contributing (answered trials where the key held a number or boolean). */
-  n: number;
-  /** 'boolean' when every contributing value was a boolean: the mean is then a rate. */
-  kind: 'boolean' | 'number';
-}
-
 /** One (provider, selector, k) cell of the sweep. */
 export interface CellSummary {
   provider: string;
@@ -33,7 +24,11 @@ export interface CellSummary {
   meanTokensIn: number | null;
   meanTokensOut: number | null;
   meanLatencyMs: number | null;
-  details: Record<string, DetailMean>;
+  /**
+   * Each task measure (a [0, 1] detail such as routes' feasibility) over answered trials,
+   * items as the unit like accuracy; null when no answered trial carries it.
+   */
+  measures: Record<string, Interval | null>;
 }
 
 /** One point of an accuracy-vs-k curve. */
@@ -69,7 +64,7 @@ export function compareSelectors(a: string, b: string): number {
 }
 
 /** Group trials by (provider, selector, k) and summarize each group; sorted by provider, selector, k. */
-export function summarizeCells(trials: readonly TrialRecord[]): CellSummary[] {
+export function summarizeCells(trials: readonly TrialRecord[], measureKeys: readonly string[] = []): CellSummary[] {
   const groups = new Map<string, TrialRecord[]>();
   for (const t of trials) {
     // JSON of a tuple is an unambiguous key whatever characters the names hold.
@@ -78,13 +73,13 @@ export function summarizeCells(trials: readonly TrialRecord[]): CellSummary[] {
     if (group) group.push(t);
     else groups.set(key, [t]);
   }
-  return [...groups.values()].map(summarizeCell).sort(
+  return [...groups.values()].map((group) => summarizeCell(group, measureKeys)).sort(
     (a, b) =>
       compareStrings(a.provider, b.provider) || compareSelectors(a.selector, b.selector) || a.k - b.k,
   );
 }
 
-function summarizeCell(trials: readonly TrialRecord[]): CellSummary {
+function summarizeCell(trials: readonly TrialRecord[], measureKeys: readonly string[]): CellSummary {
   const first = trials[0]!;
   const outcomes = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
   const errorKinds = new Map<ProviderErrorKind, number>();
@@ -123,32 +118,19 @@ function summarizeCell(trials: readonly TrialRecord[]): CellSummary {
     meanTokensIn: mean(returned.map((t) => t.tokensIn)),
     meanTokensOut: mean(returned.map((t) => t.tokensOut)),
     meanLatencyMs: mean(returned.map((t) => t.latencyMs)),
-    details: detailMeans(answered),
+    measures: Object.fromEntries(measureKeys.map((key) => [key, measureInterval(answered, key)])),
   };
 }
 
-/** Means of the numeric and boolean details over answered trials; strings and nulls are skipped. */
-function detailMeans(answered: readonly TrialRecord[]): Record<string, DetailMean> {
-  const acc = new Map<string, { sum: number; n: number; allBoolean: boolean }>();
+/** A [0, 1] detail over answered trials, items as the unit; trials without a usable value are left out. */
+function measureInterval(answered: readonly TrialRecord[], key: string): Interval | null {
+  const values: { itemId: string; score: number }[] = [];
   for (const t of answered) {
-    for (const [key, value] of Object.entries(t.details ?? {})) {
-      let x: number;
-      if (typeof value === 'boolean') x = value ? 1 : 0;
-      else if (typeof value === 'number' && Number.isFinite(value)) x = value;
-      else continue;
-      const a = acc.get(key) ?? { sum: 0, n: 0, allBoolean: true };
-      a.sum += x;
-      a.n += 1;
-      a.allBoolean &&= typeof value === 'boolean';
-      acc.set(key, a);
-    }
+    const value = t.details?.[key];
+    const x = typeof value === 'boolean' ? Number(value) : value;
+    if (typeof x === 'number' && Number.isFinite(x) && x >= 0 && x <= 1) values.push({ itemId: t.itemId, score: x });
   }
-  const out: Record<string, DetailMean> = {};
-  for (const key of [...acc.keys()].sort(compareStrings)) {
-    const a = acc.get(key)!;
-    out[key] = { mean: a.sum / a.n, n: a.n, kind: a.allBoolean ? 'boolean' : 'number' };
-  }
-  return out;
+  return itemClusteredAccuracy(values);
 }
 
 function distinctSorted(values: readonly string[]): string[] {

@@ -46,7 +46,7 @@ export function buildSummary(
   now: Date = new Date(),
   extraNotices: readonly string[] = [],
 ): RunSummary {
-  const cells = summarizeCells(trials);
+  const cells = summarizeCells(trials, (runInfo.task.measures ?? []).map((m) => m.key));
   const failures = Object.fromEntries(FAILURE_OUTCOMES.map((o) => [o, 0])) as Record<FailureOutcome, number>;
   let answered = 0;
   for (const t of trials) {

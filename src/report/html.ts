@@ -62,6 +62,7 @@ ${cellTable(summary)}
 <li><strong>Accuracy</strong> is measured over <em>answered</em> trials only: what the model knows when it gives a readable answer.</li>
 <li><strong>Failures</strong> (provider errors, empty outputs, truncated outputs, unparseable outputs) are counted apart and never scored as wrong answers. <strong>End-to-end</strong> accuracy counts them as 0: what a user of the whole pipeline would get.</li>
 <li>Intervals are <strong>95% Wilson intervals on item means</strong>: repeats of the same item are averaged first, so n is the number of distinct items, not trials. For graded scores and repeated items this interval is conservative.</li>
+${(summary.task.measures ?? []).map((m) => `<li><strong>${h(m.label)}</strong>: ${h(m.description)} (over answered trials, same interval).</li>`).join('')}
 <li>The k = 0 (zero-shot) point is shared by every selector's curve: with no shots there is nothing to select.</li>
 <li>Overlapping intervals mean the difference may be noise; more items narrow them, more repeats of the same items barely do.</li>
 </ul>
@@ -108,7 +109,7 @@ function notices(s: RunSummary): string {
 
 function cellTable(s: RunSummary): string {
   if (s.cells.length === 0) return '<p class="muted">No trials recorded.</p>';
-  const columns = cellColumns(s.cells);
+  const columns = cellColumns(s.task.measures ?? []);
   const cls = (numeric?: boolean) => (numeric ? ' class="num"' : '');
   const head = columns.map((c) => `<th${cls(c.numeric)}>${h(c.header)}</th>`).join('');
   const rows = s.cells.map((cell) => {

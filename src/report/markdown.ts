@@ -27,7 +27,7 @@ export function renderSummaryMarkdown(summary: RunSummary): string {
   if (summary.cells.length === 0) {
     lines.push('No trials recorded.', '');
   } else {
-    const columns = cellColumns(summary.cells);
+    const columns = cellColumns(summary.task.measures ?? []);
     lines.push(`| ${columns.map((c) => md(c.header)).join(' | ')} |`);
     lines.push(`|${columns.map((c) => (c.numeric ? ' ---: ' : ' --- ')).join('|')}|`);
     for (const cell of summary.cells) lines.push(`| ${columns.map((c) => md(c.value(cell))).join(' | ')} |`);

@@ -1,4 +1,5 @@
-import type { CellSummary, DetailMean } from '../analysis/summarize.js';
+import type { CellSummary } from '../analysis/summarize.js';
+import type { TaskMeasure } from '../tasks/task.js';
 import { formatInterval, formatNumber, pct } from './format.js';
 
 /** One table column: a header and how to show a cell in it. Shared by the HTML and Markdown reports. */
@@ -9,26 +10,13 @@ export interface Column {
   numeric?: boolean;
 }
 
-/** Detail keys present in any cell, sorted, so every row has the same columns. */
-export function detailKeys(cells: readonly CellSummary[]): string[] {
-  const keys = new Set<string>();
-  for (const c of cells) for (const key of Object.keys(c.details)) keys.add(key);
-  return [...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-}
-
-function formatDetail(d: DetailMean | undefined): string {
-  if (!d) return '';
-  const value = d.kind === 'boolean' ? pct(d.mean) : formatNumber(d.mean, 3);
-  return `${value} (n=${d.n})`;
-}
-
 function errorKinds(cell: CellSummary): string | undefined {
   const parts = Object.entries(cell.providerErrorsByKind).map(([kind, n]) => `${kind}: ${n}`);
   return parts.length > 0 ? parts.join(', ') : undefined;
 }
 
-/** The per-cell table: counts, both accuracies with interval and n, failures by outcome, costs, details. */
-export function cellColumns(cells: readonly CellSummary[]): Column[] {
+/** The per-cell table: counts, both accuracies and the task's measures with interval and n, failures by outcome, costs. */
+export function cellColumns(measures: readonly TaskMeasure[]): Column[] {
   const columns: Column[] = [
     { header: 'provider', value: (c) => c.provider },
     { header: 'model', value: (c) => c.model },
@@ -55,8 +43,8 @@ export function cellColumns(cells: readonly CellSummary[]): Column[] {
     { header: 'mean tokens out', value: (c) => formatNumber(c.meanTokensOut, 0), numeric: true },
     { header: 'mean latency ms', value: (c) => formatNumber(c.meanLatencyMs, 0), numeric: true },
   ];
-  for (const key of detailKeys(cells)) {
-    columns.push({ header: `${key} (mean)`, value: (c) => formatDetail(c.details[key]), numeric: true });
+  for (const m of measures) {
+    columns.push({ header: `${m.label} [95% CI] n`, value: (c) => formatInterval(c.measures[m.key] ?? null), numeric: true });
   }
   return columns;
 }

@@ -18,7 +18,7 @@ export class Progress {
   private errors = 0;
   private parseFailures = 0;
   private readonly started = Date.now();
-  private lastPrint = 0;
+  private lastPrint = Date.now();
   private readonly tty: boolean;
 
   constructor(private readonly options: ProgressOptions) {

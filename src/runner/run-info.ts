@@ -1,3 +1,5 @@
+import type { TaskMeasure } from '../tasks/task.js';
+
 /** results/<run>/run.json: what was run, with what, when, and what was skipped. */
 export interface RunInfo {
   runId: string;
@@ -15,7 +17,7 @@ export interface RunInfo {
   notices: string[];
   plannedTrials: number;
   completedTrials: number;
-  task: { type: string; poolSize: number; evalItems: number; baseline: string };
+  task: { type: string; poolSize: number; evalItems: number; baseline: string; measures: TaskMeasure[] };
 }
 
 export interface ProviderStatus {

@@ -90,7 +90,13 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
     notices: data.notices,
     plannedTrials: plan.length,
     completedTrials: 0,
-    task: { type: task.type, poolSize: data.pool.length, evalItems: data.items.length, baseline: task.baselineDescription },
+    task: {
+      type: task.type,
+      poolSize: data.pool.length,
+      evalItems: data.items.length,
+      baseline: task.baselineDescription,
+      measures: [...task.measures],
+    },
   };
   writeRunInfo(dir, info);
 

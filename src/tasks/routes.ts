@@ -3,7 +3,7 @@
  * (feasibility and optimality against an exhaustive solver), not by a judge counting keywords.
  * The pieces live in ./routes/; this file assembles the Task and re-exports the public API.
  */
-import type { Task, TaskData } from './task.js';
+import type { Task, TaskData, TaskMeasure } from './task.js';
 import { BASELINE_DESCRIPTION, baselineAnswer } from './routes/baseline.js';
 import { checkRoutesOptions } from './routes/generate.js';
 import { loadRoutes } from './routes/load.js';
@@ -26,6 +26,16 @@ export { finalLines, instanceText, SYSTEM_PROMPT, workedAnswer } from './routes/
 
 export const ROUTES_TASK_TYPE = 'routes';
 
+/** Partial quality, so a report can tell 'nearly optimal' from 'breaks a window'. */
+export const ROUTE_MEASURES: readonly TaskMeasure[] = [
+  { key: 'feasible', label: 'feasible', description: 'the route visits every store once and meets every window' },
+  {
+    key: 'optimalityRatio',
+    label: 'optimality ratio',
+    description: 'optimal cost / answered cost for feasible routes, 0 for infeasible ones',
+  },
+];
+
 export function createRoutesTask(options: RoutesOptions, seed: number): Task<RouteInstance, RouteAnswer> {
   checkRoutesOptions(options);
   let loaded: TaskData<RouteInstance> | null = null;
@@ -43,6 +53,7 @@ export function createRoutesTask(options: RoutesOptions, seed: number): Task<Rou
     // The greedy heuristic ignores the shots by design: it is the no-learning reference.
     baseline: (item) => baselineAnswer(item.data),
     baselineDescription: BASELINE_DESCRIPTION,
+    measures: ROUTE_MEASURES,
   };
 }
 

@@ -28,6 +28,16 @@ export interface ScoreResult {
   details: ScoreDetails;
 }
 
+/**
+ * A quality measure a task records in ScoreDetails beside the score, valued in [0, 1]
+ * (a boolean counts as 0/1). Reports show it per cell with an interval, like accuracy.
+ */
+export interface TaskMeasure {
+  key: string;
+  label: string;
+  description: string;
+}
+
 export interface TaskData<D> {
   pool: TaskItem<D>[];
   items: TaskItem<D>[];
@@ -50,6 +60,8 @@ export interface Task<D = unknown, A = unknown> {
    * same format an LLM is asked for, so it goes through parse and score like any answer.
    */
   baseline(item: TaskItem<D>, shots: readonly TaskItem<D>[]): string;
+  /** The [0, 1] details worth aggregating per cell (partial quality beside the 0/1 score). */
+  readonly measures: readonly TaskMeasure[];
   /** One line describing how the baseline works, for the report. */
   readonly baselineDescription: string;
 }
