@@ -1,0 +1,99 @@
+// Benchmarks: `npm run bench`. Each prints a ratio against a baseline measured in the same run,
+// so numbers compare across machines; absolute times are printed for context only.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { evaluateRoute, generateInstances, solveRoute } from '../dist/tasks/routes.js';
+import { runSweep } from '../dist/runner/sweep.js';
+import { prepareSweep } from '../dist/runner/sweep.js';
+import { selectShots } from '../dist/runner/execute.js';
+import { getSelector } from '../dist/selectors/index.js';
+
+function time(fn) {
+  const start = process.hrtime.bigint();
+  const result = fn();
+  return { ms: Number(process.hrtime.bigint() - start) / 1e6, result };
+}
+
+function best(runs, fn) {
+  let min = Infinity;
+  let result;
+  for (let i = 0; i < runs; i++) {
+    const t = time(fn);
+    if (t.ms < min) min = t.ms;
+    result = t.result;
+  }
+  return { ms: min, result };
+}
+
+function permutations(items) {
+  if (items.length <= 1) return [items.slice()];
+  const out = [];
+  items.forEach((x, i) => {
+    for (const rest of permutations([...items.slice(0, i), ...items.slice(i + 1)])) out.push([x, ...rest]);
+  });
+  return out;
+}
+
+/** Baseline: evaluate every order (what the solver would do without pruning). */
+function bruteForce(instance) {
+  let best = null;
+  for (const order of permutations(instance.stores.map((s) => s.letter))) {
+    const e = evaluateRoute(instance, order);
+    if (!e.feasible) continue;
+    if (!best || e.cost < best.cost || (e.cost === best.cost && e.completion < best.completion)) best = e;
+  }
+  return best;
+}
+
+// 1. Exact solver vs exhaustive evaluation of every order, on 7-store instances (5,040 orders each).
+const instances = generateInstances({ stores: { min: 7, max: 7 }, windowTightness: 0.6, poolSize: 1, evalItems: 1 }, 1, 'bench', 20);
+const solver = best(3, () => instances.map((i) => solveRoute(i)));
+const brute = best(3, () => instances.map((i) => bruteForce(i)));
+instances.forEach((_, i) => {
+  const a = solver.result[i];
+  const b = brute.result[i];
+  if (a.cost !== b.cost || a.completion !== b.completion) throw new Error(`solver disagrees with brute force on instance ${i}`);
+});
+console.log(`solver: ${instances.length} instances of 7 stores: pruned ${solver.ms.toFixed(1)} ms, exhaustive ${brute.ms.toFixed(1)} ms -> ${(brute.ms / solver.ms).toFixed(1)}x faster (same optima)`);
+
+// 2. Harness overhead: the flagship sweep end to end (plan, select, render, local baseline, parse,
+//    score, trials.jsonl, report) vs the same trials' task work alone (select, render, baseline, parse, score).
+const out = mkdtempSync(join(tmpdir(), 'fewshot-bench-'));
+try {
+  const experiment = join(out, 'routes.yaml');
+  writeFileSync(
+    experiment,
+    `name: bench\nseed: 3\ntask: { type: routes, stores: { min: 4, max: 6 }, windowTightness: 0.6, poolSize: 32, evalItems: 60 }\n` +
+      `shots: [0, 1, 2, 4, 8, 16]\nselectors: [random, first]\nrepeats: 3\nproviders: [local]\nconcurrency: 8\nout: ${JSON.stringify(join(out, 'results'))}\n`,
+  );
+  const prepared = prepareSweep(experiment, {});
+  const ctx = {
+    experimentSeed: prepared.config.seed,
+    items: prepared.data.items,
+    pool: prepared.data.pool,
+    selectors: new Map(prepared.config.selectors.map((n) => [n, getSelector(n)])),
+  };
+  const { task, plan } = prepared;
+  const taskOnly = best(3, () => {
+    for (const spec of plan) {
+      const item = ctx.items[spec.itemIndex];
+      const shots = selectShots(spec, ctx);
+      task.render(shots, item);
+      const parsed = task.parse(task.baseline(item, shots));
+      if (parsed.ok) task.score(parsed.answer, item);
+    }
+  });
+  let sweepMs = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const started = process.hrtime.bigint();
+    await runSweep({ experimentPath: experiment, quiet: true, log: () => {} });
+    sweepMs = Math.min(sweepMs, Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  console.log(
+    `sweep: ${plan.length} local trials end to end ${sweepMs.toFixed(0)} ms (${Math.round((plan.length / sweepMs) * 1000)} trials/s), ` +
+      `task work alone ${taskOnly.ms.toFixed(0)} ms -> harness overhead ${(sweepMs / taskOnly.ms).toFixed(2)}x`,
+  );
+} finally {
+  rmSync(out, { recursive: true, force: true });
+}
