@@ -32,6 +32,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('quiet', { type: 'boolean', default: false, describe: 'no progress lines' })
           .example('$0 sweep experiments/routes.yaml', 'run the flagship routes sweep'),
       async (args) => {
+        checkConcurrency(args.concurrency);
         exitCode = args.dryRun ? dryRun(args.experiment, args.concurrency) : await sweep(args);
       },
     )
@@ -57,9 +58,12 @@ export async function main(argv: string[]): Promise<number> {
     .alias('h', 'help')
     .wrap(Math.min(110, process.stdout.columns ?? 110))
     .fail((message, err, y) => {
-      if (err) throw err;
-      console.error(`${y.help()}`);
-      console.error(`\n${message}`);
+      // yargs' own validation failures (a YError, or a check's message) are usage errors;
+      // an Error thrown by a command handler is not, and goes to reportError.
+      if (err instanceof Error && err.name !== 'YError') throw err;
+      if (exitCode === EXIT.badInput) return; // yargs may report the same failure twice
+      y.showHelp('error');
+      console.error(`\n${message ?? String(err)}`);
       exitCode = EXIT.badInput;
     })
     .exitProcess(false);
@@ -70,6 +74,12 @@ export async function main(argv: string[]): Promise<number> {
     return reportError(err);
   }
   return exitCode;
+}
+
+function checkConcurrency(value: number | undefined): void {
+  if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
+    throw new UsageError(`--concurrency: expected a whole number > 0, got ${value}`);
+  }
 }
 
 async function sweep(args: { experiment: string; out?: string | undefined; concurrency?: number | undefined; quiet: boolean }): Promise<number> {

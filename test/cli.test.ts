@@ -42,6 +42,12 @@ describe('fewshot CLI', () => {
     expect(result.stderr).toMatch(/Unknown argument|Unknown command/i);
   });
 
+  it('refuses a bad --concurrency with exit 2', () => {
+    const result = fewshot(['sweep', 'test/fixtures/small.yaml', '--concurrency', '0']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--concurrency: expected a whole number > 0, got 0');
+  });
+
   it('validates the flagship experiment and names the key each skipped provider needs', () => {
     const result = fewshot(['validate', 'experiments/routes.yaml']);
     expect(result.code).toBe(0);
