@@ -2,23 +2,38 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { buildSummary } from '../src/analysis/summary.js';
 import { packageDir } from '../src/report/assets.js';
 import { escapeHtml, escapeInlineScript, jsonForScript } from '../src/report/escape.js';
 import { renderReportHtml } from '../src/report/html.js';
 import { empty, providerError, runInfo, sweep, trial } from './analysis-fixtures.js';
+import { fixtureSummary, truncationTrend } from './report-fixtures.js';
 
-const now = new Date('2025-02-03T04:05:06.000Z');
 const evil = '</script><script>alert(1)</script>';
 
 function report(name = 'demo') {
   const info = runInfo({ experiment: { name, path: 'experiments/x.yaml' } });
   const trials = [
-    ...sweep().map((t) => ({ ...t, details: { feasible: t.score === 1, optimalityRatio: 0.5 + t.score / 2 } })),
+    ...sweep().map((t) => ({
+      ...t,
+      tokensIn: 100 + 50 * t.k,
+      details: { feasible: t.score === 1, optimalityRatio: 0.5 + t.score / 2 },
+    })),
     providerError({ itemId: 'z', k: 1 }),
     empty({ itemId: 'z', k: 1, seed: 1 }),
   ];
-  return renderReportHtml(buildSummary(trials, info, now), info);
+  const summary = fixtureSummary(trials, info, {
+    labels: { random: 'plateau', similar: 'plateau' },
+    target: 0.5,
+    requestsPerMonth: 100_000,
+    collapse: [
+      { provider: 'local', label: 'stable', detail: 'The gain holds with both selectors.', k: null, gainSelector: null, lossSelector: null },
+    ],
+    failureTrends: [
+      truncationTrend(),
+      truncationTrend({ selector: 'similar', kind: 'parse_failure', flagged: false, estimate: 0.01, ciLow: -0.03, ciHigh: 0.05, pAdjusted: 0.8, detail: 'No rise.' }),
+    ],
+  });
+  return renderReportHtml(summary, info);
 }
 
 /** Assert on a big page without dumping all of it into the failure message. */
@@ -65,7 +80,7 @@ describe('renderReportHtml', () => {
   });
 
   it('carries the data and the page sections', () => {
-    has(html, '"series":"local / random"');
+    has(html, '"series":"local / random (plateau)"');
     has(html, '<title>demo — run-1</title>');
     has(html, 'openai:gpt-4o-mini skipped: set OPENAI_API_KEY to run it');
     has(html, '<noscript>');
@@ -75,6 +90,56 @@ describe('renderReportHtml', () => {
     expect(html).not.toContain('optimalityRatio'); // a detail the task does not declare as a measure
     has(html, '1 (rate_limit: 1)');
     has(html, /complete<\/span> 44 trials recorded/);
+  });
+
+  it('opens with one verdict card per provider, before the chart and the tables', () => {
+    const cards = [...html.matchAll(/<article class="verdict" data-provider="([^"]+)" data-decision="([^"]+)">([\s\S]*?)<\/article>/g)];
+    expect(cards.map((c) => [c[1], c[2]])).toEqual([['local', 'keep-few-shot']]);
+    const card = cards[0]![3]!;
+    // Three items tie everything down to zero-shot: the cheapest cell tied with the best.
+    has(card, '<span class="badge decision keep-few-shot">Keep zero-shot</span>');
+    has(card, '<p class="pick">zero-shot (k=0)</p>');
+    has(card, 'Zero-shot is enough: shots buy nothing measurable');
+    has(card, /accuracy \d+\.\d% \[\d+\.\d, \d+\.\d\] n=3 items/);
+    has(card, 'tokens per request');
+    has(card, 'cost per 1k requests');
+    has(card, 'cost per month (100,000 requests)');
+    has(card, '$0'); // local is free in the price table
+    has(card, 'prices: price table (as of 2025-10-01)');
+    has(card, 'target: 50.0% accuracy');
+    has(card, 'is the cheapest setting statistically tied with the best');
+    has(card, 'Failure rate of truncated outputs rises with k for random');
+    const order = ['id="verdict"', 'class="verdict"', 'id="chart"', '<h2>Curves</h2>', '<h2>Selection</h2>', '<h2>Failures</h2>', '<h2>Cells</h2>', 'How to read this', '<h2>Run</h2>'];
+    const at = order.map((needle) => html.indexOf(needle));
+    expect(at.every((i) => i >= 0)).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+  });
+
+  it('shows the curves with their labels, the selection check and the failure trends', () => {
+    const page = markup(html);
+    has(page, '<th>label</th>');
+    has(page, /<td><span class="badge plateau">plateau<\/span><\/td>/);
+    has(page, 'knee k=1');
+    has(page, 'plateau because of the hand-made fixture.');
+    has(page, /<span class="badge stable">stable<\/span>/);
+    has(page, 'The gain holds with both selectors.');
+    // The flagged trend is listed prominently, the unflagged one only in the table.
+    const flagged = page.match(/<ul class="flagged-list">([\s\S]*?)<\/ul>/)![1]!;
+    has(flagged, 'truncated outputs');
+    has(flagged, 'k=0: 2.0% (60) · k=8: 15.0% (60)');
+    has(flagged, '+13.0 points [5.0, 21.0]');
+    has(flagged, 'parse failures', false);
+    has(page, '+1.0 points [-3.0, 5.0]');
+  });
+
+  it('explains the statistics and the labels', () => {
+    const page = markup(html);
+    for (const word of ['alpha = 0.05', 'delta = 5.0%', 'Holm', 'paired tests', 'McNemar', 'paired bootstrap', "winner's curse", 'resample']) {
+      has(page, word);
+    }
+    for (const label of ['improving', 'plateau', 'peak-regression', 'no-benefit', 'inconclusive']) {
+      has(page, `<span class="badge ${label}">${label}</span>`);
+    }
   });
 
   it('runs: the inlined libraries load and compile the embedded spec', () => {
@@ -113,14 +178,29 @@ describe('renderReportHtml', () => {
 
   it('escapes provider, selector and notice strings', () => {
     const info = runInfo({ notices: ['<img src=x onerror=alert(1)>'] });
-    const page = renderReportHtml(
-      buildSummary([trial({ provider: '<b>p</b>', selector: 'a"b' })], info, now),
-      info,
-    );
+    const summary = fixtureSummary([trial({ provider: '<b>p</b>', selector: 'a"b' })], info, {
+      failureTrends: [truncationTrend({ provider: '<b>p</b>', selector: 'a"b', detail: '<i>x</i>' })],
+      collapse: [{ provider: '<b>p</b>', label: 'inconclusive', detail: '<i>y</i>', k: null, gainSelector: null, lossSelector: null }],
+    });
+    expect(summary.advice[0]!.provider).toBe('<b>p</b>');
+    const page = renderReportHtml(summary, info);
     has(page, '<img src=x', false);
     has(page, '<b>p</b>', false);
+    has(page, '<i>', false);
     has(page, '&lt;b&gt;p&lt;/b&gt;');
+    has(page, 'data-provider="&lt;b&gt;p&lt;/b&gt;"');
     has(page, 'a&quot;b');
+    has(page, '&lt;i&gt;x&lt;/i&gt;');
+  });
+
+  it('says when there is no verdict and no price', () => {
+    const info = runInfo({ providers: [{ id: 'openai-compatible:llama', status: 'ran' }] });
+    const page = markup(renderReportHtml(fixtureSummary([], info), info));
+    has(page, 'No verdict: nothing was answered');
+    const priced = fixtureSummary([trial({ provider: 'openai-compatible:llama' })], info);
+    const card = markup(renderReportHtml(priced, info));
+    has(card, 'no price');
+    has(card, 'No price for openai-compatible:llama: add it under prices: in the experiment');
   });
 });
 

@@ -1,9 +1,11 @@
 import type { RunInfo } from '../runner/run-info.js';
 import type { TrialRecord } from '../runner/trial.js';
 import { classifyOutcome, FAILURE_OUTCOMES, type FailureOutcome } from './outcome.js';
-import { buildCurves, summarizeCells, type CellSummary, type Curve } from './summarize.js';
+import { analyzeRun } from './analyze.js';
+import { summarizeCells, type CellSummary } from './summarize.js';
+import { DEFAULT_ANALYSIS_SETTINGS, type Advice, type AnalysisSettings, type CollapseSummary, type CurveSummary, type FailureTrend } from './verdict-types.js';
 
-export const SUMMARY_SCHEMA_VERSION = 1;
+export const SUMMARY_SCHEMA_VERSION = 2;
 export const CONFIDENCE_LEVEL = 0.95;
 export const INTERVAL_METHOD =
   '95% Wilson score interval with items as the unit: each item\'s mean score over its repeats, ' +
@@ -35,8 +37,20 @@ export interface RunSummary {
   notices: string[];
   task: RunInfo['task'];
   totals: { trials: number; answered: number; failures: Record<FailureOutcome, number> };
+  /** The statistics' settings: with the trials they reproduce every number here. */
+  settings: AnalysisSettings;
+  /** The experiment's target accuracy, when it states one. */
+  target: number | null;
+  requestsPerMonth: number | null;
   cells: CellSummary[];
-  curves: Curve[];
+  /** One per provider x selector: points with intervals, the label and the tests behind it. */
+  curves: CurveSummary[];
+  /** One per provider: does the gain survive a change of selector? */
+  collapse: CollapseSummary[];
+  /** Failure rates that rise with k: operational findings, reported beside the labels. */
+  failureTrends: FailureTrend[];
+  /** One per provider: keep few-shot (at which selector and k), fine-tune, extend the sweep, or inconclusive. */
+  advice: Advice[];
 }
 
 /** Build the run summary. Deterministic for the same inputs except `generatedAt` (pass `now` to pin it). */
@@ -45,8 +59,10 @@ export function buildSummary(
   runInfo: RunInfo,
   now: Date = new Date(),
   extraNotices: readonly string[] = [],
+  settings: AnalysisSettings = DEFAULT_ANALYSIS_SETTINGS,
 ): RunSummary {
   const cells = summarizeCells(trials, (runInfo.task.measures ?? []).map((m) => m.key));
+  const analysis = analyzeRun(trials, cells, settings);
   const failures = Object.fromEntries(FAILURE_OUTCOMES.map((o) => [o, 0])) as Record<FailureOutcome, number>;
   let answered = 0;
   for (const t of trials) {
@@ -101,7 +117,13 @@ export function buildSummary(
     notices,
     task: runInfo.task,
     totals: { trials: trials.length, answered, failures },
+    settings,
+    target: null,
+    requestsPerMonth: null,
     cells,
-    curves: buildCurves(cells),
+    curves: analysis.curves,
+    collapse: analysis.collapse,
+    failureTrends: analysis.failureTrends,
+    advice: [],
   };
 }

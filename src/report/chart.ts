@@ -1,12 +1,14 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { RunSummary } from '../analysis/summary.js';
-import { formatInterval, pct, seriesName } from './format.js';
+import { formatEstimate, pct, seriesName } from './format.js';
 
 /** One plotted point; flat so Vega-Lite fields and tooltips can name it directly. */
 export interface ChartDatum {
+  /** `provider / selector (label)`. */
   series: string;
   provider: string;
   selector: string;
+  label: string;
   k: number;
   accuracy: number;
   lower: number;
@@ -23,18 +25,19 @@ export function chartData(summary: RunSummary): ChartDatum[] {
   const rows: ChartDatum[] = [];
   for (const curve of summary.curves) {
     for (const p of curve.points) {
-      if (!p.accuracy) continue;
+      if (p.accuracy === null || p.ciLow === null || p.ciHigh === null) continue;
       rows.push({
-        series: seriesName(curve.provider, curve.selector),
+        series: seriesName(curve.provider, curve.selector, curve.label),
         provider: curve.provider,
         selector: curve.selector,
+        label: curve.label,
         k: p.k,
-        accuracy: p.accuracy.estimate,
-        lower: p.accuracy.lower,
-        upper: p.accuracy.upper,
-        interval: formatInterval(p.accuracy),
+        accuracy: p.accuracy,
+        lower: p.ciLow,
+        upper: p.ciHigh,
+        interval: formatEstimate(p.accuracy, p.ciLow, p.ciHigh, p.nAnsweredItems),
         nItems: p.nItems,
-        nAnsweredItems: p.accuracy.n,
+        nAnsweredItems: p.nAnsweredItems,
         nTrials: p.nTrials,
         failureRate: pct(p.failureRate),
       });
@@ -44,7 +47,7 @@ export function chartData(summary: RunSummary): ChartDatum[] {
 }
 
 /**
- * Answered accuracy vs shots: one colored line with points per `provider / selector`, with the
+ * Answered accuracy vs shots: one colored line with points per `provider / selector (label)`, with the
  * 95% interval as a band with whiskers. k is ordinal (0, 1, 2, 4, 8 evenly spaced reads better than a linear
  * axis), sorted numerically.
  */
@@ -59,14 +62,15 @@ export function accuracyChartSpec(summary: RunSummary): TopLevelSpec {
     title: 'shots (k)',
     axis: { labelAngle: 0 },
   };
-  const color = { field: 'series', type: 'nominal' as const, title: 'provider / selector', sort: series };
+  const color = { field: 'series', type: 'nominal' as const, title: 'provider / selector (label)', sort: series };
   const tooltip = [
     { field: 'provider', type: 'nominal' as const },
     { field: 'selector', type: 'nominal' as const },
+    { field: 'label', type: 'nominal' as const, title: 'curve label' },
     { field: 'k', type: 'ordinal' as const, title: 'k (shots)' },
     { field: 'accuracy', type: 'quantitative' as const, format: '.1%', title: 'accuracy (answered)' },
-    { field: 'interval', type: 'nominal' as const, title: '95% interval' },
-    { field: 'nAnsweredItems', type: 'quantitative' as const, title: 'items answered' },
+    { field: 'interval', type: 'nominal' as const, title: '95% interval, n' },
+    { field: 'nAnsweredItems', type: 'quantitative' as const, title: 'n (items answered)' },
     { field: 'nItems', type: 'quantitative' as const, title: 'items' },
     { field: 'nTrials', type: 'quantitative' as const, title: 'trials' },
     { field: 'failureRate', type: 'nominal' as const, title: 'failure rate' },
@@ -75,7 +79,7 @@ export function accuracyChartSpec(summary: RunSummary): TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     description: `Answered accuracy vs shots for ${summary.experimentName} (${summary.runId})`,
-    title: { text: 'Accuracy vs shots', subtitle: 'answered trials only; bands and whiskers are 95% Wilson intervals on item means' },
+    title: { text: 'Accuracy vs shots', subtitle: 'answered trials only; bands and whiskers are 95% intervals with items as the unit; legend: provider / selector (curve label)' },
     width: 640,
     height: 360,
     data: { values },

@@ -11,15 +11,46 @@ export function formatInterval(iv: Interval | null): string {
   return `${pct(iv.estimate)} [${(iv.lower * 100).toFixed(1)}, ${(iv.upper * 100).toFixed(1)}] n=${iv.n}`;
 }
 
+/** The same from separate fields (summary.json's curve points and advice): "72.0% [65.1, 78.3] n=60". */
+export function formatEstimate(estimate: number | null, low: number | null, high: number | null, n: number): string {
+  if (estimate === null || low === null || high === null) return 'n/a';
+  return formatInterval({ estimate, lower: low, upper: high, n });
+}
+
+/** A difference of proportions in percentage points with its interval: "+10.0 points [3.1, 16.9]". */
+export function formatDifference(estimate: number, low: number, high: number): string {
+  const sign = estimate > 0 ? '+' : '';
+  return `${sign}${(estimate * 100).toFixed(1)} points [${(low * 100).toFixed(1)}, ${(high * 100).toFixed(1)}]`;
+}
+
 /** A mean for a table: "n/a" for null, otherwise rounded to what a reader can use. */
 export function formatNumber(x: number | null, digits = 1): string {
   if (x === null || !Number.isFinite(x)) return 'n/a';
   return x.toFixed(digits);
 }
 
+/** A whole number with thousands separators, locale-independent: 1234567 -> "1,234,567". */
+export function formatCount(x: number): string {
+  return Math.round(x).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/**
+ * Money in the price table's currency, to what a reader can use: "$0", "$0.0042", "$1.25",
+ * "$12,345". "n/a" for null. Other currencies are written after the amount ("1.25 EUR").
+ */
+export function formatMoney(x: number | null, currency: string): string {
+  if (x === null || !Number.isFinite(x)) return 'n/a';
+  let amount: string;
+  if (x === 0) amount = '0';
+  else if (Math.abs(x) >= 1000) amount = formatCount(x);
+  else if (Math.abs(x) >= 1) amount = x.toFixed(2);
+  else amount = x.toFixed(Math.min(10, 1 - Math.floor(Math.log10(Math.abs(x))))); // two significant digits
+  return currency === 'USD' ? `$${amount}` : `${amount} ${currency}`;
+}
+
 /** The legend label of a curve. */
-export function seriesName(provider: string, selector: string): string {
-  return `${provider} / ${selector}`;
+export function seriesName(provider: string, selector: string, label?: string): string {
+  return label ? `${provider} / ${selector} (${label})` : `${provider} / ${selector}`;
 }
 
 /** Wall time between two ISO timestamps, e.g. "3m 12s"; null when either is missing or unreadable. */

@@ -1,10 +1,24 @@
+import { loadPriceTable } from '../analysis/prices.js';
 import type { RunSummary } from '../analysis/summary.js';
+import type { Advice } from '../analysis/verdict-types.js';
 import type { RunInfo } from '../runner/run-info.js';
 import { vegaBrowserScripts } from './assets.js';
 import { accuracyChartSpec } from './chart.js';
 import { escapeHtml as h, escapeInlineScript, jsonForScript } from './escape.js';
-import { formatDuration } from './format.js';
-import { cellColumns } from './table.js';
+import { formatDifference, formatDuration, pct } from './format.js';
+import { cellColumns, collapseColumns, curveColumns, failureColumns, type Column } from './table.js';
+import {
+  adviceAccuracy,
+  COLLAPSE_MEANINGS,
+  costRows,
+  decisionTitle,
+  failureRates,
+  FAILURE_NAMES,
+  LABEL_MEANINGS,
+  priceCurrency,
+  recommendationText,
+  settingsLine,
+} from './verdict.js';
 
 const CSS = `
 :root { color-scheme: light; --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --bg-alt: #f6f8fa; --warn: #9a6700; }
@@ -28,6 +42,23 @@ dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margi
 dt { color: var(--muted); }
 dd { margin: 0; }
 footer { margin-top: 32px; font-size: 0.8rem; color: var(--muted); }
+td.wrap { white-space: normal; min-width: 18rem; }
+.badge { display: inline-block; padding: 0 8px; border-radius: 10px; font-size: 0.8rem; font-weight: 600; background: #eaeef2; color: var(--fg); white-space: nowrap; }
+.badge.keep-few-shot, .badge.plateau, .badge.stable { background: #dafbe1; color: #116329; }
+.badge.fine-tune, .badge.peak-regression, .badge.selection-collapse, .badge.flagged { background: #ffebe9; color: #a40e26; }
+.badge.extend-sweep, .badge.improving { background: #ddf4ff; color: #0550ae; }
+.badge.no-benefit { background: #fbefff; color: #6e40c9; }
+.badge.inconclusive { background: #fff8c5; color: var(--warn); }
+.verdicts { display: grid; grid-template-columns: repeat(auto-fit, minmax(340px, 1fr)); gap: 16px; margin: 16px 0 8px; }
+.verdict { border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; }
+.verdict h3 { margin: 0; font-size: 1rem; }
+.verdict .decision { font-size: 1.05rem; padding: 2px 12px; margin: 8px 0 4px; }
+.verdict .pick { font-size: 1.2rem; font-weight: 600; margin: 4px 0 0; }
+.verdict .accuracy { margin: 0 0 8px; font-variant-numeric: tabular-nums; }
+.verdict table { width: auto; margin: 4px 0; }
+.verdict ul { margin: 8px 0 0; padding-left: 20px; font-size: 0.9rem; }
+.verdict .target { margin: 0; }
+.flagged-list { background: #ffebe9; border: 1px solid #ff818266; border-radius: 6px; padding: 8px 12px 8px 28px; margin: 0 0 12px; }
 `;
 
 /**
@@ -52,23 +83,37 @@ export function renderReportHtml(summary: RunSummary, runInfo: RunInfo): string 
 ${statusLine(summary)}
 </header>
 ${notices(summary)}
+<h2 id="verdict">Verdict: keep few-shot or fine-tune?</h2>
+${verdictCards(summary)}
 <h2>Accuracy vs shots</h2>
 <div id="chart" role="img" aria-label="${h(`Accuracy vs shots for ${summary.curves.length} series`)}"></div>
 <noscript><p class="notices">The chart needs JavaScript (everything it needs is inside this file). The table below has every number.</p></noscript>
+<h2>Curves</h2>
+${table(summary.curves, curveColumns(), 'No curves were summarized.')}
+<h2>Selection</h2>
+${table(summary.collapse, collapseColumns(), 'No selection check: it needs more than one selector.')}
+<h2>Failures</h2>
+${failures(summary)}
 <h2>Cells</h2>
 ${cellTable(summary)}
 <h2>How to read this</h2>
 <ul>
+<li><strong>The verdict</strong> per provider: <em>keep few-shot</em> (at the selector and k shown), <em>fine-tune</em> (a stated target is missed even at the upper end of the best interval and more shots will not help), <em>extend the sweep</em> (accuracy is still rising at the largest k), or <em>inconclusive</em> (more items needed). The recommended setting is the cheapest, in tokens per request, of those statistically tied with the best.</li>
+<li><strong>Statistics</strong>: ${h(settingsLine(summary.settings))}. Cells are compared with <strong>paired tests</strong> over the same items: McNemar's exact test for one 0/1 score per item, a paired bootstrap over items otherwise. Every p-value of the run is <strong>Holm</strong>-adjusted together, so alpha bounds the chance of any false finding. The best cell is chosen again inside each bootstrap resample, so the <strong>winner's curse</strong> (the best of many noisy cells looks better than it is) does not make cheaper cells look worse than they are.</li>
+<li><strong>Curve labels</strong>: ${(Object.keys(LABEL_MEANINGS) as (keyof typeof LABEL_MEANINGS)[]).map((l) => `<span class="badge ${h(l)}">${h(l)}</span> ${h(LABEL_MEANINGS[l])}`).join(' ')}</li>
+<li><strong>Selection</strong>: ${(Object.keys(COLLAPSE_MEANINGS) as (keyof typeof COLLAPSE_MEANINGS)[]).map((l) => `<span class="badge ${h(l)}">${h(l)}</span> ${h(COLLAPSE_MEANINGS[l])}`).join(' ')}</li>
+<li><strong>Failure trends</strong> (a failure rate that rises with k, e.g. truncated outputs as prompts grow) are operational findings, reported beside the accuracy labels and never mixed into them.</li>
+<li><strong>Costs</strong> are mean tokens per request (in + out) times list prices; ${h(priceNote())} An experiment's <code>prices:</code> wins over the table.</li>
 <li><strong>Accuracy</strong> is measured over <em>answered</em> trials only: what the model knows when it gives a readable answer.</li>
 <li><strong>Failures</strong> (provider errors, empty outputs, truncated outputs, unparseable outputs) are counted apart and never scored as wrong answers. <strong>End-to-end</strong> accuracy counts them as 0: what a user of the whole pipeline would get.</li>
-<li>Intervals are <strong>95% Wilson intervals on item means</strong>: repeats of the same item are averaged first, so n is the number of distinct items, not trials. For graded scores and repeated items this interval is conservative.</li>
+<li>Intervals are <strong>95% intervals with items as the unit</strong>: repeats of the same item are averaged first, so n is the number of distinct items, not trials. ${h(summary.intervalMethod)}</li>
 ${(summary.task.measures ?? []).map((m) => `<li><strong>${h(m.label)}</strong>: ${h(m.description)} (over answered trials, same interval).</li>`).join('')}
 <li>The k = 0 (zero-shot) point is shared by every selector's curve: with no shots there is nothing to select.</li>
-<li>Overlapping intervals mean the difference may be noise; more items narrow them, more repeats of the same items barely do.</li>
+<li>Overlapping intervals mean the difference may be noise (the paired tests above are sharper than comparing intervals by eye); more items narrow them, more repeats of the same items barely do.</li>
 </ul>
 <h2>Run</h2>
 ${runDetails(summary, runInfo)}
-<footer>Generated ${h(summary.generatedAt)} by ${h(runInfo.tool.name)} ${h(runInfo.tool.version)}. ${h(summary.intervalMethod)}</footer>
+<footer>Generated ${h(summary.generatedAt)} by ${h(runInfo.tool.name)} ${h(runInfo.tool.version)}.</footer>
 <script>${escapeInlineScript(scripts.vega)}</script>
 <script>${escapeInlineScript(scripts.vegaLite)}</script>
 <script>${escapeInlineScript(scripts.vegaEmbed)}</script>
@@ -108,15 +153,78 @@ function notices(s: RunSummary): string {
 }
 
 function cellTable(s: RunSummary): string {
-  if (s.cells.length === 0) return '<p class="muted">No trials recorded.</p>';
-  const columns = cellColumns(s.task.measures ?? []);
-  const cls = (numeric?: boolean) => (numeric ? ' class="num"' : '');
-  const head = columns.map((c) => `<th${cls(c.numeric)}>${h(c.header)}</th>`).join('');
-  const rows = s.cells.map((cell) => {
-    const tds = columns.map((c) => `<td${cls(c.numeric)}>${h(c.value(cell))}</td>`);
+  return table(s.cells, cellColumns(s.task.measures ?? []), 'No trials recorded.');
+}
+
+/** A table from shared column definitions; every value is escaped. */
+function table<T>(rows: readonly T[], columns: readonly Column<T>[], emptyText: string): string {
+  if (rows.length === 0) return `<p class="muted">${h(emptyText)}</p>`;
+  const cls = (c: Column<T>) => (c.numeric ? ' class="num"' : c.wrap ? ' class="wrap"' : '');
+  const head = columns.map((c) => `<th${c.numeric ? ' class="num"' : ''}>${h(c.header)}</th>`).join('');
+  const body = rows.map((row) => {
+    const tds = columns.map((c) => {
+      const value = c.value(row);
+      return `<td${cls(c)}>${c.badge ? `<span class="badge ${h(value)}">${h(value)}</span>` : h(value)}</td>`;
+    });
     return `<tr>${tds.join('')}</tr>`;
   });
-  return `<div class="table-wrap"><table><thead><tr>${head}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table></div>`;
+  return `<div class="table-wrap"><table><thead><tr>${head}</tr></thead><tbody>\n${body.join('\n')}\n</tbody></table></div>`;
+}
+
+/** One card per provider: the decision, the setting, its accuracy with interval and n, its cost vs zero-shot, why. */
+function verdictCards(s: RunSummary): string {
+  if (s.advice.length === 0) {
+    return '<p class="muted">No verdict: nothing was answered, so there is nothing to compare.</p>';
+  }
+  const currency = priceCurrency();
+  const target =
+    s.target !== null
+      ? `<p class="target muted">target: ${h(pct(s.target))} accuracy</p>`
+      : '';
+  return `<div class="verdicts">\n${s.advice.map((a) => verdictCard(s, a, currency, target)).join('\n')}\n</div>`;
+}
+
+function verdictCard(s: RunSummary, a: Advice, currency: string, target: string): string {
+  const model = s.providers.find((p) => p.id === a.provider)?.model ?? null;
+  const costs = costRows(a, currency)
+    .map((r) => `<tr><th scope="row">${h(r.what)}</th><td class="num">${h(r.recommended)}</td><td class="num">${h(r.zeroShot)}</td></tr>`)
+    .join('');
+  const price = a.priceSource ? `<p class="muted">prices: ${h(a.priceSource)}</p>` : '';
+  return `<article class="verdict" data-provider="${h(a.provider)}" data-decision="${h(a.decision)}">
+<h3>${h(a.provider)}${model && model !== a.provider ? ` <span class="muted">${h(model)}</span>` : ''}</h3>
+<span class="badge decision ${h(a.decision)}">${h(decisionTitle(a))}</span>
+<p class="pick">${h(recommendationText(a))}</p>
+<p class="accuracy">accuracy ${h(adviceAccuracy(a))}</p>
+${target}
+<table><thead><tr><th></th><th class="num">recommended</th><th class="num">zero-shot</th></tr></thead><tbody>${costs}</tbody></table>
+${price}
+<ul class="reasons">${a.reasons.map((r) => `<li>${h(r)}</li>`).join('')}</ul>
+</article>`;
+}
+
+/** Flagged failure trends first and prominent, then every trend tested. */
+function failures(s: RunSummary): string {
+  if (s.failureTrends.length === 0) return '<p class="muted">No failure trends were tested.</p>';
+  const flagged = s.failureTrends.filter((t) => t.flagged);
+  const list =
+    flagged.length > 0
+      ? `<ul class="flagged-list">${flagged
+          .map(
+            (t) =>
+              `<li><span class="badge flagged">rises with k</span> <strong>${h(FAILURE_NAMES[t.kind])}</strong> for ${h(t.provider)} / ${h(t.selector)}: ${h(failureRates(t))}; ${h(formatDifference(t.estimate, t.ciLow, t.ciHigh))}. ${h(t.detail)} (operational, not an accuracy effect)</li>`,
+          )
+          .join('')}</ul>`
+      : '<p class="muted">No failure rate is shown to rise with k.</p>';
+  return `${list}\n${table(s.failureTrends, failureColumns(), '')}`;
+}
+
+function priceNote(): string {
+  try {
+    const t = loadPriceTable();
+    return `the table is as of ${t.asOf} (${t.currency} ${t.unit}; ${t.source}).`;
+  } catch (e) {
+    return `the price table could not be read (${(e as Error).message}).`;
+  }
 }
 
 function runDetails(s: RunSummary, runInfo: RunInfo): string {

@@ -1,21 +1,58 @@
 import type { RunSummary } from '../analysis/summary.js';
-import { formatDuration } from './format.js';
-import { cellColumns } from './table.js';
+import { formatDifference, formatDuration, pct } from './format.js';
+import { cellColumns, collapseColumns, curveColumns, failureColumns, type Column } from './table.js';
+import {
+  adviceAccuracy,
+  costRows,
+  decisionTitle,
+  failureRates,
+  FAILURE_NAMES,
+  LABEL_MEANINGS,
+  priceCurrency,
+  recommendationText,
+  settingsLine,
+} from './verdict.js';
 
-/** A Markdown table cell: pipes would split the cell and newlines would end the row. */
-function md(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+/**
+ * Markdown text: characters that would format, make a link, or (on GitHub) become HTML or an
+ * entity are backslash-escaped; pipes would split a table cell and newlines would end the row.
+ * A `]` is escaped only where it could close a link (before `(`, `[` or `:`), so intervals such
+ * as "72.0% [65.1, 78.3]" stay readable in the raw text.
+ */
+export function md(text: string): string {
+  return text
+    .replace(/[\\`*_<>|&~]/g, '\\$&')
+    .replace(/\](?=[([:])/g, '\\]')
+    .replace(/\r?\n/g, ' ');
 }
 
-/** summary.md: the run at a glance, with the same per-cell table as report.html. */
+function table<T>(rows: readonly T[], columns: readonly Column<T>[]): string[] {
+  const lines = [
+    `| ${columns.map((c) => md(c.header)).join(' | ')} |`,
+    `|${columns.map((c) => (c.numeric ? ' ---: ' : ' --- ')).join('|')}|`,
+  ];
+  for (const row of rows) {
+    lines.push(
+      `| ${columns.map((c) => (c.badge ? `**${md(c.value(row))}**` : md(c.value(row)))).join(' | ')} |`,
+    );
+  }
+  lines.push('');
+  return lines;
+}
+
+/**
+ * summary.md, meant for a pull-request comment: the verdict per provider first (decision,
+ * setting, accuracy with interval and n, cost vs zero-shot, why), then the curves with their
+ * labels, the selection check, failure trends, and the per-cell table of report.html.
+ */
 export function renderSummaryMarkdown(summary: RunSummary): string {
   const lines: string[] = [];
   lines.push(`# ${md(summary.experimentName)} (${md(summary.runId)})`, '');
   const duration = formatDuration(summary.startedAt, summary.endedAt);
   lines.push(
-    `Status: **${summary.status}**, ${summary.totals.trials} trials recorded ` +
+    `Status: **${md(summary.status)}**, ${summary.totals.trials} trials recorded ` +
       `(${summary.completedTrials} of ${summary.plannedTrials} planned), ${summary.totals.answered} answered. ` +
-      `Started ${summary.startedAt}${duration ? `, took ${duration}` : ''}.`,
+      `Started ${md(summary.startedAt)}${duration ? `, took ${duration}` : ''}.`,
     '',
   );
   if (summary.notices.length > 0) {
@@ -23,22 +60,65 @@ export function renderSummaryMarkdown(summary: RunSummary): string {
     for (const n of summary.notices) lines.push(`- ${md(n)}`);
     lines.push('');
   }
-  lines.push('## Cells', '');
-  if (summary.cells.length === 0) {
-    lines.push('No trials recorded.', '');
+
+  lines.push('## Verdict', '');
+  if (summary.target !== null) lines.push(`Target: ${pct(summary.target)} accuracy.`, '');
+  if (summary.advice.length === 0) {
+    lines.push('No verdict: nothing was answered, so there is nothing to compare.', '');
   } else {
-    const columns = cellColumns(summary.task.measures ?? []);
-    lines.push(`| ${columns.map((c) => md(c.header)).join(' | ')} |`);
-    lines.push(`|${columns.map((c) => (c.numeric ? ' ---: ' : ' --- ')).join('|')}|`);
-    for (const cell of summary.cells) lines.push(`| ${columns.map((c) => md(c.value(cell))).join(' | ')} |`);
-    lines.push('');
+    const currency = priceCurrency();
+    for (const a of summary.advice) {
+      lines.push(`### ${md(a.provider)}: **${md(decisionTitle(a))}**, ${md(recommendationText(a))}`, '');
+      lines.push(`Accuracy ${md(adviceAccuracy(a))}.`, '');
+      lines.push('| | recommended | zero-shot |', '| --- | ---: | ---: |');
+      for (const r of costRows(a, currency)) lines.push(`| ${md(r.what)} | ${md(r.recommended)} | ${md(r.zeroShot)} |`);
+      lines.push('');
+      if (a.priceSource) lines.push(`Prices: ${md(a.priceSource)}.`, '');
+      for (const r of a.reasons) lines.push(`- ${md(r)}`);
+      lines.push('');
+    }
   }
+
+  lines.push('## Curves', '');
+  if (summary.curves.length === 0) lines.push('No curves were summarized.', '');
+  else lines.push(...table(summary.curves, curveColumns()));
+
+  if (summary.collapse.length > 0) {
+    lines.push('## Selection', '', ...table(summary.collapse, collapseColumns()));
+  }
+
+  lines.push('## Failures', '');
+  const flagged = summary.failureTrends.filter((t) => t.flagged);
+  if (summary.failureTrends.length === 0) {
+    lines.push('No failure trends were tested.', '');
+  } else {
+    if (flagged.length === 0) lines.push('No failure rate is shown to rise with k.', '');
+    for (const t of flagged) {
+      lines.push(
+        `- **${md(FAILURE_NAMES[t.kind])} rise with k** for ${md(t.provider)} / ${md(t.selector)}: ` +
+          `${md(failureRates(t))}; ${md(formatDifference(t.estimate, t.ciLow, t.ciHigh))}. ` +
+          `${md(t.detail)} (operational, not an accuracy effect)`,
+      );
+    }
+    if (flagged.length > 0) lines.push('');
+    lines.push(...table(summary.failureTrends, failureColumns()));
+  }
+
+  lines.push('## Cells', '');
+  if (summary.cells.length === 0) lines.push('No trials recorded.', '');
+  else lines.push(...table(summary.cells, cellColumns(summary.task.measures ?? [])));
+
   lines.push(
     '## How to read this',
     '',
+    '- The recommended setting is the cheapest (tokens per request) of those statistically tied with the best; ' +
+      'the best is re-selected inside each bootstrap resample, so the winner\'s curse does not penalize cheaper cells.',
+    `- ${md(settingsLine(summary.settings))}. Paired tests over items (McNemar exact or paired bootstrap), ` +
+      'Holm-adjusted over the whole run.',
+    ...(Object.keys(LABEL_MEANINGS) as (keyof typeof LABEL_MEANINGS)[]).map((l) => `- **${l}**: ${md(LABEL_MEANINGS[l])}`),
     '- Accuracy is over answered trials only; failures (provider errors, empty, truncated, unparseable outputs) are counted apart, never as wrong answers.',
     '- End-to-end accuracy counts failures as 0.',
-    `- ${summary.intervalMethod} n is the number of distinct items.`,
+    `- ${md(summary.intervalMethod)} n is the number of distinct items.`,
     '- The k = 0 (zero-shot) row is shared by every selector\'s curve.',
     '',
   );

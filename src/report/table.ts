@@ -1,13 +1,19 @@
 import type { CellSummary } from '../analysis/summarize.js';
+import type { CollapseSummary, CurveSummary, FailureTrend } from '../analysis/verdict-types.js';
 import type { TaskMeasure } from '../tasks/task.js';
-import { formatInterval, formatNumber, pct } from './format.js';
+import { formatDifference, formatEstimate, formatInterval, formatNumber, pct } from './format.js';
+import { FAILURE_NAMES, failureRates, turningPoint } from './verdict.js';
 
-/** One table column: a header and how to show a cell in it. Shared by the HTML and Markdown reports. */
-export interface Column {
+/** One table column: a header and how to show a row in it. Shared by the HTML and Markdown reports. */
+export interface Column<T = CellSummary> {
   header: string;
   /** Plain text (renderers escape it). */
-  value: (cell: CellSummary) => string;
+  value: (row: T) => string;
   numeric?: boolean;
+  /** Long text that should wrap rather than widen the table. */
+  wrap?: boolean;
+  /** Shown as a badge in HTML (the value is also the badge's style key). */
+  badge?: boolean;
 }
 
 function errorKinds(cell: CellSummary): string | undefined {
@@ -16,8 +22,8 @@ function errorKinds(cell: CellSummary): string | undefined {
 }
 
 /** The per-cell table: counts, both accuracies and the task's measures with interval and n, failures by outcome, costs. */
-export function cellColumns(measures: readonly TaskMeasure[]): Column[] {
-  const columns: Column[] = [
+export function cellColumns(measures: readonly TaskMeasure[]): Column<CellSummary>[] {
+  const columns: Column<CellSummary>[] = [
     { header: 'provider', value: (c) => c.provider },
     { header: 'model', value: (c) => c.model },
     { header: 'selector', value: (c) => c.selector },
@@ -47,4 +53,59 @@ export function cellColumns(measures: readonly TaskMeasure[]): Column[] {
     columns.push({ header: `${m.label} [95% CI] n`, value: (c) => formatInterval(c.measures[m.key] ?? null), numeric: true });
   }
   return columns;
+}
+
+const nullable = (x: number | null) => (x === null ? '—' : String(x));
+
+/** The curves table: one row per provider x selector with its label and why. */
+export function curveColumns(): Column<CurveSummary>[] {
+  return [
+    { header: 'provider', value: (c) => c.provider },
+    { header: 'selector', value: (c) => c.selector },
+    { header: 'label', value: (c) => c.label, badge: true },
+    { header: 'best k', value: (c) => nullable(c.bestK), numeric: true },
+    {
+      header: 'accuracy at best k [95% CI] n',
+      value: (c) => {
+        const p = c.points.find((x) => x.k === c.bestK);
+        return p ? formatEstimate(p.accuracy, p.ciLow, p.ciHigh, p.nAnsweredItems) : 'n/a';
+      },
+      numeric: true,
+    },
+    { header: 'knee / peak k', value: (c) => turningPoint(c), numeric: true },
+    { header: 'reason', value: (c) => c.reason, wrap: true },
+    { header: 'items needed', value: (c) => nullable(c.itemsNeeded), numeric: true },
+  ];
+}
+
+/** The selection table: one row per provider, does the gain survive a change of selector? */
+export function collapseColumns(): Column<CollapseSummary>[] {
+  return [
+    { header: 'provider', value: (c) => c.provider },
+    { header: 'label', value: (c) => c.label, badge: true },
+    { header: 'k', value: (c) => nullable(c.k), numeric: true },
+    { header: 'gain with', value: (c) => c.gainSelector ?? '—' },
+    { header: 'lost with', value: (c) => c.lossSelector ?? '—' },
+    { header: 'detail', value: (c) => c.detail, wrap: true },
+  ];
+}
+
+/** The failures table: one row per provider x selector x failure kind tested. */
+export function failureColumns(): Column<FailureTrend>[] {
+  return [
+    { header: 'provider', value: (t) => t.provider },
+    { header: 'selector', value: (t) => t.selector },
+    { header: 'failure', value: (t) => FAILURE_NAMES[t.kind] },
+    { header: 'rate by k (trials)', value: (t) => failureRates(t), wrap: true },
+    { header: 'largest k - k=0 [95% CI]', value: (t) => formatDifference(t.estimate, t.ciLow, t.ciHigh), numeric: true },
+    { header: 'p (Holm)', value: (t) => formatP(t.pAdjusted), numeric: true },
+    { header: 'rises with k', value: (t) => (t.flagged ? 'yes' : 'no') },
+    { header: 'detail', value: (t) => t.detail, wrap: true },
+  ];
+}
+
+/** "0.003", "<0.001". */
+export function formatP(p: number): string {
+  if (!Number.isFinite(p)) return 'n/a';
+  return p < 0.001 ? '<0.001' : p.toFixed(3);
 }

@@ -1,6 +1,6 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildSummary } from '../analysis/summary.js';
+import { buildSummary, type RunSummary } from '../analysis/summary.js';
 import type { RunInfo } from '../runner/run-info.js';
 import type { TrialRecord } from '../runner/trial.js';
 import { renderReportHtml } from './html.js';
@@ -29,6 +29,11 @@ export function writeReport(
   options: WriteReportOptions = {},
 ): ReportPaths {
   const summary = buildSummary(trials, runInfo, options.now ?? new Date(), options.notices ?? []);
+  return writeReportFiles(runDir, summary, runInfo);
+}
+
+/** Write summary.json, summary.md and report.html of an already built summary into runDir. */
+export function writeReportFiles(runDir: string, summary: RunSummary, runInfo: RunInfo): ReportPaths {
   mkdirSync(runDir, { recursive: true });
   const paths: ReportPaths = {
     summaryPath: join(runDir, 'summary.json'),

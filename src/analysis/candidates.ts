@@ -1,0 +1,71 @@
+import { Rng } from '../util/rng.js';
+import { bootstrapColumnMeans, quantile } from './bootstrap.js';
+import type { ItemMatrix } from './item-scores.js';
+import { compareSelectors, type CellSummary } from './summarize.js';
+import type { AnalysisSettings, CandidateCell, ProviderCandidates } from './verdict-types.js';
+
+/**
+ * The provider's best cell and the cells statistically tied with it. "Best" is picked from the
+ * data, so a plain comparison against it would favour it (winner's curse): the best is re-picked
+ * inside every bootstrap resample, and a cell counts as worse only when the basic-bootstrap bound
+ * of (best - cell) stays above 0.
+ */
+export function findCandidates(matrix: ItemMatrix, cells: readonly CellSummary[], settings: AnalysisSettings): ProviderCandidates {
+  const own = cells.filter((c) => c.provider === matrix.provider);
+  const summaryOf = (selector: string, k: number) => own.find((c) => c.selector === selector && c.k === k);
+  const candidates: CandidateCell[] = [];
+  const columns: Float64Array[] = [];
+  for (const cell of matrix.cells) {
+    const s = summaryOf(cell.ref.selector, cell.ref.k);
+    if (!s?.accuracy) continue;
+    candidates.push({
+      selector: cell.ref.selector,
+      k: cell.ref.k,
+      accuracy: s.accuracy.estimate,
+      ciLow: s.accuracy.lower,
+      ciHigh: s.accuracy.upper,
+      nItems: s.accuracy.n,
+      meanTokensIn: s.meanTokensIn,
+      meanTokensOut: s.meanTokensOut,
+    });
+    columns.push(cell.accuracy);
+  }
+  const model = own[0]?.model ?? matrix.provider;
+  const zeroShot = candidates.find((c) => c.k === 0) ?? null;
+  if (candidates.length === 0) return { provider: matrix.provider, model, best: null, tied: [], zeroShot };
+
+  const bestIndex = indexOfBest(candidates);
+  const observed = candidates.map((c) => candidates[bestIndex]!.accuracy - c.accuracy);
+  const rng = new Rng([settings.seed, matrix.provider, 'tied-with-best']);
+  const resampled = settings.bootstrapResamples > 0 ? bootstrapColumnMeans(columns, settings.bootstrapResamples, rng) : [];
+  const tied = candidates.filter((_, c) => {
+    if (c === bestIndex) return true;
+    if (resampled.length === 0) return false;
+    const gaps = resampled.map((means) => maxFinite(means) - means[c]!);
+    // Basic bootstrap: (best - cell) is positive when 2 * observed exceeds the upper quantile of the resampled gaps.
+    return quantile(gaps, 1 - settings.alpha) >= 2 * observed[c]!;
+  });
+  return { provider: matrix.provider, model, best: candidates[bestIndex]!, tied, zeroShot };
+}
+
+/** Highest accuracy; ties go to the fewer prompt tokens, then the smaller k, then the selector name. */
+function indexOfBest(cells: readonly CandidateCell[]): number {
+  let best = 0;
+  cells.forEach((c, i) => {
+    const b = cells[best]!;
+    const cheaper = (c.meanTokensIn ?? Infinity) < (b.meanTokensIn ?? Infinity);
+    if (
+      c.accuracy > b.accuracy ||
+      (c.accuracy === b.accuracy && (cheaper || (c.meanTokensIn === b.meanTokensIn && (c.k < b.k || (c.k === b.k && compareSelectors(c.selector, b.selector) < 0)))))
+    ) {
+      best = i;
+    }
+  });
+  return best;
+}
+
+function maxFinite(values: Float64Array): number {
+  let max = Number.NEGATIVE_INFINITY;
+  for (const v of values) if (Number.isFinite(v) && v > max) max = v;
+  return max;
+}

@@ -1,0 +1,137 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** Prices per 1M tokens, in the price table's currency. */
+export interface Price {
+  input: number;
+  output: number;
+  /** Input tokens served from the provider's prompt cache; absent when the provider has no such price. */
+  cachedInput?: number;
+}
+
+/** A price with where it came from: `experiment` (the experiment's `prices:`) or the dated price table. */
+export interface ResolvedPrice extends Price {
+  source: string;
+  currency: string;
+}
+
+const perMillion = z.number().finite().nonnegative();
+
+/** One model's price; also the shape of an entry under the experiment's `prices:` map. */
+export const priceSchema = z
+  .object({ input: perMillion, output: perMillion, cachedInput: perMillion.optional() })
+  .strict();
+
+/** The experiment's `prices:`: provider id -> price per 1M tokens. Wins over the price table. */
+export const priceOverridesSchema = z.record(z.string().min(1), priceSchema);
+export type PriceOverrides = Record<string, Price>;
+
+export const priceTableSchema = z
+  .object({
+    currency: z.string().min(1),
+    unit: z.literal('per 1M tokens'),
+    /** The day the prices were copied from the providers' pages (YYYY-MM-DD). */
+    asOf: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'expected a date as YYYY-MM-DD' }),
+    source: z.string().min(1),
+    models: z.record(z.string().min(1), priceSchema),
+  })
+  .strict();
+
+export type PriceTable = z.output<typeof priceTableSchema>;
+
+/** A price table that cannot be used: which file, and which field is wrong. */
+export class PriceTableError extends Error {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(`${file}: ${reason}`);
+    this.name = 'PriceTableError';
+  }
+}
+
+/** data/prices.json, found relative to this module: the same from src/analysis and dist/analysis. */
+export const PRICE_TABLE_URL = new URL('../../data/prices.json', import.meta.url);
+
+/** Validate a parsed price table; the error names the first fields that are wrong. */
+export function parsePriceTable(value: unknown, file = 'prices.json'): PriceTable {
+  const result = priceTableSchema.safeParse(value);
+  if (result.success) return result.data;
+  const problems = result.error.issues.slice(0, 5).map((issue) => {
+    const field = issue.path.map(String).join('.') || '(table)';
+    return `field "${field}": ${issue.message}`;
+  });
+  const more = result.error.issues.length - problems.length;
+  throw new PriceTableError(file, `not a price table: ${problems.join('; ')}${more > 0 ? `; and ${more} more` : ''}`);
+}
+
+let cached: PriceTable | null = null;
+
+/** Read and validate a price table; the packaged one (data/prices.json) is read once per process. */
+export function loadPriceTable(url: URL = PRICE_TABLE_URL): PriceTable {
+  const isDefault = url.href === PRICE_TABLE_URL.href;
+  if (isDefault && cached) return cached;
+  const file = url.protocol === 'file:' ? fileURLToPath(url) : url.href;
+  let text: string;
+  try {
+    text = readFileSync(url, 'utf8');
+  } catch (e) {
+    throw new PriceTableError(file, `cannot read the price table (${(e as Error).message})`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new PriceTableError(file, `not valid JSON (${(e as Error).message})`);
+  }
+  const table = parsePriceTable(value, file);
+  if (isDefault) cached = table;
+  return table;
+}
+
+/** A dated snapshot of a listed model, e.g. `openai:gpt-4o-mini-2024-07-18` or `...-20251001`, or `-latest`. */
+const SNAPSHOT_SUFFIX = /-(?:\d{4}-\d{2}-\d{2}|\d{8}|latest)$/;
+
+/**
+ * The price of a provider's calls: the experiment's override for that id when there is one
+ * (source `experiment`), else the price table's entry for the id, else the entry of the model the
+ * id is a dated snapshot of; null when neither knows it (e.g. `openai-compatible:*`).
+ */
+export function resolvePrice(
+  providerId: string,
+  overrides?: Readonly<Record<string, Price>> | null,
+  table: PriceTable = loadPriceTable(),
+): ResolvedPrice | null {
+  const override = overrides && Object.hasOwn(overrides, providerId) ? overrides[providerId] : undefined;
+  if (override) return withSource(override, 'experiment', table.currency);
+
+  const models = table.models;
+  const tableSource = `price table (as of ${table.asOf})`;
+  if (Object.hasOwn(models, providerId)) return withSource(models[providerId]!, tableSource, table.currency);
+  const base = providerId.replace(SNAPSHOT_SUFFIX, '');
+  if (base !== providerId && Object.hasOwn(models, base)) {
+    return withSource(models[base]!, `${tableSource}, listed as ${base}`, table.currency);
+  }
+  return null;
+}
+
+function withSource(price: Price, source: string, currency: string): ResolvedPrice {
+  return {
+    input: price.input,
+    output: price.output,
+    ...(price.cachedInput !== undefined ? { cachedInput: price.cachedInput } : {}),
+    source,
+    currency,
+  };
+}
+
+/**
+ * Cost of one request in the price's currency. `cachedTokensIn` (a part of tokensIn) is priced at
+ * cachedInput when the price has one, at the input price otherwise.
+ */
+export function costPerRequest(price: Price, tokensIn: number, tokensOut: number, cachedTokensIn = 0): number {
+  const cachedIn = Math.min(Math.max(cachedTokensIn, 0), tokensIn);
+  const cachedRate = price.cachedInput ?? price.input;
+  return ((tokensIn - cachedIn) * price.input + cachedIn * cachedRate + tokensOut * price.output) / 1_000_000;
+}

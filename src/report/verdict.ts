@@ -1,0 +1,116 @@
+// Plain-text pieces of the verdict, shared by report.html and summary.md (renderers escape them).
+import { loadPriceTable } from '../analysis/prices.js';
+import type { Advice, CollapseSummary, CurveLabel, CurveSummary, Decision, FailureKey, FailureTrend } from '../analysis/verdict-types.js';
+import { formatCount, formatEstimate, formatMoney, pct } from './format.js';
+
+export const DECISION_TITLES: Record<Decision, string> = {
+  'keep-few-shot': 'Keep few-shot',
+  'fine-tune': 'Fine-tune',
+  'extend-sweep': 'Extend the sweep',
+  inconclusive: 'Inconclusive',
+};
+
+/** The badge text: "Keep zero-shot" when the kept setting has no shots. */
+export function decisionTitle(a: Advice): string {
+  if (a.decision === 'keep-few-shot' && a.k === 0) return 'Keep zero-shot';
+  return DECISION_TITLES[a.decision];
+}
+
+export const LABEL_MEANINGS: Record<CurveLabel, string> = {
+  improving: 'accuracy is still rising significantly at the largest k swept: the sweep stopped before the curve levelled off.',
+  plateau: 'accuracy levels off: beyond the knee k, more shots are shown to buy less than delta.',
+  'peak-regression': 'accuracy peaks at some k and then drops significantly with more shots.',
+  'no-benefit': 'no k is shown to beat zero-shot by delta or more: shots buy nothing measurable.',
+  inconclusive: 'the intervals are too wide to tell; "items needed" is roughly how many items would decide it.',
+};
+
+export const COLLAPSE_MEANINGS: Record<CollapseSummary['label'], string> = {
+  'selection-collapse': 'the few-shot gain seen with one selector vanishes with another: it comes from which examples were picked, not from having examples.',
+  stable: 'the gain (or its absence) holds across selectors.',
+  inconclusive: 'too little data to tell whether the gain depends on the selector.',
+};
+
+export const FAILURE_NAMES: Record<FailureKey, string> = {
+  provider_error: 'provider errors',
+  empty: 'empty outputs',
+  truncated: 'truncated outputs',
+  parse_failure: 'parse failures',
+};
+
+/** "k=4 with random", "zero-shot (k=0)", or "nothing recommended". */
+export function recommendationText(a: Advice): string {
+  if (a.k === null || a.selector === null) return 'nothing recommended';
+  if (a.k === 0) return 'zero-shot (k=0)';
+  return `k=${a.k} with ${a.selector}`;
+}
+
+/** "72.0% [65.1, 78.3] n=60 items", or "n/a". */
+export function adviceAccuracy(a: Advice): string {
+  const text = formatEstimate(a.accuracy, a.ciLow, a.ciHigh, a.nItems);
+  return text === 'n/a' ? text : `${text} items`;
+}
+
+/** A row of the cost comparison: recommended vs zero-shot. */
+export interface CostRow {
+  what: string;
+  recommended: string;
+  zeroShot: string;
+}
+
+/** Tokens per request, cost per 1k requests and (with requestsPerMonth) per month. */
+export function costRows(a: Advice, currency: string): CostRow[] {
+  const tokens = (x: number | null) => (x === null ? 'n/a' : formatCount(x));
+  const rows: CostRow[] = [
+    { what: 'tokens per request', recommended: tokens(a.tokensPerRequest.recommended), zeroShot: tokens(a.tokensPerRequest.zeroShot) },
+  ];
+  if (a.costPer1k) {
+    rows.push({
+      what: 'cost per 1k requests',
+      recommended: formatMoney(a.costPer1k.recommended, currency),
+      zeroShot: formatMoney(a.costPer1k.zeroShot, currency),
+    });
+  } else {
+    rows.push({ what: 'cost per 1k requests', recommended: 'no price', zeroShot: 'no price' });
+  }
+  if (a.costPerMonth) {
+    rows.push({
+      what: `cost per month (${formatCount(a.costPerMonth.requestsPerMonth)} requests)`,
+      recommended: formatMoney(a.costPerMonth.recommended, currency),
+      zeroShot: formatMoney(a.costPerMonth.zeroShot, currency),
+    });
+  }
+  return rows;
+}
+
+/** The price table's currency; USD when the table cannot be read (the advice then has no costs anyway). */
+export function priceCurrency(): string {
+  try {
+    return loadPriceTable().currency;
+  } catch {
+    return 'USD';
+  }
+}
+
+/** "knee k=4", "peak k=8", or "—". */
+export function turningPoint(c: CurveSummary): string {
+  if (c.kneeK !== null) return `knee k=${c.kneeK}`;
+  if (c.peakK !== null) return `peak k=${c.peakK}`;
+  return '—';
+}
+
+/** "k=0: 2.0% (60) · k=8: 12.0% (60)": the failure rate at each k with its number of trials. */
+export function failureRates(t: FailureTrend): string {
+  return [...t.rates]
+    .sort((a, b) => a.k - b.k)
+    .map((r) => `k=${r.k}: ${pct(r.rate)} (${r.nTrials})`)
+    .join(' · ');
+}
+
+/** The run's statistical settings in one line, for how-to-read. */
+export function settingsLine(s: { alpha: number; delta: number; bootstrapResamples: number; seed: number; confidenceLevel: number }): string {
+  return (
+    `alpha = ${s.alpha} (family-wise, Holm-corrected), delta = ${pct(s.delta)} ` +
+    `(${(s.delta * 100).toFixed(1)} points: the smallest difference that matters), ` +
+    `${formatCount(s.bootstrapResamples)} bootstrap resamples, seed ${s.seed}, ${pct(s.confidenceLevel, 0)} intervals`
+  );
+}
