@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import yargs from 'yargs';
+import type { AnalysisOverrides } from './analysis/options.js';
 import { ConfigError } from './config/load.js';
+import { formatImportResult, ImportError, importAdaptGauge } from './import/index.js';
 import { readTrials, TrialsFileError, writeReport } from './report/write.js';
 import { countByProvider } from './runner/plan.js';
 import type { RunInfo } from './runner/run-info.js';
@@ -45,14 +47,37 @@ export async function main(argv: string[]): Promise<number> {
       },
     )
     .command(
-      'report <run>',
-      'Rebuild summary.json, summary.md and report.html of a results folder from its trials.jsonl (no provider is called)',
-      (y) => y.positional('run', { type: 'string', demandOption: true, describe: 'a results folder, e.g. results/routes-20261125T173000Z' }),
+      'import <format> <file>',
+      'Turn another tool\'s raw results into fewshot runs (one results folder per task), then analyse them like any run',
+      (y) =>
+        y
+          .positional('format', { choices: ['adaptgauge'] as const, demandOption: true, describe: 'the source tool' })
+          .positional('file', { type: 'string', demandOption: true, describe: 'its raw results CSV' })
+          .option('out', { type: 'string', demandOption: true, describe: 'folder for the runs, e.g. results/adaptgauge-cloud (one per CSV)' })
+          .option('name', { type: 'string', describe: 'run name (default: from the file name)' })
+          .example('$0 import adaptgauge raw_results_cloud.csv --out results/ag-cloud', 'one run folder per task under results/ag-cloud'),
       (args) => {
-        exitCode = rebuildReport(args.run);
+        const result = importAdaptGauge(args.file, args.out, args.name !== undefined ? { name: args.name } : {});
+        for (const line of formatImportResult(result)) console.log(line);
+        exitCode = EXIT.ok;
       },
     )
-    .demandCommand(1, 'Name a command: sweep, validate or report (see --help).')
+    .command(
+      'report <run>',
+      'Rebuild summary.json, summary.md and report.html of a results folder from its trials.jsonl (no provider is called)',
+      (y) =>
+        y
+          .positional('run', { type: 'string', demandOption: true, describe: 'a results folder, e.g. results/routes-20261125T173000Z' })
+          .option('alpha', { type: 'number', describe: 'family-wise error rate of the significance tests (default: the experiment\'s, else 0.05)' })
+          .option('delta', { type: 'number', describe: 'practical margin in accuracy, e.g. 0.05 = 5 points (default: the experiment\'s, else 0.05)' })
+          .option('target', { type: 'number', describe: 'target answered accuracy in (0, 1]: missing it on a settled curve means fine-tune' })
+          .option('requests-per-month', { type: 'number', describe: 'production volume, for the monthly cost' })
+          .option('resamples', { type: 'number', describe: 'randomization/bootstrap resamples (default 2000)' }),
+      (args) => {
+        exitCode = rebuildReport(args.run, reportOverrides(args));
+      },
+    )
+    .demandCommand(1, 'Name a command: sweep, validate, report or import (see --help).')
     .strict()
     .help()
     .alias('h', 'help')
@@ -120,7 +145,27 @@ function dryRun(experiment: string, concurrency: number | undefined): number {
   return EXIT.ok;
 }
 
-function rebuildReport(runDir: string): number {
+/** Checks `fewshot report`'s statistics flags; a bad value is a usage error (exit 2). */
+function reportOverrides(args: { alpha?: number | undefined; delta?: number | undefined; target?: number | undefined; requestsPerMonth?: number | undefined; resamples?: number | undefined }): AnalysisOverrides {
+  const check = (name: string, value: number | undefined, ok: (v: number) => boolean, expected: string) => {
+    if (value !== undefined && !(Number.isFinite(value) && ok(value))) throw new UsageError(`--${name}: expected ${expected}, got ${value}`);
+    return value;
+  };
+  const overrides: AnalysisOverrides = {};
+  const alpha = check('alpha', args.alpha, (v) => v > 0 && v < 0.5, 'a number in (0, 0.5)');
+  const delta = check('delta', args.delta, (v) => v > 0 && v < 1, 'a number in (0, 1)');
+  const target = check('target', args.target, (v) => v > 0 && v <= 1, 'a number in (0, 1]');
+  const volume = check('requests-per-month', args.requestsPerMonth, (v) => Number.isInteger(v) && v > 0, 'a whole number > 0');
+  const resamples = check('resamples', args.resamples, (v) => Number.isInteger(v) && v >= 200, 'a whole number >= 200');
+  if (alpha !== undefined) overrides.alpha = alpha;
+  if (delta !== undefined) overrides.delta = delta;
+  if (target !== undefined) overrides.target = target;
+  if (volume !== undefined) overrides.requestsPerMonth = volume;
+  if (resamples !== undefined) overrides.bootstrapResamples = resamples;
+  return overrides;
+}
+
+function rebuildReport(runDir: string, overrides: AnalysisOverrides): number {
   const infoPath = join(runDir, 'run.json');
   const trialsPath = join(runDir, 'trials.jsonl');
   for (const path of [infoPath, trialsPath]) {
@@ -134,7 +179,7 @@ function rebuildReport(runDir: string): number {
   }
   const { trials, warnings } = readTrials(trialsPath);
   for (const w of warnings) console.error(`warning: ${w}`);
-  const { reportPath } = writeReport(runDir, trials, info, { notices: warnings });
+  const { reportPath } = writeReport(runDir, trials, info, { notices: warnings, overrides });
   console.log(`rebuilt from ${trials.length} trials: ${relative(process.cwd(), reportPath) || reportPath}`);
   return EXIT.ok;
 }
@@ -144,7 +189,7 @@ function reportError(err: unknown): number {
     console.error(`error: invalid experiment\n${err.message}`);
     return EXIT.badInput;
   }
-  if (err instanceof TrialsFileError || err instanceof UsageError) {
+  if (err instanceof TrialsFileError || err instanceof UsageError || err instanceof ImportError) {
     console.error(`error: ${err.message}`);
     return EXIT.badInput;
   }

@@ -99,7 +99,7 @@ describe('renderReportHtml', () => {
     // Three items tie everything down to zero-shot: the cheapest cell tied with the best.
     has(card, '<span class="badge decision keep-few-shot">Keep zero-shot</span>');
     has(card, '<p class="pick">zero-shot (k=0)</p>');
-    has(card, 'Zero-shot is enough: shots buy nothing measurable');
+    has(card, 'Zero-shot is enough: it is statistically tied with the best setting, so shots buy nothing measurable');
     has(card, /accuracy \d+\.\d% \[\d+\.\d, \d+\.\d\] n=3 items/);
     has(card, 'tokens per request');
     has(card, 'cost per 1k requests');

@@ -2,9 +2,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readTrials, TrialsFileError, writeReport } from '../src/report/write.js';
+import { readTrials, TrialsFileError, writeReport, writeReportFiles } from '../src/report/write.js';
 import type { TrialRecord } from '../src/runner/trial.js';
 import { providerError, runInfo, sweep, trial } from './analysis-fixtures.js';
+import { fixtureSummary } from './report-fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fewshot-report-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -83,6 +84,32 @@ describe('readTrials', () => {
   });
 });
 
+describe('writeReportFiles', () => {
+  it('writes summary.json, summary.md and report.html of a built summary', () => {
+    const runDir = join(dir, 'run-files');
+    const { trials, warnings } = readTrials(file('trials-files.jsonl', jsonl(sweep()) + '{"runId":'));
+    const summary = fixtureSummary(trials, runInfo(), { notices: warnings, requestsPerMonth: 1000 });
+    const paths = writeReportFiles(runDir, summary, runInfo());
+    expect(paths).toEqual({
+      summaryPath: join(runDir, 'summary.json'),
+      reportPath: join(runDir, 'report.html'),
+      markdownPath: join(runDir, 'summary.md'),
+    });
+    const written = JSON.parse(readFileSync(paths.summaryPath, 'utf8'));
+    expect(written).toEqual(JSON.parse(JSON.stringify(summary)));
+    expect(written).toMatchObject({ schemaVersion: 2, runId: 'run-1', generatedAt: '2025-02-03T04:05:06.000Z' });
+    expect(written.advice).toHaveLength(1);
+    expect(written.notices.at(-1)).toMatch(/incomplete last line/);
+    const markdown = readFileSync(paths.markdownPath, 'utf8');
+    expect(markdown).toContain('incomplete last line');
+    expect(markdown).toContain('## Verdict');
+    const html = readFileSync(paths.reportPath, 'utf8');
+    expect(html).toContain('incomplete last line');
+    expect(html).toContain('<article class="verdict" data-provider="local"');
+  });
+});
+
+// Needs buildSummary to fill the schema-v2 summary (curves, collapse, failure trends, advice).
 describe('writeReport', () => {
   it('writes summary.json, summary.md and report.html', () => {
     const runDir = join(dir, 'run-1');
@@ -96,10 +123,20 @@ describe('writeReport', () => {
     });
     for (const p of Object.values(paths)) expect(existsSync(p)).toBe(true);
     const summary = JSON.parse(readFileSync(paths.summaryPath, 'utf8'));
-    expect(summary).toMatchObject({ schemaVersion: 1, runId: 'run-1', generatedAt: '2025-02-03T04:05:06.000Z' });
+    expect(summary).toMatchObject({ schemaVersion: 2, runId: 'run-1', generatedAt: '2025-02-03T04:05:06.000Z' });
     expect(summary.curves).toHaveLength(2);
+    expect(summary.advice).toHaveLength(1);
     expect(summary.notices.at(-1)).toMatch(/incomplete last line/);
     expect(readFileSync(paths.markdownPath, 'utf8')).toContain('incomplete last line');
     expect(readFileSync(paths.reportPath, 'utf8')).toContain('incomplete last line');
+  });
+
+  it('passes the report command\'s overrides to the summary', () => {
+    const runDir = join(dir, 'run-overrides');
+    const paths = writeReport(runDir, sweep(), runInfo(), { now: new Date('2025-02-03T04:05:06.000Z'), overrides: { target: 0.99, delta: 0.1 } });
+    const summary = JSON.parse(readFileSync(paths.summaryPath, 'utf8'));
+    expect(summary.target).toBe(0.99);
+    expect(summary.settings.delta).toBe(0.1);
+    expect(readFileSync(paths.markdownPath, 'utf8')).toContain('Target: 99.0% accuracy.');
   });
 });

@@ -283,7 +283,7 @@ function curveSentences(curve: CurveSummary): string[] {
   }
   const out = [`${first}.`];
   if (curve.label !== 'plateau' && curve.label !== 'peak-regression' && curve.reason.trim() !== '') {
-    let reason = sentence(curve.reason);
+    let reason = capitalize(sentence(curve.reason));
     if (curve.itemsNeeded !== null && !reason.includes(String(curve.itemsNeeded))) {
       reason += ` About ${curve.itemsNeeded} items would decide it.`;
     }

@@ -3,7 +3,9 @@ import type { TrialRecord } from '../runner/trial.js';
 import { classifyOutcome, FAILURE_OUTCOMES, type FailureOutcome } from './outcome.js';
 import { analyzeRun } from './analyze.js';
 import { summarizeCells, type CellSummary } from './summarize.js';
-import { DEFAULT_ANALYSIS_SETTINGS, type Advice, type AnalysisSettings, type CollapseSummary, type CurveSummary, type FailureTrend } from './verdict-types.js';
+import { advise } from './advise.js';
+import { analysisOptions, type AnalysisOverrides } from './options.js';
+import { type Advice, type AnalysisSettings, type CollapseSummary, type CurveSummary, type FailureTrend } from './verdict-types.js';
 
 export const SUMMARY_SCHEMA_VERSION = 2;
 export const CONFIDENCE_LEVEL = 0.95;
@@ -39,6 +41,8 @@ export interface RunSummary {
   totals: { trials: number; answered: number; failures: Record<FailureOutcome, number> };
   /** The statistics' settings: with the trials they reproduce every number here. */
   settings: AnalysisSettings;
+  /** Significance tests in the run's Holm family. */
+  testCount: number;
   /** The experiment's target accuracy, when it states one. */
   target: number | null;
   requestsPerMonth: number | null;
@@ -59,10 +63,22 @@ export function buildSummary(
   runInfo: RunInfo,
   now: Date = new Date(),
   extraNotices: readonly string[] = [],
-  settings: AnalysisSettings = DEFAULT_ANALYSIS_SETTINGS,
+  overrides: AnalysisOverrides = {},
 ): RunSummary {
+  const options = analysisOptions(runInfo.config, runInfo.seed, overrides);
+  const { settings } = options;
   const cells = summarizeCells(trials, (runInfo.task.measures ?? []).map((m) => m.key));
   const analysis = analyzeRun(trials, cells, settings);
+  const advice = advise({
+    curves: analysis.curves,
+    collapse: analysis.collapse,
+    candidates: analysis.candidates,
+    failureTrends: analysis.failureTrends,
+    target: options.target,
+    requestsPerMonth: options.requestsPerMonth,
+    priceOverrides: options.priceOverrides,
+    delta: settings.delta,
+  });
   const failures = Object.fromEntries(FAILURE_OUTCOMES.map((o) => [o, 0])) as Record<FailureOutcome, number>;
   let answered = 0;
   for (const t of trials) {
@@ -118,12 +134,13 @@ export function buildSummary(
     task: runInfo.task,
     totals: { trials: trials.length, answered, failures },
     settings,
-    target: null,
-    requestsPerMonth: null,
+    testCount: analysis.testCount,
+    target: options.target,
+    requestsPerMonth: options.requestsPerMonth,
     cells,
     curves: analysis.curves,
     collapse: analysis.collapse,
     failureTrends: analysis.failureTrends,
-    advice: [],
+    advice,
   };
 }

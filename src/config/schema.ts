@@ -45,6 +45,22 @@ export const taskSchema = z.discriminatedUnion('type', [routesTaskSchema]);
 
 export const SELECTOR_NAMES = ['random', 'first'] as const;
 
+/** How strict the verdicts are; recorded in summary.json with every result. */
+export const analysisSchema = z
+  .object({
+    /** Family-wise error rate of the run's significance tests (Holm). */
+    alpha: z.number().gt(0).lt(0.5).default(0.05),
+    /** Practical margin: the smallest accuracy difference worth acting on (0.05 = 5 points). */
+    delta: z.number().gt(0).lt(1).default(0.05),
+    bootstrapResamples: z.number().int().min(200).max(100_000).default(2000),
+  })
+  .strict();
+
+/** Price per 1M tokens, overriding the packaged price table for one provider id. */
+export const priceSchema = z
+  .object({ input: z.number().min(0), output: z.number().min(0), cachedInput: z.number().min(0).optional() })
+  .strict();
+
 export const experimentSchema = z
   .object({
     name: z
@@ -72,6 +88,13 @@ export const experimentSchema = z
       .refine((ps) => new Set(ps.map((p) => p.id)).size === ps.length, { message: 'provider ids must not repeat' }),
     concurrency: z.number().int().positive().max(1024).default(8),
     out: z.string().min(1).default('results'),
+    /** Target answered accuracy in [0, 1]: missing it on a settled curve means fine-tune. */
+    target: z.number().gt(0).max(1).optional(),
+    /** Requests per month in production, for the monthly cost in the advice. */
+    requestsPerMonth: z.number().int().positive().optional(),
+    /** Prices per 1M tokens by provider id (e.g. "openai:gpt-4o-mini"), overriding data/prices.json. */
+    prices: z.record(z.string().min(1), priceSchema).optional(),
+    analysis: analysisSchema.default({ alpha: 0.05, delta: 0.05, bootstrapResamples: 2000 }),
   })
   .strict()
   .superRefine((exp, ctx) => {

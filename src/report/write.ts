@@ -1,5 +1,6 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { AnalysisOverrides } from '../analysis/options.js';
 import { buildSummary, type RunSummary } from '../analysis/summary.js';
 import type { RunInfo } from '../runner/run-info.js';
 import type { TrialRecord } from '../runner/trial.js';
@@ -19,6 +20,8 @@ export interface WriteReportOptions {
   now?: Date;
   /** Extra notices for the report, e.g. readTrials' warnings. */
   notices?: readonly string[];
+  /** `fewshot report` flags (alpha, delta, target, ...): they win over the run's recorded experiment. */
+  overrides?: AnalysisOverrides;
 }
 
 /** Write summary.json, summary.md and report.html into runDir. */
@@ -28,7 +31,7 @@ export function writeReport(
   runInfo: RunInfo,
   options: WriteReportOptions = {},
 ): ReportPaths {
-  const summary = buildSummary(trials, runInfo, options.now ?? new Date(), options.notices ?? []);
+  const summary = buildSummary(trials, runInfo, options.now ?? new Date(), options.notices ?? [], options.overrides ?? {});
   return writeReportFiles(runDir, summary, runInfo);
 }
 
