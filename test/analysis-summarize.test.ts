@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { classifyOutcome } from '../src/analysis/outcome.js';
 import { wilson } from '../src/analysis/stats.js';
-import { buildCurves, summarizeCells } from '../src/analysis/summarize.js';
+import { analyzeRun } from '../src/analysis/analyze.js';
+import { summarizeCells } from '../src/analysis/summarize.js';
+import { DEFAULT_ANALYSIS_SETTINGS } from '../src/analysis/verdict-types.js';
+import type { TrialRecord } from '../src/runner/trial.js';
 import { buildSummary } from '../src/analysis/summary.js';
 import { Rng } from '../src/util/rng.js';
 import { empty, parseFailure, providerError, runInfo, sweep, trial, truncated } from './analysis-fixtures.js';
@@ -98,29 +101,32 @@ describe('summarizeCells', () => {
   });
 });
 
-describe('buildCurves', () => {
+/** The analysed curves of a trial list, as summary.json has them. */
+function buildCurves(trials: TrialRecord[]) {
+  return analyzeRun(trials, summarizeCells(trials), DEFAULT_ANALYSIS_SETTINGS).curves;
+}
+
+describe('curves', () => {
   it('starts every selector curve at the shared zero-shot cell', () => {
     const cells = summarizeCells(sweep());
-    const curves = buildCurves(cells);
+    const curves = buildCurves(sweep());
     expect(curves.map((c) => c.selector)).toEqual(['random', 'similar']);
     for (const curve of curves) {
       expect(curve.provider).toBe('local');
       expect(curve.points.map((p) => p.k)).toEqual([0, 1, 2, 8]);
       expect(curve.points[0]!.cellSelector).toBe('none');
-      expect(curve.points[0]!.accuracy).toEqual(cells[0]!.accuracy);
+      expect(curve.points[0]!.accuracy).toEqual(cells[0]!.accuracy!.estimate);
+      expect([curve.points[0]!.ciLow, curve.points[0]!.ciHigh]).toEqual([cells[0]!.accuracy!.lower, cells[0]!.accuracy!.upper]);
       expect(curve.points.slice(1).every((p) => p.cellSelector === curve.selector)).toBe(true);
     }
   });
 
   it('sorts points by k numerically', () => {
-    const cells = summarizeCells([10, 2, 0, 1].map((k) => trial({ k, selector: k === 0 ? 'none' : 'random' })));
-    expect(buildCurves(cells)[0]!.points.map((p) => p.k)).toEqual([0, 1, 2, 10]);
+    expect(buildCurves([10, 2, 0, 1].map((k) => trial({ k, selector: k === 0 ? 'none' : 'random' })))[0]!.points.map((p) => p.k)).toEqual([0, 1, 2, 10]);
   });
 
   it('makes a single none curve for a zero-shot-only provider', () => {
-    const curves = buildCurves(
-      summarizeCells([...sweep(), trial({ provider: 'zero', selector: 'none', k: 0 })]),
-    );
+    const curves = buildCurves([...sweep(), trial({ provider: 'zero', selector: 'none', k: 0 })]);
     const zero = curves.filter((c) => c.provider === 'zero');
     expect(zero).toHaveLength(1);
     expect(zero[0]!.selector).toBe('none');
@@ -136,7 +142,7 @@ describe('buildSummary', () => {
     const trials = [...sweep(), providerError({ itemId: 'z' }), parseFailure({ itemId: 'z', seed: 1 })];
     const s = buildSummary(trials, runInfo(), now, ['torn line skipped']);
     expect(s).toMatchObject({
-      schemaVersion: 1,
+      schemaVersion: 2,
       runId: 'run-1',
       experimentName: 'demo',
       generatedAt: '2025-02-03T04:05:06.000Z',

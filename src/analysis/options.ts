@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { analysisSchema, priceSchema } from '../config/schema.js';
-import type { Price } from './prices.js';
+import { analysisSchema } from '../config/schema.js';
+import { priceOverridesSchema, type Price } from './prices.js';
 import { DEFAULT_ANALYSIS_SETTINGS, type AnalysisSettings } from './verdict-types.js';
 
 /** What the verdicts depend on besides the trials: statistics settings, target, volume, prices. */
@@ -26,7 +26,7 @@ const recorded = z
     seed: z.number().int().optional(),
     target: z.number().optional(),
     requestsPerMonth: z.number().optional(),
-    prices: z.record(z.string(), priceSchema).optional(),
+    prices: priceOverridesSchema.optional(),
     analysis: analysisSchema.partial().optional(),
   })
   .passthrough();

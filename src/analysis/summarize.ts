@@ -31,25 +31,6 @@ export interface CellSummary {
   measures: Record<string, Interval | null>;
 }
 
-/** One point of an accuracy-vs-k curve. */
-export interface CurvePoint {
-  k: number;
-  /** The selector the cell was recorded under: `none` for the shared zero-shot point. */
-  cellSelector: string;
-  accuracy: Interval | null;
-  endToEndAccuracy: Interval | null;
-  nItems: number;
-  nTrials: number;
-  failureRate: number;
-}
-
-export interface Curve {
-  provider: string;
-  model: string;
-  selector: string;
-  points: CurvePoint[];
-}
-
 /** Locale-independent string order, so output does not depend on the machine's locale. */
 export function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -135,60 +116,4 @@ function measureInterval(answered: readonly TrialRecord[], key: string): Interva
 
 function distinctSorted(values: readonly string[]): string[] {
   return [...new Set(values)].sort(compareStrings);
-}
-
-function toPoint(cell: CellSummary): CurvePoint {
-  return {
-    k: cell.k,
-    cellSelector: cell.selector,
-    accuracy: cell.accuracy,
-    endToEndAccuracy: cell.endToEndAccuracy,
-    nItems: cell.nItems,
-    nTrials: cell.nTrials,
-    failureRate: cell.failureRate,
-  };
-}
-
-/**
- * One curve per (provider, selector), points sorted by k. Zero-shot trials are recorded once,
- * under selector `none`, and shared: every selector's curve starts at its provider's `none` cell.
- * A provider with only `none` cells (a k = 0 sweep) gets a single `none` curve.
- */
-export function buildCurves(cells: readonly CellSummary[]): Curve[] {
-  const byProvider = new Map<string, CellSummary[]>();
-  for (const c of cells) {
-    const list = byProvider.get(c.provider);
-    if (list) list.push(c);
-    else byProvider.set(c.provider, [c]);
-  }
-
-  const curves: Curve[] = [];
-  for (const provider of [...byProvider.keys()].sort(compareStrings)) {
-    const providerCells = byProvider.get(provider)!;
-    const zeroShot = providerCells.filter((c) => c.selector === ZERO_SHOT_SELECTOR);
-    const selectors = distinctSorted(
-      providerCells.map((c) => c.selector).filter((s) => s !== ZERO_SHOT_SELECTOR),
-    );
-    if (selectors.length === 0) {
-      curves.push(makeCurve(provider, ZERO_SHOT_SELECTOR, zeroShot));
-      continue;
-    }
-    for (const selector of selectors) {
-      const own = providerCells.filter((c) => c.selector === selector);
-      // A k = 0 cell recorded under the selector itself wins over the shared one.
-      const shared = zeroShot.filter((z) => !own.some((c) => c.k === z.k));
-      curves.push(makeCurve(provider, selector, [...shared, ...own]));
-    }
-  }
-  return curves;
-}
-
-function makeCurve(provider: string, selector: string, cells: readonly CellSummary[]): Curve {
-  const sorted = [...cells].sort((a, b) => a.k - b.k);
-  return {
-    provider,
-    model: distinctSorted(sorted.map((c) => c.model)).join(', '),
-    selector,
-    points: sorted.map(toPoint),
-  };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { priceOverridesSchema } from '../analysis/prices.js';
 
 /** Provider ids: `local`, or `<kind>:<model>`. */
 export const PROVIDER_KINDS = ['openai', 'anthropic', 'google', 'openai-compatible'] as const;
@@ -56,10 +57,6 @@ export const analysisSchema = z
   })
   .strict();
 
-/** Price per 1M tokens, overriding the packaged price table for one provider id. */
-export const priceSchema = z
-  .object({ input: z.number().min(0), output: z.number().min(0), cachedInput: z.number().min(0).optional() })
-  .strict();
 
 export const experimentSchema = z
   .object({
@@ -93,7 +90,7 @@ export const experimentSchema = z
     /** Requests per month in production, for the monthly cost in the advice. */
     requestsPerMonth: z.number().int().positive().optional(),
     /** Prices per 1M tokens by provider id (e.g. "openai:gpt-4o-mini"), overriding data/prices.json. */
-    prices: z.record(z.string().min(1), priceSchema).optional(),
+    prices: priceOverridesSchema.optional(),
     analysis: analysisSchema.default({ alpha: 0.05, delta: 0.05, bootstrapResamples: 2000 }),
   })
   .strict()
