@@ -97,3 +97,25 @@ try {
 } finally {
   rmSync(out, { recursive: true, force: true });
 }
+
+// 3. Analysis: the verdict pipeline (paired tests, Holm, labels, collapse, failure trends, candidates)
+//    on a large simulated run, against the descriptive per-cell summary of the same trials.
+{
+  const { simulateTrials, SHAPES } = await import('../dist/analysis/simulate.js');
+  const { summarizeCells } = await import('../dist/analysis/summarize.js');
+  const { analyzeRun } = await import('../dist/analysis/analyze.js');
+  const { DEFAULT_ANALYSIS_SETTINGS } = await import('../dist/analysis/verdict-types.js');
+  const trials = [];
+  for (const provider of ['a', 'b', 'c']) {
+    for (const [selector, shape] of [['random', 'plateau'], ['similar', 'improving']]) {
+      const t = simulateTrials({ accuracy: SHAPES[shape], items: 500, repeats: 3, consistency: 0.8, seed: `${provider}/${selector}`, provider, selector });
+      trials.push(...(selector === 'random' ? t : t.filter((r) => r.k > 0)));
+    }
+  }
+  const describe = best(3, () => summarizeCells(trials));
+  const analyse = best(3, () => analyzeRun(trials, describe.result, DEFAULT_ANALYSIS_SETTINGS));
+  console.log(
+    `analysis: ${trials.length} trials (3 providers x 2 selectors x 6 k x 500 items x 3 repeats), ${analyse.result.testCount} tests: ` +
+      `verdicts ${analyse.ms.toFixed(0)} ms vs per-cell summary ${describe.ms.toFixed(0)} ms -> ${(analyse.ms / describe.ms).toFixed(1)}x`,
+  );
+}

@@ -4,7 +4,7 @@ import { adjustedWald, binomialCdfHalf, holm, mcnemarExact, pairedDifference, si
 import { summarizeCells } from '../src/analysis/summarize.js';
 import { DEFAULT_ANALYSIS_SETTINGS } from '../src/analysis/verdict-types.js';
 import { Rng } from '../src/util/rng.js';
-import { SHAPES, simulateTrials } from './simulate.js';
+import { SHAPES, simulateTrials } from '../src/analysis/simulate.js';
 
 describe('exact tests', () => {
   it('McNemar matches hand-computed binomial tails', () => {

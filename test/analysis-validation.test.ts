@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeRun } from '../src/analysis/analyze.js';
 import { summarizeCells } from '../src/analysis/summarize.js';
 import { DEFAULT_ANALYSIS_SETTINGS, type AnalysisSettings } from '../src/analysis/verdict-types.js';
-import { SHAPES, simulateTrials, type ShapeName, type SimulationOptions } from './simulate.js';
+import { SHAPES, simulateTrials, type ShapeName, type SimulationOptions } from '../src/analysis/simulate.js';
 
 const SETTINGS: AnalysisSettings = { ...DEFAULT_ANALYSIS_SETTINGS, bootstrapResamples: 400 };
 const SHAPE_NAMES = Object.keys(SHAPES) as ShapeName[];

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -123,6 +123,37 @@ describe('fewshot CLI', () => {
     const dir = onlyRunDir(out);
     for (const file of readdirSync(dir)) expect(readFileSync(join(dir, file), 'utf8')).not.toContain(secret);
     expect(result.stdout + result.stderr).not.toContain(secret);
+  });
+
+  it('imports an AdaptGauge CSV into one run per task and re-analyses it with other settings', () => {
+    const csv = join(tmp, 'raw.csv');
+    const header = 'run_id,task_id,category,model_name,shot_count,input,expected_output,actual_output,score,scoring_method,latency_ms,timestamp,trial_id,input_tokens,output_tokens';
+    const rows = [0, 1, 2].flatMap((k) =>
+      ['q1', 'q2'].map((q, i) =>
+        `r,t1,c,m,${k},${q},"A",${k === 2 && i === 0 ? '"ERROR: 504 Gateway Timeout"' : '"A\nbecause"'},${k === 2 && i === 0 ? 0 : 1},exact_match,10,2026-02-24 11:21:44,1,0,0`,
+      ),
+    );
+    writeFileSync(csv, `${header}\n${rows.join('\n')}\n`);
+    const out = join(tmp, 'imported');
+    const result = fewshot(['import', 'adaptgauge', csv, '--out', out]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('1 provider errors (timeout 1)');
+    const run = join(out, 't1');
+    const summary = JSON.parse(readFileSync(join(run, 'summary.json'), 'utf8'));
+    expect(summary.curves[0].label).toBe('inconclusive');
+    expect(summary.curves[0].points[2].failures.provider_error).toBe(1);
+
+    expect(fewshot(['report', run, '--delta', '0.1', '--target', '0.9']).code).toBe(0);
+    const again = JSON.parse(readFileSync(join(run, 'summary.json'), 'utf8'));
+    expect(again.settings.delta).toBe(0.1);
+    expect(again.target).toBe(0.9);
+
+    const bad = fewshot(['report', run, '--alpha', '2']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--alpha: expected a number in (0, 0.5), got 2');
+    const missing = fewshot(['import', 'adaptgauge', join(tmp, 'none.csv'), '--out', out]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/none.csv: cannot read the file/);
   });
 
   it('exits 2 when asked to rebuild a report from a folder that is not a run', () => {

@@ -1,6 +1,8 @@
 import { Rng } from '../util/rng.js';
 import { bootstrapColumnMeans, quantile } from './bootstrap.js';
-import type { ItemMatrix } from './item-scores.js';
+import type { CellItems, ItemMatrix } from './item-scores.js';
+import { pairedDifference } from './paired.js';
+import { isBinarySingle } from './test-family.js';
 import { compareSelectors, type CellSummary } from './summarize.js';
 import type { AnalysisSettings, CandidateCell, ProviderCandidates } from './verdict-types.js';
 
@@ -8,13 +10,14 @@ import type { AnalysisSettings, CandidateCell, ProviderCandidates } from './verd
  * The provider's best cell and the cells statistically tied with it. "Best" is picked from the
  * data, so a plain comparison against it would favour it (winner's curse): the best is re-picked
  * inside every bootstrap resample, and a cell counts as worse only when the basic-bootstrap bound
- * of (best - cell) stays above 0.
+ * of (best - cell) stays above 0 and an exact paired test against the best rejects as well.
  */
 export function findCandidates(matrix: ItemMatrix, cells: readonly CellSummary[], settings: AnalysisSettings): ProviderCandidates {
   const own = cells.filter((c) => c.provider === matrix.provider);
   const summaryOf = (selector: string, k: number) => own.find((c) => c.selector === selector && c.k === k);
   const candidates: CandidateCell[] = [];
   const columns: Float64Array[] = [];
+  const items: CellItems[] = [];
   for (const cell of matrix.cells) {
     const s = summaryOf(cell.ref.selector, cell.ref.k);
     if (!s?.accuracy) continue;
@@ -29,6 +32,7 @@ export function findCandidates(matrix: ItemMatrix, cells: readonly CellSummary[]
       meanTokensOut: s.meanTokensOut,
     });
     columns.push(cell.accuracy);
+    items.push(cell);
   }
   const model = own[0]?.model ?? matrix.provider;
   const zeroShot = candidates.find((c) => c.k === 0) ?? null;
@@ -38,8 +42,17 @@ export function findCandidates(matrix: ItemMatrix, cells: readonly CellSummary[]
   const observed = candidates.map((c) => candidates[bestIndex]!.accuracy - c.accuracy);
   const rng = new Rng([settings.seed, matrix.provider, 'tied-with-best']);
   const resampled = settings.bootstrapResamples > 0 ? bootstrapColumnMeans(columns, settings.bootstrapResamples, rng) : [];
+  const best = items[bestIndex]!;
   const tied = candidates.filter((_, c) => {
     if (c === bestIndex) return true;
+    // Worse only when the exact paired test says so too: the bootstrap alone is over-confident
+    // with few items (with 3 items it would call almost any gap real).
+    const exact = pairedDifference(items[c]!.accuracy, best.accuracy, {
+      resamples: settings.bootstrapResamples,
+      seedParts: [settings.seed, matrix.provider, 'tied', c],
+      binarySingle: isBinarySingle(items[c]!, best),
+    });
+    if (!(exact.pValue < settings.alpha && exact.estimate > 0)) return true;
     if (resampled.length === 0) return false;
     const gaps = resampled.map((means) => maxFinite(means) - means[c]!);
     // Basic bootstrap: (best - cell) is positive when 2 * observed exceeds the upper quantile of the resampled gaps.

@@ -10,8 +10,10 @@ import { type Advice, type AnalysisSettings, type CollapseSummary, type CurveSum
 export const SUMMARY_SCHEMA_VERSION = 2;
 export const CONFIDENCE_LEVEL = 0.95;
 export const INTERVAL_METHOD =
-  '95% Wilson score interval with items as the unit: each item\'s mean score over its repeats, ' +
-  'then Wilson on (sum of item means, number of items); conservative for graded and repeated scores.';
+  'Cell accuracy: 95% Wilson score interval with items as the unit (each item\'s mean over its repeats; ' +
+  'conservative for graded and repeated scores). Differences between cells: paired over items, adjusted Wald ' +
+  'interval (Agresti-Min); exact McNemar for 0/1 scores with one trial per item, otherwise a sign-flip ' +
+  'randomization test; Holm over every test of the run.';
 
 export interface ProviderSummary {
   id: string;

@@ -1,5 +1,6 @@
-import type { TrialRecord } from '../src/runner/trial.js';
-import { Rng } from '../src/util/rng.js';
+/** Synthetic trial records from curves of known shape: the ground truth the label validation and the analysis benchmark use. */
+import type { TrialRecord } from '../runner/trial.js';
+import { Rng } from '../util/rng.js';
 
 /** True answered accuracy per k for the shapes a label should recognise. */
 export const KS = [0, 1, 2, 4, 8, 16];
