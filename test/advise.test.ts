@@ -154,6 +154,7 @@ describe('advise: decisions', () => {
       provider: PROVIDER,
       label: 'selection-collapse',
       detail: 'the k=8 gain with similar vanishes with random.',
+      selectorTests: [],
       k: 8,
       gainSelector: 'similar',
       lossSelector: 'random',

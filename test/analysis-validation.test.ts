@@ -96,6 +96,10 @@ describe('selection-collapse and failure trends on simulated runs', () => {
         expect(c.gainSelector).toBe('similar');
         expect(c.lossSelector).toBe('random');
       }
+      // The direct comparison at each k: random (b) against similar (a), paired over items.
+      const at8 = c.selectorTests.find((t) => t.a.k === 8)!;
+      expect([at8.a.selector, at8.b.selector]).toEqual(['random', 'similar'].sort());
+      if (s < 5) expect(at8.significant && Math.abs(at8.estimate) > 0.4).toBe(true);
     }
     expect(found / 40).toBeGreaterThanOrEqual(0.95);
   });

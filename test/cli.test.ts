@@ -13,7 +13,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const KEY_VARS = ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'GEMINI_API_KEY', 'GOOGLE_API_KEY'];
 
 function fewshot(args: string[], env: Record<string, string> = {}) {
-  const base = { ...process.env, NO_COLOR: '1' };
+  const base: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   for (const key of KEY_VARS) delete base[key];
   const result = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...base, ...env }, encoding: 'utf8' });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };

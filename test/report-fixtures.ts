@@ -136,6 +136,7 @@ export function fixtureSummary(trials: readonly TrialRecord[], info: RunInfo, op
   }
   return {
     schemaVersion: 2,
+    testCount: 0,
     runId: info.runId,
     experimentName: info.experiment.name,
     generatedAt: NOW.toISOString(),

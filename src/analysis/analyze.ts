@@ -1,7 +1,7 @@
 import type { TrialRecord } from '../runner/trial.js';
 import { ZERO_SHOT_SELECTOR } from '../runner/trial.js';
 import { findCandidates } from './candidates.js';
-import { detectCollapse } from './collapse.js';
+import { detectCollapse, planSelectorTests } from './collapse.js';
 import { planCurveTests, type CurveTests } from './curve-tests.js';
 import { planFailureTrends, summarizeTrend, type PlannedTrend } from './failure-trends.js';
 import { buildItemMatrices, type CellItems, type ItemMatrix } from './item-scores.js';
@@ -50,12 +50,13 @@ export function analyzeRun(trials: readonly TrialRecord[], cells: readonly CellS
       trends.push(...planFailureTrends(matrix.provider, selector, curveCells, family));
     }
   }
+  const bySelector = (provider: string) =>
+    new Map(planned.filter((p) => p.provider === provider && p.selector !== ZERO_SHOT_SELECTOR).map((p) => [p.selector, p.tests]));
+  const selectorTests = new Map(matrices.map((m) => [m.provider, planSelectorTests(m.provider, bySelector(m.provider), family)]));
   family.correct();
 
   const curves = planned.map((p) => curveSummary(p, cells, settings));
-  const collapse = matrices.map((m) =>
-    detectCollapse(m.provider, new Map(planned.filter((p) => p.provider === m.provider && p.selector !== ZERO_SHOT_SELECTOR).map((p) => [p.selector, p.tests])), settings),
-  );
+  const collapse = matrices.map((m) => detectCollapse(m.provider, bySelector(m.provider), settings, selectorTests.get(m.provider)));
   return {
     curves,
     collapse,

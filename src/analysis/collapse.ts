@@ -1,4 +1,5 @@
 import type { CurveTests } from './curve-tests.js';
+import type { TestFamily } from './test-family.js';
 import { formatP } from './labels.js';
 import type { AnalysisSettings, CollapseSummary, Comparison } from './verdict-types.js';
 
@@ -10,7 +11,12 @@ const pts = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
  * delta against zero-shot. Stable when, wherever a selector gains, every other selector at that k
  * is shown to lose less than delta; inconclusive otherwise.
  */
-export function detectCollapse(provider: string, curves: ReadonlyMap<string, CurveTests>, settings: AnalysisSettings): CollapseSummary {
+export function detectCollapse(
+  provider: string,
+  curves: ReadonlyMap<string, CurveTests>,
+  settings: AnalysisSettings,
+  selectorTests: Comparison[] = [],
+): CollapseSummary {
   const none = (detail: string, label: CollapseSummary['label']): CollapseSummary => ({
     provider,
     label,
@@ -18,6 +24,7 @@ export function detectCollapse(provider: string, curves: ReadonlyMap<string, Cur
     k: null,
     gainSelector: null,
     lossSelector: null,
+    selectorTests,
   });
   const selectors = [...curves.keys()];
   if (selectors.length < 2) return none('only one selector ran: selection-collapse needs two or more on the same items', 'inconclusive');
@@ -51,6 +58,7 @@ export function detectCollapse(provider: string, curves: ReadonlyMap<string, Cur
             k,
             gainSelector: a,
             lossSelector: b,
+            selectorTests,
           };
         }
         if (!(other.ciLow > -settings.delta)) allBounded = false;
@@ -62,4 +70,21 @@ export function detectCollapse(provider: string, curves: ReadonlyMap<string, Cur
     return none(`wherever a selector gains, every other selector at that k is shown to lose less than ${pts(settings.delta)} points against zero-shot`, 'stable');
   }
   return none('no collapse is shown, but a loss of the margin under another selector cannot be ruled out', 'inconclusive');
+}
+
+/** Every pair of selectors at every k > 0 both ran: which selector is better at that k? */
+export function planSelectorTests(provider: string, curves: ReadonlyMap<string, CurveTests>, family: TestFamily): Comparison[] {
+  const selectors = [...curves.keys()];
+  const tests: Comparison[] = [];
+  for (let x = 0; x < selectors.length; x++) {
+    for (let y = x + 1; y < selectors.length; y++) {
+      const a = curves.get(selectors[x]!)!.cells;
+      const b = curves.get(selectors[y]!)!.cells;
+      for (const cell of a) {
+        const other = cell.ref.k > 0 ? b.find((c) => c.ref.k === cell.ref.k) : undefined;
+        if (other) tests.push(family.compareAccuracy(provider, cell, other));
+      }
+    }
+  }
+  return tests;
 }

@@ -101,6 +101,8 @@ export interface CollapseSummary {
   k: number | null;
   gainSelector: string | null;
   lossSelector: string | null;
+  /** Selector against selector at each k both ran, paired over items (Holm-corrected with the run). */
+  selectorTests: Comparison[];
 }
 
 /** Does a failure rate rise with k? An operational finding, never mixed into accuracy labels. */
