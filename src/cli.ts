@@ -5,7 +5,7 @@ import type { AnalysisOverrides } from './analysis/options.js';
 import { ConfigError } from './config/load.js';
 import { formatImportResult, ImportError, importAdaptGauge } from './import/index.js';
 import { readTrials, TrialsFileError, writeReport } from './report/write.js';
-import { countByProvider } from './runner/plan.js';
+import { estimateSweep } from './runner/estimate.js';
 import type { RunInfo } from './runner/run-info.js';
 import { prepareSweep, runSweep } from './runner/sweep.js';
 import { TOOL_VERSION } from './version.js';
@@ -132,17 +132,41 @@ async function sweep(args: { experiment: string; out?: string | undefined; concu
 }
 
 function dryRun(experiment: string, concurrency: number | undefined): number {
-  const { config, data, resolutions, plan } = prepareSweep(experiment, process.env, concurrency);
+  const prepared = prepareSweep(experiment, process.env, concurrency);
+  const { config, data, resolutions, plan } = prepared;
   console.log(`${experiment}: valid experiment "${config.name}"`);
   console.log(`  task ${config.task.type}: ${data.pool.length} pool examples, ${data.items.length} evaluation items`);
   console.log(`  shots ${[...config.shots].sort((a, b) => a - b).join(', ')}; selectors ${config.selectors.join(', ')}; repeats ${config.repeats}`);
   for (const note of data.notices) console.log(`  note: ${note}`);
-  const counts = countByProvider(plan);
+  const estimates = new Map(estimateSweep(prepared).map((e) => [e.provider, e]));
   for (const r of resolutions) {
-    console.log(r.status === 'ready' ? `  ${r.id}: ${counts.get(r.id) ?? 0} trials` : `  ${r.id}: skipped (${r.reason})`);
+    const e = estimates.get(r.id);
+    if (r.status !== 'ready' || !e) {
+      console.log(`  ${r.id}: skipped (${r.status === 'skipped' ? r.reason : 'not planned'})`);
+      continue;
+    }
+    console.log(`  ${r.id}: ${e.calls} calls, about ${formatCount(e.promptTokens)} prompt tokens`);
+    console.log(`    prompt tokens per call by cell: ${e.cells.map((c) => `${c.selector} k=${c.k} ~${c.meanPromptTokens}`).join(', ')}`);
+    if (r.id !== 'local') {
+      const money = (x: number) => `${e.cost?.currency === 'USD' ? '$' : ''}${x.toFixed(2)}${e.cost?.currency !== 'USD' ? ` ${e.cost?.currency}` : ''}`;
+      console.log(
+        e.cost
+          ? `    estimated cost: ${money(e.cost.input)} for the prompts${e.cost.upToWithOutput !== null ? `, at most ${money(e.cost.upToWithOutput)} with every reply at maxOutputTokens` : ''} (${e.cost.source})`
+          : `    estimated cost: unknown (no price for ${r.id}: add it under prices: in the experiment)`,
+      );
+      console.log(
+        e.minutesAtRateLimits !== null
+          ? `    estimated time: at least ${e.minutesAtRateLimits.toFixed(1)} min at the configured rate limits`
+          : `    estimated time: no rate limit set; bounded by concurrency ${r.config.concurrency ?? config.concurrency} and the provider's latency`,
+      );
+    }
   }
   console.log(`  total: ${plan.length} trials`);
   return EXIT.ok;
+}
+
+function formatCount(n: number): string {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(0)}k` : String(n);
 }
 
 /** Checks `fewshot report`'s statistics flags; a bad value is a usage error (exit 2). */

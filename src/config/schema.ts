@@ -19,6 +19,16 @@ export const providerSchema = z
     baseUrl: z.url({ message: 'expected a URL such as http://localhost:11434/v1' }).optional(),
     /** Calls in flight at once for this provider; defaults to the experiment's concurrency. */
     concurrency: z.number().int().positive().optional(),
+    /** Replaces the task's system prompt for this provider. */
+    systemPrompt: z.string().min(1).optional(),
+    requestsPerMinute: z.number().positive().optional(),
+    tokensPerMinute: z.number().positive().optional(),
+    /** Per-call timeout; a call past it is retried like a 5xx. */
+    timeoutMs: z.number().int().min(100).max(600_000).optional(),
+    /** Tries per trial, the first included (429, 5xx, timeouts and malformed responses are retried). */
+    maxAttempts: z.number().int().min(1).max(20).optional(),
+    /** For openai-compatible servers that need a key: the environment variable holding it. */
+    apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { message: 'expected an environment variable name such as OPENROUTER_API_KEY' }).optional(),
   })
   .strict();
 

@@ -2,6 +2,8 @@ import type { ChatMessage, TaskItem } from '../tasks/task.js';
 
 export interface CompletionRequest {
   messages: ChatMessage[];
+  /** Replaces the task's system prompt, when the experiment sets one for this provider. */
+  systemPrompt?: string;
   temperature?: number;
   maxOutputTokens?: number;
   /**
@@ -22,6 +24,8 @@ export interface CompletionResult {
   cachedTokens: number;
   latencyMs: number;
   requestId: string | null;
+  /** Tries it took (1 when the first call answered). */
+  attempts?: number;
 }
 
 export type ProviderErrorKind =
@@ -32,6 +36,8 @@ export type ProviderErrorKind =
   | 'bad_request'
   | 'auth'
   | 'context_length'
+  /** A 200 whose body is not what the API documents (the SDKs do not check). */
+  | 'malformed'
   | 'other';
 
 /** A typed failure of a call: recorded on the trial, never scored as a wrong answer. */
@@ -39,10 +45,16 @@ export class ProviderError extends Error {
   constructor(
     readonly kind: ProviderErrorKind,
     message: string,
+    /** The provider's Retry-After, when it sent one. */
+    readonly retryAfterMs: number | null = null,
+    readonly status: number | null = null,
   ) {
     super(message);
     this.name = 'ProviderError';
   }
+
+  /** Tries made before giving up (set by the retry layer). */
+  attempts = 1;
 }
 
 export interface Provider {

@@ -1,7 +1,13 @@
 import type { ProviderConfig } from '../config/schema.js';
 import type { Task } from '../tasks/task.js';
+import { AnthropicProvider } from './anthropic.js';
+import { GoogleProvider } from './google.js';
 import { LocalProvider } from './local.js';
+import { OpenAIProvider, type HttpProviderSettings } from './openai.js';
 import type { Provider } from './provider.js';
+import { RateLimiter } from './rate-limit.js';
+import { ResilientProvider } from './resilient.js';
+import { DEFAULT_RETRY_POLICY } from './retry.js';
 
 /** Environment variables that hold each provider kind's key, in the order they are tried. */
 export const KEY_VARIABLES: Record<string, readonly string[]> = {
@@ -11,27 +17,59 @@ export const KEY_VARIABLES: Record<string, readonly string[]> = {
   'openai-compatible': [],
 };
 
+export const DEFAULT_TIMEOUT_MS = 60_000;
+
 export type ProviderResolution =
   | { id: string; status: 'ready'; provider: Provider; config: ProviderConfig }
   | { id: string; status: 'skipped'; reason: string };
 
+export interface ResolveOptions {
+  /** Replaces real waiting in retries (tests). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
 /**
  * Turns an experiment's provider entry into a runnable provider, or a one-line reason it is skipped.
- * Keys are only read from the environment, and never copied into the config or the results.
+ * Keys are only read from the environment, and never copied into the config, a log or the results.
  */
-export function resolveProvider(config: ProviderConfig, task: Task, env: NodeJS.ProcessEnv): ProviderResolution {
+export function resolveProvider(config: ProviderConfig, task: Task, env: NodeJS.ProcessEnv, options: ResolveOptions = {}): ProviderResolution {
   if (config.id === 'local') return { id: config.id, status: 'ready', provider: new LocalProvider(task), config };
-  const kind = config.id.slice(0, config.id.indexOf(':'));
-  const variables = KEY_VARIABLES[kind] ?? [];
-  if (variables.length > 0 && !variables.some((name) => env[name])) {
+  const colon = config.id.indexOf(':');
+  const kind = config.id.slice(0, colon);
+  const model = config.id.slice(colon + 1);
+  const variables = config.apiKeyEnv ? [config.apiKeyEnv] : (KEY_VARIABLES[kind] ?? []);
+  const keyVariable = variables.find((name) => env[name]);
+  if (variables.length > 0 && !keyVariable) {
     return { id: config.id, status: 'skipped', reason: `no API key: set ${variables.join(' or ')} to run it` };
   }
   if (kind === 'openai-compatible' && !config.baseUrl) {
-    return { id: config.id, status: 'skipped', reason: 'openai-compatible providers need a baseUrl' };
+    return { id: config.id, status: 'skipped', reason: 'openai-compatible providers need a baseUrl (e.g. http://localhost:11434/v1 for Ollama)' };
   }
-  return {
+  const settings: HttpProviderSettings = {
     id: config.id,
-    status: 'skipped',
-    reason: `the ${kind} adapter is not available in this version of fewshot yet; only the local provider runs`,
+    model,
+    // Local servers (Ollama, vLLM) take any key, but the SDK insists on one.
+    apiKey: keyVariable ? env[keyVariable]! : 'not-needed',
+    baseUrl: config.baseUrl,
+    timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
   };
+  const inner = createAdapter(kind, settings);
+  const limiter = new RateLimiter({ requestsPerMinute: config.requestsPerMinute, tokensPerMinute: config.tokensPerMinute });
+  const policy = { ...DEFAULT_RETRY_POLICY, ...(config.maxAttempts !== undefined && { maxAttempts: config.maxAttempts }) };
+  return { id: config.id, status: 'ready', provider: new ResilientProvider(inner, policy, limiter, options.sleep), config };
+}
+
+function createAdapter(kind: string, settings: HttpProviderSettings): Provider {
+  switch (kind) {
+    case 'openai':
+      return new OpenAIProvider(settings, false);
+    case 'openai-compatible':
+      return new OpenAIProvider(settings, true);
+    case 'anthropic':
+      return new AnthropicProvider(settings);
+    case 'google':
+      return new GoogleProvider(settings);
+    default:
+      throw new Error(`unknown provider kind "${kind}"`);
+  }
 }

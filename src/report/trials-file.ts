@@ -26,6 +26,7 @@ const ERROR_KINDS: Record<ProviderErrorKind, true> = {
   bad_request: true,
   auth: true,
   context_length: true,
+  malformed: true,
   other: true,
 };
 const keysOf = <K extends string>(r: Record<K, true>) => Object.keys(r) as [K, ...K[]];

@@ -12,6 +12,7 @@ export interface ProviderRuntime {
   provider: Provider;
   temperature?: number;
   maxOutputTokens?: number;
+  systemPrompt?: string;
   concurrency: number;
 }
 
@@ -29,18 +30,29 @@ export interface ExecuteOptions {
   onRecord: (record: TrialRecord) => void;
   /** Checked before each call: once true, no new call starts and queued trials are dropped. */
   shouldStop?: () => boolean;
+  /** A provider stopped after an error no retry can fix (bad key, bad request): its remaining trials are not run. */
+  onProviderStopped?: (provider: string, reason: string) => void;
 }
+
+/** Errors that would fail every later call the same way: stop the provider rather than pay for them. */
+const FATAL = new Set(['auth', 'bad_request']);
 
 /** Runs the plan with one p-limit queue per provider, so a slow provider never stalls the others. */
 export async function executePlan(plan: readonly TrialSpec[], ctx: ExecuteContext, options: ExecuteOptions): Promise<number> {
   const limits = new Map([...ctx.providers].map(([id, rt]) => [id, pLimit(rt.concurrency)]));
+  const stopped = new Set<string>();
   let completed = 0;
   await Promise.all(
     plan.map((spec) =>
       limits.get(spec.provider)!(async () => {
-        if (options.shouldStop?.()) return;
-        options.onRecord(await runTrial(spec, ctx));
+        if (options.shouldStop?.() || stopped.has(spec.provider)) return;
+        const record = await runTrial(spec, ctx);
+        options.onRecord(record);
         completed++;
+        if (record.error && FATAL.has(record.error.kind) && !stopped.has(spec.provider)) {
+          stopped.add(spec.provider);
+          options.onProviderStopped?.(spec.provider, record.error.message);
+        }
       }),
     ),
   );
@@ -49,7 +61,7 @@ export async function executePlan(plan: readonly TrialSpec[], ctx: ExecuteContex
 
 /** The shots for one trial. The rng depends on (experiment seed, selector, repeat, item), not on k or provider:
  * every provider sees the same shots, and the k-shot set is a prefix of the larger ones. */
-export function selectShots(spec: TrialSpec, ctx: ExecuteContext): TaskItem[] {
+export function selectShots(spec: TrialSpec, ctx: Pick<ExecuteContext, 'experimentSeed' | 'pool' | 'items' | 'selectors'>): TaskItem[] {
   if (spec.k === 0) return [];
   const item = ctx.items[spec.itemIndex]!;
   const selector = ctx.selectors.get(spec.selector);
@@ -67,6 +79,7 @@ export async function runTrial(spec: TrialSpec, ctx: ExecuteContext): Promise<Tr
     messages,
     ...(runtime.temperature !== undefined && { temperature: runtime.temperature }),
     ...(runtime.maxOutputTokens !== undefined && { maxOutputTokens: runtime.maxOutputTokens }),
+    ...(runtime.systemPrompt !== undefined && { systemPrompt: runtime.systemPrompt }),
   };
   const base = {
     runId: ctx.runId,
@@ -104,6 +117,7 @@ export async function runTrial(spec: TrialSpec, ctx: ExecuteContext): Promise<Tr
     cachedTokens: result.cachedTokens,
     latencyMs: Math.round(result.latencyMs * 100) / 100,
     requestId: result.requestId,
+    attempts: result.attempts ?? 1,
   };
 }
 
@@ -132,5 +146,6 @@ function failedCall(err: unknown): CallOutcome {
     cachedTokens: 0,
     latencyMs: 0,
     requestId: null,
+    attempts: err instanceof ProviderError ? err.attempts : 1,
   };
 }

@@ -1,7 +1,7 @@
 import { dirname, join, relative, resolve } from 'node:path';
 import { loadExperiment } from '../config/load.js';
 import type { ExperimentConfig } from '../config/schema.js';
-import { resolveProvider, type ProviderResolution } from '../providers/registry.js';
+import { resolveProvider, type ProviderResolution, type ResolveOptions } from '../providers/registry.js';
 import { writeReport } from '../report/write.js';
 import { getSelector } from '../selectors/index.js';
 import { createTask } from '../tasks/index.js';
@@ -28,6 +28,8 @@ export interface SweepOptions {
   /** Returns true once the user asked to stop (Ctrl-C): no new calls start, the report is marked partial. */
   shouldStop?: () => boolean;
   now?: () => Date;
+  /** Passed to every network provider (tests replace retry waits). */
+  providerOptions?: ResolveOptions;
 }
 
 export interface PreparedSweep {
@@ -39,12 +41,12 @@ export interface PreparedSweep {
 }
 
 /** Everything up to the first call: validate, load the task, resolve providers, expand the grid. */
-export function prepareSweep(experimentPath: string, env: NodeJS.ProcessEnv, concurrency?: number): PreparedSweep {
+export function prepareSweep(experimentPath: string, env: NodeJS.ProcessEnv, concurrency?: number, providerOptions: ResolveOptions = {}): PreparedSweep {
   const config = loadExperiment(experimentPath);
   if (concurrency !== undefined) config.concurrency = concurrency;
   const task = createTask(config.task, config.seed);
   const data = task.load();
-  const resolutions = config.providers.map((p) => resolveProvider(p, task, env));
+  const resolutions = config.providers.map((p) => resolveProvider(p, task, env, providerOptions));
   const plan = planTrials({
     itemCount: data.items.length,
     repeats: config.repeats,
@@ -69,7 +71,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   const log = options.log ?? ((line: string) => console.log(line));
   const now = options.now ?? (() => new Date());
   const started = now();
-  const prepared = prepareSweep(options.experimentPath, env, options.concurrency);
+  const prepared = prepareSweep(options.experimentPath, env, options.concurrency, options.providerOptions);
   const { config, task, data, resolutions, plan } = prepared;
 
   for (const r of resolutions) if (r.status === 'skipped') log(`skipping ${r.id}: ${r.reason}`);
@@ -114,6 +116,11 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
         progress.record(record);
       },
       ...(options.shouldStop && { shouldStop: options.shouldStop }),
+      onProviderStopped: (provider, reason) => {
+        const notice = `${provider} stopped after an error that retrying cannot fix; its remaining trials were not run: ${reason}`;
+        log(`stopping ${notice}`);
+        info.notices.push(notice);
+      },
     });
   } finally {
     writer.close();
@@ -148,6 +155,7 @@ function buildContext(prepared: PreparedSweep, runId: string) {
       concurrency: r.config.concurrency ?? config.concurrency,
       ...(r.config.temperature !== undefined && { temperature: r.config.temperature }),
       ...(r.config.maxOutputTokens !== undefined && { maxOutputTokens: r.config.maxOutputTokens }),
+      ...(r.config.systemPrompt !== undefined && { systemPrompt: r.config.systemPrompt }),
     });
   }
   return {

@@ -36,6 +36,8 @@ export interface TrialRecord {
   latencyMs: number;
   cached: boolean;
   requestId: string | null;
+  /** Calls made for this trial, retries included (absent in records from older versions). */
+  attempts?: number;
 }
 
 /** The selector name recorded for k = 0 cells: no shots, so no selection. */

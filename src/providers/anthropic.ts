@@ -1,0 +1,98 @@
+import Anthropic from '@anthropic-ai/sdk';
+import { z } from 'zod';
+import { classifyError } from './classify-error.js';
+import { splitSystem } from './messages.js';
+import type { HttpProviderSettings } from './openai.js';
+import type { CompletionRequest, CompletionResult, FinishReason, Provider } from './provider.js';
+import { ProviderError } from './provider.js';
+
+/** Anthropic requires max_tokens; used when the experiment sets no maxOutputTokens. */
+export const ANTHROPIC_DEFAULT_MAX_TOKENS = 1024;
+
+const responseSchema = z.looseObject({
+  content: z.array(z.looseObject({ type: z.string(), text: z.string().optional() })),
+  stop_reason: z.string().nullable().optional(),
+  usage: z.looseObject({
+    input_tokens: z.number(),
+    output_tokens: z.number(),
+    cache_read_input_tokens: z.number().nullable().optional(),
+    cache_creation_input_tokens: z.number().nullable().optional(),
+  }),
+});
+
+/**
+ * Anthropic messages. The shots are the same for every item at a given (selector, repeat) prefix,
+ * so the last shot carries cache_control: the system prompt and shots are cached and later calls
+ * read them at the cached price (usage.cache_read_input_tokens).
+ */
+export class AnthropicProvider implements Provider {
+  private readonly client: Anthropic;
+
+  constructor(private readonly settings: HttpProviderSettings) {
+    this.client = new Anthropic({
+      apiKey: settings.apiKey,
+      ...(settings.baseUrl !== undefined && { baseURL: settings.baseUrl }),
+      maxRetries: 0,
+      timeout: settings.timeoutMs,
+    });
+  }
+
+  get id(): string {
+    return this.settings.id;
+  }
+
+  get model(): string {
+    return this.settings.model;
+  }
+
+  async complete(request: CompletionRequest, signal?: AbortSignal): Promise<CompletionResult> {
+    const { system, turns } = splitSystem(request);
+    // The prefix worth caching ends at the last assistant turn (the last shot's answer).
+    const lastShot = turns.map((m) => m.role).lastIndexOf('assistant');
+    const messages = turns.map((m, i) => ({
+      role: m.role as 'user' | 'assistant',
+      content: [{ type: 'text' as const, text: m.content, ...(i === lastShot && { cache_control: { type: 'ephemeral' as const } }) }],
+    }));
+    const started = performance.now();
+    let raw: unknown;
+    try {
+      raw = await this.client.messages.create(
+        {
+          model: this.settings.model,
+          max_tokens: request.maxOutputTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
+          messages,
+          ...(system !== null && { system: [{ type: 'text' as const, text: system }] }),
+          ...(request.temperature !== undefined && { temperature: request.temperature }),
+        },
+        signal ? { signal } : undefined,
+      );
+    } catch (err) {
+      throw classifyError(err, this.settings.id);
+    }
+    const latencyMs = performance.now() - started;
+    const parsed = responseSchema.safeParse(raw);
+    if (!parsed.success) throw new ProviderError('malformed', `${this.settings.id}: malformed response (${parsed.error.issues[0]?.message ?? 'unexpected shape'})`);
+    const finishReason = mapFinish(parsed.data.stop_reason);
+    if (finishReason === 'refused') throw new ProviderError('refused', `${this.settings.id}: the model refused to answer`);
+    const usage = parsed.data.usage;
+    const cacheRead = usage.cache_read_input_tokens ?? 0;
+    const cacheWrite = usage.cache_creation_input_tokens ?? 0;
+    return {
+      text: parsed.data.content.filter((b) => b.type === 'text').map((b) => b.text ?? '').join(''),
+      finishReason,
+      // Anthropic's input_tokens excludes cached and cache-written tokens; the prompt is all three.
+      tokensIn: usage.input_tokens + cacheRead + cacheWrite,
+      tokensOut: usage.output_tokens,
+      cachedTokens: cacheRead,
+      latencyMs,
+      requestId: (raw as { _request_id?: string | null })._request_id ?? null,
+    };
+  }
+}
+
+function mapFinish(reason: string | null | undefined): FinishReason {
+  if (reason === 'end_turn' || reason === 'stop_sequence') return 'stop';
+  if (reason === 'max_tokens') return 'length';
+  if (reason === 'refusal') return 'refused';
+  return 'other';
+}

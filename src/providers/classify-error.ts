@@ -1,0 +1,47 @@
+import { ProviderError } from './provider.js';
+import { parseRetryAfter } from './retry.js';
+
+const CONTEXT_LENGTH = /context[_ ]length|context window|maximum context|too many tokens|prompt is too long|input is too long|exceeds the maximum (?:number of )?tokens|token limit/i;
+
+/**
+ * Turns whatever an SDK threw into a typed ProviderError. The three SDKs share the shape that
+ * matters (an HTTP `status`, response `headers`, a `name` for connection failures), so one
+ * classifier serves all. Messages are the provider's own; they never contain the API key.
+ */
+export function classifyError(err: unknown, provider: string): ProviderError {
+  if (err instanceof ProviderError) return err;
+  const e = (err ?? {}) as { status?: unknown; code?: unknown; name?: unknown; message?: unknown; headers?: unknown; cause?: unknown };
+  const message = `${provider}: ${firstLine(typeof e.message === 'string' ? e.message : String(err))}`;
+  const name = typeof e.name === 'string' ? e.name : '';
+  const status = typeof e.status === 'number' ? e.status : typeof e.code === 'number' ? e.code : null;
+
+  if (/Timeout/i.test(name) || /timed? ?out/i.test(message)) return new ProviderError('timeout', message, null, status);
+  if (status === null) {
+    if (name === 'APIUserAbortError' || name === 'AbortError') return new ProviderError('other', `${provider}: call aborted`);
+    // Connection refused, reset or dropped before a response: transient, like a 5xx.
+    if (/Connection|fetch failed|socket|ECONN|EPIPE|network/i.test(`${name} ${message} ${String(e.cause ?? '')}`)) {
+      return new ProviderError('server', `${provider}: connection failed (${firstLine(String(e.message ?? name))})`);
+    }
+    return new ProviderError('other', message);
+  }
+  const retryAfter = parseRetryAfter(header(e.headers, 'retry-after'));
+  if (status === 429) return new ProviderError('rate_limit', message, retryAfter, status);
+  if (status === 408) return new ProviderError('timeout', message, retryAfter, status);
+  if (status >= 500) return new ProviderError('server', message, retryAfter, status);
+  if (status === 401 || status === 403) return new ProviderError('auth', message, null, status);
+  if (status === 413 || CONTEXT_LENGTH.test(message)) return new ProviderError('context_length', message, null, status);
+  if (status >= 400) return new ProviderError('bad_request', message, null, status);
+  return new ProviderError('other', message, null, status);
+}
+
+/** A header from a fetch Headers object or a plain record. */
+function header(headers: unknown, name: string): string | null {
+  if (!headers || typeof headers !== 'object') return null;
+  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name);
+  const value = (headers as Record<string, unknown>)[name] ?? (headers as Record<string, unknown>)[name.toLowerCase()];
+  return typeof value === 'string' ? value : Array.isArray(value) ? String(value[0]) : null;
+}
+
+function firstLine(text: string): string {
+  return (text.split('\n')[0] ?? text).slice(0, 500);
+}

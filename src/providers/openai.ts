@@ -1,0 +1,114 @@
+import OpenAI from 'openai';
+import { z } from 'zod';
+import { classifyError } from './classify-error.js';
+import { splitSystem } from './messages.js';
+import type { CompletionRequest, CompletionResult, FinishReason, Provider } from './provider.js';
+import { ProviderError } from './provider.js';
+import { estimateTokens } from './tokens.js';
+
+export interface HttpProviderSettings {
+  id: string;
+  model: string;
+  apiKey: string;
+  /** Overrides the SDK default (and its *_BASE_URL environment variable). */
+  baseUrl?: string | undefined;
+  timeoutMs: number;
+}
+
+// The SDK does not validate responses: an empty body would come back as an empty answer.
+const responseSchema = z.looseObject({
+  choices: z
+    .array(
+      z.looseObject({
+        message: z.looseObject({ content: z.string().nullable().optional(), refusal: z.string().nullable().optional() }),
+        finish_reason: z.string().nullable().optional(),
+      }),
+    )
+    .min(1),
+  usage: z
+    .looseObject({
+      prompt_tokens: z.number(),
+      completion_tokens: z.number(),
+      prompt_tokens_details: z.looseObject({ cached_tokens: z.number().optional() }).nullable().optional(),
+    })
+    .nullable()
+    .optional(),
+});
+
+/**
+ * OpenAI chat completions, also used for any OpenAI-compatible server (Ollama, vLLM, llama.cpp,
+ * LM Studio, OpenRouter) with a base URL. OpenAI caches long prompt prefixes on its own; the
+ * cached share is read from usage.prompt_tokens_details.cached_tokens.
+ */
+export class OpenAIProvider implements Provider {
+  private readonly client: OpenAI;
+
+  constructor(
+    private readonly settings: HttpProviderSettings,
+    /** OpenAI's own API wants max_completion_tokens; compatible servers know max_tokens. */
+    private readonly compatible: boolean,
+  ) {
+    this.client = new OpenAI({
+      apiKey: settings.apiKey,
+      ...(settings.baseUrl !== undefined && { baseURL: settings.baseUrl }),
+      maxRetries: 0, // one retry policy, ours (providers/retry.ts)
+      timeout: settings.timeoutMs,
+    });
+  }
+
+  get id(): string {
+    return this.settings.id;
+  }
+
+  get model(): string {
+    return this.settings.model;
+  }
+
+  async complete(request: CompletionRequest, signal?: AbortSignal): Promise<CompletionResult> {
+    const { system, turns } = splitSystem(request);
+    const messages = [...(system !== null ? [{ role: 'system' as const, content: system }] : []), ...turns.map((m) => ({ role: m.role as 'user' | 'assistant', content: m.content }))];
+    const limit = request.maxOutputTokens;
+    const started = performance.now();
+    let raw: unknown;
+    try {
+      raw = await this.client.chat.completions.create(
+        {
+          model: this.settings.model,
+          messages,
+          ...(request.temperature !== undefined && { temperature: request.temperature }),
+          ...(limit !== undefined && (this.compatible ? { max_tokens: limit } : { max_completion_tokens: limit })),
+        },
+        signal ? { signal } : undefined,
+      );
+    } catch (err) {
+      throw classifyError(err, this.settings.id);
+    }
+    const latencyMs = performance.now() - started;
+    const parsed = responseSchema.safeParse(raw);
+    if (!parsed.success) throw new ProviderError('malformed', `${this.settings.id}: malformed response (${parsed.error.issues[0]?.message ?? 'unexpected shape'})`);
+    const choice = parsed.data.choices[0]!;
+    const finishReason = mapFinish(choice.finish_reason);
+    if (finishReason === 'refused' || choice.message.refusal) {
+      throw new ProviderError('refused', `${this.settings.id}: the model refused (${choice.message.refusal ?? choice.finish_reason})`);
+    }
+    const text = choice.message.content ?? '';
+    const usage = parsed.data.usage;
+    return {
+      text,
+      finishReason,
+      // A compatible server may report no usage: estimate rather than claim the call was free.
+      tokensIn: usage?.prompt_tokens ?? estimateTokens(messages.map((m) => m.content).join('\n')),
+      tokensOut: usage?.completion_tokens ?? estimateTokens(text),
+      cachedTokens: usage?.prompt_tokens_details?.cached_tokens ?? 0,
+      latencyMs,
+      requestId: (raw as { _request_id?: string | null })._request_id ?? null,
+    };
+  }
+}
+
+function mapFinish(reason: string | null | undefined): FinishReason {
+  if (reason === 'stop') return 'stop';
+  if (reason === 'length') return 'length';
+  if (reason === 'content_filter') return 'refused';
+  return 'other';
+}
