@@ -52,7 +52,7 @@ describe('fewshot CLI', () => {
     const result = fewshot(['validate', 'experiments/routes.yaml']);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('valid experiment "routes"');
-    expect(result.stdout).toMatch(/local: \d+ trials/);
+    expect(result.stdout).toMatch(/local: \d+ calls, about [\d.]+[kM]? prompt tokens/);
     expect(result.stdout).toContain('set OPENAI_API_KEY');
     expect(result.stdout).toContain('set ANTHROPIC_API_KEY');
     expect(result.stdout).toContain('set GEMINI_API_KEY or GOOGLE_API_KEY');
