@@ -61,13 +61,13 @@ export class AnthropicProvider implements Provider {
           model: this.settings.model,
           max_tokens: request.maxOutputTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
           messages,
+          // No temperature: the Messages API has deprecated it and the SDK no longer accepts it.
           ...(system !== null && { system: [{ type: 'text' as const, text: system }] }),
-          ...(request.temperature !== undefined && { temperature: request.temperature }),
         },
         signal ? { signal } : undefined,
       );
     } catch (err) {
-      throw classifyError(err, this.settings.id);
+      throw classifyError(err, this.settings.id, signal?.aborted ?? false);
     }
     const latencyMs = performance.now() - started;
     const parsed = responseSchema.safeParse(raw);

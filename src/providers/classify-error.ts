@@ -8,7 +8,7 @@ const CONTEXT_LENGTH = /context[_ ]length|context window|maximum context|too man
  * matters (an HTTP `status`, response `headers`, a `name` for connection failures), so one
  * classifier serves all. Messages are the provider's own; they never contain the API key.
  */
-export function classifyError(err: unknown, provider: string): ProviderError {
+export function classifyError(err: unknown, provider: string, callerAborted = false): ProviderError {
   if (err instanceof ProviderError) return err;
   const e = (err ?? {}) as { status?: unknown; code?: unknown; name?: unknown; message?: unknown; headers?: unknown; cause?: unknown };
   const message = `${provider}: ${firstLine(typeof e.message === 'string' ? e.message : String(err))}`;
@@ -17,14 +17,19 @@ export function classifyError(err: unknown, provider: string): ProviderError {
 
   if (/Timeout/i.test(name) || /timed? ?out/i.test(message)) return new ProviderError('timeout', message, null, status);
   if (status === null) {
-    if (name === 'APIUserAbortError' || name === 'AbortError') return new ProviderError('other', `${provider}: call aborted`);
+    if (name === 'APIUserAbortError' || name === 'AbortError') {
+      // @google/genai reports its own timeout as a bare AbortError: only the caller's abort is an abort.
+      return callerAborted ? new ProviderError('other', `${provider}: call aborted`) : new ProviderError('timeout', `${provider}: no answer before the timeout`);
+    }
+    // A body the SDK could not parse (e.g. an HTML error page served as JSON).
+    if (name === 'SyntaxError') return new ProviderError('malformed', `${provider}: malformed response (${firstLine(String(e.message))})`);
     // Connection refused, reset or dropped before a response: transient, like a 5xx.
     if (/Connection|fetch failed|socket|ECONN|EPIPE|network/i.test(`${name} ${message} ${String(e.cause ?? '')}`)) {
       return new ProviderError('server', `${provider}: connection failed (${firstLine(String(e.message ?? name))})`);
     }
     return new ProviderError('other', message);
   }
-  const retryAfter = parseRetryAfter(header(e.headers, 'retry-after'));
+  const retryAfter = parseRetryAfter(header(e.headers, 'retry-after')) ?? googleRetryDelay(message);
   if (status === 429) return new ProviderError('rate_limit', message, retryAfter, status);
   if (status === 408) return new ProviderError('timeout', message, retryAfter, status);
   if (status >= 500) return new ProviderError('server', message, retryAfter, status);
@@ -32,6 +37,12 @@ export function classifyError(err: unknown, provider: string): ProviderError {
   if (status === 413 || CONTEXT_LENGTH.test(message)) return new ProviderError('context_length', message, null, status);
   if (status >= 400) return new ProviderError('bad_request', message, null, status);
   return new ProviderError('other', message, null, status);
+}
+
+/** @google/genai exposes no headers; Gemini states the wait in the body's RetryInfo ("retryDelay": "7s"). */
+function googleRetryDelay(message: string): number | null {
+  const match = /"retryDelay"\s*:\s*"(\d+(?:\.\d+)?)s"/.exec(message);
+  return match ? Number(match[1]) * 1000 : null;
 }
 
 /** A header from a fetch Headers object or a plain record. */

@@ -65,7 +65,7 @@ export class GoogleProvider implements Provider {
         },
       });
     } catch (err) {
-      throw classifyError(err, this.settings.id);
+      throw classifyError(err, this.settings.id, signal?.aborted ?? false);
     }
     const latencyMs = performance.now() - started;
     const parsed = responseSchema.safeParse(raw);

@@ -81,7 +81,7 @@ export class OpenAIProvider implements Provider {
         signal ? { signal } : undefined,
       );
     } catch (err) {
-      throw classifyError(err, this.settings.id);
+      throw classifyError(err, this.settings.id, signal?.aborted ?? false);
     }
     const latencyMs = performance.now() - started;
     const parsed = responseSchema.safeParse(raw);

@@ -20,7 +20,7 @@ export const KEY_VARIABLES: Record<string, readonly string[]> = {
 export const DEFAULT_TIMEOUT_MS = 60_000;
 
 export type ProviderResolution =
-  | { id: string; status: 'ready'; provider: Provider; config: ProviderConfig }
+  | { id: string; status: 'ready'; provider: Provider; config: ProviderConfig; notices?: string[] }
   | { id: string; status: 'skipped'; reason: string };
 
 export interface ResolveOptions {
@@ -56,7 +56,11 @@ export function resolveProvider(config: ProviderConfig, task: Task, env: NodeJS.
   const inner = createAdapter(kind, settings);
   const limiter = new RateLimiter({ requestsPerMinute: config.requestsPerMinute, tokensPerMinute: config.tokensPerMinute });
   const policy = { ...DEFAULT_RETRY_POLICY, ...(config.maxAttempts !== undefined && { maxAttempts: config.maxAttempts }) };
-  return { id: config.id, status: 'ready', provider: new ResilientProvider(inner, policy, limiter, options.sleep), config };
+  const notices =
+    kind === 'anthropic' && config.temperature !== undefined
+      ? [`${config.id}: temperature is not sent (Anthropic's Messages API has deprecated it); the model's default sampling applies`]
+      : [];
+  return { id: config.id, status: 'ready', provider: new ResilientProvider(inner, policy, limiter, options.sleep), config, notices };
 }
 
 function createAdapter(kind: string, settings: HttpProviderSettings): Provider {

@@ -75,6 +75,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   const { config, task, data, resolutions, plan } = prepared;
 
   for (const r of resolutions) if (r.status === 'skipped') log(`skipping ${r.id}: ${r.reason}`);
+  for (const r of resolutions) if (r.status === 'ready') for (const notice of r.notices ?? []) data.notices.push(notice);
   for (const notice of data.notices) log(`note: ${notice}`);
 
   const { runId, dir } = createRunDir(resolve(options.outDir ?? config.out), config.name, started);

@@ -1,0 +1,186 @@
+// Fake Gemini API (Google AI, "mldev") server.
+//
+// Serves POST /{v1beta|v1|v1alpha}/models/{model}:generateContent and records the model name from
+// the path (RecordedRequest.model, without the 'models/' prefix).
+//
+// How @google/genai 2.x builds the URL (node_modules/@google/genai/dist/node/index.mjs, ApiClient):
+//   `${httpOptions.baseUrl without trailing '/'}/${apiVersion}/models/${model}:generateContent`,
+//   apiVersion defaulting to 'v1beta' (GoogleGenAI({apiVersion}) or httpOptions.apiVersion change it).
+//   The key travels in the `x-goog-api-key` header (never in the query string). With
+//   httpOptions.timeout set, it also sends `X-Server-Timeout: ceil(timeout/1000)`.
+//   Base URL precedence: httpOptions.baseUrl, then setDefaultBaseUrls(), then the env var
+//   GOOGLE_GEMINI_BASE_URL (GOOGLE_VERTEX_BASE_URL for vertexai), read once in the constructor.
+//   API key: options.apiKey, else env GOOGLE_API_KEY, else GEMINI_API_KEY.
+//
+// Retries: NONE by default. ApiClient.apiCall only retries (through p-retry) when
+//   httpOptions.retryOptions is set ({attempts (default 5, incl. the first), initialDelay 1s,
+//   maxDelay 60s, expBase 2, jitter, httpStatusCodes default [408,429,500,502,503,504]}); nothing
+//   sets retryOptions by default, so one call = one HTTP request. It never reads Retry-After.
+//
+// Errors (verified in test/servers.test.ts):
+// - non-2xx: `ApiError` (exported from '@google/genai'; err.name === 'ApiError'), with
+//   err.status = the HTTP status (number) and err.message = JSON.stringify(the error body), i.e.
+//   '{"error":{"code":429,"message":"...","status":"RESOURCE_EXHAUSTED","details":[...]}}' when the
+//   response is application/json; for other content types the message is
+//   JSON.stringify({error:{message: <body text>, code: status, status: statusText}}).
+//   No headers and no parsed body are kept on the error: a retry hint must be read from the
+//   message JSON (error.details[@type=type.googleapis.com/google.rpc.RetryInfo].retryDelay, e.g. "7s").
+//   Same class for 400/401/403/404/429/5xx; classify on err.status (and error.status text if needed).
+// - timeout (httpOptions.timeout): the SDK aborts its fetch with an AbortController; the call
+//   rejects with the raw abort error: a DOMException, name 'AbortError',
+//   message 'This operation was aborted' (instanceof Error; not an ApiError; no status).
+// - dropped socket: TypeError('fetch failed') from undici (cause: SocketError 'other side closed').
+// - raw '{}' (200): resolves to a GenerateContentResponse with no candidates; response.text is
+//   undefined, usageMetadata undefined. raw 'not json' (200, any content type): rejects with a
+//   SyntaxError from response.json().
+// - On success: response.text, response.candidates[0].finishReason, response.usageMetadata
+//   {promptTokenCount, candidatesTokenCount, totalTokenCount, cachedContentTokenCount?},
+//   response.responseId, response.modelVersion, response.sdkHttpResponse.headers (plain object).
+//   Like the real API (proto3 JSON omits zero values), this server sends cachedContentTokenCount
+//   only when cachedTokens > 0: treat a missing field as 0.
+
+import {
+  approxTokens,
+  promptChars,
+  randomId,
+  startFakeServer,
+  type Dialect,
+  type FakeServer,
+  type Rendered,
+  type RecordedRequest,
+  type TextReply,
+} from './core.js';
+
+const FINISH = { stop: 'STOP', length: 'MAX_TOKENS', refused: 'SAFETY', other: 'OTHER' } as const;
+const PATH = /^\/(v1|v1beta|v1alpha)\/models\/([^/:]+):generateContent$/;
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'INVALID_ARGUMENT',
+  401: 'UNAUTHENTICATED',
+  403: 'PERMISSION_DENIED',
+  404: 'NOT_FOUND',
+  409: 'ABORTED',
+  429: 'RESOURCE_EXHAUSTED',
+  499: 'CANCELLED',
+  500: 'INTERNAL',
+  501: 'NOT_IMPLEMENTED',
+  503: 'UNAVAILABLE',
+  504: 'DEADLINE_EXCEEDED',
+};
+
+export function geminiErrorBody(code: number, message: string, status = STATUS_TEXT[code] ?? 'UNKNOWN', details?: unknown[]) {
+  const error: { code: number; message: string; status: string; details?: unknown[] } = { code, message, status };
+  if (details !== undefined) error.details = details;
+  return { error };
+}
+
+/** 400 body for a prompt over the context window, as the Gemini API sends it. */
+export function geminiContextLengthBody(got = 1200000, max = 1048576) {
+  return geminiErrorBody(400, `The input token count (${got}) exceeds the maximum number of tokens allowed (${max}).`);
+}
+
+/** 429 body with a RetryInfo detail, as the Gemini API sends for quota exhaustion. */
+export function geminiRateLimitBody(retryDelaySeconds?: number, model = 'gemini-2.5-flash') {
+  const details: unknown[] = [
+    {
+      '@type': 'type.googleapis.com/google.rpc.QuotaFailure',
+      violations: [
+        {
+          quotaMetric: 'generativelanguage.googleapis.com/generate_content_free_tier_requests',
+          quotaId: 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier',
+          quotaDimensions: { location: 'global', model },
+          quotaValue: '10',
+        },
+      ],
+    },
+    { '@type': 'type.googleapis.com/google.rpc.Help', links: [{ description: 'Learn more about Gemini API quotas', url: 'https://ai.google.dev/gemini-api/docs/rate-limits' }] },
+  ];
+  let message =
+    'You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits.';
+  if (retryDelaySeconds !== undefined) {
+    details.push({ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${retryDelaySeconds}s` });
+    message += ` Please retry in ${retryDelaySeconds}s.`;
+  }
+  return geminiErrorBody(429, message, 'RESOURCE_EXHAUSTED', details);
+}
+
+function defaultError(status: number, req: RecordedRequest, headers: Record<string, string>): unknown {
+  switch (status) {
+    case 400:
+      return geminiErrorBody(400, 'Request contains an invalid argument.');
+    case 401:
+      return geminiErrorBody(
+        401,
+        'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.',
+      );
+    case 403:
+      return geminiErrorBody(403, 'Method doesn\'t allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.');
+    case 404:
+      return geminiErrorBody(404, `models/${req.model ?? 'unknown'} is not found for API version v1beta, or is not supported for generateContent.`);
+    case 429: {
+      const ra = Number(headers['retry-after']);
+      return geminiRateLimitBody(Number.isFinite(ra) ? ra : undefined, req.model);
+    }
+    case 500:
+      return geminiErrorBody(500, 'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting');
+    case 503:
+      return geminiErrorBody(503, 'The model is overloaded. Please try again later.');
+    case 504:
+      return geminiErrorBody(504, 'Deadline expired before operation could complete.');
+    default:
+      return geminiErrorBody(status, `Request failed with status ${status}.`);
+  }
+}
+
+export const geminiDialect: Dialect = {
+  name: 'gemini',
+  route(method, path) {
+    if (method !== 'POST') return null;
+    const m = PATH.exec(path);
+    return m ? { model: decodeURIComponent(m[2]!) } : null;
+  },
+  text(reply: TextReply, req): Rendered {
+    const cached = reply.cachedTokens ?? 0;
+    const tokensIn =
+      reply.tokensIn ?? approxTokens(promptChars({ a: req.body?.contents, b: req.body?.systemInstruction }, ''));
+    const tokensOut = reply.tokensOut ?? approxTokens(reply.text.length);
+    const finishReason = reply.rawFinish ?? FINISH[reply.finish ?? 'stop'];
+    const candidate: Record<string, unknown> = {};
+    // A safety block with no text carries no content at all (response.text is then undefined).
+    if (!(finishReason === 'SAFETY' && reply.text === '')) {
+      candidate.content = { parts: [{ text: reply.text }], role: 'model' };
+    }
+    candidate.finishReason = finishReason;
+    candidate.index = 0;
+    const usageMetadata: Record<string, unknown> = {
+      promptTokenCount: tokensIn,
+      candidatesTokenCount: tokensOut,
+      totalTokenCount: tokensIn + tokensOut,
+    };
+    if (cached > 0) {
+      usageMetadata.cachedContentTokenCount = cached;
+      usageMetadata.cacheTokensDetails = [{ modality: 'TEXT', tokenCount: cached }];
+    }
+    usageMetadata.promptTokensDetails = [{ modality: 'TEXT', tokenCount: tokensIn }];
+    return {
+      status: 200,
+      headers: { 'server-timing': `gfet4t7; dur=${reply.delayMs ?? 1}`, ...reply.headers },
+      body: {
+        candidates: [candidate],
+        usageMetadata,
+        modelVersion: req.model ?? 'gemini-2.5-flash',
+        responseId: reply.requestId ?? randomId(22),
+      },
+    };
+  },
+  status(status, body, headers, req): Rendered {
+    return { status, headers: { ...headers }, body: body === undefined ? defaultError(status, req, headers) : body };
+  },
+  notFound(req): Rendered {
+    return { status: 404, headers: {}, body: geminiErrorBody(404, `Method not found: ${req.method} ${req.path}`) };
+  },
+};
+
+export function startGeminiServer(): Promise<FakeServer> {
+  return startFakeServer(geminiDialect);
+}
