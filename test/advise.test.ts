@@ -30,6 +30,7 @@ function cell(selector: string, k: number, accuracy: number, overrides: Partial<
     nItems: 60,
     meanTokensIn: 100 + 150 * k,
     meanTokensOut: 20,
+    meanCachedTokens: 0,
     ...overrides,
   };
 }
@@ -287,6 +288,14 @@ describe('advise: cost', () => {
     expect(a.costPerMonth!.zeroShot).toBeCloseTo(27, 9);
     expect(a.priceSource).toBe('price table (as of 2025-10-01)');
     expect(a.reasons).toContain('k=4 with random sends about 720 tokens per request vs 120 zero-shot (6.0x).');
+  });
+
+  it('prices the tokens served from the prompt cache at the cached rate', () => {
+    const best = cell('random', 8, 0.74);
+    const cachedCell = cell('random', 4, 0.72, { meanCachedTokens: 600 });
+    const a = one(input({ candidates: [candidates(best, [best, cachedCell])] }));
+    // k=4: 100 fresh at 0.15 + 600 cached at 0.075 + 20 out at 0.60, per 1M tokens.
+    expect(a.costPer1k!.recommended).toBeCloseTo((100 * 0.15 + 600 * 0.075 + 20 * 0.6) / 1000, 12);
   });
 
   it('no cost per month without requestsPerMonth', () => {

@@ -85,6 +85,7 @@ export function candidatesFromCells(cells: readonly CellSummary[]): ProviderCand
         nItems: c.accuracy!.n,
         meanTokensIn: c.meanTokensIn,
         meanTokensOut: c.meanTokensOut,
+        meanCachedTokens: c.meanCachedTokens,
       }));
     const best = own.reduce<CandidateCell | null>((b, c) => (!b || c.accuracy > b.accuracy ? c : b), null);
     return {

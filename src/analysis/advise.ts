@@ -121,7 +121,7 @@ function adviseProvider(c: ProviderCandidates, input: AdviseInput): Advice {
 
   const tokens = { recommended: tokensPerRequest(rec), zeroShot: tokensPerRequest(c.zeroShot) };
   const cost1 = (t: number | null, cell: CandidateCell | null) =>
-    price && t !== null && cell ? costPerRequest(price, cell.meanTokensIn ?? 0, cell.meanTokensOut ?? 0) : null;
+    price && t !== null && cell ? costPerRequest(price, cell.meanTokensIn ?? 0, cell.meanTokensOut ?? 0, cell.meanCachedTokens ?? 0) : null;
   const perRequest = { recommended: cost1(tokens.recommended, rec), zeroShot: cost1(tokens.zeroShot, c.zeroShot) };
   const costPer1k = price
     ? { recommended: times(perRequest.recommended, 1000), zeroShot: times(perRequest.zeroShot, 1000) }

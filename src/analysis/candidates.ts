@@ -30,6 +30,7 @@ export function findCandidates(matrix: ItemMatrix, cells: readonly CellSummary[]
       nItems: s.accuracy.n,
       meanTokensIn: s.meanTokensIn,
       meanTokensOut: s.meanTokensOut,
+      meanCachedTokens: s.meanCachedTokens,
     });
     columns.push(cell.accuracy);
     items.push(cell);

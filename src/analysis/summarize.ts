@@ -22,6 +22,8 @@ export interface CellSummary {
   failureRate: number;
   /** Means over calls that returned (no provider error): a failed call says nothing about prompt size or speed. */
   meanTokensIn: number | null;
+  /** Of meanTokensIn, the part the provider served from its prompt cache (cheaper). */
+  meanCachedTokens: number | null;
   meanTokensOut: number | null;
   meanLatencyMs: number | null;
   /**
@@ -97,6 +99,7 @@ function summarizeCell(trials: readonly TrialRecord[], measureKeys: readonly str
     endToEndAccuracy: itemClusteredAccuracy(endToEndScores),
     failureRate: (trials.length - outcomes.answered) / trials.length,
     meanTokensIn: mean(returned.map((t) => t.tokensIn)),
+    meanCachedTokens: mean(returned.map((t) => t.cachedTokens ?? 0)),
     meanTokensOut: mean(returned.map((t) => t.tokensOut)),
     meanLatencyMs: mean(returned.map((t) => t.latencyMs)),
     measures: Object.fromEntries(measureKeys.map((key) => [key, measureInterval(answered, key)])),

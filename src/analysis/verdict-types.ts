@@ -149,6 +149,8 @@ export interface CandidateCell extends CellRef {
   nItems: number;
   meanTokensIn: number | null;
   meanTokensOut: number | null;
+  /** Of meanTokensIn, the part served from the provider's prompt cache. */
+  meanCachedTokens: number | null;
 }
 
 /**

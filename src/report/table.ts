@@ -46,6 +46,7 @@ export function cellColumns(measures: readonly TaskMeasure[]): Column<CellSummar
     { header: 'parse failures', value: (c) => String(c.outcomes.parse_failure), numeric: true },
     { header: 'failure rate', value: (c) => pct(c.failureRate), numeric: true },
     { header: 'mean tokens in', value: (c) => formatNumber(c.meanTokensIn, 0), numeric: true },
+    { header: 'cached share', value: (c) => (c.meanTokensIn && c.meanCachedTokens !== null ? pct(c.meanCachedTokens / c.meanTokensIn) : '—'), numeric: true },
     { header: 'mean tokens out', value: (c) => formatNumber(c.meanTokensOut, 0), numeric: true },
     { header: 'mean latency ms', value: (c) => formatNumber(c.meanLatencyMs, 0), numeric: true },
   ];
