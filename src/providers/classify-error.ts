@@ -11,9 +11,11 @@ const CONTEXT_LENGTH = /context[_ ]length|context window|maximum context|too man
 export function classifyError(err: unknown, provider: string, callerAborted = false): ProviderError {
   if (err instanceof ProviderError) return err;
   const e = (err ?? {}) as { status?: unknown; code?: unknown; name?: unknown; message?: unknown; headers?: unknown; cause?: unknown };
-  const message = `${provider}: ${firstLine(typeof e.message === 'string' ? e.message : String(err))}`;
+  const fullMessage = typeof e.message === 'string' ? e.message : String(err);
+  const message = `${provider}: ${firstLine(fullMessage)}`;
   const name = typeof e.name === 'string' ? e.name : '';
-  const status = typeof e.status === 'number' ? e.status : typeof e.code === 'number' ? e.code : null;
+  // Only an HTTP-looking code counts: a DOMException carries a numeric `code` too (20 = ABORT_ERR).
+  const status = typeof e.status === 'number' ? e.status : isHttpStatus(e.code) ? e.code : null;
 
   if (/Timeout/i.test(name) || /timed? ?out/i.test(message)) return new ProviderError('timeout', message, null, status);
   if (status === null) {
@@ -29,7 +31,8 @@ export function classifyError(err: unknown, provider: string, callerAborted = fa
     }
     return new ProviderError('other', message);
   }
-  const retryAfter = parseRetryAfter(header(e.headers, 'retry-after')) ?? googleRetryDelay(message);
+  // The whole message: Gemini's RetryInfo comes last in a JSON body longer than the recorded first line.
+  const retryAfter = parseRetryAfter(header(e.headers, 'retry-after')) ?? googleRetryDelay(fullMessage);
   if (status === 429) return new ProviderError('rate_limit', message, retryAfter, status);
   if (status === 408) return new ProviderError('timeout', message, retryAfter, status);
   if (status >= 500) return new ProviderError('server', message, retryAfter, status);
@@ -43,6 +46,10 @@ export function classifyError(err: unknown, provider: string, callerAborted = fa
 function googleRetryDelay(message: string): number | null {
   const match = /"retryDelay"\s*:\s*"(\d+(?:\.\d+)?)s"/.exec(message);
   return match ? Number(match[1]) * 1000 : null;
+}
+
+function isHttpStatus(code: unknown): code is number {
+  return typeof code === 'number' && Number.isInteger(code) && code >= 100 && code <= 599;
 }
 
 /** A header from a fetch Headers object or a plain record. */

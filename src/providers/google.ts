@@ -36,6 +36,8 @@ export class GoogleProvider implements Provider {
 
   constructor(private readonly settings: HttpProviderSettings) {
     this.client = new GoogleGenAI({
+      // The Gemini API with a key; GOOGLE_GENAI_USE_VERTEXAI in the environment must not switch it to Vertex.
+      vertexai: false,
       apiKey: settings.apiKey,
       httpOptions: { timeout: settings.timeoutMs, ...(settings.baseUrl !== undefined && { baseUrl: settings.baseUrl }) },
     });

@@ -53,6 +53,9 @@ export class OpenAIProvider implements Provider {
       ...(settings.baseUrl !== undefined && { baseURL: settings.baseUrl }),
       maxRetries: 0, // one retry policy, ours (providers/retry.ts)
       timeout: settings.timeoutMs,
+      // The SDK reads OPENAI_ORG_ID / OPENAI_PROJECT_ID from process.env and sends them as headers:
+      // not to someone else's server.
+      ...(compatible && { organization: null, project: null }),
     });
   }
 

@@ -17,6 +17,16 @@ export const KEY_VARIABLES: Record<string, readonly string[]> = {
   'openai-compatible': [],
 };
 
+/**
+ * The variable each SDK reads its base URL from. The SDKs read process.env themselves; reading it
+ * here from the env we are given keeps one source: YAML baseUrl > env[variable] > SDK default.
+ */
+export const BASE_URL_VARIABLES: Record<string, string> = {
+  openai: 'OPENAI_BASE_URL',
+  anthropic: 'ANTHROPIC_BASE_URL',
+  google: 'GOOGLE_GEMINI_BASE_URL',
+};
+
 export const DEFAULT_TIMEOUT_MS = 60_000;
 
 export type ProviderResolution =
@@ -50,7 +60,7 @@ export function resolveProvider(config: ProviderConfig, task: Task, env: NodeJS.
     model,
     // Local servers (Ollama, vLLM) take any key, but the SDK insists on one.
     apiKey: keyVariable ? env[keyVariable]! : 'not-needed',
-    baseUrl: config.baseUrl,
+    baseUrl: config.baseUrl ?? baseUrlFromEnv(kind, env),
     timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
   };
   const inner = createAdapter(kind, settings);
@@ -61,6 +71,11 @@ export function resolveProvider(config: ProviderConfig, task: Task, env: NodeJS.
       ? [`${config.id}: temperature is not sent (Anthropic's Messages API has deprecated it); the model's default sampling applies`]
       : [];
   return { id: config.id, status: 'ready', provider: new ResilientProvider(inner, policy, limiter, options.sleep), config, notices };
+}
+
+function baseUrlFromEnv(kind: string, env: NodeJS.ProcessEnv): string | undefined {
+  const variable = BASE_URL_VARIABLES[kind];
+  return (variable && env[variable]) || undefined;
 }
 
 function createAdapter(kind: string, settings: HttpProviderSettings): Provider {
