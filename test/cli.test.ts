@@ -1,8 +1,9 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startOpenAIServer } from './servers/index.js';
 
 // The built binary, as a user runs it (`npm test` builds dist/ first).
 const BIN = join(import.meta.dirname, '..', 'dist', 'bin.js');
@@ -12,11 +13,29 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const KEY_VARS = ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'GEMINI_API_KEY', 'GOOGLE_API_KEY'];
 
-function fewshot(args: string[], env: Record<string, string> = {}) {
+/** No key from the developer's environment, and every SDK pointed at a closed local port: nothing leaves 127.0.0.1. */
+function testEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const base: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   for (const key of KEY_VARS) delete base[key];
-  const result = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...base, ...env }, encoding: 'utf8' });
+  for (const key of ['OPENAI_BASE_URL', 'ANTHROPIC_BASE_URL', 'GOOGLE_GEMINI_BASE_URL']) base[key] = 'http://127.0.0.1:9';
+  return { ...base, ...env };
+}
+
+function fewshot(args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, env: testEnv(env), encoding: 'utf8' });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** For runs that talk to a fake server in this process: spawnSync would block the server's event loop. */
+function fewshotAsync(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: testEnv(env) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 function onlyRunDir(out: string): string {
@@ -115,11 +134,20 @@ describe('fewshot CLI', () => {
     expect(runs[0]).toEqual(runs[1]);
   });
 
-  it('never writes an API key into results', () => {
+  it('never writes an API key into results', async () => {
     const out = join(tmp, 'secret');
     const secret = 'sk-test-THIS-MUST-NOT-LEAK-1234567890';
-    const result = fewshot(['sweep', 'test/fixtures/small.yaml', '--out', out, '--quiet'], { OPENAI_API_KEY: secret });
+    const server = await startOpenAIServer();
+    server.queue({ kind: 'text', text: 'ROUTE: Depot -> Store A -> Store B -> Store C\nCOST: 100' });
+    const result = await fewshotAsync(['sweep', 'test/fixtures/small.yaml', '--out', out, '--quiet'], {
+      OPENAI_API_KEY: secret,
+      OPENAI_BASE_URL: `${server.url}/v1`,
+    });
+    await server.close();
     expect(result.code).toBe(0);
+    // The key went to the (local) provider, in its auth header, and nowhere else.
+    expect(server.requests.length).toBeGreaterThan(0);
+    expect(server.requests[0]!.headers.authorization).toBe(`Bearer ${secret}`);
     const dir = onlyRunDir(out);
     for (const file of readdirSync(dir)) expect(readFileSync(join(dir, file), 'utf8')).not.toContain(secret);
     expect(result.stdout + result.stderr).not.toContain(secret);

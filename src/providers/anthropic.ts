@@ -1,4 +1,4 @@
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
 import { classifyError } from './classify-error.js';
 import { splitSystem } from './messages.js';
@@ -26,15 +26,22 @@ const responseSchema = z.looseObject({
  * read them at the cached price (usage.cache_read_input_tokens).
  */
 export class AnthropicProvider implements Provider {
-  private readonly client: Anthropic;
+  private client: Promise<Anthropic> | null = null;
 
-  constructor(private readonly settings: HttpProviderSettings) {
-    this.client = new Anthropic({
-      apiKey: settings.apiKey,
-      ...(settings.baseUrl !== undefined && { baseURL: settings.baseUrl }),
-      maxRetries: 0,
-      timeout: settings.timeoutMs,
-    });
+  constructor(private readonly settings: HttpProviderSettings) {}
+
+  /** The SDK is loaded on first use, so commands that call no provider start fast. */
+  private getClient(): Promise<Anthropic> {
+    this.client ??= import('@anthropic-ai/sdk').then(
+      ({ default: AnthropicClient }) =>
+        new AnthropicClient({
+          apiKey: this.settings.apiKey,
+          ...(this.settings.baseUrl !== undefined && { baseURL: this.settings.baseUrl }),
+          maxRetries: 0,
+          timeout: this.settings.timeoutMs,
+        }),
+    );
+    return this.client;
   }
 
   get id(): string {
@@ -56,7 +63,8 @@ export class AnthropicProvider implements Provider {
     const started = performance.now();
     let raw: unknown;
     try {
-      raw = await this.client.messages.create(
+      const client = await this.getClient();
+      raw = await client.messages.create(
         {
           model: this.settings.model,
           max_tokens: request.maxOutputTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,

@@ -1,4 +1,4 @@
-import { GoogleGenAI } from '@google/genai';
+import type { GoogleGenAI } from '@google/genai';
 import { z } from 'zod';
 import { classifyError } from './classify-error.js';
 import { splitSystem } from './messages.js';
@@ -32,15 +32,22 @@ const responseSchema = z.looseObject({
  * Gemini caches long shared prefixes implicitly; the cached share is usageMetadata.cachedContentTokenCount.
  */
 export class GoogleProvider implements Provider {
-  private readonly client: GoogleGenAI;
+  private client: Promise<GoogleGenAI> | null = null;
 
-  constructor(private readonly settings: HttpProviderSettings) {
-    this.client = new GoogleGenAI({
-      // The Gemini API with a key; GOOGLE_GENAI_USE_VERTEXAI in the environment must not switch it to Vertex.
-      vertexai: false,
-      apiKey: settings.apiKey,
-      httpOptions: { timeout: settings.timeoutMs, ...(settings.baseUrl !== undefined && { baseUrl: settings.baseUrl }) },
-    });
+  constructor(private readonly settings: HttpProviderSettings) {}
+
+  /** The SDK is loaded on first use, so commands that call no provider start fast. */
+  private getClient(): Promise<GoogleGenAI> {
+    this.client ??= import('@google/genai').then(
+      ({ GoogleGenAI: Client }) =>
+        new Client({
+          // The Gemini API with a key; GOOGLE_GENAI_USE_VERTEXAI in the environment must not switch it to Vertex.
+          vertexai: false,
+          apiKey: this.settings.apiKey,
+          httpOptions: { timeout: this.settings.timeoutMs, ...(this.settings.baseUrl !== undefined && { baseUrl: this.settings.baseUrl }) },
+        }),
+    );
+    return this.client;
   }
 
   get id(): string {
@@ -56,7 +63,8 @@ export class GoogleProvider implements Provider {
     const started = performance.now();
     let raw: unknown;
     try {
-      raw = await this.client.models.generateContent({
+      const client = await this.getClient();
+      raw = await client.models.generateContent({
         model: this.settings.model,
         contents: turns.map((m) => ({ role: m.role === 'assistant' ? 'model' : 'user', parts: [{ text: m.content }] })),
         config: {

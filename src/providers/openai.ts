@@ -1,4 +1,4 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { z } from 'zod';
 import { classifyError } from './classify-error.js';
 import { splitSystem } from './messages.js';
@@ -41,22 +41,29 @@ const responseSchema = z.looseObject({
  * cached share is read from usage.prompt_tokens_details.cached_tokens.
  */
 export class OpenAIProvider implements Provider {
-  private readonly client: OpenAI;
+  private client: Promise<OpenAI> | null = null;
 
   constructor(
     private readonly settings: HttpProviderSettings,
     /** OpenAI's own API wants max_completion_tokens; compatible servers know max_tokens. */
     private readonly compatible: boolean,
-  ) {
-    this.client = new OpenAI({
-      apiKey: settings.apiKey,
-      ...(settings.baseUrl !== undefined && { baseURL: settings.baseUrl }),
-      maxRetries: 0, // one retry policy, ours (providers/retry.ts)
-      timeout: settings.timeoutMs,
-      // The SDK reads OPENAI_ORG_ID / OPENAI_PROJECT_ID from process.env and sends them as headers:
-      // not to someone else's server.
-      ...(compatible && { organization: null, project: null }),
-    });
+  ) {}
+
+  /** The SDK is loaded on first use, so commands that call no provider start fast. */
+  private getClient(): Promise<OpenAI> {
+    this.client ??= import('openai').then(
+      ({ default: OpenAIClient }) =>
+        new OpenAIClient({
+          apiKey: this.settings.apiKey,
+          ...(this.settings.baseUrl !== undefined && { baseURL: this.settings.baseUrl }),
+          maxRetries: 0, // one retry policy, ours (providers/retry.ts)
+          timeout: this.settings.timeoutMs,
+          // The SDK reads OPENAI_ORG_ID / OPENAI_PROJECT_ID from process.env and sends them as headers:
+          // not to someone else's server.
+          ...(this.compatible && { organization: null, project: null }),
+        }),
+    );
+    return this.client;
   }
 
   get id(): string {
@@ -74,7 +81,8 @@ export class OpenAIProvider implements Provider {
     const started = performance.now();
     let raw: unknown;
     try {
-      raw = await this.client.chat.completions.create(
+      const client = await this.getClient();
+      raw = await client.chat.completions.create(
         {
           model: this.settings.model,
           messages,
