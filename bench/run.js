@@ -7,7 +7,6 @@ import { evaluateRoute, generateInstances, solveRoute } from '../dist/tasks/rout
 import { runSweep } from '../dist/runner/sweep.js';
 import { prepareSweep } from '../dist/runner/sweep.js';
 import { selectShots } from '../dist/runner/execute.js';
-import { getSelector } from '../dist/selectors/index.js';
 
 function time(fn) {
   const start = process.hrtime.bigint();
@@ -72,7 +71,8 @@ try {
     experimentSeed: prepared.config.seed,
     items: prepared.data.items,
     pool: prepared.data.pool,
-    selectors: new Map(prepared.config.selectors.map((n) => [n, getSelector(n)])),
+    arms: new Map(prepared.arms.map((a) => [a.label, a])),
+    distractors: [],
   };
   const { task, plan } = prepared;
   const taskOnly = best(3, () => {

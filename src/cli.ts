@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import yargs from 'yargs';
 import type { AnalysisOverrides } from './analysis/options.js';
 import { ConfigError } from './config/load.js';
+import { TaskDataError } from './tasks/errors.js';
 import { formatImportResult, ImportError, importAdaptGauge } from './import/index.js';
 import { readTrials, TrialsFileError, writeReport } from './report/write.js';
 import { estimateSweep } from './runner/estimate.js';
@@ -213,7 +214,7 @@ function reportError(err: unknown): number {
     console.error(`error: invalid experiment\n${err.message}`);
     return EXIT.badInput;
   }
-  if (err instanceof TrialsFileError || err instanceof UsageError || err instanceof ImportError) {
+  if (err instanceof TrialsFileError || err instanceof UsageError || err instanceof ImportError || err instanceof TaskDataError) {
     console.error(`error: ${err.message}`);
     return EXIT.badInput;
   }

@@ -28,7 +28,8 @@ describe('experiment config', () => {
   it('accepts a valid file and fills defaults', () => {
     const config = parseExperiment(valid, 'exp.yaml');
     expect(config.name).toBe('small');
-    expect(config.selectors).toEqual(['random']);
+    expect(config.selectors).toEqual([{ name: 'random' }]);
+    expect(config.order).toEqual(['selected']);
     expect(config.repeats).toBe(1);
     expect(config.concurrency).toBe(8);
     expect(config.out).toBe('results');

@@ -10,6 +10,7 @@ import { executePlan, type ExecuteContext } from '../src/runner/execute.js';
 import { planTrials } from '../src/runner/plan.js';
 import { runSweep } from '../src/runner/sweep.js';
 import type { TrialRecord } from '../src/runner/trial.js';
+import { plainArms } from '../src/selectors/arms.js';
 import { getSelector } from '../src/selectors/index.js';
 import {
   expectKeyOnlyInAuthHeader,
@@ -52,7 +53,8 @@ describe.each(FLAVOURS)('$name: concurrency', (f) => {
       pool: data.pool,
       items: data.items,
       providers: new Map([[f.id, { provider: resolveAt(f, s), concurrency: 3 }]]),
-      selectors: new Map([['random', getSelector('random')]]),
+      arms: plainArms([getSelector('random')]),
+      distractors: [],
     };
     const plan = planTrials({ itemCount: data.items.length, repeats: 1, providers: [f.id], selectors: ['random'], shots: [0, 1] });
     const records: TrialRecord[] = [];

@@ -8,6 +8,7 @@ import { planTrials } from '../src/runner/plan.js';
 import { runSweep } from '../src/runner/sweep.js';
 import type { TrialRecord } from '../src/runner/trial.js';
 import { ProviderError, type CompletionRequest, type CompletionResult, type Provider } from '../src/providers/provider.js';
+import { plainArms } from '../src/selectors/arms.js';
 import { getSelector } from '../src/selectors/index.js';
 import { createRoutesTask } from '../src/tasks/routes.js';
 import type { Task } from '../src/tasks/task.js';
@@ -49,7 +50,8 @@ describe('runner', () => {
     const ctx: ExecuteContext = {
       runId: 'r', experimentSeed: 5, task, pool: data.pool, items: data.items,
       providers: new Map([['scripted', { provider, concurrency: 3, temperature: 0 }]]),
-      selectors: new Map([['random', getSelector('random')]]),
+      arms: plainArms([getSelector('random')]),
+      distractors: [],
     };
     const plan = planTrials({ itemCount: data.items.length, repeats: 1, providers: ['scripted'], selectors: ['random'], shots: [0, 2] });
     const records: TrialRecord[] = [];

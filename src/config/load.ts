@@ -67,7 +67,8 @@ export function parseExperiment(source: string, file: string): ExperimentConfig 
   return result.data;
 }
 
-function locateIssue(issue: z.core.$ZodIssue, doc: Document, lines: LineCounter, data: unknown): ConfigIssue {
+function locateIssue(union: z.core.$ZodIssue, doc: Document, lines: LineCounter, data: unknown): ConfigIssue {
+  const issue = unwrapUnion(union, data);
   const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
   // Unknown keys are reported on the parent object: point at the offending key itself.
   const keyPath = issue.code === 'unrecognized_keys' && issue.keys.length > 0 ? [...path, issue.keys[0]!] : path;
@@ -79,6 +80,19 @@ function locateIssue(issue: z.core.$ZodIssue, doc: Document, lines: LineCounter,
     field: formatPath(path),
     message: describeIssue(issue, valueAt(data, path)),
   };
+}
+
+/**
+ * "Invalid input" on a union (a value that may be a name or an object with options) says nothing:
+ * report the branch that matches the value's shape, with its own path and message.
+ */
+function unwrapUnion(issue: z.core.$ZodIssue, data: unknown): z.core.$ZodIssue {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return issue;
+  const value = valueAt(data, issue.path.filter((p): p is string | number => typeof p !== 'symbol'));
+  const shapeMatches = (branch: z.core.$ZodIssue[]) => !(branch[0]?.code === 'invalid_type' && branch[0].path.length === 0);
+  const branch = issue.errors.find(shapeMatches) ?? issue.errors[typeof value === 'object' && value !== null ? issue.errors.length - 1 : 0]!;
+  const inner = branch[0];
+  return inner ? unwrapUnion({ ...inner, path: [...issue.path, ...inner.path] } as z.core.$ZodIssue, data) : issue;
 }
 
 /** Character offset of the YAML node at `path`, or of its nearest existing ancestor. */

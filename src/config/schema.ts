@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { priceOverridesSchema } from '../analysis/prices.js';
+import { ORDERS } from '../selectors/arms.js';
+import { SELECTOR_NAMES } from '../selectors/index.js';
+import type { SelectorSpec } from '../selectors/selector.js';
 
 /** Provider ids: `local`, or `<kind>:<model>`. */
 export const PROVIDER_KINDS = ['openai', 'anthropic', 'google', 'openai-compatible'] as const;
@@ -54,7 +57,23 @@ export const routesTaskSchema = z
 
 export const taskSchema = z.discriminatedUnion('type', [routesTaskSchema]);
 
-export const SELECTOR_NAMES = ['random', 'first'] as const;
+
+const selectorName = z.enum(SELECTOR_NAMES, { message: `expected a selector: ${SELECTOR_NAMES.join(', ')}` });
+
+/** A selector as a bare name, or with options. */
+const selectorEntry = z
+  .union([
+    selectorName,
+    z
+      .object({
+        name: selectorName,
+        label: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { message: 'expected a label of letters, digits, ".", "_" or "-"' }).optional(),
+        lambda: z.number().min(0).max(1).optional(),
+        provider: providerId.optional(),
+      })
+      .strict(),
+  ])
+  .transform((entry): SelectorSpec => (typeof entry === 'string' ? { name: entry } : entry));
 
 /** How strict the verdicts are; recorded in summary.json with every result. */
 export const analysisSchema = z
@@ -83,10 +102,20 @@ export const experimentSchema = z
       .min(1)
       .refine((ks) => new Set(ks).size === ks.length, { message: 'shot counts must not repeat' }),
     selectors: z
-      .array(z.enum(SELECTOR_NAMES))
+      .array(selectorEntry)
       .min(1)
-      .refine((s) => new Set(s).size === s.length, { message: 'selectors must not repeat' })
-      .default(['random']),
+      .refine((s) => new Set(s.map((x) => x.label ?? x.name)).size === s.length, {
+        message: 'selectors must not repeat (give a repeated selector a distinct `label`)',
+      })
+      .default([{ name: 'random' }]),
+    /** Shot order as its own factor: every selector runs in each order listed, as its own curve. */
+    order: z
+      .array(z.enum(ORDERS))
+      .min(1)
+      .refine((o) => new Set(o).size === o.length, { message: 'orders must not repeat' })
+      .default(['selected']),
+    /** A separate arm per selector with this many off-task examples mixed into the shots (tasks with distractors only). */
+    distractors: z.object({ count: z.number().int().min(1).max(64) }).strict().optional(),
     /** Repeats of every (provider, selector, k, item): different shot draws and samples of the same item. */
     repeats: z.number().int().min(1).max(100).default(1),
     providers: z

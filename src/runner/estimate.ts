@@ -1,7 +1,7 @@
 import { resolvePrice } from '../analysis/prices.js';
 import { estimateTokens } from '../providers/tokens.js';
 import { ANTHROPIC_DEFAULT_MAX_TOKENS } from '../providers/anthropic.js';
-import { getSelector } from '../selectors/index.js';
+import { firstSelector } from '../selectors/first.js';
 import { selectShots } from './execute.js';
 import type { PreparedSweep } from './sweep.js';
 
@@ -31,8 +31,9 @@ export interface ProviderEstimate {
  */
 export function estimateSweep(prepared: PreparedSweep): ProviderEstimate[] {
   const { config, task, data, plan, resolutions } = prepared;
-  const selectors = new Map(config.selectors.map((name) => [name, getSelector(name)]));
-  const ctx = { experimentSeed: config.seed, pool: data.pool, items: data.items, selectors };
+  // A remote selector (embeddings) would call its API: estimate its prompts with the pool's first examples instead.
+  const arms = new Map(prepared.arms.map((arm) => [arm.label, arm.selector.remote ? { ...arm, selector: firstSelector } : arm]));
+  const ctx = { experimentSeed: config.seed, pool: data.pool, items: data.items, arms, distractors: data.distractors ?? [] };
   const promptTokens = new Map<string, number>();
   const out: ProviderEstimate[] = [];
   for (const r of resolutions) {

@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import type { Provider, CompletionRequest } from '../providers/provider.js';
 import { ProviderError } from '../providers/provider.js';
-import type { Selector } from '../selectors/selector.js';
+import { arrangeShots, type Arm } from '../selectors/arms.js';
 import type { Task, TaskItem } from '../tasks/task.js';
 import { canonicalJson, sha256 } from '../util/hash.js';
 import { Rng } from '../util/rng.js';
@@ -23,7 +23,10 @@ export interface ExecuteContext {
   pool: readonly TaskItem[];
   items: readonly TaskItem[];
   providers: ReadonlyMap<string, ProviderRuntime>;
-  selectors: ReadonlyMap<string, Selector>;
+  /** The arms by label (the trial's `selector`). */
+  arms: ReadonlyMap<string, Arm>;
+  /** Off-task examples for distractor arms. */
+  distractors: readonly TaskItem[];
 }
 
 export interface ExecuteOptions {
@@ -59,15 +62,20 @@ export async function executePlan(plan: readonly TrialSpec[], ctx: ExecuteContex
   return completed;
 }
 
-/** The shots for one trial. The rng depends on (experiment seed, selector, repeat, item), not on k or provider:
- * every provider sees the same shots, and the k-shot set is a prefix of the larger ones. */
-export function selectShots(spec: TrialSpec, ctx: Pick<ExecuteContext, 'experimentSeed' | 'pool' | 'items' | 'selectors'>): TaskItem[] {
+/**
+ * The shots for one trial. Selection is seeded by (experiment seed, selector, repeat, item), not by
+ * k, provider or order: every provider sees the same shots, the k-shot set is a prefix of the
+ * larger ones, and an order arm shows exactly the shots its selector chose, rearranged.
+ */
+export function selectShots(spec: TrialSpec, ctx: Pick<ExecuteContext, 'experimentSeed' | 'pool' | 'items' | 'arms' | 'distractors'>): TaskItem[] {
   if (spec.k === 0) return [];
   const item = ctx.items[spec.itemIndex]!;
-  const selector = ctx.selectors.get(spec.selector);
-  if (!selector) throw new Error(`no selector named ${spec.selector}`);
-  const rng = new Rng([ctx.experimentSeed, 'select', spec.selector, spec.seed, item.id]);
-  return selector.select(item, ctx.pool, spec.k, rng);
+  const arm = ctx.arms.get(spec.selector);
+  if (!arm) throw new Error(`no selector named ${spec.selector}`);
+  const rng = new Rng([ctx.experimentSeed, 'select', arm.selectorLabel, spec.seed, item.id]);
+  const shots = arm.selector.select(item, ctx.pool, spec.k, rng);
+  if (arm.order === 'selected' && arm.distractors === 0) return shots;
+  return arrangeShots(arm, shots, ctx.distractors, new Rng([ctx.experimentSeed, 'arrange', arm.label, spec.seed, item.id]));
 }
 
 export async function runTrial(spec: TrialSpec, ctx: ExecuteContext): Promise<TrialRecord> {
@@ -101,7 +109,7 @@ export async function runTrial(spec: TrialSpec, ctx: ExecuteContext): Promise<Tr
     return { ...base, ...failedCall(err) };
   }
   const parsed = ctx.task.parse(result.text);
-  const scored = parsed.ok ? ctx.task.score(parsed.answer, item) : null;
+  const scored = parsed.ok ? await ctx.task.score(parsed.answer, item) : null;
   return {
     ...base,
     output: result.text,

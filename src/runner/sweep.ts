@@ -3,7 +3,10 @@ import { loadExperiment } from '../config/load.js';
 import type { ExperimentConfig } from '../config/schema.js';
 import { resolveProvider, type ProviderResolution, type ResolveOptions } from '../providers/registry.js';
 import { writeReport } from '../report/write.js';
-import { getSelector } from '../selectors/index.js';
+import { buildArms, selectorLabel, type Arm } from '../selectors/arms.js';
+import { createSelector } from '../selectors/index.js';
+import type { Selector, SelectorSpec } from '../selectors/selector.js';
+import { TaskDataError } from '../tasks/errors.js';
 import { createTask } from '../tasks/index.js';
 import type { Task, TaskData } from '../tasks/task.js';
 import { TOOL_VERSION } from '../version.js';
@@ -37,6 +40,8 @@ export interface PreparedSweep {
   task: Task;
   data: TaskData<unknown>;
   resolutions: ProviderResolution[];
+  /** The curves' ways of building shots (selector x order, distractor arms); skipped selectors are left out. */
+  arms: Arm[];
   plan: TrialSpec[];
 }
 
@@ -44,17 +49,33 @@ export interface PreparedSweep {
 export function prepareSweep(experimentPath: string, env: NodeJS.ProcessEnv, concurrency?: number, providerOptions: ResolveOptions = {}): PreparedSweep {
   const config = loadExperiment(experimentPath);
   if (concurrency !== undefined) config.concurrency = concurrency;
-  const task = createTask(config.task, config.seed);
+  const task = createTask(config.task, config.seed, { baseDir: dirname(resolve(experimentPath)), env, providerOptions });
   const data = task.load();
   const resolutions = config.providers.map((p) => resolveProvider(p, task, env, providerOptions));
+  const arms = prepareArms(config, data, env, experimentPath);
   const plan = planTrials({
     itemCount: data.items.length,
     repeats: config.repeats,
     providers: resolutions.filter((r) => r.status === 'ready').map((r) => r.id),
-    selectors: config.selectors,
+    selectors: arms.map((a) => a.label),
     shots: config.shots,
   });
-  return { config, task, data, resolutions, plan };
+  return { config, task, data, resolutions, arms, plan };
+}
+
+/** Creates each selector once (skipping, with a notice, one that cannot run, e.g. embeddings without a key) and expands the arms. */
+function prepareArms(config: ExperimentConfig, data: TaskData<unknown>, env: NodeJS.ProcessEnv, experimentPath: string): Arm[] {
+  const ready: { spec: SelectorSpec; selector: Selector }[] = [];
+  for (const spec of config.selectors) {
+    const r = createSelector(spec, { env });
+    if (r.status === 'ready') ready.push({ spec, selector: r.selector });
+    else data.notices.push(`selector ${selectorLabel(spec)} skipped: ${r.reason}`);
+  }
+  const count = config.distractors?.count ?? 0;
+  if (count > 0 && (data.distractors ?? []).length === 0) {
+    throw new TaskDataError(experimentPath, null, `distractors: task "${config.task.type}" has no off-task examples to mix in (AdaptGauge packs have them)`);
+  }
+  return buildArms(ready, config.order, count);
 }
 
 export interface SweepResult {
@@ -106,6 +127,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   const counts = countByProvider(plan);
   log(`run ${runId}: ${plan.length} trials (${[...counts].map(([p, n]) => `${p} ${n}`).join(', ') || 'no provider to run'})`);
 
+  await prepareSelectors(prepared);
   const writer = new TrialWriter(join(dir, 'trials.jsonl'));
   const trials: TrialRecord[] = [];
   const progress = new Progress({ total: plan.length, stream: options.progressStream ?? process.stderr, quiet: options.quiet ?? false });
@@ -166,6 +188,13 @@ function buildContext(prepared: PreparedSweep, runId: string) {
     pool: data.pool,
     items: data.items,
     providers,
-    selectors: new Map(config.selectors.map((name) => [name, getSelector(name)])),
+    arms: new Map(prepared.arms.map((arm) => [arm.label, arm])),
+    distractors: data.distractors ?? [],
   };
+}
+
+/** Selectors' one-time work (indexes, embeddings), once per selector even when several arms share it. */
+export async function prepareSelectors(prepared: PreparedSweep): Promise<void> {
+  const selectors = new Set(prepared.arms.map((a) => a.selector));
+  for (const selector of selectors) await selector.prepare?.(prepared.data.pool, prepared.data.items);
 }

@@ -1,14 +1,29 @@
-import type { Selector } from './selector.js';
+import type { Selector, SelectorDeps, SelectorResolution, SelectorSpec } from './selector.js';
 import { firstSelector } from './first.js';
 import { randomSelector } from './random.js';
 
-const SELECTORS: Record<string, Selector> = {
-  [randomSelector.name]: randomSelector,
-  [firstSelector.name]: firstSelector,
+/** Every selector an experiment may name; one file each. */
+export const SELECTOR_NAMES = ['random', 'first'] as const;
+
+type Factory = (spec: SelectorSpec, deps: SelectorDeps) => SelectorResolution;
+
+const ready = (selector: Selector): SelectorResolution => ({ status: 'ready', selector });
+
+const FACTORIES: Record<string, Factory> = {
+  random: () => ready(randomSelector),
+  first: () => ready(firstSelector),
 };
 
+/** A fresh selector for one sweep (selectors with an index keep it per instance), or why it is skipped. */
+export function createSelector(spec: SelectorSpec, deps: SelectorDeps): SelectorResolution {
+  const factory = FACTORIES[spec.name];
+  if (!factory) throw new Error(`unknown selector "${spec.name}"; known: ${Object.keys(FACTORIES).join(', ')}`);
+  return factory(spec, deps);
+}
+
+/** Stateless selectors by name (tests and benchmarks). */
 export function getSelector(name: string): Selector {
-  const selector = SELECTORS[name];
-  if (!selector) throw new Error(`unknown selector "${name}"; known: ${Object.keys(SELECTORS).join(', ')}`);
-  return selector;
+  const resolution = createSelector({ name }, { env: {} });
+  if (resolution.status !== 'ready') throw new Error(`selector "${name}" is not available: ${resolution.reason}`);
+  return resolution.selector;
 }

@@ -9,5 +9,31 @@ import type { Rng } from '../util/rng.js';
  */
 export interface Selector {
   readonly name: string;
+  /** True when selecting needs a network service (embeddings): a dry run must not call it. */
+  readonly remote?: boolean;
+  /**
+   * One-time work before any select (an index over the pool; embeddings of the pool and of the
+   * evaluation items). Pool and items are fixed for the whole sweep, so this runs once, and select
+   * may assume it has run.
+   */
+  prepare?(pool: readonly TaskItem[], items: readonly TaskItem[]): Promise<void> | void;
   select<D>(item: TaskItem<D>, pool: readonly TaskItem<D>[], k: number, rng: Rng): TaskItem<D>[];
 }
+
+/** A selector as the experiment names it, with its options. */
+export interface SelectorSpec {
+  name: string;
+  /** The curve's name in results (default: the selector name); lets one selector run twice with other options. */
+  label?: string;
+  /** diverse: relevance vs diversity trade-off of maximal marginal relevance (1 = pure similarity). */
+  lambda?: number;
+  /** embedding: the provider whose embedding API embeds the examples, e.g. `openai:text-embedding-3-small`. */
+  provider?: string;
+}
+
+/** What a selector may need from the outside (keys for embedding APIs). */
+export interface SelectorDeps {
+  env: NodeJS.ProcessEnv;
+}
+
+export type SelectorResolution = { status: 'ready'; selector: Selector } | { status: 'skipped'; reason: string };

@@ -3,7 +3,7 @@
  * (feasibility and optimality against an exhaustive solver), not by a judge counting keywords.
  * The pieces live in ./routes/; this file assembles the Task and re-exports the public API.
  */
-import type { Task, TaskData, TaskMeasure } from './task.js';
+import type { ExactTask, TaskData, TaskMeasure } from './task.js';
 import { BASELINE_DESCRIPTION, baselineAnswer } from './routes/baseline.js';
 import { checkRoutesOptions } from './routes/generate.js';
 import { loadRoutes } from './routes/load.js';
@@ -36,7 +36,7 @@ export const ROUTE_MEASURES: readonly TaskMeasure[] = [
   },
 ];
 
-export function createRoutesTask(options: RoutesOptions, seed: number): Task<RouteInstance, RouteAnswer> {
+export function createRoutesTask(options: RoutesOptions, seed: number): ExactTask<RouteInstance, RouteAnswer> {
   checkRoutesOptions(options);
   let loaded: TaskData<RouteInstance> | null = null;
   return {

@@ -41,6 +41,8 @@ export interface TaskMeasure {
 export interface TaskData<D> {
   pool: TaskItem<D>[];
   items: TaskItem<D>[];
+  /** Off-task examples, for the optional distractor arm (AdaptGauge packs have them). */
+  distractors?: TaskItem<D>[];
   /** Human-readable notes about loading, e.g. items refused by the leakage guard. */
   notices: string[];
 }
@@ -54,7 +56,8 @@ export interface Task<D = unknown, A = unknown> {
   load(): TaskData<D>;
   render(shots: readonly TaskItem<D>[], item: TaskItem<D>): ChatMessage[];
   parse(text: string): ParseResult<A>;
-  score(answer: A, item: TaskItem<D>): ScoreResult;
+  /** Synchronous for exact scoring; a promise where a judge model scores (AdaptGauge's llm_judge). */
+  score(answer: A, item: TaskItem<D>): ScoreResult | Promise<ScoreResult>;
   /**
    * The task's built-in non-LLM reference answer (the `local` provider), as raw text in the
    * same format an LLM is asked for, so it goes through parse and score like any answer.
@@ -65,3 +68,8 @@ export interface Task<D = unknown, A = unknown> {
   /** One line describing how the baseline works, for the report. */
   readonly baselineDescription: string;
 }
+
+/** A task scored exactly, without a judge: its score is synchronous. */
+export type ExactTask<D = unknown, A = unknown> = Omit<Task<D, A>, 'score'> & {
+  score(answer: A, item: TaskItem<D>): ScoreResult;
+};
