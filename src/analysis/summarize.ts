@@ -31,6 +31,14 @@ export interface CellSummary {
    * items as the unit like accuracy; null when no answered trial carries it.
    */
   measures: Record<string, Interval | null>;
+  /** Label tasks: answered trials by expected label (rows) and predicted label (columns). */
+  confusion?: Confusion;
+}
+
+export interface Confusion {
+  labels: string[];
+  /** counts[expected][predicted], every label present in both. */
+  counts: Record<string, Record<string, number>>;
 }
 
 /** Locale-independent string order, so output does not depend on the machine's locale. */
@@ -103,6 +111,7 @@ function summarizeCell(trials: readonly TrialRecord[], measureKeys: readonly str
     meanTokensOut: mean(returned.map((t) => t.tokensOut)),
     meanLatencyMs: mean(returned.map((t) => t.latencyMs)),
     measures: Object.fromEntries(measureKeys.map((key) => [key, measureInterval(answered, key)])),
+    ...confusionOf(answered),
   };
 }
 
@@ -119,4 +128,20 @@ function measureInterval(answered: readonly TrialRecord[], key: string): Interva
 
 function distinctSorted(values: readonly string[]): string[] {
   return [...new Set(values)].sort(compareStrings);
+}
+
+/** Per-label confusion from the `expected` and `predicted` details label tasks record; absent otherwise. */
+function confusionOf(answered: readonly TrialRecord[]): { confusion?: Confusion } {
+  const pairs: [string, string][] = [];
+  for (const t of answered) {
+    const expected = t.details?.expected;
+    const predicted = t.details?.predicted;
+    if (typeof expected === 'string' && typeof predicted === 'string') pairs.push([expected, predicted]);
+  }
+  if (pairs.length === 0) return {};
+  const labels = distinctSorted(pairs.flat());
+  const counts: Record<string, Record<string, number>> = {};
+  for (const e of labels) counts[e] = Object.fromEntries(labels.map((p) => [p, 0]));
+  for (const [e, p] of pairs) counts[e]![p]! += 1;
+  return { confusion: { labels, counts } };
 }

@@ -1,5 +1,6 @@
 import { loadPriceTable } from '../analysis/prices.js';
 import type { RunSummary } from '../analysis/summary.js';
+import { confusionViews } from './confusion.js';
 import type { Advice } from '../analysis/verdict-types.js';
 import type { RunInfo } from '../runner/run-info.js';
 import { vegaBrowserScripts } from './assets.js';
@@ -90,6 +91,7 @@ ${verdictCards(summary)}
 <noscript><p class="notices">The chart needs JavaScript (everything it needs is inside this file). The table below has every number.</p></noscript>
 <h2>Curves</h2>
 ${table(summary.curves, curveColumns(), 'No curves were summarized.')}
+${confusionViews(summary).map((v) => `<h2>Confusion: ${h(v.title)}</h2>\n${table(v.rows, v.columns, 'No answered trials.')}`).join('\n')}
 <h2>Selection</h2>
 ${table(summary.collapse, collapseColumns(), 'No selection check: it needs more than one selector.')}
 <h2>Failures</h2>

@@ -1,3 +1,4 @@
+import { confusionViews } from './confusion.js';
 import type { RunSummary } from '../analysis/summary.js';
 import { formatDifference, formatDuration, pct } from './format.js';
 import { cellColumns, collapseColumns, curveColumns, failureColumns, type Column } from './table.js';
@@ -82,6 +83,8 @@ export function renderSummaryMarkdown(summary: RunSummary): string {
   lines.push('## Curves', '');
   if (summary.curves.length === 0) lines.push('No curves were summarized.', '');
   else lines.push(...table(summary.curves, curveColumns()));
+
+  for (const view of confusionViews(summary)) lines.push(`## Confusion: ${md(view.title)}`, '', ...table(view.rows, view.columns));
 
   if (summary.collapse.length > 0) {
     lines.push('## Selection', '', ...table(summary.collapse, collapseColumns()));
