@@ -4,11 +4,12 @@ import { summarizeCells } from '../src/analysis/summarize.js';
 import { confusionViews } from '../src/report/confusion.js';
 import { renderSummaryMarkdown } from '../src/report/markdown.js';
 import { record } from '../src/analysis/simulate.js';
+import type { TrialRecord } from '../src/runner/trial.js';
 import { runInfo } from './analysis-fixtures.js';
 
 /** A label-task trial: the task recorded what it expected and what the model answered. */
-function labelled(k: number, itemId: string, expected: string, predicted: string | null) {
-  const t = record('local', k === 0 ? 'none' : 'random', k, 0, itemId, predicted === null ? null : Number(expected === predicted));
+function labelled(k: number, itemId: string, expected: string, predicted: string | null): TrialRecord {
+  const t: TrialRecord = record('local', k === 0 ? 'none' : 'random', k, 0, itemId, predicted === null ? null : Number(expected === predicted));
   return { ...t, details: predicted === null ? {} : { expected, predicted } };
 }
 
