@@ -156,7 +156,7 @@ export const scoringSchema = z
       .min(1)
       .refine((fs) => new Set(fs).size === fs.length, { message: 'fields must not repeat' })
       .optional(),
-    /** Default false: case is ignored (whitespace is always collapsed). */
+    /** Default false: case is ignored (exact, contains and json strings also collapse whitespace; regex gets the `i` flag). */
     caseSensitive: z.boolean().default(false),
   })
   .strict()

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { priceOverridesSchema } from '../analysis/prices.js';
+import { classifyTaskSchema, declaredPoolSize, generateTaskSchema } from './dataset-schema.js';
 import { ORDERS } from '../selectors/arms.js';
 import { SELECTOR_NAMES } from '../selectors/index.js';
 import type { SelectorSpec } from '../selectors/selector.js';
@@ -55,7 +56,7 @@ export const routesTaskSchema = z
   })
   .strict();
 
-export const taskSchema = z.discriminatedUnion('type', [routesTaskSchema]);
+export const taskSchema = z.discriminatedUnion('type', [routesTaskSchema, classifyTaskSchema, generateTaskSchema]);
 
 
 const selectorName = z.enum(SELECTOR_NAMES, { message: `expected a selector: ${SELECTOR_NAMES.join(', ')}` });
@@ -134,9 +135,10 @@ export const experimentSchema = z
   })
   .strict()
   .superRefine((exp, ctx) => {
-    const poolSize = exp.task.poolSize;
+    // Fixed pool files have no declared size: their k is checked against the loaded pool.
+    const poolSize = 'poolSize' in exp.task ? exp.task.poolSize : declaredPoolSize(exp.task);
     exp.shots.forEach((k, i) => {
-      if (k > poolSize) {
+      if (poolSize !== null && k > poolSize) {
         ctx.addIssue({
           code: 'custom',
           path: ['shots', i],

@@ -51,6 +51,10 @@ export function prepareSweep(experimentPath: string, env: NodeJS.ProcessEnv, con
   if (concurrency !== undefined) config.concurrency = concurrency;
   const task = createTask(config.task, config.seed, { baseDir: dirname(resolve(experimentPath)), env, providerOptions });
   const data = task.load();
+  const largestK = Math.max(...config.shots);
+  if (largestK > data.pool.length) {
+    throw new TaskDataError(experimentPath, null, `shots: k = ${largestK} needs at least ${largestK} pool examples, but the task's pool has ${data.pool.length}`);
+  }
   const resolutions = config.providers.map((p) => resolveProvider(p, task, env, providerOptions));
   const arms = prepareArms(config, data, env, experimentPath);
   const plan = planTrials({

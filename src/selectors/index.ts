@@ -1,9 +1,12 @@
 import type { Selector, SelectorDeps, SelectorResolution, SelectorSpec } from './selector.js';
+import { balancedSelector } from './balanced.js';
+import { createDiverseSelector } from './diverse.js';
 import { firstSelector } from './first.js';
 import { randomSelector } from './random.js';
+import { createSimilarSelector } from './similar.js';
 
 /** Every selector an experiment may name; one file each. */
-export const SELECTOR_NAMES = ['random', 'first'] as const;
+export const SELECTOR_NAMES = ['random', 'first', 'similar', 'diverse', 'balanced'] as const;
 
 type Factory = (spec: SelectorSpec, deps: SelectorDeps) => SelectorResolution;
 
@@ -12,6 +15,10 @@ const ready = (selector: Selector): SelectorResolution => ({ status: 'ready', se
 const FACTORIES: Record<string, Factory> = {
   random: () => ready(randomSelector),
   first: () => ready(firstSelector),
+  // similar and diverse share a BM25 index per pool (cached by the pool array); diverse validates lambda.
+  similar: () => ready(createSimilarSelector()),
+  diverse: (spec) => ready(createDiverseSelector({ lambda: spec.lambda })),
+  balanced: () => ready(balancedSelector),
 };
 
 /** A fresh selector for one sweep (selectors with an index keep it per instance), or why it is skipped. */

@@ -1,5 +1,7 @@
 import type { TaskConfig } from '../config/schema.js';
 import type { ResolveOptions } from '../providers/registry.js';
+import { createClassifyTask } from './classify.js';
+import { createGenerateTask } from './generate.js';
 import { createRoutesTask } from './routes.js';
 import type { Task } from './task.js';
 
@@ -14,8 +16,12 @@ export interface TaskContext {
 /** The task an experiment names, built from its options and the experiment seed. */
 export function createTask(config: TaskConfig, seed: number, context: TaskContext): Task {
   switch (config.type) {
+    // Each task is a Task over its own item data; the runner treats the data as opaque.
     case 'routes':
-      // Task<RouteInstance, RouteAnswer> is a Task over its own item data; the runner treats data as opaque.
       return createRoutesTask(config, seed) as unknown as Task;
+    case 'classify':
+      return createClassifyTask(config, seed, context.baseDir) as unknown as Task;
+    case 'generate':
+      return createGenerateTask(config, seed, context.baseDir) as unknown as Task;
   }
 }

@@ -1,7 +1,9 @@
 // Fake Gemini API (Google AI, "mldev") server.
 //
 // Serves POST /{v1beta|v1|v1alpha}/models/{model}:generateContent and records the model name from
-// the path (RecordedRequest.model, without the 'models/' prefix).
+// the path (RecordedRequest.model, without the 'models/' prefix). startGeminiServer({ embeddings: true })
+// also serves :batchEmbedContents (what models.embedContent posts to) with fake vectors (see
+// embeddings.ts); by default that path is unknown (404), as before.
 //
 // How @google/genai 2.x builds the URL (node_modules/@google/genai/dist/node/index.mjs, ApiClient):
 //   `${httpOptions.baseUrl without trailing '/'}/${apiVersion}/models/${model}:generateContent`,
@@ -50,9 +52,11 @@ import {
   type RecordedRequest,
   type TextReply,
 } from './core.js';
+import { geminiEmbeddingsBody } from './embeddings.js';
 
 const FINISH = { stop: 'STOP', length: 'MAX_TOKENS', refused: 'SAFETY', other: 'OTHER' } as const;
 const PATH = /^\/(v1|v1beta|v1alpha)\/models\/([^/:]+):generateContent$/;
+const EMBED_PATH = /^\/(v1|v1beta|v1alpha)\/models\/([^/:]+):batchEmbedContents$/;
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'INVALID_ARGUMENT',
@@ -181,6 +185,19 @@ export const geminiDialect: Dialect = {
   },
 };
 
-export function startGeminiServer(): Promise<FakeServer> {
-  return startFakeServer(geminiDialect);
+/** geminiDialect plus :batchEmbedContents; a text reply's text is ignored there (the vectors come from the input). */
+export const geminiEmbeddingsDialect: Dialect = {
+  ...geminiDialect,
+  route(method, path, body) {
+    const m = method === 'POST' ? EMBED_PATH.exec(path) : null;
+    return m ? { model: decodeURIComponent(m[2]!) } : geminiDialect.route(method, path, body);
+  },
+  text(reply: TextReply, req): Rendered {
+    if (!EMBED_PATH.test(req.path)) return geminiDialect.text(reply, req);
+    return { status: 200, headers: { ...reply.headers }, body: geminiEmbeddingsBody(req.body) };
+  },
+};
+
+export function startGeminiServer(options: { embeddings?: boolean } = {}): Promise<FakeServer> {
+  return startFakeServer(options.embeddings ? geminiEmbeddingsDialect : geminiDialect);
 }

@@ -18,6 +18,9 @@
 //   raw 'not json' served as application/json: rejects with a SyntaxError (not an OpenAIError).
 //   raw 'not json' as text/plain: RESOLVES to the string 'not json'. raw '' as application/json
 //   (content-length 0): resolves to undefined.
+//
+// startOpenAIServer({ embeddings: true }) also serves POST /v1/embeddings (and /embeddings) with
+// deterministic fake vectors (see embeddings.ts); by default that path is unknown (404), as before.
 
 import {
   approxTokens,
@@ -32,6 +35,7 @@ import {
   type RecordedRequest,
   type TextReply,
 } from './core.js';
+import { openAIEmbeddingsBody } from './embeddings.js';
 
 const FINISH = { stop: 'stop', length: 'length', refused: 'content_filter', other: 'tool_calls' } as const;
 
@@ -172,6 +176,23 @@ export const openAIDialect: Dialect = {
   },
 };
 
-export function startOpenAIServer(): Promise<FakeServer> {
-  return startFakeServer(openAIDialect);
+const EMBEDDINGS_PATHS = new Set(['/v1/embeddings', '/embeddings']);
+
+/** openAIDialect plus POST /v1/embeddings; a text reply's text is ignored there (the vectors come from the input). */
+export const openAIEmbeddingsDialect: Dialect = {
+  ...openAIDialect,
+  route(method, path, body) {
+    if (method === 'POST' && EMBEDDINGS_PATHS.has(path)) {
+      return body && typeof body === 'object' && typeof body.model === 'string' ? { model: body.model } : {};
+    }
+    return openAIDialect.route(method, path, body);
+  },
+  text(reply: TextReply, req): Rendered {
+    if (!EMBEDDINGS_PATHS.has(req.path)) return openAIDialect.text(reply, req);
+    return { status: 200, headers: { 'x-request-id': requestIdHeader(reply.requestId), ...reply.headers }, body: openAIEmbeddingsBody(req.body, req.model) };
+  },
+};
+
+export function startOpenAIServer(options: { embeddings?: boolean } = {}): Promise<FakeServer> {
+  return startFakeServer(options.embeddings ? openAIEmbeddingsDialect : openAIDialect);
 }

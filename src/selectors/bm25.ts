@@ -1,0 +1,530 @@
+import { normalizeText } from '../tasks/leakage.js';
+import type { TaskItem } from '../tasks/task.js';
+import { tokenize } from './tokenize.js';
+
+/** BM25 term-frequency saturation. */
+export const BM25_K1 = 1.2;
+/** BM25 document-length normalization. */
+export const BM25_B = 0.75;
+
+/** Slack for float rounding in the pruning bounds (a sum of at most a few hundred positive terms). */
+const SAFETY = 1 + 1e-9;
+
+/**
+ * One evaluation item as a query against one index. Build it with `Bm25Index.query`; it is only
+ * valid for the index that made it.
+ */
+export interface Bm25Query {
+  /**
+   * The item's known terms (ids), each once, in scoring order: by upper bound of contribution,
+   * largest first, then by term id. Every score is summed in this order, whichever path computes it,
+   * so a document's score is bit-for-bit the same for every k and for the brute-force scan.
+   */
+  readonly terms: Uint32Array;
+  /** How often each term occurs in the item (BM25 sums over query tokens, repeats included). */
+  readonly weights: Float64Array;
+  /** rest[j]: the most terms j.. can still add to any document's score (rest[terms.length] = 0). */
+  readonly rest: Float64Array;
+  /** Pool positions that are the item itself (same id, or same normalized text), ascending. */
+  readonly excluded: readonly number[];
+  /** How many pool examples the item may be shown: pool size minus `excluded`. */
+  readonly eligible: number;
+}
+
+/**
+ * Pool positions ranked by (score desc, position asc), a total order; so the top n is always a
+ * prefix of the top n + 1. Examples sharing no term with the item score 0 and come last, in pool order.
+ */
+export interface Bm25Ranking {
+  docs: number[];
+  scores: number[];
+}
+
+/** A growable Uint32Array (the pool's postings count is unknown until every text is tokenized). */
+class U32Builder {
+  buf = new Uint32Array(1024);
+  length = 0;
+  push(value: number): void {
+    if (this.length === this.buf.length) {
+      const bigger = new Uint32Array(this.buf.length * 2);
+      bigger.set(this.buf);
+      this.buf = bigger;
+    }
+    this.buf[this.length++] = value;
+  }
+  finish(): Uint32Array {
+    return this.buf.slice(0, this.length);
+  }
+}
+
+/** 32-bit FNV-1a over UTF-16 code units: a compact key for the leakage lookups (every hit is verified). */
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** Pool positions sorted by a 32-bit key, for binary-search lookups without a Map entry per example. */
+class HashLookup {
+  private readonly keys: Uint32Array;
+  private readonly docs: Uint32Array;
+  constructor(hashes: Uint32Array) {
+    const order = new Uint32Array(hashes.length);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    order.sort((a, b) => (hashes[a] as number) - (hashes[b] as number) || a - b);
+    this.docs = order;
+    this.keys = new Uint32Array(order.length);
+    for (let i = 0; i < order.length; i++) this.keys[i] = hashes[order[i] as number] as number;
+  }
+  /** Pool positions whose key is `hash` (candidates: the caller verifies). */
+  find(hash: number, out: number[]): void {
+    let lo = 0;
+    let hi = this.keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.keys[mid] as number) < hash) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < this.keys.length && this.keys[i] === hash; i++) out.push(this.docs[i] as number);
+  }
+  bytes(): number {
+    return this.keys.byteLength + this.docs.byteLength;
+  }
+}
+
+/**
+ * A bounded min-heap keeping the best n (score, position) pairs, best = higher score, then lower
+ * position. The root is the worst kept pair.
+ */
+class TopN {
+  private readonly scores: Float64Array;
+  private readonly docs: Uint32Array;
+  size = 0;
+  constructor(private readonly capacity: number) {
+    this.scores = new Float64Array(capacity);
+    this.docs = new Uint32Array(capacity);
+  }
+  /** a is worse than b. */
+  private worse(sa: number, da: number, sb: number, db: number): boolean {
+    return sa < sb || (sa === sb && da > db);
+  }
+  offer(score: number, doc: number): void {
+    if (this.capacity === 0) return;
+    if (this.size < this.capacity) {
+      let i = this.size++;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        const ps = this.scores[parent] as number;
+        const pd = this.docs[parent] as number;
+        if (!this.worse(score, doc, ps, pd)) break;
+        this.scores[i] = ps;
+        this.docs[i] = pd;
+        i = parent;
+      }
+      this.scores[i] = score;
+      this.docs[i] = doc;
+      return;
+    }
+    if (!this.worse(this.scores[0] as number, this.docs[0] as number, score, doc)) return;
+    let i = 0;
+    const n = this.size;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      let c = l;
+      if (r < n && this.worse(this.scores[r] as number, this.docs[r] as number, this.scores[l] as number, this.docs[l] as number)) c = r;
+      const cs = this.scores[c] as number;
+      const cd = this.docs[c] as number;
+      if (!this.worse(cs, cd, score, doc)) break;
+      this.scores[i] = cs;
+      this.docs[i] = cd;
+      i = c;
+    }
+    this.scores[i] = score;
+    this.docs[i] = doc;
+  }
+  /** The worst kept score (the current n-th best). */
+  minScore(): number {
+    return this.scores[0] as number;
+  }
+  /** Kept pairs, best first. */
+  sorted(into: Bm25Ranking): void {
+    const order = Array.from({ length: this.size }, (_, i) => i);
+    order.sort((a, b) => (this.scores[b] as number) - (this.scores[a] as number) || (this.docs[a] as number) - (this.docs[b] as number));
+    for (const i of order) {
+      into.docs.push(this.docs[i] as number);
+      into.scores.push(this.scores[i] as number);
+    }
+  }
+}
+
+/**
+ * BM25 (k1 = 1.2, b = 0.75) over the `text` of every pool example, built once per pool.
+ *
+ * Layout (all typed arrays, linear in the pool's size): an inverted index in CSR form (per term,
+ * the examples containing it, in pool order, with the term's precomputed BM25 impact
+ * idf · tf·(k1+1) / (tf + k1·(1 − b + b·len/avglen))), and a forward index (per example, its
+ * distinct terms sorted by id, their frequency, and where the matching posting sits) for finishing
+ * pruned scores and for TF-IDF cosine between examples. idf = ln(1 + (N − df + 0.5)/(df + 0.5)),
+ * always positive, computed over the whole pool (excluding the item at query time does not change it).
+ *
+ * Queries are term-at-a-time over the postings of the item's terms only, rarest-first, with
+ * max-score pruning: once the current n-th best partial score beats everything the remaining
+ * (common, low-idf) terms could add, no new example can enter the top n, so those long postings
+ * are not walked; the surviving candidates are finished from the forward index. Results are exact.
+ *
+ * Not re-entrant across async boundaries by design: queries share scratch arrays (select is sync).
+ */
+export class Bm25Index {
+  readonly size: number;
+  readonly avgDocLength: number;
+  private readonly pool: readonly TaskItem<unknown>[];
+  private readonly vocab: Map<string, number>;
+  private readonly idf: Float64Array;
+  private readonly maxImpact: Float64Array;
+  private readonly termStart: Uint32Array;
+  private readonly postDoc: Uint32Array;
+  private readonly postImpact: Float64Array;
+  private readonly docStart: Uint32Array;
+  private readonly docTerm: Uint32Array;
+  private readonly docTf: Uint16Array;
+  private readonly docPost: Uint32Array;
+  private readonly docNorm: Float64Array;
+  private readonly byId: HashLookup;
+  private readonly byText: HashLookup;
+  // Scratch, reset after every query.
+  private readonly scores: Float64Array;
+  private readonly touched: Uint32Array;
+  private readonly excludedMark: Uint8Array;
+  private readonly queryPos: Int32Array;
+
+  constructor(pool: readonly TaskItem<unknown>[]) {
+    const n = pool.length;
+    this.size = n;
+    this.pool = pool;
+    const vocab = new Map<string, number>();
+    const df: number[] = [];
+    const docLen = new Uint32Array(n);
+    const docStart = new Uint32Array(n + 1);
+    const fwdTerm = new U32Builder();
+    const fwdTf = new U32Builder();
+    const idHashes = new Uint32Array(n);
+    const textHashes = new Uint32Array(n);
+    let totalLen = 0;
+
+    for (let i = 0; i < n; i++) {
+      const example = pool[i] as TaskItem<unknown>;
+      idHashes[i] = fnv1a(example.id);
+      textHashes[i] = fnv1a(normalizeText(example.text));
+      const tokens = tokenize(example.text);
+      docLen[i] = tokens.length;
+      totalLen += tokens.length;
+      const ids = new Uint32Array(tokens.length);
+      for (let j = 0; j < tokens.length; j++) {
+        const token = tokens[j] as string;
+        let id = vocab.get(token);
+        if (id === undefined) {
+          id = vocab.size;
+          vocab.set(token, id);
+          df.push(0);
+        }
+        ids[j] = id;
+      }
+      ids.sort();
+      for (let j = 0; j < ids.length; ) {
+        const id = ids[j] as number;
+        let end = j + 1;
+        while (end < ids.length && ids[end] === id) end++;
+        fwdTerm.push(id);
+        fwdTf.push(end - j);
+        df[id] = (df[id] as number) + 1;
+        j = end;
+      }
+      docStart[i + 1] = fwdTerm.length;
+    }
+
+    const terms = vocab.size;
+    const postings = fwdTerm.length;
+    this.vocab = vocab;
+    this.avgDocLength = n > 0 && totalLen > 0 ? totalLen / n : 1;
+    this.idf = new Float64Array(terms);
+    this.termStart = new Uint32Array(terms + 1);
+    for (let t = 0; t < terms; t++) {
+      const d = df[t] as number;
+      this.idf[t] = Math.log(1 + (n - d + 0.5) / (d + 0.5));
+      this.termStart[t + 1] = (this.termStart[t] as number) + d;
+    }
+
+    this.docStart = docStart;
+    this.docTerm = fwdTerm.finish();
+    const rawTf = fwdTf.finish();
+    this.docTf = new Uint16Array(postings);
+    this.docPost = new Uint32Array(postings);
+    this.postDoc = new Uint32Array(postings);
+    this.postImpact = new Float64Array(postings);
+    this.maxImpact = new Float64Array(terms);
+    this.docNorm = new Float64Array(n);
+    const cursor = this.termStart.slice(0, terms);
+    for (let i = 0; i < n; i++) {
+      const lengthNorm = BM25_K1 * (1 - BM25_B + (BM25_B * (docLen[i] as number)) / this.avgDocLength);
+      let sq = 0;
+      for (let e = docStart[i] as number; e < (docStart[i + 1] as number); e++) {
+        const t = this.docTerm[e] as number;
+        const tf = rawTf[e] as number;
+        const p = cursor[t] as number;
+        cursor[t] = p + 1;
+        const idf = this.idf[t] as number;
+        const impact = (idf * tf * (BM25_K1 + 1)) / (tf + lengthNorm);
+        this.postDoc[p] = i;
+        this.postImpact[p] = impact;
+        if (impact > (this.maxImpact[t] as number)) this.maxImpact[t] = impact;
+        this.docPost[e] = p;
+        const clamped = Math.min(tf, 65535);
+        this.docTf[e] = clamped;
+        sq += (clamped * idf) ** 2;
+      }
+      this.docNorm[i] = Math.sqrt(sq);
+    }
+
+    this.byId = new HashLookup(idHashes);
+    this.byText = new HashLookup(textHashes);
+    this.scores = new Float64Array(n);
+    this.touched = new Uint32Array(n);
+    this.excludedMark = new Uint8Array(n);
+    this.queryPos = new Int32Array(terms).fill(-1);
+  }
+
+  get vocabularySize(): number {
+    return this.vocab.size;
+  }
+
+  get postingsCount(): number {
+    return this.postDoc.length;
+  }
+
+  /** Bytes held in typed arrays (the index proper; the vocabulary Map lives on the JS heap). */
+  typedArrayBytes(): number {
+    const arrays = [
+      this.idf, this.maxImpact, this.termStart, this.postDoc, this.postImpact, this.docStart, this.docTerm,
+      this.docTf, this.docPost, this.docNorm, this.scores, this.touched, this.excludedMark, this.queryPos,
+    ];
+    return arrays.reduce((sum, a) => sum + a.byteLength, 0) + this.byId.bytes() + this.byText.bytes();
+  }
+
+  /** The item as a query: its known terms in scoring order, and which pool positions are the item itself. */
+  query(item: Pick<TaskItem<unknown>, 'id' | 'text'>): Bm25Query {
+    const counts = new Map<number, number>();
+    for (const token of tokenize(item.text)) {
+      const id = this.vocab.get(token);
+      if (id !== undefined) counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+    const entries = [...counts].map(([term, qtf]) => ({ term, qtf, bound: qtf * (this.maxImpact[term] as number) }));
+    entries.sort((a, b) => b.bound - a.bound || a.term - b.term);
+    const m = entries.length;
+    const terms = new Uint32Array(m);
+    const weights = new Float64Array(m);
+    const rest = new Float64Array(m + 1);
+    entries.forEach((e, j) => {
+      terms[j] = e.term;
+      weights[j] = e.qtf;
+    });
+    for (let j = m - 1; j >= 0; j--) rest[j] = (rest[j + 1] as number) + (entries[j] as { bound: number }).bound;
+
+    const found: number[] = [];
+    this.byId.find(fnv1a(item.id), found);
+    const sameId = found.filter((d) => (this.pool[d] as TaskItem<unknown>).id === item.id);
+    const norm = normalizeText(item.text);
+    found.length = 0;
+    this.byText.find(fnv1a(norm), found);
+    const sameText = found.filter((d) => normalizeText((this.pool[d] as TaskItem<unknown>).text) === norm);
+    const excluded = [...new Set([...sameId, ...sameText])].sort((a, b) => a - b);
+    return { terms, weights, rest, excluded, eligible: this.size - excluded.length };
+  }
+
+  /**
+   * The top n eligible pool positions for a query by BM25 (score desc, position asc), exact.
+   * Only the postings of the query's terms are walked (and, with pruning, not all of those);
+   * examples with score 0 fill in after, in pool order. n is capped at `query.eligible`.
+   */
+  topK(query: Bm25Query, n: number): Bm25Ranking {
+    const out: Bm25Ranking = { docs: [], scores: [] };
+    n = Math.min(n, query.eligible);
+    if (n <= 0) return out;
+    const { terms, weights, rest } = query;
+    const m = terms.length;
+    const { scores, touched, excludedMark, postDoc, postImpact, termStart } = this;
+    for (const d of query.excluded) excludedMark[d] = 1;
+    for (let j = 0; j < m; j++) this.queryPos[terms[j] as number] = j;
+    let touchedCount = 0;
+    try {
+      const T0 = performance.now();
+      let stopAt = m;
+      let walked = 0;
+      let threshold = 0;
+      for (let j = 0; j < m; j++) {
+        const t = terms[j] as number;
+        const start = termStart[t] as number;
+        const end = termStart[t + 1] as number;
+        // Check whether the remaining terms can still lift a new example into the top n; only when
+        // walking this posting list would cost at least as much as the check (a pass over `touched`).
+        if (touchedCount >= n && 2 * (end - start) >= touchedCount) {
+          const nth = this.nthBest(touchedCount, n);
+          if (nth > (rest[j] as number) * SAFETY) {
+            stopAt = j;
+            threshold = nth;
+            break;
+          }
+        }
+        const w = weights[j] as number;
+        walked += end - start;
+        for (let p = start; p < end; p++) {
+          const d = postDoc[p] as number;
+          const s = scores[d] as number;
+          if (s === 0) touched[touchedCount++] = d;
+          scores[d] = s + w * (postImpact[p] as number);
+        }
+      }
+
+      (globalThis as any).__stats = { m, stopAt, touchedCount, walked };
+      const T1 = performance.now();
+      const top = new TopN(n);
+      if (stopAt === m) {
+        for (let i = 0; i < touchedCount; i++) {
+          const d = touched[i] as number;
+          if (excludedMark[d] === 0) top.offer(scores[d] as number, d);
+        }
+      } else {
+        // Examples first seen in the skipped postings score at most rest[stopAt] < threshold.
+        // Seen ones are finished from the forward index if they can still reach the threshold.
+        const bound = rest[stopAt] as number;
+        const contrib = new Float64Array(m);
+        { const g = globalThis as any; const finalTheta = g.__thetaF ?? 0; let c1 = 0, c2 = 0; for (let i = 0; i < touchedCount; i++) { const d = touched[i] as number; const s = scores[d] as number; if ((s + bound) >= finalTheta) c1++; if (s >= threshold) c2++; } g.__c1 = (g.__c1 ?? 0) + c1; g.__c2 = (g.__c2 ?? 0) + c2; }
+        for (let i = 0; i < touchedCount; i++) {
+          const d = touched[i] as number;
+          if (excludedMark[d] !== 0) continue;
+          if (((scores[d] as number) + bound) * SAFETY < threshold) continue;
+          (globalThis as any).__cand = ((globalThis as any).__cand ?? 0) + 1;
+          scores[d] = this.finish(d, scores[d] as number, stopAt, weights, contrib);
+          top.offer(scores[d] as number, d);
+        }
+      }
+      const T2 = performance.now();
+      top.sorted(out);
+      const g = globalThis as any; g.__ph ??= [0, 0]; g.__ph[0] += T1 - T0; g.__ph[1] += T2 - T1;
+      if (out.docs.length < n) {
+        // Zero-score fill (only reached without pruning: pruning needs n positive scores).
+        for (let d = 0; d < this.size && out.docs.length < n; d++) {
+          if (scores[d] === 0 && excludedMark[d] === 0) {
+            out.docs.push(d);
+            out.scores.push(0);
+          }
+        }
+      }
+      return out;
+    } finally {
+      for (let i = 0; i < touchedCount; i++) scores[touched[i] as number] = 0;
+      for (const d of query.excluded) excludedMark[d] = 0;
+      for (let j = 0; j < m; j++) this.queryPos[terms[j] as number] = -1;
+    }
+  }
+
+  /**
+   * Baseline for tests and benchmarks: score every pool example (same summation order, so the same
+   * scores bit for bit), then sort them all. Same result as `topK`, at O(pool · text length) a query.
+   */
+  bruteForceTopK(query: Bm25Query, n: number): Bm25Ranking {
+    const out: Bm25Ranking = { docs: [], scores: [] };
+    n = Math.min(n, query.eligible);
+    if (n <= 0) return out;
+    const m = query.terms.length;
+    for (let j = 0; j < m; j++) this.queryPos[query.terms[j] as number] = j;
+    const excluded = new Set(query.excluded);
+    const all = new Float64Array(this.size);
+    const contrib = new Float64Array(m);
+    try {
+      for (let d = 0; d < this.size; d++) all[d] = this.finish(d, 0, 0, query.weights, contrib);
+    } finally {
+      for (let j = 0; j < m; j++) this.queryPos[query.terms[j] as number] = -1;
+    }
+    const order: number[] = [];
+    for (let d = 0; d < this.size; d++) if (!excluded.has(d)) order.push(d);
+    order.sort((a, b) => (all[b] as number) - (all[a] as number) || a - b);
+    for (const d of order.slice(0, n)) {
+      out.docs.push(d);
+      out.scores.push(all[d] as number);
+    }
+    return out;
+  }
+
+  /** Adds the contributions of query terms from..m−1 to a partial score, in scoring order (queryPos must be set). */
+  private finish(d: number, partial: number, from: number, weights: Float64Array, contrib: Float64Array): number {
+    const end = this.docStart[d + 1] as number;
+    for (let e = this.docStart[d] as number; e < end; e++) {
+      const j = this.queryPos[this.docTerm[e] as number] as number;
+      if (j >= from) contrib[j] = (weights[j] as number) * (this.postImpact[this.docPost[e] as number] as number);
+    }
+    let s = partial;
+    for (let j = from; j < contrib.length; j++) {
+      const c = contrib[j] as number;
+      if (c !== 0) {
+        s += c;
+        contrib[j] = 0;
+      }
+    }
+    return s;
+  }
+
+  /** The n-th best partial score among eligible touched examples, or −∞ if fewer than n. */
+  private nthBest(touchedCount: number, n: number): number {
+    const heap = new TopN(n);
+    for (let i = 0; i < touchedCount; i++) {
+      const d = this.touched[i] as number;
+      if (this.excludedMark[d] === 0) heap.offer(this.scores[d] as number, d);
+    }
+    return heap.size < n ? -Infinity : heap.minScore();
+  }
+
+  /** Cosine similarity of two pool examples' TF-IDF vectors (tf · idf, sparse), in [0, 1]. */
+  cosine(a: number, b: number): number {
+    const na = this.docNorm[a] as number;
+    const nb = this.docNorm[b] as number;
+    if (na === 0 || nb === 0) return 0;
+    let ea = this.docStart[a] as number;
+    const endA = this.docStart[a + 1] as number;
+    let eb = this.docStart[b] as number;
+    const endB = this.docStart[b + 1] as number;
+    let dot = 0;
+    while (ea < endA && eb < endB) {
+      const ta = this.docTerm[ea] as number;
+      const tb = this.docTerm[eb] as number;
+      if (ta === tb) {
+        const idf = this.idf[ta] as number;
+        dot += (this.docTf[ea] as number) * (this.docTf[eb] as number) * idf * idf;
+        ea++;
+        eb++;
+      } else if (ta < tb) ea++;
+      else eb++;
+    }
+    return Math.min(1, dot / (na * nb));
+  }
+}
+
+const INDEXES = new WeakMap<object, Bm25Index>();
+
+/**
+ * The index of a pool, built on first use and cached by the pool array's identity (the sweep passes
+ * the same array to every select; `similar` and `diverse` share it). Pools are fixed for a sweep;
+ * a pool array whose length changed is re-indexed, other in-place edits are not detected.
+ */
+export function indexFor(pool: readonly TaskItem<unknown>[]): Bm25Index {
+  let index = INDEXES.get(pool);
+  if (!index || index.size !== pool.length) {
+    index = new Bm25Index(pool);
+    INDEXES.set(pool, index);
+  }
+  return index;
+}

@@ -1,0 +1,126 @@
+/**
+ * The `generate` task: free-text answers from a dataset file, scored against each item's expected
+ * output by one of the methods of ./scoring.ts (exact, contains, regex, f1, json).
+ *
+ * Prompt: a system turn (the instruction, or a default asking for the answer only; a JSON object
+ * only for method json); each shot is a user turn (the input) and an assistant turn (its output);
+ * then the item's input.
+ *
+ * Reading an answer: any non-blank text is an answer (trimmed). For method json the answer must
+ * contain a JSON object (otherwise a parse failure); the answer recorded is that object, as JSON.
+ *
+ * Checked when loading (TaskDataError with file:line): for method regex without a pattern, every
+ * evaluation item's output must compile as a regular expression; for method json, every
+ * evaluation item's output must be a JSON object that has the listed fields.
+ *
+ * The `local` baseline copies the output of the most similar shot (./knn.ts); at k = 0 there is
+ * no shot to copy, so its answer is empty and counts as an 'empty' failure.
+ */
+import { getPath, loadDataset, type DataFileSpec, type DataRecord, type DatasetSpec, type SplitSpec } from './dataset.js';
+import { TaskDataError } from './errors.js';
+import { nearestOutput } from './knn.js';
+import { buildRegex, extractJsonObject, jsonFields, scoreOutput, scoringMeasures, type ScoringSpec } from './scoring.js';
+import type { ChatMessage, ExactTask, ParseResult, TaskData, TaskItem } from './task.js';
+
+export const GENERATE_TASK_TYPE = 'generate';
+
+export interface GenerateOptions extends DatasetSpec {
+  data?: DataFileSpec;
+  split?: SplitSpec;
+  pool?: DataFileSpec;
+  eval?: DataFileSpec;
+  instruction?: string;
+  scoring: ScoringSpec;
+}
+
+export interface GenerateItemData {
+  input: string;
+  output: string;
+  /** `file:line` of the record. */
+  source: string;
+}
+
+export const GENERATE_BASELINE_DESCRIPTION =
+  "nearest shot: the output of the prompt's shot most similar to the item (TF-IDF cosine of words); at k = 0 there is no shot to copy and the answer is empty";
+
+export function defaultGenerateInstruction(method: ScoringSpec['method']): string {
+  return method === 'json'
+    ? 'Answer with a single JSON object only, with no explanation and no code fence.'
+    : 'Answer with the answer only, with no explanation.';
+}
+
+export function createGenerateTask(options: GenerateOptions, seed: number, baseDir: string): ExactTask<GenerateItemData, string> {
+  let loaded: TaskData<GenerateItemData> | null = null;
+  const scoring = options.scoring;
+  const system = options.instruction ?? defaultGenerateInstruction(scoring.method);
+  return {
+    type: GENERATE_TASK_TYPE,
+    load: () => (loaded ??= loadGenerate(options, seed, baseDir)),
+    render: (shots, item) => renderGenerate(system, shots, item),
+    parse: (text) => parseGenerated(text, scoring.method),
+    score: (answer, item) => scoreOutput(answer, item.data.output, scoring),
+    baseline: (item, shots) =>
+      nearestOutput(
+        item.text,
+        shots.map((s) => ({ text: s.text, output: s.data.output })),
+      ),
+    baselineDescription: GENERATE_BASELINE_DESCRIPTION,
+    measures: scoringMeasures(scoring.method),
+  };
+}
+
+function loadGenerate(options: GenerateOptions, seed: number, baseDir: string): TaskData<GenerateItemData> {
+  const dataset = loadDataset(options, seed, baseDir);
+  for (const record of dataset.items) checkExpected(record, options.scoring);
+  const toItem = (r: DataRecord): TaskItem<GenerateItemData> => ({
+    id: r.id,
+    text: r.input,
+    data: { input: r.input, output: r.output!, source: `${r.file}:${r.line}` },
+  });
+  return { pool: dataset.pool.map(toItem), items: dataset.items.map(toItem), notices: dataset.notices };
+}
+
+/** An evaluation item's output must be usable by the scoring method. */
+function checkExpected(record: DataRecord, scoring: ScoringSpec): void {
+  const output = record.output!;
+  if (scoring.method === 'regex' && scoring.pattern === undefined) {
+    try {
+      buildRegex(output, undefined, scoring.caseSensitive ?? false);
+    } catch (e) {
+      throw new TaskDataError(record.file, record.line, `output is not a valid regular expression (scoring: regex without a pattern reads it as one): ${(e as Error).message}`);
+    }
+  }
+  if (scoring.method === 'json') {
+    let value: unknown;
+    try {
+      value = JSON.parse(output);
+    } catch {
+      value = undefined;
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      throw new TaskDataError(record.file, record.line, 'output is not a JSON object (scoring: json compares its fields)');
+    }
+    const expected = value as Record<string, unknown>;
+    const fields = jsonFields(expected, scoring.fields);
+    if (fields.length === 0) throw new TaskDataError(record.file, record.line, 'output is an empty JSON object: there is no field to compare');
+    const missing = fields.filter((f) => getPath(expected, f) === undefined);
+    if (missing.length > 0) {
+      throw new TaskDataError(record.file, record.line, `output has no field ${missing.join(', ')} (listed in scoring.fields)`);
+    }
+  }
+}
+
+export function renderGenerate(system: string, shots: readonly TaskItem<GenerateItemData>[], item: TaskItem<GenerateItemData>): ChatMessage[] {
+  const messages: ChatMessage[] = [{ role: 'system', content: system }];
+  for (const shot of shots) messages.push({ role: 'user', content: shot.data.input }, { role: 'assistant', content: shot.data.output });
+  messages.push({ role: 'user', content: item.data.input });
+  return messages;
+}
+
+export function parseGenerated(text: string, method: ScoringSpec['method']): ParseResult<string> {
+  const answer = text.trim();
+  if (answer === '') return { ok: false, reason: 'empty answer' };
+  if (method !== 'json') return { ok: true, answer };
+  const object = extractJsonObject(answer);
+  return object === null ? { ok: false, reason: 'no JSON object in the answer' } : { ok: true, answer: JSON.stringify(object) };
+}
