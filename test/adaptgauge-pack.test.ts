@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { adaptgaugeTaskSchema } from '../src/config/adaptgauge-schema.js';
 import { itemIdOf } from '../src/import/adaptgauge-map.js';
 import type { AdaptGaugeRow } from '../src/import/adaptgauge-csv.js';
+import { LocalProvider } from '../src/providers/local.js';
 import { ProviderError } from '../src/providers/provider.js';
 import {
   createAdaptGaugeTask,
@@ -258,6 +259,14 @@ describe('prompt and scoring', () => {
     expect(() => task.score('x', data.pool[0]!)).toThrow(/not a test case/);
   });
 
+  it('label tasks record expected and predicted labels (for the per-label confusion)', async () => {
+    const { task, data } = load(write('one.json', taskJson('cls_001')));
+    const lost = data.items[0]!;
+    expect(await scoreOf(task, 'shipping', lost)).toEqual({ score: 1, details: { scoringMethod: 'exact_match', expected: 'Shipping', predicted: 'Shipping' } });
+    expect(await scoreOf(task, '- Billing', lost)).toEqual({ score: 0, details: { scoringMethod: 'exact_match', expected: 'Shipping', predicted: 'Billing' } });
+    expect(await scoreOf(task, 'I think Shipping', lost)).toMatchObject({ score: 0, details: { predicted: '(unrecognized)' } });
+  });
+
   it('normalization and token F1', () => {
     expect(normalizeAnswer('- Billing\n')).toBe('billing');
     expect(normalizeAnswer('1. ＢＩＬＬＩＮＧ')).toBe('billing');
@@ -409,6 +418,12 @@ describe('experiment configuration', () => {
       const score = await scoreOf(task, task.baseline(item, data.pool.slice(0, 4)), item);
       expect(score!.score === 0 || score!.score === 1).toBe(true);
     }
+    // Through the local provider, as a sweep calls it.
+    const shots = data.pool.slice(0, 2);
+    const local = new LocalProvider(task as unknown as Task);
+    const answer = await local.complete({ messages: task.render(shots, data.items[0]!), subject: { item: data.items[0]!, shots } });
+    expect(answer.text).toBe(task.baseline(data.items[0]!, shots));
+    expect(answer.tokensIn).toBeGreaterThan(0);
     // The copy is unchanged from the shared data, and its licence travels with it.
     const copy = readFileSync(join(REPO, 'experiments', 'data', 'adaptgauge-classification.json'), 'utf8');
     if (existsSync(SHARED)) expect(copy).toBe(readFileSync(join(SHARED, 'classification.json'), 'utf8'));

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { priceOverridesSchema } from '../analysis/prices.js';
+import { adaptgaugeTaskSchema } from './adaptgauge-schema.js';
 import { classifyTaskSchema, declaredPoolSize, generateTaskSchema } from './dataset-schema.js';
 import { ORDERS } from '../selectors/arms.js';
 import { SELECTOR_NAMES } from '../selectors/index.js';
@@ -56,7 +57,7 @@ export const routesTaskSchema = z
   })
   .strict();
 
-export const taskSchema = z.discriminatedUnion('type', [routesTaskSchema, classifyTaskSchema, generateTaskSchema]);
+export const taskSchema = z.discriminatedUnion('type', [routesTaskSchema, classifyTaskSchema, generateTaskSchema, adaptgaugeTaskSchema]);
 
 
 const selectorName = z.enum(SELECTOR_NAMES, { message: `expected a selector: ${SELECTOR_NAMES.join(', ')}` });
@@ -72,7 +73,11 @@ const selectorEntry = z
         lambda: z.number().min(0).max(1).optional(),
         provider: providerId.optional(),
       })
-      .strict(),
+      .strict()
+      .refine((s) => s.name !== 'embedding' || (s.provider !== undefined && /^(openai|google|openai-compatible):/.test(s.provider)), {
+        message: 'the embedding selector needs `provider: <openai|google|openai-compatible>:<embedding model>`, e.g. openai:text-embedding-3-small',
+        path: ['provider'],
+      }),
   ])
   .transform((entry): SelectorSpec => (typeof entry === 'string' ? { name: entry } : entry));
 
@@ -136,7 +141,7 @@ export const experimentSchema = z
   .strict()
   .superRefine((exp, ctx) => {
     // Fixed pool files have no declared size: their k is checked against the loaded pool.
-    const poolSize = 'poolSize' in exp.task ? exp.task.poolSize : declaredPoolSize(exp.task);
+    const poolSize = 'poolSize' in exp.task ? exp.task.poolSize : 'split' in exp.task ? declaredPoolSize(exp.task) : null;
     exp.shots.forEach((k, i) => {
       if (poolSize !== null && k > poolSize) {
         ctx.addIssue({

@@ -109,7 +109,23 @@ export async function runTrial(spec: TrialSpec, ctx: ExecuteContext): Promise<Tr
     return { ...base, ...failedCall(err) };
   }
   const parsed = ctx.task.parse(result.text);
-  const scored = parsed.ok ? await ctx.task.score(parsed.answer, item) : null;
+  let scored;
+  try {
+    scored = parsed.ok ? await ctx.task.score(parsed.answer, item) : null;
+  } catch (err) {
+    // A judge model that failed (AdaptGauge's llm_judge): a failed measurement, not a wrong answer. Its
+    // kind becomes `other`: the judge's failure must not stop the provider being judged.
+    const failed = failedCall(err);
+    return {
+      ...base,
+      ...failed,
+      error: { kind: 'other', message: `judging failed: ${failed.error!.message}` },
+      output: result.text,
+      tokensIn: result.tokensIn,
+      tokensOut: result.tokensOut,
+      latencyMs: result.latencyMs,
+    };
+  }
   return {
     ...base,
     output: result.text,

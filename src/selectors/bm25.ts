@@ -7,6 +7,9 @@ export const BM25_K1 = 1.2;
 /** BM25 document-length normalization. */
 export const BM25_B = 0.75;
 
+/** Finishing one example from the forward index costs about this many posting steps (measured). */
+const FINISH_COST = 25;
+
 /** Slack for float rounding in the pruning bounds (a sum of at most a few hundred positive terms). */
 const SAFETY = 1 + 1e-9;
 
@@ -56,6 +59,14 @@ class U32Builder {
     return this.buf.slice(0, this.length);
   }
 }
+
+/** Per-call scratch for `finish`: the matched query terms of one example, by scoring position. */
+interface Scratch {
+  pos: Int32Array;
+  value: Float64Array;
+}
+
+const scratchFor = (m: number): Scratch => ({ pos: new Int32Array(m), value: new Float64Array(m) });
 
 /** 32-bit FNV-1a over UTF-16 code units: a compact key for the leakage lookups (every hit is verified). */
 function fnv1a(text: string): number {
@@ -147,6 +158,10 @@ class TopN {
     this.scores[i] = score;
     this.docs[i] = doc;
   }
+  /** The position of the i-th kept pair (heap order). */
+  docAt(i: number): number {
+    return this.docs[i] as number;
+  }
   /** The worst kept score (the current n-th best). */
   minScore(): number {
     return this.scores[0] as number;
@@ -168,14 +183,16 @@ class TopN {
  * Layout (all typed arrays, linear in the pool's size): an inverted index in CSR form (per term,
  * the examples containing it, in pool order, with the term's precomputed BM25 impact
  * idf · tf·(k1+1) / (tf + k1·(1 − b + b·len/avglen))), and a forward index (per example, its
- * distinct terms sorted by id, their frequency, and where the matching posting sits) for finishing
+ * distinct terms sorted by id, their frequency, and the same impact again, so finishing a score reads
+ * one contiguous run instead of jumping into the postings) for finishing
  * pruned scores and for TF-IDF cosine between examples. idf = ln(1 + (N − df + 0.5)/(df + 0.5)),
  * always positive, computed over the whole pool (excluding the item at query time does not change it).
  *
  * Queries are term-at-a-time over the postings of the item's terms only, rarest-first, with
- * max-score pruning: once the current n-th best partial score beats everything the remaining
- * (common, low-idf) terms could add, no new example can enter the top n, so those long postings
- * are not walked; the surviving candidates are finished from the forward index. Results are exact.
+ * max-score pruning: once the n-th best final score among the current leaders beats everything the
+ * remaining (common, low-idf) terms could add, no unseen example can enter the top n, so those long
+ * postings are not walked; seen examples that can still reach the top n are finished from the
+ * forward index. Results are exact (the same as scoring every example and sorting).
  *
  * Not re-entrant across async boundaries by design: queries share scratch arrays (select is sync).
  */
@@ -192,7 +209,7 @@ export class Bm25Index {
   private readonly docStart: Uint32Array;
   private readonly docTerm: Uint32Array;
   private readonly docTf: Uint16Array;
-  private readonly docPost: Uint32Array;
+  private readonly docImpact: Float64Array;
   private readonly docNorm: Float64Array;
   private readonly byId: HashLookup;
   private readonly byText: HashLookup;
@@ -200,6 +217,7 @@ export class Bm25Index {
   private readonly scores: Float64Array;
   private readonly touched: Uint32Array;
   private readonly excludedMark: Uint8Array;
+  private readonly finished: Uint8Array;
   private readonly queryPos: Int32Array;
 
   constructor(pool: readonly TaskItem<unknown>[]) {
@@ -263,7 +281,7 @@ export class Bm25Index {
     this.docTerm = fwdTerm.finish();
     const rawTf = fwdTf.finish();
     this.docTf = new Uint16Array(postings);
-    this.docPost = new Uint32Array(postings);
+    this.docImpact = new Float64Array(postings);
     this.postDoc = new Uint32Array(postings);
     this.postImpact = new Float64Array(postings);
     this.maxImpact = new Float64Array(terms);
@@ -282,7 +300,7 @@ export class Bm25Index {
         this.postDoc[p] = i;
         this.postImpact[p] = impact;
         if (impact > (this.maxImpact[t] as number)) this.maxImpact[t] = impact;
-        this.docPost[e] = p;
+        this.docImpact[e] = impact;
         const clamped = Math.min(tf, 65535);
         this.docTf[e] = clamped;
         sq += (clamped * idf) ** 2;
@@ -295,6 +313,7 @@ export class Bm25Index {
     this.scores = new Float64Array(n);
     this.touched = new Uint32Array(n);
     this.excludedMark = new Uint8Array(n);
+    this.finished = new Uint8Array(n);
     this.queryPos = new Int32Array(terms).fill(-1);
   }
 
@@ -310,7 +329,7 @@ export class Bm25Index {
   typedArrayBytes(): number {
     const arrays = [
       this.idf, this.maxImpact, this.termStart, this.postDoc, this.postImpact, this.docStart, this.docTerm,
-      this.docTf, this.docPost, this.docNorm, this.scores, this.touched, this.excludedMark, this.queryPos,
+      this.docTf, this.docImpact, this.docNorm, this.scores, this.touched, this.excludedMark, this.finished, this.queryPos,
     ];
     return arrays.reduce((sum, a) => sum + a.byteLength, 0) + this.byId.bytes() + this.byText.bytes();
   }
@@ -360,27 +379,46 @@ export class Bm25Index {
     for (const d of query.excluded) excludedMark[d] = 1;
     for (let j = 0; j < m; j++) this.queryPos[terms[j] as number] = j;
     let touchedCount = 0;
+    const finishedList: number[] = [];
     try {
-      const T0 = performance.now();
       let stopAt = m;
-      let walked = 0;
-      let threshold = 0;
+      // The n best final scores known so far (examples finished early); its worst is a lower bound
+      // on the final n-th best score, so it only rises. Examples in it are marked in `finished`.
+      const known = new TopN(n);
+      let scannedAt = 0;
+      const contrib = scratchFor(m);
+      const candidates: number[] = [];
+      const remainingPostings = (from: number): number => {
+        let sum = 0;
+        for (let j = from; j < m; j++) sum += (termStart[(terms[j] as number) + 1] as number) - (termStart[terms[j] as number] as number);
+        return sum;
+      };
       for (let j = 0; j < m; j++) {
         const t = terms[j] as number;
         const start = termStart[t] as number;
         const end = termStart[t + 1] as number;
-        // Check whether the remaining terms can still lift a new example into the top n; only when
-        // walking this posting list would cost at least as much as the check (a pass over `touched`).
-        if (touchedCount >= n && 2 * (end - start) >= touchedCount) {
-          const nth = this.nthBest(touchedCount, n);
-          if (nth > (rest[j] as number) * SAFETY) {
+        // Before walking a long posting list, and each time `touched` has doubled: finish the n
+        // best partial scores exactly (a pass over `touched` plus n forward-index reads).
+        if (touchedCount >= n && 2 * (end - start) >= touchedCount && touchedCount >= 2 * scannedAt) {
+          scannedAt = touchedCount;
+          const leaders = this.bestPartials(touchedCount, n);
+          for (let i = 0; i < leaders.size; i++) {
+            const d = leaders.docAt(i);
+            this.finished[d] = 1;
+            finishedList.push(d);
+            known.offer(this.finish(d, 0, 0, weights, contrib), d);
+          }
+        }
+        // Can the remaining terms still lift an unseen example into the top n? If not, stop here
+        // unless finishing the seen examples that might still get in costs more than walking on.
+        if (known.size === n && known.minScore() > (rest[j] as number) * SAFETY) {
+          const budget = Math.floor(remainingPostings(j) / FINISH_COST);
+          if (this.collectCandidates(touchedCount, rest[j] as number, known.minScore(), budget, candidates)) {
             stopAt = j;
-            threshold = nth;
             break;
           }
         }
         const w = weights[j] as number;
-        walked += end - start;
         for (let p = start; p < end; p++) {
           const d = postDoc[p] as number;
           const s = scores[d] as number;
@@ -389,32 +427,26 @@ export class Bm25Index {
         }
       }
 
-      (globalThis as any).__stats = { m, stopAt, touchedCount, walked };
-      const T1 = performance.now();
-      const top = new TopN(n);
+      let top: TopN;
       if (stopAt === m) {
+        top = new TopN(n);
         for (let i = 0; i < touchedCount; i++) {
           const d = touched[i] as number;
           if (excludedMark[d] === 0) top.offer(scores[d] as number, d);
         }
       } else {
-        // Examples first seen in the skipped postings score at most rest[stopAt] < threshold.
-        // Seen ones are finished from the forward index if they can still reach the threshold.
+        // Stopped early: an example first seen in the skipped postings scores at most
+        // rest[stopAt] < the n-th best final score known. A seen one is finished from the forward
+        // index only if it can still reach the current n-th best, which rises as we go.
+        top = known;
         const bound = rest[stopAt] as number;
-        const contrib = new Float64Array(m);
-        { const g = globalThis as any; const finalTheta = g.__thetaF ?? 0; let c1 = 0, c2 = 0; for (let i = 0; i < touchedCount; i++) { const d = touched[i] as number; const s = scores[d] as number; if ((s + bound) >= finalTheta) c1++; if (s >= threshold) c2++; } g.__c1 = (g.__c1 ?? 0) + c1; g.__c2 = (g.__c2 ?? 0) + c2; }
-        for (let i = 0; i < touchedCount; i++) {
-          const d = touched[i] as number;
-          if (excludedMark[d] !== 0) continue;
-          if (((scores[d] as number) + bound) * SAFETY < threshold) continue;
-          (globalThis as any).__cand = ((globalThis as any).__cand ?? 0) + 1;
-          scores[d] = this.finish(d, scores[d] as number, stopAt, weights, contrib);
-          top.offer(scores[d] as number, d);
+        for (const d of candidates) {
+          const partial = scores[d] as number;
+          if ((partial + bound) * SAFETY < top.minScore()) continue;
+          top.offer(this.finish(d, partial, stopAt, weights, contrib), d);
         }
       }
-      const T2 = performance.now();
       top.sorted(out);
-      const g = globalThis as any; g.__ph ??= [0, 0]; g.__ph[0] += T1 - T0; g.__ph[1] += T2 - T1;
       if (out.docs.length < n) {
         // Zero-score fill (only reached without pruning: pruning needs n positive scores).
         for (let d = 0; d < this.size && out.docs.length < n; d++) {
@@ -427,6 +459,7 @@ export class Bm25Index {
       return out;
     } finally {
       for (let i = 0; i < touchedCount; i++) scores[touched[i] as number] = 0;
+      for (const d of finishedList) this.finished[d] = 0;
       for (const d of query.excluded) excludedMark[d] = 0;
       for (let j = 0; j < m; j++) this.queryPos[terms[j] as number] = -1;
     }
@@ -444,7 +477,7 @@ export class Bm25Index {
     for (let j = 0; j < m; j++) this.queryPos[query.terms[j] as number] = j;
     const excluded = new Set(query.excluded);
     const all = new Float64Array(this.size);
-    const contrib = new Float64Array(m);
+    const contrib = scratchFor(m);
     try {
       for (let d = 0; d < this.size; d++) all[d] = this.finish(d, 0, 0, query.weights, contrib);
     } finally {
@@ -460,32 +493,59 @@ export class Bm25Index {
     return out;
   }
 
-  /** Adds the contributions of query terms from..m−1 to a partial score, in scoring order (queryPos must be set). */
-  private finish(d: number, partial: number, from: number, weights: Float64Array, contrib: Float64Array): number {
-    const end = this.docStart[d + 1] as number;
-    for (let e = this.docStart[d] as number; e < end; e++) {
-      const j = this.queryPos[this.docTerm[e] as number] as number;
-      if (j >= from) contrib[j] = (weights[j] as number) * (this.postImpact[this.docPost[e] as number] as number);
+  /**
+   * Adds the contributions of query terms from..m−1 that example d contains to a partial score, in
+   * scoring order, so the result is bit-for-bit what walking those postings would give
+   * (queryPos must be set; `scratch` holds at least m entries).
+   */
+  private finish(d: number, partial: number, from: number, weights: Float64Array, scratch: Scratch): number {
+    const { docStart, docTerm, docImpact, queryPos } = this;
+    const { pos, value } = scratch;
+    const end = docStart[d + 1] as number;
+    let count = 0;
+    for (let e = docStart[d] as number; e < end; e++) {
+      const j = queryPos[docTerm[e] as number] as number;
+      if (j < from) continue;
+      const c = (weights[j] as number) * (docImpact[e] as number);
+      // Insertion by scoring position (an example matches few query terms).
+      let i = count++;
+      while (i > 0 && (pos[i - 1] as number) > j) {
+        pos[i] = pos[i - 1] as number;
+        value[i] = value[i - 1] as number;
+        i--;
+      }
+      pos[i] = j;
+      value[i] = c;
     }
     let s = partial;
-    for (let j = from; j < contrib.length; j++) {
-      const c = contrib[j] as number;
-      if (c !== 0) {
-        s += c;
-        contrib[j] = 0;
-      }
-    }
+    for (let i = 0; i < count; i++) s += value[i] as number;
     return s;
   }
 
-  /** The n-th best partial score among eligible touched examples, or −∞ if fewer than n. */
-  private nthBest(touchedCount: number, n: number): number {
+  /**
+   * Into `out`, the eligible touched examples not yet finished whose partial score plus `bound`
+   * can still reach `threshold`; false (out incomplete) as soon as there are more than `budget`.
+   */
+  private collectCandidates(touchedCount: number, bound: number, threshold: number, budget: number, out: number[]): boolean {
+    out.length = 0;
+    for (let i = 0; i < touchedCount; i++) {
+      const d = this.touched[i] as number;
+      if (this.excludedMark[d] !== 0 || this.finished[d] !== 0) continue;
+      if (((this.scores[d] as number) + bound) * SAFETY < threshold) continue;
+      if (out.length === budget) return false;
+      out.push(d);
+    }
+    return true;
+  }
+
+  /** The n best partial scores among eligible, not yet finished touched examples. */
+  private bestPartials(touchedCount: number, n: number): TopN {
     const heap = new TopN(n);
     for (let i = 0; i < touchedCount; i++) {
       const d = this.touched[i] as number;
-      if (this.excludedMark[d] === 0) heap.offer(this.scores[d] as number, d);
+      if (this.excludedMark[d] === 0 && this.finished[d] === 0) heap.offer(this.scores[d] as number, d);
     }
-    return heap.size < n ? -Infinity : heap.minScore();
+    return heap;
   }
 
   /** Cosine similarity of two pool examples' TF-IDF vectors (tf · idf, sparse), in [0, 1]. */

@@ -54,6 +54,8 @@ export function createEmbeddingSelector(spec: SelectorSpec, deps: EmbeddingSelec
 
 export class EmbeddingSelector implements Selector {
   readonly name = EMBEDDING_SELECTOR;
+  /** Selecting calls an embedding API: a dry run estimates with other shots instead. */
+  readonly remote = true;
   /** Unit vectors by text key. */
   private readonly unit = new Map<string, Float64Array>();
   /** Full rankings per (pool, item): select only slices them. */

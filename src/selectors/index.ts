@@ -1,12 +1,13 @@
 import type { Selector, SelectorDeps, SelectorResolution, SelectorSpec } from './selector.js';
 import { balancedSelector } from './balanced.js';
 import { createDiverseSelector } from './diverse.js';
+import { createEmbeddingSelector } from './embedding.js';
 import { firstSelector } from './first.js';
 import { randomSelector } from './random.js';
 import { createSimilarSelector } from './similar.js';
 
 /** Every selector an experiment may name; one file each. */
-export const SELECTOR_NAMES = ['random', 'first', 'similar', 'diverse', 'balanced'] as const;
+export const SELECTOR_NAMES = ['random', 'first', 'similar', 'diverse', 'balanced', 'embedding'] as const;
 
 type Factory = (spec: SelectorSpec, deps: SelectorDeps) => SelectorResolution;
 
@@ -19,6 +20,8 @@ const FACTORIES: Record<string, Factory> = {
   similar: () => ready(createSimilarSelector()),
   diverse: (spec) => ready(createDiverseSelector({ lambda: spec.lambda })),
   balanced: () => ready(balancedSelector),
+  // Embeds pool and items once (cached on disk); skipped with a notice when its provider has no key.
+  embedding: (spec, deps) => createEmbeddingSelector(spec, deps),
 };
 
 /** A fresh selector for one sweep (selectors with an index keep it per instance), or why it is skipped. */

@@ -59,15 +59,20 @@ export function createAdaptGaugeTask(
   baseDir: string,
   deps: AdaptGaugeDeps = {},
 ): Task<AdaptGaugeItemData, AdaptGaugeAnswer> {
+  const judge = deps.judge ? new AnswerJudge(deps.judge, options.judge) : null;
+  // Read once: the file does not change during a sweep, and every caller sees the same items.
   let pack: PackTask | null = null;
   let loaded: TaskData<AdaptGaugeItemData> | null = null;
-  const judge = deps.judge ? new AnswerJudge(deps.judge, options.judge) : null;
-  const instruction = () => (pack ??= readAdaptGaugeTask(options.file, baseDir, options.taskId)).instruction;
+  let labelIndexCache: Map<string, string> | null = null;
+  const readPack = () => (pack ??= readAdaptGaugeTask(options.file, baseDir, options.taskId));
+  const load = () => (loaded ??= assemble(readPack(), deps));
+  const instruction = () => readPack().instruction;
+  /** The task's labels by normalized form (an answer in another case or with markdown still names its label). */
+  const labelsOf = () => (labelIndexCache ??= labelIndex(load()));
 
   return {
     type: ADAPTGAUGE_TASK_TYPE,
-    // Read once: the file does not change during a sweep, and every caller sees the same items.
-    load: () => (loaded ??= assemble((pack ??= readAdaptGaugeTask(options.file, baseDir, options.taskId)), deps)),
+    load,
     render: (shots, item) => [
       { role: 'system', content: instruction() },
       ...shots.flatMap((shot) => [
@@ -82,6 +87,11 @@ export function createAdaptGaugeTask(
       switch (data.scoringMethod) {
         case 'exact_match': {
           const ok = exactMatch(data.output, answer);
+          // Label tasks also record expected and predicted labels, for the per-label confusion.
+          if (item.label !== undefined) {
+            const predicted = labelsOf().get(normalizeAnswer(answer)) ?? UNRECOGNIZED_LABEL;
+            return { score: ok ? 1 : 0, details: { scoringMethod: 'exact_match', expected: item.label, predicted } };
+          }
           return { score: ok ? 1 : 0, details: { scoringMethod: 'exact_match' } };
         }
         case 'contains': {
@@ -114,6 +124,17 @@ export function createAdaptGaugeTask(
     baselineDescription: ADAPTGAUGE_BASELINE_DESCRIPTION,
     measures: ADAPTGAUGE_MEASURES,
   };
+}
+
+/** The `predicted` label of an exact_match answer that names none of the task's labels. */
+export const UNRECOGNIZED_LABEL = '(unrecognized)';
+
+function labelIndex(data: TaskData<AdaptGaugeItemData>): Map<string, string> {
+  const index = new Map<string, string>();
+  for (const x of [...data.pool, ...data.items]) {
+    if (x.label !== undefined && !index.has(normalizeAnswer(x.label))) index.set(normalizeAnswer(x.label), x.label);
+  }
+  return index;
 }
 
 /** Scores are the only quality measure: f1 is already graded, and precision/recall sit in the details. */

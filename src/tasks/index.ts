@@ -1,5 +1,6 @@
 import type { TaskConfig } from '../config/schema.js';
 import type { ResolveOptions } from '../providers/registry.js';
+import { createAdaptGaugeTask, resolveAdaptGaugeJudge } from './adaptgauge-pack.js';
 import { createClassifyTask } from './classify.js';
 import { createGenerateTask } from './generate.js';
 import { createRoutesTask } from './routes.js';
@@ -23,5 +24,7 @@ export function createTask(config: TaskConfig, seed: number, context: TaskContex
       return createClassifyTask(config, seed, context.baseDir) as unknown as Task;
     case 'generate':
       return createGenerateTask(config, seed, context.baseDir) as unknown as Task;
+    case 'adaptgauge':
+      return createAdaptGaugeTask(config, seed, context.baseDir, resolveAdaptGaugeJudge(config, context.env, context.providerOptions)) as unknown as Task;
   }
 }
