@@ -96,3 +96,19 @@ describe('paired tests: properties', () => {
     expect(tests(renamed)).toEqual(tests(trials));
   });
 });
+
+describe('small p-values with many items', () => {
+  it('reads the tail from the normal approximation when Monte Carlo cannot resolve it', () => {
+    // 60 items all better by 1/3: an overwhelming difference that 2000 resamples would floor at 1/2001.
+    const p = signFlipTest(new Array(60).fill(1 / 3), 2000, new Rng(['tail']));
+    expect(p).toBeLessThan(1e-10);
+    expect(p).toBeGreaterThan(0);
+  });
+
+  it('normal tail matches known values', async () => {
+    const { normalUpperTail } = await import('../src/analysis/paired.js');
+    expect(normalUpperTail(1.959964)).toBeCloseTo(0.025, 6);
+    expect(normalUpperTail(0)).toBeCloseTo(0.5, 7);
+    expect(normalUpperTail(-1.644854)).toBeCloseTo(0.95, 6);
+  });
+});

@@ -198,6 +198,8 @@ class TopN {
  */
 export class Bm25Index {
   readonly size: number;
+  /** Work counters over every topK call so far (for benchmarks): postings walked, examples finished from the forward index. */
+  readonly work = { queries: 0, postingsWalked: 0, finished: 0 };
   readonly avgDocLength: number;
   private readonly pool: readonly TaskItem<unknown>[];
   private readonly vocab: Map<string, number>;
@@ -378,6 +380,7 @@ export class Bm25Index {
     const { scores, touched, excludedMark, postDoc, postImpact, termStart } = this;
     for (const d of query.excluded) excludedMark[d] = 1;
     for (let j = 0; j < m; j++) this.queryPos[terms[j] as number] = j;
+    this.work.queries++;
     let touchedCount = 0;
     const finishedList: number[] = [];
     try {
@@ -406,6 +409,7 @@ export class Bm25Index {
             const d = leaders.docAt(i);
             this.finished[d] = 1;
             finishedList.push(d);
+            this.work.finished++;
             known.offer(this.finish(d, 0, 0, weights, contrib), d);
           }
         }
@@ -419,6 +423,7 @@ export class Bm25Index {
           }
         }
         const w = weights[j] as number;
+        this.work.postingsWalked += end - start;
         for (let p = start; p < end; p++) {
           const d = postDoc[p] as number;
           const s = scores[d] as number;
@@ -443,6 +448,7 @@ export class Bm25Index {
         for (const d of candidates) {
           const partial = scores[d] as number;
           if ((partial + bound) * SAFETY < top.minScore()) continue;
+          this.work.finished++;
           top.offer(this.finish(d, partial, stopAt, weights, contrib), d);
         }
       }
