@@ -445,9 +445,11 @@ export class Bm25Index {
         // index only if it can still reach the current n-th best, which rises as we go.
         top = known;
         const bound = rest[stopAt] as number;
+        // Best partial first, so the n-th best rises fast and the rest are cut off in one test.
+        candidates.sort((a, b) => (scores[b] as number) - (scores[a] as number));
         for (const d of candidates) {
           const partial = scores[d] as number;
-          if ((partial + bound) * SAFETY < top.minScore()) continue;
+          if ((partial + bound) * SAFETY < top.minScore()) break;
           this.work.finished++;
           top.offer(this.finish(d, partial, stopAt, weights, contrib), d);
         }
