@@ -7,10 +7,13 @@ export const BM25_K1 = 1.2;
 /** BM25 document-length normalization. */
 export const BM25_B = 0.75;
 
+/** How many of the most frequent terms get a bit in each example's mask. */
+const COMMON_TERMS = 32;
+
 /** Finishing one example from the forward index costs about this many posting steps (measured). */
 const FINISH_COST = 25;
 
-/** Slack for float rounding in the pruning bounds (a sum of at most a few hundred positive terms). */
+/** Relative slack for float rounding in the pruning bounds (sums of at most a few hundred positive terms). */
 const SAFETY = 1 + 1e-9;
 
 /**
@@ -26,6 +29,8 @@ export interface Bm25Query {
   readonly terms: Uint32Array;
   /** How often each term occurs in the item (BM25 sums over query tokens, repeats included). */
   readonly weights: Float64Array;
+  /** bounds[j]: the most term j can add to any document's score (its largest impact times its weight). */
+  readonly bounds: Float64Array;
   /** rest[j]: the most terms j.. can still add to any document's score (rest[terms.length] = 0). */
   readonly rest: Float64Array;
   /** Pool positions that are the item itself (same id, or same normalized text), ascending. */
@@ -58,6 +63,15 @@ class U32Builder {
   finish(): Uint32Array {
     return this.buf.slice(0, this.length);
   }
+}
+
+/** What the not yet walked query terms can add: per common-term bit, and for all other terms together. */
+interface RemainingBounds {
+  mask: number;
+  byBit: Float64Array;
+  other: number;
+  /** Everything left (rest[from]): at least any example's bound. */
+  total: number;
 }
 
 /** Per-call scratch for `finish`: the matched query terms of one example, by scoring position. */
@@ -180,19 +194,24 @@ class TopN {
 /**
  * BM25 (k1 = 1.2, b = 0.75) over the `text` of every pool example, built once per pool.
  *
- * Layout (all typed arrays, linear in the pool's size): an inverted index in CSR form (per term,
- * the examples containing it, in pool order, with the term's precomputed BM25 impact
- * idf · tf·(k1+1) / (tf + k1·(1 − b + b·len/avglen))), and a forward index (per example, its
- * distinct terms sorted by id, their frequency, and the same impact again, so finishing a score reads
- * one contiguous run instead of jumping into the postings) for finishing
- * pruned scores and for TF-IDF cosine between examples. idf = ln(1 + (N − df + 0.5)/(df + 0.5)),
- * always positive, computed over the whole pool (excluding the item at query time does not change it).
+ * Layout (typed arrays, linear in the pool's size, about 270 bytes an example for 8-20-word texts):
+ * - inverted index in CSR form: per term, the examples containing it in pool order, each with its
+ *   BM25 impact idf · tf·(k1+1) / (tf + k1·(1 − b + b·len/avglen)), stored as float32;
+ * - forward index: per example, its distinct terms (ascending ids) interleaved with the same
+ *   impacts, and term frequencies (for TF-IDF cosine between examples, used by `diverse`);
+ * - per example, a 32-bit mask of which of the 32 most frequent terms it contains.
+ * idf = ln(1 + (N − df + 0.5)/(df + 0.5)), always positive, over the whole pool (leaving the item
+ * out at query time does not change it).
  *
- * Queries are term-at-a-time over the postings of the item's terms only, rarest-first, with
- * max-score pruning: once the n-th best final score among the current leaders beats everything the
- * remaining (common, low-idf) terms could add, no unseen example can enter the top n, so those long
- * postings are not walked; seen examples that can still reach the top n are finished from the
- * forward index. Results are exact (the same as scoring every example and sorting).
+ * Queries walk only the postings of the item's terms, term at a time, rarest (highest bound)
+ * first, with max-score pruning. Once n examples are touched, the n best so far are finished
+ * exactly from the forward index; their n-th best final score, theta, only rises (any example
+ * whose partial score passes theta during the walk is finished too). When theta beats everything
+ * the remaining (common, low-idf, long-postings) terms could add, no unseen example can enter the
+ * top n: the walk stops, and the seen examples that could still get in (bounded per example with
+ * its common-term mask) are finished from the forward index — unless there are so many that
+ * walking on is cheaper. Scores are summed in float64 in one fixed term order on every path, so
+ * results are exact: identical to scoring every example and sorting (`bruteForceTopK`), for every n.
  *
  * Not re-entrant across async boundaries by design: queries share scratch arrays (select is sync).
  */
@@ -207,12 +226,17 @@ export class Bm25Index {
   private readonly maxImpact: Float64Array;
   private readonly termStart: Uint32Array;
   private readonly postDoc: Uint32Array;
-  private readonly postImpact: Float64Array;
+  private readonly postImpact: Float32Array;
   private readonly docStart: Uint32Array;
+  /** Forward entries interleaved in one buffer: entry e is docTerm[2e] (term id) and docImpact[2e + 1]. */
   private readonly docTerm: Uint32Array;
   private readonly docTf: Uint16Array;
-  private readonly docImpact: Float64Array;
+  private readonly docImpact: Float32Array;
   private readonly docNorm: Float64Array;
+  /** For the COMMON_TERMS most frequent terms, a bit each (−1 for other terms)... */
+  private readonly commonBit: Int8Array;
+  /** ...and per example, which of them it contains: a tight bound on what common terms can add. */
+  private readonly commonMask: Int32Array;
   private readonly byId: HashLookup;
   private readonly byText: HashLookup;
   // Scratch, reset after every query.
@@ -280,12 +304,14 @@ export class Bm25Index {
     }
 
     this.docStart = docStart;
-    this.docTerm = fwdTerm.finish();
+    const rawTerm = fwdTerm.finish();
+    const forward = new ArrayBuffer(postings * 8);
+    this.docTerm = new Uint32Array(forward);
+    this.docImpact = new Float32Array(forward);
     const rawTf = fwdTf.finish();
     this.docTf = new Uint16Array(postings);
-    this.docImpact = new Float64Array(postings);
     this.postDoc = new Uint32Array(postings);
-    this.postImpact = new Float64Array(postings);
+    this.postImpact = new Float32Array(postings);
     this.maxImpact = new Float64Array(terms);
     this.docNorm = new Float64Array(n);
     const cursor = this.termStart.slice(0, terms);
@@ -293,7 +319,7 @@ export class Bm25Index {
       const lengthNorm = BM25_K1 * (1 - BM25_B + (BM25_B * (docLen[i] as number)) / this.avgDocLength);
       let sq = 0;
       for (let e = docStart[i] as number; e < (docStart[i + 1] as number); e++) {
-        const t = this.docTerm[e] as number;
+        const t = rawTerm[e] as number;
         const tf = rawTf[e] as number;
         const p = cursor[t] as number;
         cursor[t] = p + 1;
@@ -301,13 +327,28 @@ export class Bm25Index {
         const impact = (idf * tf * (BM25_K1 + 1)) / (tf + lengthNorm);
         this.postDoc[p] = i;
         this.postImpact[p] = impact;
-        if (impact > (this.maxImpact[t] as number)) this.maxImpact[t] = impact;
-        this.docImpact[e] = impact;
+        const stored = this.postImpact[p] as number; // float32, as every path reads it
+        if (stored > (this.maxImpact[t] as number)) this.maxImpact[t] = stored;
+        this.docTerm[2 * e] = t;
+        this.docImpact[2 * e + 1] = stored;
         const clamped = Math.min(tf, 65535);
         this.docTf[e] = clamped;
         sq += (clamped * idf) ** 2;
       }
       this.docNorm[i] = Math.sqrt(sq);
+    }
+
+    this.commonBit = new Int8Array(terms).fill(-1);
+    const byDf = Array.from({ length: terms }, (_, t) => t).sort((a, b) => (df[b] as number) - (df[a] as number) || a - b);
+    byDf.slice(0, COMMON_TERMS).forEach((t, bit) => (this.commonBit[t] = bit));
+    this.commonMask = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      let mask = 0;
+      for (let e = docStart[i] as number; e < (docStart[i + 1] as number); e++) {
+        const bit = this.commonBit[rawTerm[e] as number] as number;
+        if (bit >= 0) mask |= 1 << bit;
+      }
+      this.commonMask[i] = mask;
     }
 
     this.byId = new HashLookup(idHashes);
@@ -327,11 +368,18 @@ export class Bm25Index {
     return this.postDoc.length;
   }
 
+  /** How many postings the query's terms have in all: what term-at-a-time without pruning would walk. */
+  queryPostings(query: Bm25Query): number {
+    let sum = 0;
+    for (const t of query.terms) sum += (this.termStart[t + 1] as number) - (this.termStart[t] as number);
+    return sum;
+  }
+
   /** Bytes held in typed arrays (the index proper; the vocabulary Map lives on the JS heap). */
   typedArrayBytes(): number {
     const arrays = [
       this.idf, this.maxImpact, this.termStart, this.postDoc, this.postImpact, this.docStart, this.docTerm,
-      this.docTf, this.docImpact, this.docNorm, this.scores, this.touched, this.excludedMark, this.finished, this.queryPos,
+      this.docTf, this.docNorm, this.commonBit, this.commonMask, this.scores, this.touched, this.excludedMark, this.finished, this.queryPos,
     ];
     return arrays.reduce((sum, a) => sum + a.byteLength, 0) + this.byId.bytes() + this.byText.bytes();
   }
@@ -348,10 +396,12 @@ export class Bm25Index {
     const m = entries.length;
     const terms = new Uint32Array(m);
     const weights = new Float64Array(m);
+    const bounds = new Float64Array(m);
     const rest = new Float64Array(m + 1);
     entries.forEach((e, j) => {
       terms[j] = e.term;
       weights[j] = e.qtf;
+      bounds[j] = e.bound;
     });
     for (let j = m - 1; j >= 0; j--) rest[j] = (rest[j + 1] as number) + (entries[j] as { bound: number }).bound;
 
@@ -363,7 +413,7 @@ export class Bm25Index {
     this.byText.find(fnv1a(norm), found);
     const sameText = found.filter((d) => normalizeText((this.pool[d] as TaskItem<unknown>).text) === norm);
     const excluded = [...new Set([...sameId, ...sameText])].sort((a, b) => a - b);
-    return { terms, weights, rest, excluded, eligible: this.size - excluded.length };
+    return { terms, weights, bounds, rest, excluded, eligible: this.size - excluded.length };
   }
 
   /**
@@ -388,9 +438,10 @@ export class Bm25Index {
       // The n best final scores known so far (examples finished early); its worst is a lower bound
       // on the final n-th best score, so it only rises. Examples in it are marked in `finished`.
       const known = new TopN(n);
-      let scannedAt = 0;
+      let theta = -Infinity; // known.minScore() once known is full
       const contrib = scratchFor(m);
       const candidates: number[] = [];
+      let left: RemainingBounds | undefined;
       const remainingPostings = (from: number): number => {
         let sum = 0;
         for (let j = from; j < m; j++) sum += (termStart[(terms[j] as number) + 1] as number) - (termStart[terms[j] as number] as number);
@@ -400,10 +451,10 @@ export class Bm25Index {
         const t = terms[j] as number;
         const start = termStart[t] as number;
         const end = termStart[t + 1] as number;
-        // Before walking a long posting list, and each time `touched` has doubled: finish the n
-        // best partial scores exactly (a pass over `touched` plus n forward-index reads).
-        if (touchedCount >= n && 2 * (end - start) >= touchedCount && touchedCount >= 2 * scannedAt) {
-          scannedAt = touchedCount;
+        // Before the first long posting list: finish the n best partial scores so far exactly (a
+        // pass over `touched` plus n forward-index reads). From then on the walk keeps `known` up
+        // to date by finishing any example whose partial score passes theta.
+        if (known.size < n && touchedCount >= n && 2 * (end - start) >= touchedCount) {
           const leaders = this.bestPartials(touchedCount, n);
           for (let i = 0; i < leaders.size; i++) {
             const d = leaders.docAt(i);
@@ -412,12 +463,15 @@ export class Bm25Index {
             this.work.finished++;
             known.offer(this.finish(d, 0, 0, weights, contrib), d);
           }
+          if (known.size === n) theta = known.minScore();
         }
         // Can the remaining terms still lift an unseen example into the top n? If not, stop here
         // unless finishing the seen examples that might still get in costs more than walking on.
-        if (known.size === n && known.minScore() > (rest[j] as number) * SAFETY) {
+        if (known.size === n && theta > (rest[j] as number) * SAFETY) {
           const budget = Math.floor(remainingPostings(j) / FINISH_COST);
-          if (this.collectCandidates(touchedCount, rest[j] as number, known.minScore(), budget, candidates)) {
+          const remaining = this.remainingBounds(query, j);
+          if (this.collectCandidates(touchedCount, remaining, theta, budget, candidates)) {
+            left = remaining;
             stopAt = j;
             break;
           }
@@ -428,7 +482,16 @@ export class Bm25Index {
           const d = postDoc[p] as number;
           const s = scores[d] as number;
           if (s === 0) touched[touchedCount++] = d;
-          scores[d] = s + w * (postImpact[p] as number);
+          const partial = s + w * (postImpact[p] as number);
+          scores[d] = partial;
+          if (partial > theta && known.size === n && excludedMark[d] === 0 && this.finished[d] === 0) {
+            // Already beats the n-th best known: finish it now, and theta rises.
+            this.finished[d] = 1;
+            finishedList.push(d);
+            this.work.finished++;
+            known.offer(this.finish(d, 0, 0, weights, contrib), d);
+            theta = known.minScore();
+          }
         }
       }
 
@@ -444,12 +507,15 @@ export class Bm25Index {
         // rest[stopAt] < the n-th best final score known. A seen one is finished from the forward
         // index only if it can still reach the current n-th best, which rises as we go.
         top = known;
-        const bound = rest[stopAt] as number;
-        // Best partial first, so the n-th best rises fast and the rest are cut off in one test.
-        candidates.sort((a, b) => (scores[b] as number) - (scores[a] as number));
+        const remaining = left as RemainingBounds;
         for (const d of candidates) {
           const partial = scores[d] as number;
-          if ((partial + bound) * SAFETY < top.minScore()) break;
+          const bound = this.docBound(d, remaining);
+          if ((partial + bound) * SAFETY < top.minScore()) continue;
+          if (bound === 0) {
+            top.offer(partial, d); // contains none of the remaining terms: the partial score is final
+            continue;
+          }
           this.work.finished++;
           top.offer(this.finish(d, partial, stopAt, weights, contrib), d);
         }
@@ -512,9 +578,9 @@ export class Bm25Index {
     const end = docStart[d + 1] as number;
     let count = 0;
     for (let e = docStart[d] as number; e < end; e++) {
-      const j = queryPos[docTerm[e] as number] as number;
+      const j = queryPos[docTerm[2 * e] as number] as number;
       if (j < from) continue;
-      const c = (weights[j] as number) * (docImpact[e] as number);
+      const c = (weights[j] as number) * (docImpact[2 * e + 1] as number);
       // Insertion by scoring position (an example matches few query terms).
       let i = count++;
       while (i > 0 && (pos[i - 1] as number) > j) {
@@ -530,16 +596,46 @@ export class Bm25Index {
     return s;
   }
 
+  /** What the query terms from..m−1 can add: common ones by bit, the others lumped together. */
+  private remainingBounds(query: Bm25Query, from: number): RemainingBounds {
+    const byBit = new Float64Array(COMMON_TERMS);
+    let mask = 0;
+    let other = 0;
+    for (let j = from; j < query.terms.length; j++) {
+      const bit = this.commonBit[query.terms[j] as number] as number;
+      if (bit >= 0) {
+        mask |= 1 << bit;
+        byBit[bit] = query.bounds[j] as number;
+      } else other += query.bounds[j] as number;
+    }
+    return { mask, byBit, other, total: query.rest[from] as number };
+  }
+
+  /** The most the remaining terms can add to example d's score (0: d has none of them). */
+  private docBound(d: number, remaining: RemainingBounds): number {
+    let bits = (this.commonMask[d] as number) & remaining.mask;
+    let bound = remaining.other;
+    while (bits !== 0) {
+      const low = bits & -bits;
+      bound += remaining.byBit[31 - Math.clz32(low)] as number;
+      bits ^= low;
+    }
+    return bound;
+  }
+
   /**
-   * Into `out`, the eligible touched examples not yet finished whose partial score plus `bound`
-   * can still reach `threshold`; false (out incomplete) as soon as there are more than `budget`.
+   * Into `out`, the eligible touched examples not yet finished that could still reach `threshold`
+   * given what the remaining terms can add to each; false (out incomplete) once more than `budget`.
    */
-  private collectCandidates(touchedCount: number, bound: number, threshold: number, budget: number, out: number[]): boolean {
+  private collectCandidates(touchedCount: number, remaining: RemainingBounds, threshold: number, budget: number, out: number[]): boolean {
     out.length = 0;
+    // Most examples fail even the loose bound (everything left): test that first, it reads no mask.
+    const loose = threshold / SAFETY - remaining.total;
     for (let i = 0; i < touchedCount; i++) {
       const d = this.touched[i] as number;
-      if (this.excludedMark[d] !== 0 || this.finished[d] !== 0) continue;
-      if (((this.scores[d] as number) + bound) * SAFETY < threshold) continue;
+      const partial = this.scores[d] as number;
+      if (partial < loose || this.excludedMark[d] !== 0 || this.finished[d] !== 0) continue;
+      if ((partial + this.docBound(d, remaining)) * SAFETY < threshold) continue;
       if (out.length === budget) return false;
       out.push(d);
     }
@@ -556,29 +652,59 @@ export class Bm25Index {
     return heap;
   }
 
-  /** Cosine similarity of two pool examples' TF-IDF vectors (tf · idf, sparse), in [0, 1]. */
-  cosine(a: number, b: number): number {
-    const na = this.docNorm[a] as number;
-    const nb = this.docNorm[b] as number;
-    if (na === 0 || nb === 0) return 0;
-    let ea = this.docStart[a] as number;
-    const endA = this.docStart[a + 1] as number;
-    let eb = this.docStart[b] as number;
-    const endB = this.docStart[b + 1] as number;
-    let dot = 0;
-    while (ea < endA && eb < endB) {
-      const ta = this.docTerm[ea] as number;
-      const tb = this.docTerm[eb] as number;
-      if (ta === tb) {
-        const idf = this.idf[ta] as number;
-        dot += (this.docTf[ea] as number) * (this.docTf[eb] as number) * idf * idf;
-        ea++;
-        eb++;
-      } else if (ta < tb) ea++;
-      else eb++;
-    }
-    return Math.min(1, dot / (na * nb));
+  /**
+   * The TF-IDF vectors (tf · idf, L2-normalized, terms ascending) of some pool examples, packed:
+   * row i (for docs[i]) is entries start[i]..start[i + 1]. One allocation for all of them.
+   */
+  tfidfVectors(docs: readonly number[]): PackedVectors {
+    const start = new Uint32Array(docs.length + 1);
+    docs.forEach((d, i) => (start[i + 1] = (start[i] as number) + (this.docStart[d + 1] as number) - (this.docStart[d] as number)));
+    const terms = new Uint32Array(start[docs.length] as number);
+    const weights = new Float64Array(terms.length);
+    docs.forEach((d, i) => {
+      const norm = this.docNorm[d] as number;
+      let out = start[i] as number;
+      for (let e = this.docStart[d] as number; e < (this.docStart[d + 1] as number); e++, out++) {
+        const t = this.docTerm[2 * e] as number;
+        terms[out] = t;
+        weights[out] = ((this.docTf[e] as number) * (this.idf[t] as number)) / norm;
+      }
+    });
+    return { start, terms, weights };
   }
+
+  /** Cosine similarity of two pool examples' TF-IDF vectors, in [0, 1]. */
+  cosine(a: number, b: number): number {
+    return cosine(this.tfidfVectors([a, b]), 0, 1);
+  }
+}
+
+/** Sparse vectors packed in rows: row i is terms/weights[start[i] .. start[i + 1]), terms ascending. */
+export interface PackedVectors {
+  start: Uint32Array;
+  terms: Uint32Array;
+  weights: Float64Array;
+}
+
+/**
+ * Cosine of rows a and b of L2-normalized packed vectors: their dot product, summed over shared
+ * terms in ascending term order, clamped to [0, 1].
+ */
+export function cosine(v: PackedVectors, a: number, b: number): number {
+  const { start, terms, weights } = v;
+  let i = start[a] as number;
+  const endA = start[a + 1] as number;
+  let j = start[b] as number;
+  const endB = start[b + 1] as number;
+  let dot = 0;
+  while (i < endA && j < endB) {
+    const x = terms[i] as number;
+    const y = terms[j] as number;
+    if (x === y) dot += (weights[i++] as number) * (weights[j++] as number);
+    else if (x < y) i++;
+    else j++;
+  }
+  return Math.min(1, dot);
 }
 
 const INDEXES = new WeakMap<object, Bm25Index>();

@@ -1,11 +1,11 @@
 import type { TaskItem } from '../tasks/task.js';
-import { type Bm25Index, type Bm25Query, indexFor } from './bm25.js';
+import { type Bm25Index, type Bm25Query, cosine, indexFor } from './bm25.js';
 import { checkK } from './guard.js';
 import type { Selector } from './selector.js';
 
 /** Relevance vs diversity when the experiment gives no lambda. */
 export const DEFAULT_LAMBDA = 0.5;
-/** MMR starts from the top max(MIN_CANDIDATES, CANDIDATES_PER_SHOT · k) examples by relevance. */
+/** Pick number p chooses among the top max(MIN_CANDIDATES, CANDIDATES_PER_SHOT · p) examples by relevance. */
 export const MIN_CANDIDATES = 50;
 export const CANDIDATES_PER_SHOT = 5;
 
@@ -18,71 +18,82 @@ export function validateLambda(lambda: unknown): number {
   return lambda;
 }
 
+let dense = new Float64Array(0);
+
+/** A zeroed array of one weight per vocabulary term, reused across selects (left zeroed after use). */
+function denseScratch(size: number): Float64Array {
+  if (dense.length < size) dense = new Float64Array(size);
+  return dense;
+}
+
+/** How many top-relevance examples pick number p (1-based) chooses from. */
+export function candidateWindow(p: number): number {
+  return Math.max(MIN_CANDIDATES, CANDIDATES_PER_SHOT * p);
+}
+
 /**
- * Greedy maximal marginal relevance over the pool for one query: each step picks the example with
- * the highest  lambda · rel − (1 − lambda) · max cosine to the examples already picked,
+ * Greedy maximal marginal relevance for one query: each pick is the candidate with the highest
+ *   lambda · rel − (1 − lambda) · (max cosine to the examples already picked),
  * where rel is the BM25 score divided by the best BM25 score (so both terms lie in [0, 1]) and
  * cosine is over sparse TF-IDF vectors. Ties go to the higher BM25 score, then the earlier pool
  * position, i.e. to `similar`'s order; so lambda = 1 gives exactly `similar`'s list.
  *
- * Speed: MMR runs over a candidate set, the top max(50, 5k) by relevance. It stays exact: an example
- * outside the set scores at most lambda · rel(best outside), so a step whose winner beats that bound
- * is the pool-wide winner; otherwise (and when k outgrows the set) the set doubles and the step is
- * redone. Because every pick is the pool-wide greedy pick, the result does not depend on k beyond
- * its length: the k-shot list is a prefix of the (k+1)-shot list. Returns pool positions.
+ * Speed: pick number p chooses among the top max(50, 5p) examples by relevance, not the whole pool
+ * (an example outside that window is too irrelevant to be worth a shot). The window depends on the
+ * pick number, never on k, and the relevance ranking is a total order whose top n is a prefix of
+ * its top n + 1, so the k-shot list is a prefix of the (k+1)-shot list; the window simply grows
+ * as more shots are asked for (5 more candidates per shot past the tenth). One BM25 top-max(50, 5k)
+ * query and about 5k² cosines per select. Returns pool positions.
  */
 export function mmrOrder(index: Bm25Index, query: Bm25Query, k: number, lambda: number): number[] {
   k = Math.min(k, query.eligible);
   if (k <= 0) return [];
-  let size = Math.min(query.eligible, Math.max(MIN_CANDIDATES, CANDIDATES_PER_SHOT * k));
-  // One example past the candidates: the best relevance outside the set.
-  let ranking = index.topK(query, size + 1);
-  const maxRel = ranking.scores[0] ?? 0;
-  const relevance = (score: number): number => (maxRel > 0 ? score / maxRel : 0);
-  let taken = new Uint8Array(size);
-  let maxSim = new Float64Array(size);
+  const ranking = index.topK(query, candidateWindow(k));
+  const { docs, scores } = ranking;
+  const maxRel = scores[0] ?? 0;
+  const relevance = scores.map((s) => (maxRel > 0 ? s / maxRel : 0));
+  const taken = new Uint8Array(docs.length);
+  const maxSim = new Float64Array(docs.length);
+  const vectors = index.tfidfVectors(docs);
+  const { start, terms, weights } = vectors;
   const picked: number[] = [];
-
-  while (picked.length < k) {
+  let open = 0; // candidates [0, open) are in the window, with maxSim up to date
+  for (let p = 1; p <= k; p++) {
+    const window = Math.min(docs.length, candidateWindow(p));
+    for (; open < window; open++) {
+      let m = 0;
+      for (const q of picked) m = Math.max(m, cosine(vectors, open, q));
+      maxSim[open] = m;
+    }
     let best = -1;
     let bestValue = -Infinity;
-    for (let c = 0; c < size; c++) {
+    for (let c = 0; c < window; c++) {
       if (taken[c] !== 0) continue;
-      const value = lambda * relevance(ranking.scores[c] as number) - (1 - lambda) * (maxSim[c] as number);
+      const value = lambda * (relevance[c] as number) - (1 - lambda) * (maxSim[c] as number);
       if (value > bestValue) {
         best = c;
         bestValue = value;
       }
     }
-    const hasOutside = ranking.docs.length > size;
-    if (best === -1 || (hasOutside && !(bestValue >= lambda * relevance(ranking.scores[size] as number)))) {
-      // Something outside might win: widen the candidate set (the ranking's prefix is stable).
-      const wider = Math.min(query.eligible, size * 2);
-      ranking = index.topK(query, wider + 1);
-      const widerTaken = new Uint8Array(wider);
-      widerTaken.set(taken);
-      const widerSim = new Float64Array(wider);
-      widerSim.set(maxSim);
-      for (let c = size; c < wider; c++) {
-        let m = 0;
-        for (const p of picked) m = Math.max(m, index.cosine(ranking.docs[c] as number, ranking.docs[p] as number));
-        widerSim[c] = m;
-      }
-      taken = widerTaken;
-      maxSim = widerSim;
-      size = wider;
-      continue;
-    }
     taken[best] = 1;
     picked.push(best);
-    const bestDoc = ranking.docs[best] as number;
-    for (let c = 0; c < size; c++) {
+    // Similarity of every open candidate to the new pick, against the pick scattered densely:
+    // the same products in the same ascending-term order as `cosine`, so the same values.
+    const dense = denseScratch(index.vocabularySize);
+    for (let e = start[best] as number; e < (start[best + 1] as number); e++) dense[terms[e] as number] = weights[e] as number;
+    for (let c = 0; c < open; c++) {
       if (taken[c] !== 0) continue;
-      const sim = index.cosine(ranking.docs[c] as number, bestDoc);
+      let dot = 0;
+      for (let e = start[c] as number; e < (start[c + 1] as number); e++) {
+        const w = dense[terms[e] as number] as number;
+        if (w !== 0) dot += (weights[e] as number) * w;
+      }
+      const sim = Math.min(1, dot);
       if (sim > (maxSim[c] as number)) maxSim[c] = sim;
     }
+    for (let e = start[best] as number; e < (start[best + 1] as number); e++) dense[terms[e] as number] = 0;
   }
-  return picked.map((c) => ranking.docs[c] as number);
+  return picked.map((c) => docs[c] as number);
 }
 
 /**
