@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { CsvError, parse } from 'csv-parse/sync';
+import { parseCsvRecords } from '../util/csv-records.js';
 import { ImportError } from './import-error.js';
 
 /** Columns the mapping cannot do without. */
@@ -74,7 +74,7 @@ export function readAdaptGaugeCsv(file: string): AdaptGaugeCsv {
   } catch (e) {
     throw new ImportError(file, null, `cannot read the file (${(e as Error).message})`);
   }
-  const records = parseRecords(file, buffer);
+  const records = parseCsvRecords(buffer, (line, reason) => new ImportError(file, line, reason));
   const header = records[0];
   if (!header) throw new ImportError(file, null, 'empty file: expected a header row naming the columns');
 
@@ -113,42 +113,6 @@ export function readAdaptGaugeCsv(file: string): AdaptGaugeCsv {
   };
 }
 
-interface CsvRecord {
-  fields: string[];
-  line: number;
-}
-
-/**
- * Parse to string arrays with each record's first line. csv-parse's own `info.lines` is the line a
- * record ends on (and miscounts CRLF inside quotes), so the start line is counted here from its byte offsets.
- */
-function parseRecords(file: string, buffer: Buffer): CsvRecord[] {
-  let parsed: { record: string[]; info: { bytes: number } }[];
-  try {
-    // The types do not model `info: true`, which wraps each record as { record, info }.
-    parsed = parse(buffer, { bom: true, info: true, skip_empty_lines: true }) as unknown as typeof parsed;
-  } catch (e) {
-    if (e instanceof CsvError) {
-      const line = typeof e.lines === 'number' ? e.lines : null;
-      throw new ImportError(file, line, `not valid CSV: ${e.message}`);
-    }
-    throw e;
-  }
-  const out: CsvRecord[] = [];
-  let pos = buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf ? 3 : 0;
-  let line = 1;
-  const breakAt = (i: number) => buffer[i] === 0x0a || (buffer[i] === 0x0d && buffer[i + 1] !== 0x0a);
-  for (const { record, info } of parsed) {
-    // Blank lines skipped before this record.
-    while (pos < info.bytes && (buffer[pos] === 0x0a || buffer[pos] === 0x0d)) {
-      if (breakAt(pos)) line++;
-      pos++;
-    }
-    out.push({ fields: record, line });
-    for (; pos < info.bytes; pos++) if (breakAt(pos)) line++;
-  }
-  return out;
-}
 
 function toRow(file: string, line: number, get: (column: string) => string | undefined): AdaptGaugeRow {
   const fail = (column: string, expected: string, value: string | undefined): never => {

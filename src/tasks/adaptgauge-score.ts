@@ -2,11 +2,12 @@
  * AdaptGauge's text scoring methods, mapped to fewshot scores in [0, 1].
  *
  * exact_match and contains compare normalized text the way AdaptGauge does (markdown stripped,
- * NFKC, lower case, whitespace collapsed), so a sweep and an imported AdaptGauge run score the same
- * answer alike. f1 is the standard token F1 (SQuAD style: word tokens without punctuation, counted
+ * NFKC, lower case, whitespace collapsed), so a sweep and an imported AdaptGauge run score the
+ * same answer alike. f1 is the standard token F1 (SQuAD style: word tokens without punctuation, counted
  * with multiplicity); AdaptGauge's own f1 splits on whitespace only, keeps punctuation on tokens and
  * credits substrings, so its f1 numbers are not identical to these.
  */
+import { f1OfTokens, type F1Result } from './scoring.js';
 
 /** Markdown a model wraps answers in: fences (content kept), inline code ticks, bullets, list numbers. */
 function stripMarkdown(text: string): string {
@@ -58,31 +59,12 @@ export function tokens(text: string): string[] {
   return out;
 }
 
-export interface F1Result {
-  f1: number;
-  precision: number;
-  recall: number;
-}
-
 /** Token F1 with multiplicity. Empty on either side scores 0 (an empty answer earns nothing). */
 export function tokenF1(expected: string, answer: string): F1Result {
   const want = tokens(expected);
   const got = tokens(answer);
   if (want.length === 0 || got.length === 0) return { f1: 0, precision: 0, recall: 0 };
-  const counts = new Map<string, number>();
-  for (const t of want) counts.set(t, (counts.get(t) ?? 0) + 1);
-  let common = 0;
-  for (const t of got) {
-    const left = counts.get(t) ?? 0;
-    if (left > 0) {
-      common++;
-      counts.set(t, left - 1);
-    }
-  }
-  if (common === 0) return { f1: 0, precision: 0, recall: 0 };
-  const precision = common / got.length;
-  const recall = common / want.length;
-  return { f1: (2 * precision * recall) / (precision + recall), precision, recall };
+  return f1OfTokens(want, got);
 }
 
 /** Jaccard similarity of the two texts' token sets (0 when both are empty). */

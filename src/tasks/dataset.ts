@@ -26,7 +26,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { extname, isAbsolute, join } from 'node:path';
-import { CsvError, parse as parseCsv } from 'csv-parse/sync';
+import { parseCsvRecords } from '../util/csv-records.js';
 import { Rng } from '../util/rng.js';
 import { TaskDataError } from './errors.js';
 import { normalizeText } from './leakage.js';
@@ -171,7 +171,7 @@ export function getPath(obj: Record<string, unknown>, path: string): unknown {
 }
 
 function readCsvRows(path: string, buffer: Buffer, fields: FieldMap): RawRow[] {
-  const records = parseCsvRecords(path, buffer);
+  const records = parseCsvRecords(buffer, (line, reason) => new TaskDataError(path, line, reason));
   const header = records[0];
   if (!header) return [];
   const names = header.fields.map((f) => f.trim());
@@ -195,38 +195,6 @@ function readCsvRows(path: string, buffer: Buffer, fields: FieldMap): RawRow[] {
   }));
 }
 
-interface CsvRecord {
-  fields: string[];
-  line: number;
-}
-
-/** Records with the line each starts on (quoted fields may span lines; blank lines are skipped). */
-function parseCsvRecords(path: string, buffer: Buffer): CsvRecord[] {
-  let parsed: { record: string[]; info: { bytes: number } }[];
-  try {
-    // The types do not model `info: true`, which wraps each record as { record, info }.
-    parsed = parseCsv(buffer, { bom: true, info: true, skip_empty_lines: true }) as unknown as typeof parsed;
-  } catch (e) {
-    if (e instanceof CsvError) {
-      const line = typeof e.lines === 'number' ? e.lines : null;
-      throw new TaskDataError(path, line, `not valid CSV: ${e.message}`);
-    }
-    throw e;
-  }
-  const out: CsvRecord[] = [];
-  let pos = buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf ? 3 : 0;
-  let line = 1;
-  const breakAt = (i: number) => buffer[i] === 0x0a || (buffer[i] === 0x0d && buffer[i + 1] !== 0x0a);
-  for (const { record, info } of parsed) {
-    while (pos < info.bytes && (buffer[pos] === 0x0a || buffer[pos] === 0x0d)) {
-      if (breakAt(pos)) line++;
-      pos++;
-    }
-    out.push({ fields: record, line });
-    for (; pos < info.bytes; pos++) if (breakAt(pos)) line++;
-  }
-  return out;
-}
 
 function toRecord(path: string, spec: DataFileSpec, row: RawRow): DataRecord {
   const { fields } = spec;

@@ -81,6 +81,11 @@ export function tokenF1(prediction: string, truth: string, caseSensitive = false
     const same = pred.length === gold.length ? 1 : 0;
     return { f1: same, precision: same, recall: same };
   }
+  return f1OfTokens(gold, pred);
+}
+
+/** F1 of two non-empty token lists, counting repeated tokens as often as both sides have them. */
+export function f1OfTokens(gold: readonly string[], pred: readonly string[]): F1Result {
   const counts = new Map<string, number>();
   for (const t of gold) counts.set(t, (counts.get(t) ?? 0) + 1);
   let common = 0;
