@@ -1,9 +1,8 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
-import { classifyError } from './classify-error.js';
+import { HttpAdapter } from './http-adapter.js';
 import { splitSystem } from './messages.js';
-import type { HttpProviderSettings } from './openai.js';
-import type { CompletionRequest, CompletionResult, FinishReason, Provider } from './provider.js';
+import type { CompletionRequest, CompletionResult, FinishReason } from './provider.js';
 import { ProviderError } from './provider.js';
 
 /** Anthropic requires max_tokens; used when the experiment sets no maxOutputTokens. */
@@ -25,31 +24,15 @@ const responseSchema = z.looseObject({
  * so the last shot carries cache_control: the system prompt and shots are cached and later calls
  * read them at the cached price (usage.cache_read_input_tokens).
  */
-export class AnthropicProvider implements Provider {
-  private client: Promise<Anthropic> | null = null;
-
-  constructor(private readonly settings: HttpProviderSettings) {}
-
-  /** The SDK is loaded on first use, so commands that call no provider start fast. */
-  private getClient(): Promise<Anthropic> {
-    this.client ??= import('@anthropic-ai/sdk').then(
-      ({ default: AnthropicClient }) =>
-        new AnthropicClient({
-          apiKey: this.settings.apiKey,
-          ...(this.settings.baseUrl !== undefined && { baseURL: this.settings.baseUrl }),
-          maxRetries: 0,
-          timeout: this.settings.timeoutMs,
-        }),
-    );
-    return this.client;
-  }
-
-  get id(): string {
-    return this.settings.id;
-  }
-
-  get model(): string {
-    return this.settings.model;
+export class AnthropicProvider extends HttpAdapter<Anthropic> {
+  protected async createClient(): Promise<Anthropic> {
+    const { default: Client } = await import('@anthropic-ai/sdk');
+    return new Client({
+      apiKey: this.settings.apiKey,
+      ...(this.settings.baseUrl !== undefined && { baseURL: this.settings.baseUrl }),
+      maxRetries: 0,
+      timeout: this.settings.timeoutMs,
+    });
   }
 
   async complete(request: CompletionRequest, signal?: AbortSignal): Promise<CompletionResult> {
@@ -60,33 +43,28 @@ export class AnthropicProvider implements Provider {
       role: m.role as 'user' | 'assistant',
       content: [{ type: 'text' as const, text: m.content, ...(i === lastShot && { cache_control: { type: 'ephemeral' as const } }) }],
     }));
-    const started = performance.now();
-    let raw: unknown;
-    try {
-      const client = await this.getClient();
-      raw = await client.messages.create(
-        {
-          model: this.settings.model,
-          max_tokens: request.maxOutputTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
-          messages,
-          // No temperature: the Messages API has deprecated it and the SDK no longer accepts it.
-          ...(system !== null && { system: [{ type: 'text' as const, text: system }] }),
-        },
-        signal ? { signal } : undefined,
-      );
-    } catch (err) {
-      throw classifyError(err, this.settings.id, signal?.aborted ?? false);
-    }
-    const latencyMs = performance.now() - started;
-    const parsed = responseSchema.safeParse(raw);
-    if (!parsed.success) throw new ProviderError('malformed', `${this.settings.id}: malformed response (${parsed.error.issues[0]?.message ?? 'unexpected shape'})`);
-    const finishReason = mapFinish(parsed.data.stop_reason);
+    const { raw, latencyMs } = await this.call(
+      (client) =>
+        client.messages.create(
+          {
+            model: this.settings.model,
+            max_tokens: request.maxOutputTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
+            messages,
+            // No temperature: the Messages API has deprecated it and the SDK no longer accepts it.
+            ...(system !== null && { system: [{ type: 'text' as const, text: system }] }),
+          },
+          signal ? { signal } : undefined,
+        ),
+      signal,
+    );
+    const data = this.validate(responseSchema, raw);
+    const finishReason = mapFinish(data.stop_reason);
     if (finishReason === 'refused') throw new ProviderError('refused', `${this.settings.id}: the model refused to answer`);
-    const usage = parsed.data.usage;
+    const usage = data.usage;
     const cacheRead = usage.cache_read_input_tokens ?? 0;
     const cacheWrite = usage.cache_creation_input_tokens ?? 0;
     return {
-      text: parsed.data.content.filter((b) => b.type === 'text').map((b) => b.text ?? '').join(''),
+      text: data.content.filter((b) => b.type === 'text').map((b) => b.text ?? '').join(''),
       finishReason,
       // Anthropic's input_tokens excludes cached and cache-written tokens; the prompt is all three.
       tokensIn: usage.input_tokens + cacheRead + cacheWrite,

@@ -1,9 +1,8 @@
 import type { GoogleGenAI } from '@google/genai';
 import { z } from 'zod';
-import { classifyError } from './classify-error.js';
+import { HttpAdapter } from './http-adapter.js';
 import { splitSystem } from './messages.js';
-import type { HttpProviderSettings } from './openai.js';
-import type { CompletionRequest, CompletionResult, FinishReason, Provider } from './provider.js';
+import type { CompletionRequest, CompletionResult, FinishReason } from './provider.js';
 import { ProviderError } from './provider.js';
 
 const responseSchema = z.looseObject({
@@ -31,56 +30,34 @@ const responseSchema = z.looseObject({
  * Google Gemini through @google/genai (the maintained SDK; @google/generative-ai is deprecated).
  * Gemini caches long shared prefixes implicitly; the cached share is usageMetadata.cachedContentTokenCount.
  */
-export class GoogleProvider implements Provider {
-  private client: Promise<GoogleGenAI> | null = null;
-
-  constructor(private readonly settings: HttpProviderSettings) {}
-
-  /** The SDK is loaded on first use, so commands that call no provider start fast. */
-  private getClient(): Promise<GoogleGenAI> {
-    this.client ??= import('@google/genai').then(
-      ({ GoogleGenAI: Client }) =>
-        new Client({
-          // The Gemini API with a key; GOOGLE_GENAI_USE_VERTEXAI in the environment must not switch it to Vertex.
-          vertexai: false,
-          apiKey: this.settings.apiKey,
-          httpOptions: { timeout: this.settings.timeoutMs, ...(this.settings.baseUrl !== undefined && { baseUrl: this.settings.baseUrl }) },
-        }),
-    );
-    return this.client;
-  }
-
-  get id(): string {
-    return this.settings.id;
-  }
-
-  get model(): string {
-    return this.settings.model;
+export class GoogleProvider extends HttpAdapter<GoogleGenAI> {
+  protected async createClient(): Promise<GoogleGenAI> {
+    const { GoogleGenAI: Client } = await import('@google/genai');
+    return new Client({
+      // The Gemini API with a key; GOOGLE_GENAI_USE_VERTEXAI in the environment must not switch it to Vertex.
+      vertexai: false,
+      apiKey: this.settings.apiKey,
+      httpOptions: { timeout: this.settings.timeoutMs, ...(this.settings.baseUrl !== undefined && { baseUrl: this.settings.baseUrl }) },
+    });
   }
 
   async complete(request: CompletionRequest, signal?: AbortSignal): Promise<CompletionResult> {
     const { system, turns } = splitSystem(request);
-    const started = performance.now();
-    let raw: unknown;
-    try {
-      const client = await this.getClient();
-      raw = await client.models.generateContent({
-        model: this.settings.model,
-        contents: turns.map((m) => ({ role: m.role === 'assistant' ? 'model' : 'user', parts: [{ text: m.content }] })),
-        config: {
-          ...(system !== null && { systemInstruction: system }),
-          ...(request.temperature !== undefined && { temperature: request.temperature }),
-          ...(request.maxOutputTokens !== undefined && { maxOutputTokens: request.maxOutputTokens }),
-          ...(signal && { abortSignal: signal }),
-        },
-      });
-    } catch (err) {
-      throw classifyError(err, this.settings.id, signal?.aborted ?? false);
-    }
-    const latencyMs = performance.now() - started;
-    const parsed = responseSchema.safeParse(raw);
-    if (!parsed.success) throw new ProviderError('malformed', `${this.settings.id}: malformed response (${parsed.error.issues[0]?.message ?? 'unexpected shape'})`);
-    const data = parsed.data;
+    const { raw, latencyMs } = await this.call(
+      (client) =>
+        client.models.generateContent({
+          model: this.settings.model,
+          contents: turns.map((m) => ({ role: m.role === 'assistant' ? 'model' : 'user', parts: [{ text: m.content }] })),
+          config: {
+            ...(system !== null && { systemInstruction: system }),
+            ...(request.temperature !== undefined && { temperature: request.temperature }),
+            ...(request.maxOutputTokens !== undefined && { maxOutputTokens: request.maxOutputTokens }),
+            ...(signal && { abortSignal: signal }),
+          },
+        }),
+      signal,
+    );
+    const data = this.validate(responseSchema, raw);
     if (data.promptFeedback?.blockReason) throw new ProviderError('refused', `${this.settings.id}: prompt blocked (${data.promptFeedback.blockReason})`);
     const candidate = data.candidates?.[0];
     if (!candidate) throw new ProviderError('malformed', `${this.settings.id}: malformed response (no candidates)`);

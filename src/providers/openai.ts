@@ -1,19 +1,12 @@
 import type OpenAI from 'openai';
 import { z } from 'zod';
-import { classifyError } from './classify-error.js';
+import { HttpAdapter, type HttpProviderSettings } from './http-adapter.js';
 import { splitSystem } from './messages.js';
-import type { CompletionRequest, CompletionResult, FinishReason, Provider } from './provider.js';
+import type { CompletionRequest, CompletionResult, FinishReason } from './provider.js';
 import { ProviderError } from './provider.js';
 import { estimateTokens } from './tokens.js';
 
-export interface HttpProviderSettings {
-  id: string;
-  model: string;
-  apiKey: string;
-  /** Overrides the SDK default (and its *_BASE_URL environment variable). */
-  baseUrl?: string | undefined;
-  timeoutMs: number;
-}
+export type { HttpProviderSettings } from './http-adapter.js';
 
 // The SDK does not validate responses: an empty body would come back as an empty answer.
 const responseSchema = z.looseObject({
@@ -40,70 +33,53 @@ const responseSchema = z.looseObject({
  * LM Studio, OpenRouter) with a base URL. OpenAI caches long prompt prefixes on its own; the
  * cached share is read from usage.prompt_tokens_details.cached_tokens.
  */
-export class OpenAIProvider implements Provider {
-  private client: Promise<OpenAI> | null = null;
-
+export class OpenAIProvider extends HttpAdapter<OpenAI> {
   constructor(
-    private readonly settings: HttpProviderSettings,
+    settings: HttpProviderSettings,
     /** OpenAI's own API wants max_completion_tokens; compatible servers know max_tokens. */
     private readonly compatible: boolean,
-  ) {}
-
-  /** The SDK is loaded on first use, so commands that call no provider start fast. */
-  private getClient(): Promise<OpenAI> {
-    this.client ??= import('openai').then(
-      ({ default: OpenAIClient }) =>
-        new OpenAIClient({
-          apiKey: this.settings.apiKey,
-          ...(this.settings.baseUrl !== undefined && { baseURL: this.settings.baseUrl }),
-          maxRetries: 0, // one retry policy, ours (providers/retry.ts)
-          timeout: this.settings.timeoutMs,
-          // The SDK reads OPENAI_ORG_ID / OPENAI_PROJECT_ID from process.env and sends them as headers:
-          // not to someone else's server.
-          ...(this.compatible && { organization: null, project: null }),
-        }),
-    );
-    return this.client;
+  ) {
+    super(settings);
   }
 
-  get id(): string {
-    return this.settings.id;
-  }
-
-  get model(): string {
-    return this.settings.model;
+  protected async createClient(): Promise<OpenAI> {
+    const { default: Client } = await import('openai');
+    return new Client({
+      apiKey: this.settings.apiKey,
+      ...(this.settings.baseUrl !== undefined && { baseURL: this.settings.baseUrl }),
+      maxRetries: 0, // one retry policy, ours (providers/retry.ts)
+      timeout: this.settings.timeoutMs,
+      // The SDK reads OPENAI_ORG_ID / OPENAI_PROJECT_ID from process.env and sends them as headers:
+      // not to someone else's server.
+      ...(this.compatible && { organization: null, project: null }),
+    });
   }
 
   async complete(request: CompletionRequest, signal?: AbortSignal): Promise<CompletionResult> {
     const { system, turns } = splitSystem(request);
     const messages = [...(system !== null ? [{ role: 'system' as const, content: system }] : []), ...turns.map((m) => ({ role: m.role as 'user' | 'assistant', content: m.content }))];
     const limit = request.maxOutputTokens;
-    const started = performance.now();
-    let raw: unknown;
-    try {
-      const client = await this.getClient();
-      raw = await client.chat.completions.create(
-        {
-          model: this.settings.model,
-          messages,
-          ...(request.temperature !== undefined && { temperature: request.temperature }),
-          ...(limit !== undefined && (this.compatible ? { max_tokens: limit } : { max_completion_tokens: limit })),
-        },
-        signal ? { signal } : undefined,
-      );
-    } catch (err) {
-      throw classifyError(err, this.settings.id, signal?.aborted ?? false);
-    }
-    const latencyMs = performance.now() - started;
-    const parsed = responseSchema.safeParse(raw);
-    if (!parsed.success) throw new ProviderError('malformed', `${this.settings.id}: malformed response (${parsed.error.issues[0]?.message ?? 'unexpected shape'})`);
-    const choice = parsed.data.choices[0]!;
+    const { raw, latencyMs } = await this.call(
+      (client) =>
+        client.chat.completions.create(
+          {
+            model: this.settings.model,
+            messages,
+            ...(request.temperature !== undefined && { temperature: request.temperature }),
+            ...(limit !== undefined && (this.compatible ? { max_tokens: limit } : { max_completion_tokens: limit })),
+          },
+          signal ? { signal } : undefined,
+        ),
+      signal,
+    );
+    const data = this.validate(responseSchema, raw);
+    const choice = data.choices[0]!;
     const finishReason = mapFinish(choice.finish_reason);
     if (finishReason === 'refused' || choice.message.refusal) {
       throw new ProviderError('refused', `${this.settings.id}: the model refused (${choice.message.refusal ?? choice.finish_reason})`);
     }
     const text = choice.message.content ?? '';
-    const usage = parsed.data.usage;
+    const usage = data.usage;
     return {
       text,
       finishReason,
