@@ -1,6 +1,6 @@
 import type { CurveTests } from './curve-tests.js';
 import type { TestFamily } from './test-family.js';
-import { formatP } from './labels.js';
+import { pEquals } from './labels.js';
 import type { AnalysisSettings, CollapseSummary, Comparison } from './verdict-types.js';
 
 const pts = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
@@ -54,7 +54,7 @@ export function detectCollapse(
             label: 'selection-collapse',
             detail:
               `at k=${k}, ${a} gains ${pts(gain.estimate)} points over zero-shot [${pts(gain.ciLow)}, ${pts(gain.ciHigh)}] ` +
-              `but ${b} loses ${pts(other.estimate)} points [${pts(other.ciLow)}, ${pts(other.ciHigh)}], adjusted p=${formatP(other.pAdjusted)}, n=${other.nItems}.`,
+              `but ${b} loses ${pts(other.estimate)} points [${pts(other.ciLow)}, ${pts(other.ciHigh)}], adjusted ${pEquals(other.pAdjusted)}, n=${other.nItems}.`,
             k,
             gainSelector: a,
             lossSelector: b,

@@ -1,4 +1,4 @@
-import { formatP } from './labels.js';
+import { pEquals } from './labels.js';
 import type { CellItems } from './item-scores.js';
 import type { TestFamily } from './test-family.js';
 import type { Comparison, FailureKey, FailureTrend } from './verdict-types.js';
@@ -63,8 +63,8 @@ export function summarizeTrend(p: PlannedTrend): FailureTrend {
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   const detail = flagged
     ? `${KIND_NAMES[p.kind]} rise from ${pct(from.rate)} at k=${from.k} to ${pct(to.rate)} at k=${to.k} ` +
-      `(+${(100 * c.estimate).toFixed(1)} points [${(100 * c.ciLow).toFixed(1)}, ${(100 * c.ciHigh).toFixed(1)}], adjusted p=${formatP(c.pAdjusted)}, n=${c.nItems} items): operational, not an accuracy effect.`
-    : `${KIND_NAMES[p.kind]}: ${pct(from.rate)} at k=${from.k}, ${pct(to.rate)} at k=${to.k}; no significant rise with k (adjusted p=${formatP(c.pAdjusted)}).`;
+      `(+${(100 * c.estimate).toFixed(1)} points [${(100 * c.ciLow).toFixed(1)}, ${(100 * c.ciHigh).toFixed(1)}], adjusted ${pEquals(c.pAdjusted)}, n=${c.nItems} items): operational, not an accuracy effect.`
+    : `${KIND_NAMES[p.kind]}: ${pct(from.rate)} at k=${from.k}, ${pct(to.rate)} at k=${to.k}; no significant rise with k (adjusted ${pEquals(c.pAdjusted)}).`;
   return {
     provider: p.provider,
     selector: p.selector,

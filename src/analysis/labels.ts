@@ -18,10 +18,11 @@ const MIN_SD = 0.3;
 
 const pts = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
 const ci = (c: Comparison) => `[${pts(c.ciLow)}, ${pts(c.ciHigh)}]`;
-const evidence = (c: Comparison) => `${pts(c.estimate)} points ${ci(c)}, adjusted p=${formatP(c.pAdjusted)}, n=${c.nItems}`;
+const evidence = (c: Comparison) => `${pts(c.estimate)} points ${ci(c)}, adjusted ${pEquals(c.pAdjusted)}, n=${c.nItems}`;
 
-export function formatP(p: number): string {
-  return p < 0.001 ? '<0.001' : p.toFixed(3);
+/** `p=0.012`, or `p<0.001` below what three decimals show. */
+export function pEquals(p: number): string {
+  return p < 0.001 ? 'p<0.001' : `p=${p.toFixed(3)}`;
 }
 
 /**

@@ -134,7 +134,8 @@ function valueAt(data: unknown, path: (string | number)[]): unknown {
   return cur;
 }
 
-export function formatPath(path: (string | number)[]): string {
+/** `providers[1].temperature`: a field path as a user would write it. */
+export function formatPath(path: readonly (string | number)[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 

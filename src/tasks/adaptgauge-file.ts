@@ -3,6 +3,7 @@
  * (`pack_id`, `tasks: [...]`). Every problem is a TaskDataError with the file and, where it can be
  * found, the line, so the CLI can say `pack.json:42: ...` before any call is made.
  */
+import { formatPath } from '../config/load.js';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
@@ -190,10 +191,6 @@ export function parseAdaptGaugeTask(source: string, file: string, taskId: string
 function displayPath(absolute: string): string {
   const rel = relative(process.cwd(), absolute);
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : absolute;
-}
-
-function formatPath(path: readonly (string | number)[]): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
 /** JSON.parse reports "at position N" (and, on newer Node, the line): turn it into a line. */
