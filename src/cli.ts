@@ -1,11 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import type { AnalysisOverrides } from './analysis/options.js';
 import { ConfigError } from './config/load.js';
 import { TaskDataError } from './tasks/errors.js';
 import { formatImportResult, ImportError, importAdaptGauge } from './import/index.js';
 import { readTrials, TrialsFileError, writeReport } from './report/write.js';
+import { parseDuration, resolveCacheDir, ResponseCache } from './runner/cache.js';
 import { estimateSweep } from './runner/estimate.js';
 import type { RunInfo } from './runner/run-info.js';
 import { prepareSweep, runSweep } from './runner/sweep.js';
@@ -33,11 +34,42 @@ export async function main(argv: string[]): Promise<number> {
           .option('concurrency', { type: 'number', describe: 'calls in flight per provider (overrides the experiment)' })
           .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan (trials per provider, skipped providers) and call nothing' })
           .option('quiet', { type: 'boolean', default: false, describe: 'no progress lines' })
-          .example('$0 sweep experiments/routes.yaml', 'run the flagship routes sweep'),
+          .option('cache', { type: 'boolean', default: true, describe: 'answer calls made before from the response cache (--no-cache: call everything again)' })
+          .option('cache-dir', { type: 'string', describe: 'response cache folder (default: $FEWSHOT_CACHE_DIR, else .fewshot/ beside the experiment)' })
+          .example('$0 sweep experiments/routes.yaml', 'run the flagship routes sweep')
+          .example('$0 sweep experiments/routes.yaml', 'again after a crash or Ctrl-C: a resume, completed calls come from the cache'),
       async (args) => {
         checkConcurrency(args.concurrency);
         exitCode = args.dryRun ? dryRun(args.experiment, args.concurrency) : await sweep(args);
       },
+    )
+    .command(
+      'cache',
+      'Inspect or clear the response cache (stats, clear)',
+      (y) =>
+        y
+          .command(
+            'stats [experiment]',
+            'Entries per provider and size on disk',
+            (c) => cacheOptions(c),
+            (args) => {
+              exitCode = cacheStats(cacheDirOf(args));
+            },
+          )
+          .command(
+            'clear [experiment]',
+            'Delete cached answers: all, or those of one provider and/or older than a duration',
+            (c) =>
+              cacheOptions(c)
+                .option('provider', { type: 'string', describe: 'only this provider id, e.g. openai:gpt-4o-mini' })
+                .option('older-than', { type: 'string', describe: 'only entries older than this: 30m, 12h, 7d, 2w' })
+                .example('$0 cache clear --provider openai:gpt-4o-mini --older-than 7d', 'forget that model\'s answers from over a week ago'),
+            (args) => {
+              exitCode = cacheClear(cacheDirOf(args), args.provider, args.olderThan);
+            },
+          )
+          .demandCommand(1, 'Name a cache command: stats or clear.'),
+      () => {},
     )
     .command(
       'validate <experiment>',
@@ -78,7 +110,7 @@ export async function main(argv: string[]): Promise<number> {
         exitCode = rebuildReport(args.run, reportOverrides(args));
       },
     )
-    .demandCommand(1, 'Name a command: sweep, validate, report or import (see --help).')
+    .demandCommand(1, 'Name a command: sweep, validate, report, import or cache (see --help).')
     .strict()
     .help()
     .alias('h', 'help')
@@ -108,7 +140,7 @@ function checkConcurrency(value: number | undefined): void {
   }
 }
 
-async function sweep(args: { experiment: string; out?: string | undefined; concurrency?: number | undefined; quiet: boolean }): Promise<number> {
+async function sweep(args: { experiment: string; out?: string | undefined; concurrency?: number | undefined; quiet: boolean; cache: boolean; cacheDir?: string | undefined }): Promise<number> {
   // First Ctrl-C: stop starting calls and write a partial report; a second one exits at once.
   let stopRequested = false;
   const onSigint = () => {
@@ -123,13 +155,63 @@ async function sweep(args: { experiment: string; out?: string | undefined; concu
       ...(args.out !== undefined && { outDir: args.out }),
       ...(args.concurrency !== undefined && { concurrency: args.concurrency }),
       quiet: args.quiet,
+      ...(args.cache && { cacheDir: resolveCacheDir({ flag: args.cacheDir, env: process.env, experimentPath: args.experiment }) }),
       shouldStop: () => stopRequested,
     });
-    console.log(`${result.status === 'complete' ? 'done' : 'stopped early'}: ${result.trials} trials in ${result.seconds.toFixed(1)}s`);
+    const hits = result.cacheHits > 0 ? ` (${result.cacheHits} answered from the cache)` : '';
+    console.log(`${result.status === 'complete' ? 'done' : 'stopped early'}: ${result.trials} trials${hits} in ${result.seconds.toFixed(1)}s`);
     return stopRequested ? EXIT.interrupted : EXIT.ok;
   } finally {
     process.off('SIGINT', onSigint);
   }
+}
+
+function cacheOptions<T>(y: Argv<T>) {
+  return y
+    .positional('experiment', { type: 'string', describe: 'the experiment whose cache (.fewshot/ beside it) to use' })
+    .option('cache-dir', { type: 'string', describe: 'response cache folder (default: $FEWSHOT_CACHE_DIR, else .fewshot/ beside the experiment, else in the working directory)' });
+}
+
+function cacheDirOf(args: { experiment?: string | undefined; cacheDir?: string | undefined }): string {
+  return resolveCacheDir({ flag: args.cacheDir, env: process.env, experimentPath: args.experiment });
+}
+
+function cacheStats(dir: string): number {
+  const cache = ResponseCache.openExisting(dir);
+  if (!cache) {
+    console.log(`no response cache in ${dir}`);
+    return EXIT.ok;
+  }
+  try {
+    const stats = cache.stats();
+    console.log(`${relative(process.cwd(), stats.path) || stats.path}: ${stats.entries} entries, ${formatBytes(stats.sizeBytes)} on disk`);
+    for (const p of stats.byProvider) console.log(`  ${p.provider}  ${p.entries}`);
+  } finally {
+    cache.close();
+  }
+  return EXIT.ok;
+}
+
+function cacheClear(dir: string, provider: string | undefined, olderThan: string | undefined): number {
+  // Checked before the file is touched: a typo must not clear everything.
+  const olderThanMs = olderThan === undefined ? undefined : parseDuration(olderThan);
+  if (olderThanMs === null) throw new UsageError(`--older-than: expected a duration such as 30m, 12h, 7d or 2w, got "${olderThan}"`);
+  const cache = ResponseCache.openExisting(dir);
+  if (!cache) {
+    console.log(`no response cache in ${dir}: nothing to clear`);
+    return EXIT.ok;
+  }
+  try {
+    const removed = cache.clear({ provider, olderThanMs });
+    console.log(`removed ${removed} entries; ${cache.stats().entries} left in ${relative(process.cwd(), cache.path) || cache.path}`);
+  } finally {
+    cache.close();
+  }
+  return EXIT.ok;
+}
+
+function formatBytes(n: number): string {
+  return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : n >= 1 << 10 ? `${(n / (1 << 10)).toFixed(1)} KiB` : `${n} B`;
 }
 
 function dryRun(experiment: string, concurrency: number | undefined): number {

@@ -5,6 +5,7 @@ import { arrangeShots, type Arm } from '../selectors/arms.js';
 import type { Task, TaskItem } from '../tasks/task.js';
 import { canonicalJson, sha256 } from '../util/hash.js';
 import { Rng } from '../util/rng.js';
+import { cacheKey, type ResponseCache } from './cache.js';
 import type { TrialSpec } from './plan.js';
 import type { TrialRecord } from './trial.js';
 
@@ -14,6 +15,8 @@ export interface ProviderRuntime {
   maxOutputTokens?: number;
   systemPrompt?: string;
   concurrency: number;
+  /** The provider's base URL when not the SDK default; part of the cache key (see cache.ts). */
+  endpoint?: string;
 }
 
 export interface ExecuteContext {
@@ -27,6 +30,8 @@ export interface ExecuteContext {
   arms: ReadonlyMap<string, Arm>;
   /** Off-task examples for distractor arms. */
   distractors: readonly TaskItem[];
+  /** Answers earlier calls from disk and stores new successful ones; absent: every call is made. */
+  cache?: ResponseCache | null;
 }
 
 export interface ExecuteOptions {
@@ -101,12 +106,25 @@ export async function runTrial(spec: TrialSpec, ctx: ExecuteContext): Promise<Tr
     promptHash: sha256(canonicalJson({ model: runtime.provider.model, ...request })),
     cached: false,
   };
-  let result;
-  try {
-    result = await runtime.provider.complete({ ...request, subject: { item, shots } });
-  } catch (err) {
-    // A failed call is recorded with its kind and the sweep goes on; it is never a wrong answer.
-    return { ...base, ...failedCall(err) };
+  // The local baseline is not cached: it answers in microseconds, and a cached answer would hide a
+  // change to the baseline's code behind its old answers.
+  const cache = spec.provider === 'local' ? null : (ctx.cache ?? null);
+  const key = cache
+    ? cacheKey({ provider: spec.provider, model: runtime.provider.model, endpoint: runtime.endpoint, request, repeat: spec.seed })
+    : null;
+  let result = cache && key ? cache.get(key) : null;
+  if (result) {
+    base.cached = true;
+  } else {
+    try {
+      result = await runtime.provider.complete({ ...request, subject: { item, shots } });
+    } catch (err) {
+      // A failed call is recorded with its kind and the sweep goes on; it is never a wrong answer,
+      // and never cached: a rerun tries it again.
+      return { ...base, ...failedCall(err) };
+    }
+    // Stored before the trial line is written: once a trial is on disk, its answer is too.
+    if (cache && key) cache.put(key, spec.provider, result);
   }
   const parsed = ctx.task.parse(result.text);
   let scored;

@@ -11,12 +11,14 @@ export interface ProgressOptions {
 
 /**
  * Live progress: one rewritten line in a terminal, a plain line every few seconds in CI logs.
- * Counts answered, failed calls and parse failures separately, as the report does.
+ * Counts answered, failed calls and parse failures separately, as the report does, and the trials
+ * answered from the response cache (a resumed run shows them racing ahead).
  */
 export class Progress {
   private done = 0;
   private errors = 0;
   private parseFailures = 0;
+  private cacheHits = 0;
   private readonly started = Date.now();
   private lastPrint = Date.now();
   private readonly tty: boolean;
@@ -27,6 +29,7 @@ export class Progress {
 
   record(trial: TrialRecord): void {
     this.done++;
+    if (trial.cached) this.cacheHits++;
     if (trial.error) this.errors++;
     else if (!trial.parseOk) this.parseFailures++;
     const now = Date.now();
@@ -49,7 +52,7 @@ export class Progress {
     const eta = rate > 0 && this.done < total ? ` eta ${Math.ceil((total - this.done) / rate)}s` : '';
     const line =
       `trials ${this.done}/${total} (${Math.floor((100 * this.done) / Math.max(total, 1))}%)` +
-      ` ${rate.toFixed(1)}/s  call errors ${this.errors}  parse failures ${this.parseFailures}` +
+      ` ${rate.toFixed(1)}/s  call errors ${this.errors}  parse failures ${this.parseFailures}  cache hits ${this.cacheHits}` +
       (final ? `  in ${seconds.toFixed(1)}s` : eta);
     if (this.tty) this.options.stream.write(`\r\x1b[2K${line}${final ? '\n' : ''}`);
     else this.options.stream.write(`${line}\n`);

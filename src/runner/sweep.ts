@@ -1,7 +1,7 @@
 import { dirname, join, relative, resolve } from 'node:path';
 import { loadExperiment } from '../config/load.js';
 import type { ExperimentConfig } from '../config/schema.js';
-import { resolveProvider, type ProviderResolution, type ResolveOptions } from '../providers/registry.js';
+import { BASE_URL_VARIABLES, resolveProvider, type ProviderResolution, type ResolveOptions } from '../providers/registry.js';
 import { writeReport } from '../report/write.js';
 import { buildArms, selectorLabel, type Arm } from '../selectors/arms.js';
 import { createSelector } from '../selectors/index.js';
@@ -10,6 +10,7 @@ import { TaskDataError } from '../tasks/errors.js';
 import { createTask } from '../tasks/index.js';
 import type { Task, TaskData } from '../tasks/task.js';
 import { TOOL_VERSION } from '../version.js';
+import { ResponseCache } from './cache.js';
 import { executePlan, type ProviderRuntime } from './execute.js';
 import { gitState } from './git.js';
 import { countByProvider, planTrials, type TrialSpec } from './plan.js';
@@ -33,6 +34,11 @@ export interface SweepOptions {
   now?: () => Date;
   /** Passed to every network provider (tests replace retry waits). */
   providerOptions?: ResolveOptions;
+  /**
+   * The response cache's folder (see cache.ts; the CLI resolves its default). Absent: no cache, every
+   * call is made. With it, running the same experiment again is a resume: answered calls are not repeated.
+   */
+  cacheDir?: string;
 }
 
 export interface PreparedSweep {
@@ -87,6 +93,8 @@ export interface SweepResult {
   runDir: string;
   reportPath: string;
   trials: number;
+  /** Trials answered from the response cache. */
+  cacheHits: number;
   status: RunInfo['status'];
   seconds: number;
 }
@@ -132,14 +140,19 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   log(`run ${runId}: ${plan.length} trials (${[...counts].map(([p, n]) => `${p} ${n}`).join(', ') || 'no provider to run'})`);
 
   await prepareSelectors(prepared);
+  // Opened only when a provider it serves will run: a local-only sweep leaves no cache file behind.
+  const cache = options.cacheDir !== undefined && [...counts.keys()].some((p) => p !== 'local') ? new ResponseCache(options.cacheDir) : null;
+  if (cache) log(`cache: ${relative(process.cwd(), cache.path) || cache.path} (answers already there are not asked again)`);
   const writer = new TrialWriter(join(dir, 'trials.jsonl'));
   const trials: TrialRecord[] = [];
+  let cacheHits = 0;
   const progress = new Progress({ total: plan.length, stream: options.progressStream ?? process.stderr, quiet: options.quiet ?? false });
   try {
-    await executePlan(plan, buildContext(prepared, runId), {
+    await executePlan(plan, { ...buildContext(prepared, runId, env), cache }, {
       onRecord: (record) => {
         writer.write(record);
         trials.push(record);
+        if (record.cached) cacheHits++;
         progress.record(record);
       },
       ...(options.shouldStop && { shouldStop: options.shouldStop }),
@@ -151,6 +164,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
     });
   } finally {
     writer.close();
+    cache?.close();
     progress.finish();
   }
 
@@ -167,12 +181,13 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
     runDir: dir,
     reportPath,
     trials: trials.length,
+    cacheHits,
     status: info.status,
     seconds: (ended.getTime() - started.getTime()) / 1000,
   };
 }
 
-function buildContext(prepared: PreparedSweep, runId: string) {
+function buildContext(prepared: PreparedSweep, runId: string, env: NodeJS.ProcessEnv) {
   const { config, task, data, resolutions } = prepared;
   const providers = new Map<string, ProviderRuntime>();
   for (const r of resolutions) {
@@ -180,6 +195,7 @@ function buildContext(prepared: PreparedSweep, runId: string) {
     providers.set(r.id, {
       provider: r.provider,
       concurrency: r.config.concurrency ?? config.concurrency,
+      ...endpointOf(r.id, r.config.baseUrl, env),
       ...(r.config.temperature !== undefined && { temperature: r.config.temperature }),
       ...(r.config.maxOutputTokens !== undefined && { maxOutputTokens: r.config.maxOutputTokens }),
       ...(r.config.systemPrompt !== undefined && { systemPrompt: r.config.systemPrompt }),
@@ -195,6 +211,13 @@ function buildContext(prepared: PreparedSweep, runId: string) {
     arms: new Map(prepared.arms.map((arm) => [arm.label, arm])),
     distractors: data.distractors ?? [],
   };
+}
+
+/** The base URL the provider talks to, as the registry resolves it (YAML, else environment); none for the SDK default. */
+function endpointOf(id: string, baseUrl: string | undefined, env: NodeJS.ProcessEnv): { endpoint?: string } {
+  const variable = BASE_URL_VARIABLES[id.slice(0, id.indexOf(':'))];
+  const endpoint = baseUrl ?? ((variable && env[variable]) || undefined);
+  return endpoint ? { endpoint } : {};
 }
 
 /** Selectors' one-time work (indexes, embeddings), once per selector even when several arms share it. */
