@@ -7,6 +7,7 @@ import { TaskDataError } from './tasks/errors.js';
 import { formatImportResult, ImportError, importAdaptGauge } from './import/index.js';
 import { readTrials, TrialsFileError, writeReport } from './report/write.js';
 import { parseDuration, resolveCacheDir, ResponseCache } from './runner/cache.js';
+import { BudgetError, checkBudgetEstimate } from './runner/budget.js';
 import { estimateSweep } from './runner/estimate.js';
 import type { RunInfo } from './runner/run-info.js';
 import { prepareSweep, runSweep } from './runner/sweep.js';
@@ -34,6 +35,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('concurrency', { type: 'number', describe: 'calls in flight per provider (overrides the experiment)' })
           .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan (trials per provider, skipped providers) and call nothing' })
           .option('quiet', { type: 'boolean', default: false, describe: 'no progress lines' })
+          .option('force', { type: 'boolean', default: false, describe: 'start even when the estimate exceeds the experiment\'s budget or cannot be priced (the budget still stops calls during the run)' })
           .option('cache', { type: 'boolean', default: true, describe: 'answer calls made before from the response cache (--no-cache: call everything again)' })
           .option('cache-dir', { type: 'string', describe: 'response cache folder (default: $FEWSHOT_CACHE_DIR, else .fewshot/ beside the experiment)' })
           .example('$0 sweep experiments/routes.yaml', 'run the flagship routes sweep')
@@ -140,7 +142,7 @@ function checkConcurrency(value: number | undefined): void {
   }
 }
 
-async function sweep(args: { experiment: string; out?: string | undefined; concurrency?: number | undefined; quiet: boolean; cache: boolean; cacheDir?: string | undefined }): Promise<number> {
+async function sweep(args: { experiment: string; out?: string | undefined; concurrency?: number | undefined; quiet: boolean; force: boolean; cache: boolean; cacheDir?: string | undefined }): Promise<number> {
   // First Ctrl-C: stop starting calls and write a partial report; a second one exits at once.
   let stopRequested = false;
   const onSigint = () => {
@@ -155,6 +157,7 @@ async function sweep(args: { experiment: string; out?: string | undefined; concu
       ...(args.out !== undefined && { outDir: args.out }),
       ...(args.concurrency !== undefined && { concurrency: args.concurrency }),
       quiet: args.quiet,
+      force: args.force,
       ...(args.cache && { cacheDir: resolveCacheDir({ flag: args.cacheDir, env: process.env, experimentPath: args.experiment }) }),
       shouldStop: () => stopRequested,
     });
@@ -245,6 +248,15 @@ function dryRun(experiment: string, concurrency: number | undefined): number {
     }
   }
   console.log(`  total: ${plan.length} trials`);
+  if (config.budget !== undefined) {
+    try {
+      checkBudgetEstimate([...estimates.values()], config.budget, false, config.prices ?? null);
+      console.log(`  budget: ${config.budget} (price table currency); the estimate fits`);
+    } catch (err) {
+      if (!(err instanceof BudgetError)) throw err;
+      console.log(`  budget: ${err.message}`);
+    }
+  }
   return EXIT.ok;
 }
 
@@ -294,6 +306,10 @@ function rebuildReport(runDir: string, overrides: AnalysisOverrides): number {
 function reportError(err: unknown): number {
   if (err instanceof ConfigError) {
     console.error(`error: invalid experiment\n${err.message}`);
+    return EXIT.badInput;
+  }
+  if (err instanceof BudgetError) {
+    console.error(`error: not started: ${err.message}`);
     return EXIT.badInput;
   }
   if (err instanceof TrialsFileError || err instanceof UsageError || err instanceof ImportError || err instanceof TaskDataError) {

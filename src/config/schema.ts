@@ -136,6 +136,8 @@ export const experimentSchema = z
     requestsPerMonth: z.number().int().positive().optional(),
     /** Prices per 1M tokens by provider id (e.g. "openai:gpt-4o-mini"), overriding data/prices.json. */
     prices: priceOverridesSchema.optional(),
+    /** Spending cap for a sweep, in the price table's currency (USD): checked against the estimate first, then per call. */
+    budget: z.number().finite().positive().optional(),
     analysis: analysisSchema.default({ alpha: 0.05, delta: 0.05, bootstrapResamples: 2000 }),
   })
   .strict()

@@ -5,6 +5,9 @@ import { arrangeShots, type Arm } from '../selectors/arms.js';
 import type { Task, TaskItem } from '../tasks/task.js';
 import { canonicalJson, sha256 } from '../util/hash.js';
 import { Rng } from '../util/rng.js';
+import { ANTHROPIC_DEFAULT_MAX_TOKENS } from '../providers/anthropic.js';
+import { estimateTokens } from '../providers/tokens.js';
+import type { BudgetTracker } from './budget.js';
 import { cacheKey, type ResponseCache } from './cache.js';
 import type { TrialSpec } from './plan.js';
 import type { TrialRecord } from './trial.js';
@@ -32,6 +35,8 @@ export interface ExecuteContext {
   distractors: readonly TaskItem[];
   /** Answers earlier calls from disk and stores new successful ones; absent: every call is made. */
   cache?: ResponseCache | null;
+  /** The spending cap: a call that could cross it is not made (the trial is skipped, not recorded). */
+  budget?: BudgetTracker | null;
 }
 
 export interface ExecuteOptions {
@@ -40,6 +45,8 @@ export interface ExecuteOptions {
   shouldStop?: () => boolean;
   /** A provider stopped after an error no retry can fix (bad key, bad request): its remaining trials are not run. */
   onProviderStopped?: (provider: string, reason: string) => void;
+  /** A trial not run because its worst-case cost could cross the budget. */
+  onBudgetSkip?: (spec: TrialSpec) => void;
 }
 
 /** Errors that would fail every later call the same way: stop the provider rather than pay for them. */
@@ -54,7 +61,11 @@ export async function executePlan(plan: readonly TrialSpec[], ctx: ExecuteContex
     plan.map((spec) =>
       limits.get(spec.provider)!(async () => {
         if (options.shouldStop?.() || stopped.has(spec.provider)) return;
-        const record = await runTrial(spec, ctx);
+        const record = await attemptTrial(spec, ctx);
+        if (record === null) {
+          options.onBudgetSkip?.(spec);
+          return;
+        }
         options.onRecord(record);
         completed++;
         if (record.error && FATAL.has(record.error.kind) && !stopped.has(spec.provider)) {
@@ -84,6 +95,20 @@ export function selectShots(spec: TrialSpec, ctx: Pick<ExecuteContext, 'experime
 }
 
 export async function runTrial(spec: TrialSpec, ctx: ExecuteContext): Promise<TrialRecord> {
+  const record = await attemptTrial(spec, { ...ctx, budget: null });
+  return record!;
+}
+
+/** Worst-case tokens of one call: its prompt (estimated) and the most output it may produce. */
+function worstCaseTokens(spec: TrialSpec, request: CompletionRequest): { promptTokens: number; maxOutputTokens: number | null } {
+  const texts = [...request.messages.map((m) => m.content), ...(request.systemPrompt !== undefined ? [request.systemPrompt] : [])];
+  const promptTokens = texts.reduce((n, t) => n + estimateTokens(t), 0);
+  const maxOutputTokens = request.maxOutputTokens ?? (spec.provider.startsWith('anthropic:') ? ANTHROPIC_DEFAULT_MAX_TOKENS : null);
+  return { promptTokens, maxOutputTokens };
+}
+
+/** runTrial under the budget: null when the call was not made because it could cross the budget. */
+async function attemptTrial(spec: TrialSpec, ctx: ExecuteContext): Promise<TrialRecord | null> {
   const runtime = ctx.providers.get(spec.provider)!;
   const item = ctx.items[spec.itemIndex]!;
   const shots = selectShots(spec, ctx);
@@ -116,13 +141,23 @@ export async function runTrial(spec: TrialSpec, ctx: ExecuteContext): Promise<Tr
   if (result) {
     base.cached = true;
   } else {
+    const budget = spec.provider === 'local' ? null : (ctx.budget ?? null);
+    let reservation = 0;
+    if (budget) {
+      const worst = worstCaseTokens(spec, request);
+      const reserved = budget.reserve(spec.provider, worst.promptTokens, worst.maxOutputTokens);
+      if (reserved === null) return null;
+      reservation = reserved;
+    }
     try {
       result = await runtime.provider.complete({ ...request, subject: { item, shots } });
     } catch (err) {
+      budget?.settle(spec.provider, reservation, 0, 0, 0);
       // A failed call is recorded with its kind and the sweep goes on; it is never a wrong answer,
       // and never cached: a rerun tries it again.
       return { ...base, ...failedCall(err) };
     }
+    budget?.settle(spec.provider, reservation, result.tokensIn, result.tokensOut, result.cachedTokens);
     // Stored before the trial line is written: once a trial is on disk, its answer is too.
     if (cache && key) cache.put(key, spec.provider, result);
   }

@@ -1,4 +1,5 @@
 import type { TaskMeasure } from '../tasks/task.js';
+import type { SpendRecord } from './budget.js';
 
 /** results/<run>/run.json: what was run, with what, when, and what was skipped. */
 export interface RunInfo {
@@ -17,6 +18,8 @@ export interface RunInfo {
   notices: string[];
   plannedTrials: number;
   completedTrials: number;
+  /** Real cost of the calls made, against the experiment's `budget` (absent in runs from older versions). */
+  spend?: SpendRecord;
   task: { type: string; poolSize: number; evalItems: number; baseline: string; measures: TaskMeasure[] };
 }
 

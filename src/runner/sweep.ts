@@ -10,7 +10,9 @@ import { TaskDataError } from '../tasks/errors.js';
 import { createTask } from '../tasks/index.js';
 import type { Task, TaskData } from '../tasks/task.js';
 import { TOOL_VERSION } from '../version.js';
+import { BudgetTracker, checkBudgetEstimate } from './budget.js';
 import { ResponseCache } from './cache.js';
+import { estimateSweep } from './estimate.js';
 import { executePlan, type ProviderRuntime } from './execute.js';
 import { gitState } from './git.js';
 import { countByProvider, planTrials, type TrialSpec } from './plan.js';
@@ -39,6 +41,8 @@ export interface SweepOptions {
    * call is made. With it, running the same experiment again is a resume: answered calls are not repeated.
    */
   cacheDir?: string;
+  /** Start even when the estimate exceeds the experiment's `budget` or cannot be priced (the cap still holds during the run). */
+  force?: boolean;
 }
 
 export interface PreparedSweep {
@@ -106,6 +110,16 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   const started = now();
   const prepared = prepareSweep(options.experimentPath, env, options.concurrency, options.providerOptions);
   const { config, task, data, resolutions, plan } = prepared;
+  // The budget is checked before anything is written: a refused sweep leaves no results folder.
+  const budget = config.budget ?? null;
+  if (budget !== null) {
+    for (const notice of checkBudgetEstimate(estimateSweep(prepared), budget, options.force ?? false, config.prices ?? null)) data.notices.push(notice);
+  }
+  const tracker = new BudgetTracker(
+    budget,
+    resolutions.filter((r) => r.status === 'ready').map((r) => r.id),
+    config.prices ?? null,
+  );
 
   for (const r of resolutions) if (r.status === 'skipped') log(`skipping ${r.id}: ${r.reason}`);
   for (const r of resolutions) if (r.status === 'ready') for (const notice of r.notices ?? []) data.notices.push(notice);
@@ -148,7 +162,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   let cacheHits = 0;
   const progress = new Progress({ total: plan.length, stream: options.progressStream ?? process.stderr, quiet: options.quiet ?? false });
   try {
-    await executePlan(plan, { ...buildContext(prepared, runId, env), cache }, {
+    await executePlan(plan, { ...buildContext(prepared, runId, env), cache, budget: tracker }, {
       onRecord: (record) => {
         writer.write(record);
         trials.push(record);
@@ -172,6 +186,12 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   info.endedAt = ended.toISOString();
   info.completedTrials = trials.length;
   info.status = trials.length === plan.length ? 'complete' : 'partial';
+  const budgetNotice = tracker.notice();
+  if (budgetNotice) {
+    log(budgetNotice);
+    info.notices.push(budgetNotice);
+  }
+  info.spend = tracker.record();
   writeRunInfo(dir, info);
   const { reportPath } = writeReport(dir, trials, info);
   log(`results: ${relative(process.cwd(), dir) || dir}`);

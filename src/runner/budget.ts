@@ -1,0 +1,135 @@
+import { costPerRequest, resolvePrice, type PriceOverrides, type ResolvedPrice } from '../analysis/prices.js';
+import type { ProviderEstimate } from './estimate.js';
+
+/** Output tokens assumed for a call whose maxOutputTokens is not known (no limit set, not Anthropic). */
+export const UNKNOWN_MAX_OUTPUT_TOKENS = 4096;
+
+/** A sweep that would not start within its `budget` (or cannot be priced): exit 2, nothing was run. */
+export class BudgetError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BudgetError';
+  }
+}
+
+/** run.json's `spend`: real cost of the calls made (cache hits and the local provider cost nothing). */
+export interface SpendRecord {
+  total: number;
+  byProvider: Record<string, number>;
+  budget: number | null;
+  currency: string;
+  /** Trials not run because the budget would have been crossed. */
+  skippedTrials: number;
+}
+
+function money(n: number, currency: string): string {
+  return `${n.toFixed(n < 1 ? 4 : 2)} ${currency}`;
+}
+
+/**
+ * Before the first call: the summed upper bound of the dry-run estimate (every reply at
+ * maxOutputTokens; UNKNOWN_MAX_OUTPUT_TOKENS per call where no maximum is known) against the
+ * budget. Throws BudgetError unless `force`; returns notices to log when forced past a refusal.
+ */
+export function checkBudgetEstimate(estimates: readonly ProviderEstimate[], budget: number, force: boolean, prices: PriceOverrides | null): string[] {
+  const unpriced = estimates.filter((e) => e.provider !== 'local' && e.calls > 0 && e.cost === null).map((e) => e.provider);
+  let total = 0;
+  let currency = 'USD';
+  for (const e of estimates) {
+    if (e.provider === 'local' || e.cost === null) continue;
+    currency = e.cost.currency;
+    if (e.cost.upToWithOutput !== null) total += e.cost.upToWithOutput;
+    else {
+      const price = resolvePrice(e.provider, prices)!;
+      total += costPerRequest(price, e.promptTokens, e.calls * UNKNOWN_MAX_OUTPUT_TOKENS);
+    }
+  }
+  const notices: string[] = [];
+  if (unpriced.length > 0) {
+    const message =
+      `budget ${money(budget, currency)}: the cost is unknown, no price for ${unpriced.join(', ')}; add one under prices: in the experiment ` +
+      `(e.g. prices: { "${unpriced[0]}": { input: 0.5, output: 1.5 } }, per 1M tokens), or pass --force to run anyway (unpriced calls are not counted against the budget)`;
+    if (!force) throw new BudgetError(message);
+    notices.push(`${message} (forced)`);
+  }
+  if (total > budget) {
+    const message = `estimated cost up to ${money(total, currency)} (every reply at maxOutputTokens) exceeds the budget of ${money(budget, currency)}; raise budget:, trim the sweep, or pass --force to run until the budget is reached`;
+    if (!force) throw new BudgetError(message);
+    notices.push(`${message} (forced)`);
+  }
+  return notices;
+}
+
+/**
+ * The spending cap during a run. A call starts only when spent + reserved + its worst case fits the
+ * budget; its reservation is replaced by its real cost when it completes. Single-threaded: reserve()
+ * is synchronous, so concurrent calls cannot both take the last of the budget.
+ */
+export class BudgetTracker {
+  private spent = 0;
+  private reserved = 0;
+  private readonly byProvider = new Map<string, number>();
+  private readonly skipped = new Map<string, number>();
+  private readonly prices = new Map<string, ResolvedPrice | null>();
+  readonly currency: string;
+
+  constructor(
+    readonly budget: number | null,
+    providers: readonly string[],
+    overrides: PriceOverrides | null,
+  ) {
+    let currency = 'USD';
+    for (const id of providers) {
+      const price = id === 'local' ? null : resolvePrice(id, overrides);
+      this.prices.set(id, price);
+      if (price) currency = price.currency;
+      if (id !== 'local') this.byProvider.set(id, 0);
+    }
+    this.currency = currency;
+  }
+
+  /** The reservation for one call (0 when free or unpriced), or null when it would cross the budget. */
+  reserve(provider: string, promptTokens: number, maxOutputTokens: number | null): number | null {
+    const price = this.prices.get(provider);
+    if (!price) return 0;
+    const worst = costPerRequest(price, promptTokens, maxOutputTokens ?? UNKNOWN_MAX_OUTPUT_TOKENS);
+    if (this.budget !== null && this.spent + this.reserved + worst > this.budget) {
+      this.skipped.set(provider, (this.skipped.get(provider) ?? 0) + 1);
+      return null;
+    }
+    this.reserved += worst;
+    return worst;
+  }
+
+  /** Releases a reservation and books the call's real cost (tokens as the provider reported them). */
+  settle(provider: string, reservation: number, tokensIn: number, tokensOut: number, cachedTokens: number): void {
+    this.reserved = Math.max(0, this.reserved - reservation);
+    const price = this.prices.get(provider);
+    if (!price) return;
+    const cost = costPerRequest(price, tokensIn, tokensOut, cachedTokens);
+    this.spent += cost;
+    this.byProvider.set(provider, (this.byProvider.get(provider) ?? 0) + cost);
+  }
+
+  get skippedTrials(): number {
+    return [...this.skipped.values()].reduce((a, b) => a + b, 0);
+  }
+
+  /** "budget reached: N trials not run (provider X: n, ...)", or null when nothing was skipped. */
+  notice(): string | null {
+    const n = this.skippedTrials;
+    if (n === 0) return null;
+    const parts = [...this.skipped].map(([p, k]) => `${p}: ${k}`).join(', ');
+    return `budget reached: ${n} trials not run (${parts}); spent ${money(this.spent, this.currency)} of ${money(this.budget ?? 0, this.currency)}`;
+  }
+
+  record(): SpendRecord {
+    return {
+      total: this.spent,
+      byProvider: Object.fromEntries(this.byProvider),
+      budget: this.budget,
+      currency: this.currency,
+      skippedTrials: this.skippedTrials,
+    };
+  }
+}
