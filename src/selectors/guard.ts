@@ -6,8 +6,20 @@ import type { TaskItem } from '../tasks/task.js';
  * an evaluation item must never be shown as its own example.
  */
 export function eligiblePool<D>(item: TaskItem<D>, pool: readonly TaskItem<D>[]): TaskItem<D>[] {
-  const itemText = normalizeText(item.text);
-  return pool.filter((ex) => ex.id !== item.id && normalizeText(ex.text) !== itemText);
+  const itemText = normalized(item);
+  return pool.filter((ex) => ex.id !== item.id && normalized(ex) !== itemText);
+}
+
+// Every trial checks the whole pool: normalize each example's text once, not once per trial.
+const normalizedTexts = new WeakMap<TaskItem<unknown>, string>();
+
+function normalized(item: TaskItem<unknown>): string {
+  let text = normalizedTexts.get(item);
+  if (text === undefined) {
+    text = normalizeText(item.text);
+    normalizedTexts.set(item, text);
+  }
+  return text;
 }
 
 /** Refuses a k the pool cannot supply, rather than silently returning fewer shots. */
