@@ -27,6 +27,7 @@ import {
 import { TaskDataError } from '../src/tasks/errors.js';
 import type { ScoreResult, Task, TaskItem } from '../src/tasks/task.js';
 import { startOpenAIServer, type FakeServer } from './servers/index.js';
+import { thrownBy } from './thrown.js';
 
 const SENTINEL = 'sk-JUDGE-SECRET-SENTINEL-456';
 const REPO = join(import.meta.dirname, '..');
@@ -78,16 +79,6 @@ function load(file: string, taskId?: string, deps: AdaptGaugeDeps = {}) {
   return { task, data: task.load() };
 }
 
-function dataError(fn: () => unknown): TaskDataError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof TaskDataError) return e;
-    throw e;
-  }
-  throw new Error('expected a TaskDataError');
-}
-
 const scoreOf = async (task: Task<AdaptGaugeItemData, string>, text: string, item: TaskItem<AdaptGaugeItemData>): Promise<ScoreResult | null> => {
   const parsed = task.parse(text);
   return parsed.ok ? await task.score(parsed.answer, item) : null;
@@ -132,24 +123,24 @@ describe('loading', () => {
     const pack = { pack_id: 'p', pack_name: 'P', description: '', version: '1.0', categories: [], tasks: [taskJson('a_001'), taskJson('b_001')] };
     const file = write('pack.json', pack);
     expect(load(file, 'b_001').data.pool[0]!.id).toBe('b_001:example-1');
-    const missing = dataError(() => load(file));
+    const missing = thrownBy(TaskDataError, () => load(file));
     expect(missing.message).toMatch(/pack\.json:\d+: the pack holds 2 tasks \(a_001, b_001\): name one with task\.taskId/);
-    expect(dataError(() => load(file, 'zzz')).reason).toBe('no task "zzz" in the pack; it holds: a_001, b_001');
+    expect(thrownBy(TaskDataError, () => load(file, 'zzz')).reason).toBe('no task "zzz" in the pack; it holds: a_001, b_001');
     // A pack of one needs no taskId.
     expect(load(write('pack1.json', { ...pack, tasks: [taskJson('a_001')] })).data.items).toHaveLength(2);
     // A single-task file with another taskId is a mistake worth naming.
-    expect(dataError(() => load(write('one.json', taskJson('cls_001')), 'other')).reason).toMatch(/single task "cls_001"/);
+    expect(thrownBy(TaskDataError, () => load(write('one.json', taskJson('cls_001')), 'other')).reason).toMatch(/single task "cls_001"/);
   });
 
   it('bad files are TaskDataErrors with the file and the line', () => {
-    expect(dataError(() => load('absent.json')).reason).toBe('AdaptGauge task file not found');
-    const broken = dataError(() => load(write('broken.json', '{\n  "task_id": "x",\n  "examples": [\n    {"input": "a" "output": "b"}\n  ]\n}')));
+    expect(thrownBy(TaskDataError, () => load('absent.json')).reason).toBe('AdaptGauge task file not found');
+    const broken = thrownBy(TaskDataError, () => load(write('broken.json', '{\n  "task_id": "x",\n  "examples": [\n    {"input": "a" "output": "b"}\n  ]\n}')));
     expect(broken.line).toBe(4);
     expect(broken.reason).toMatch(/^invalid JSON/);
 
     const noOutput = taskJson('x');
     (noOutput.examples as Json[])[2] = { input: 'The app crashes on start.' };
-    const e1 = dataError(() => load(write('no-output.json', noOutput)));
+    const e1 = thrownBy(TaskDataError, () => load(write('no-output.json', noOutput)));
     expect(e1.message).toMatch(/no-output\.json:\d+: examples\[2\]\.output: /);
     const source = readFileSync(join(tmp, 'no-output.json'), 'utf8').split('\n');
     expect(source[e1.line! - 1]).toContain('{');
@@ -157,16 +148,16 @@ describe('loading', () => {
 
     const custom = taskJson('x');
     (custom.test_cases as Json[])[1]!.scoring_method = 'custom:route';
-    const e2 = dataError(() => load(write('custom.json', custom)));
+    const e2 = thrownBy(TaskDataError, () => load(write('custom.json', custom)));
     expect(e2.reason).toBe('unsupported scoring_method "custom:route" (supported: exact_match, contains, f1, llm_judge)');
     expect(readFileSync(join(tmp, 'custom.json'), 'utf8').split('\n')[e2.line! - 1]).toContain('custom:route');
 
     const emptyExpected = taskJson('x', { test_cases: [{ input: 'q', expected_output: '  ', scoring_method: 'contains' }] });
-    expect(dataError(() => load(write('empty.json', emptyExpected))).reason).toMatch(/expected_output is empty/);
-    expect(dataError(() => load(write('list.json', [1, 2]))).reason).toMatch(/expected an AdaptGauge task/);
-    expect(dataError(() => load(write('noex.json', taskJson('x', { examples: [] })))).reason).toMatch(/no examples/);
+    expect(thrownBy(TaskDataError, () => load(write('empty.json', emptyExpected))).reason).toMatch(/expected_output is empty/);
+    expect(thrownBy(TaskDataError, () => load(write('list.json', [1, 2]))).reason).toMatch(/expected an AdaptGauge task/);
+    expect(thrownBy(TaskDataError, () => load(write('noex.json', taskJson('x', { examples: [] })))).reason).toMatch(/no examples/);
     const rubricExact = taskJson('x', { test_cases: [{ input: 'q', expected_output: { must: 'x' }, scoring_method: 'exact_match' }] });
-    expect(dataError(() => load(write('rubric.json', rubricExact))).reason).toMatch(/rubric object .* needs scoring_method llm_judge/);
+    expect(thrownBy(TaskDataError, () => load(write('rubric.json', rubricExact))).reason).toMatch(/rubric object .* needs scoring_method llm_judge/);
   });
 
   it('the leakage guard refuses test cases that are examples or distractors, with a notice', () => {
@@ -205,7 +196,7 @@ describe('loading', () => {
     expect(resolveAdaptGaugeJudge({}, { OPENAI_API_KEY: 'k' })).toEqual({ judge: null });
 
     const allJudged = taskJson('route', { test_cases: (mixed.test_cases as Json[]).slice(0, 2) });
-    const err = dataError(() => load(write('judged.json', allJudged)));
+    const err = thrownBy(TaskDataError, () => load(write('judged.json', allJudged)));
     expect(err.reason).toMatch(/^task route: no test case is left to evaluate \(route: 2 llm_judge items skipped/);
     expect(readFileSync(join(tmp, 'judged.json'), 'utf8').split('\n')[err.line! - 1]).toContain('"test_cases"');
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadExperiment, parseExperiment } from '../src/config/load.js';
+import { thrownBy } from './thrown.js';
 
 const valid = `name: small
 seed: 7
@@ -15,13 +16,7 @@ providers:
 `;
 
 function issuesOf(source: string) {
-  try {
-    parseExperiment(source, 'exp.yaml');
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).issues;
-  }
-  throw new Error('expected a ConfigError');
+  return thrownBy(ConfigError, () => parseExperiment(source, 'exp.yaml')).issues;
 }
 
 describe('experiment config', () => {
@@ -92,12 +87,7 @@ describe('experiment config', () => {
   });
 
   it('formats issues as file:line:col: field: message', () => {
-    try {
-      parseExperiment(valid.replace('  - local\n', '  - gpt4\n'), 'experiments/x.yaml');
-    } catch (err) {
-      expect((err as Error).message).toMatch(/^experiments\/x.yaml:9:5: providers\[0\]: expected "local"/);
-      return;
-    }
-    throw new Error('expected a ConfigError');
+    const err = thrownBy(ConfigError, () => parseExperiment(valid.replace('  - local\n', '  - gpt4\n'), 'experiments/x.yaml'));
+    expect(err.message).toMatch(/^experiments\/x.yaml:9:5: providers\[0\]: expected "local"/);
   });
 });

@@ -4,22 +4,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { apportion, loadDataset, readDataFile, splitRecords, type DataRecord } from '../src/tasks/dataset.js';
 import { TaskDataError } from '../src/tasks/errors.js';
+import { thrownBy } from './thrown.js';
 
 function tempDir(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'fewshot-dataset-'));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;
-}
-
-/** The TaskDataError a call throws (fails the test when it throws something else or nothing). */
-function dataError(fn: () => unknown): TaskDataError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof TaskDataError) return e;
-    throw e;
-  }
-  throw new Error('expected a TaskDataError');
 }
 
 const jsonl = (rows: object[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
@@ -60,23 +50,23 @@ describe('reading JSONL', () => {
     ];
     for (const [text, line, reason] of cases) {
       const dir = tempDir({ 'd.jsonl': text });
-      const err = dataError(() => readDataFile({ file: 'd.jsonl', fields: { input: 'q', label: 'l' } }, dir));
+      const err = thrownBy(TaskDataError, () => readDataFile({ file: 'd.jsonl', fields: { input: 'q', label: 'l' } }, dir));
       expect(err.file).toBe(join(dir, 'd.jsonl'));
       expect(err.line).toBe(line);
       expect(err.reason).toMatch(reason);
       expect(err.message).toContain(`d.jsonl:${line}: `);
     }
     const dir = tempDir({ 'd.jsonl': jsonl([{ id: 'a', q: 'x' }, { id: 'b', q: 'y' }, { id: 'a', q: 'z' }]) });
-    const err = dataError(() => readDataFile({ file: 'd.jsonl', fields: { input: 'q', output: 'q', id: 'id' } }, dir));
+    const err = thrownBy(TaskDataError, () => readDataFile({ file: 'd.jsonl', fields: { input: 'q', output: 'q', id: 'id' } }, dir));
     expect([err.line, err.reason]).toEqual([3, 'duplicate id "a" (also on line 1): ids must be unique within a file']);
   });
 
   it('refuses a missing file, an unknown extension and an empty file, without a line', () => {
     const dir = tempDir({ 'x.txt': 'a', 'e.jsonl': '\n\n' });
-    const missing = dataError(() => readDataFile({ file: 'nope.jsonl', fields: { input: 'q' } }, dir));
+    const missing = thrownBy(TaskDataError, () => readDataFile({ file: 'nope.jsonl', fields: { input: 'q' } }, dir));
     expect([missing.line, missing.reason]).toEqual([null, expect.stringMatching(/file not found.*relative to the experiment/)]);
-    expect(dataError(() => readDataFile({ file: 'x.txt', fields: { input: 'q' } }, dir)).reason).toMatch(/set format: jsonl \| csv/);
-    expect(dataError(() => readDataFile({ file: 'e.jsonl', fields: { input: 'q' } }, dir)).reason).toMatch(/no records/);
+    expect(thrownBy(TaskDataError, () => readDataFile({ file: 'x.txt', fields: { input: 'q' } }, dir)).reason).toMatch(/set format: jsonl \| csv/);
+    expect(thrownBy(TaskDataError, () => readDataFile({ file: 'e.jsonl', fields: { input: 'q' } }, dir)).reason).toMatch(/no records/);
     // `format:` overrides the extension.
     const dir2 = tempDir({ 'x.txt': '{"q":"hi"}\n' });
     expect(readDataFile({ file: 'x.txt', format: 'jsonl', fields: { input: 'q', output: 'q' } }, dir2)).toHaveLength(1);
@@ -97,15 +87,15 @@ describe('reading CSV', () => {
 
   it('names a mapped column missing from the header at line 1, and an empty cell at its line', () => {
     const dir = tempDir({ 'd.csv': 'q,l\n"multi\nline",x\nb,\n' });
-    const missing = dataError(() => readDataFile({ file: 'd.csv', fields: { input: 'question', label: 'l' } }, dir));
+    const missing = thrownBy(TaskDataError, () => readDataFile({ file: 'd.csv', fields: { input: 'question', label: 'l' } }, dir));
     expect([missing.line, missing.reason]).toEqual([1, 'no column "question" (fields.input) in the header; the columns are: q, l']);
-    const empty = dataError(() => readDataFile({ file: 'd.csv', fields: { input: 'q', label: 'l' } }, dir));
+    const empty = thrownBy(TaskDataError, () => readDataFile({ file: 'd.csv', fields: { input: 'q', label: 'l' } }, dir));
     expect([empty.line, empty.reason]).toEqual([4, expect.stringMatching(/field "l" \(fields\.label\) is empty/)]);
   });
 
   it('reports malformed CSV with a line', () => {
     const dir = tempDir({ 'd.csv': 'q,l\na,b\nc,d,e\n' });
-    const err = dataError(() => readDataFile({ file: 'd.csv', fields: { input: 'q', label: 'l' } }, dir));
+    const err = thrownBy(TaskDataError, () => readDataFile({ file: 'd.csv', fields: { input: 'q', label: 'l' } }, dir));
     expect(err.line).toBe(3);
     expect(err.reason).toMatch(/not valid CSV/);
   });
@@ -170,7 +160,7 @@ describe('seeded split', () => {
 
   it('refuses a split larger than the distinct records', () => {
     const dir = tempDir({ 'd.jsonl': jsonl([{ text: 'x', label: 'a' }, { text: 'X ', label: 'a' }, { text: 'y', label: 'b' }]) });
-    const err = dataError(() => loadDataset({ data: { file: 'd.jsonl', fields: { input: 'text', label: 'label' } }, split: { poolSize: 2, evalItems: 1 } }, 1, dir));
+    const err = thrownBy(TaskDataError, () => loadDataset({ data: { file: 'd.jsonl', fields: { input: 'text', label: 'label' } }, split: { poolSize: 2, evalItems: 1 } }, 1, dir));
     expect(err.line).toBeNull();
     expect(err.reason).toBe('split needs poolSize + evalItems = 2 + 1 = 3 records, but the file has 2 distinct inputs (1 repeats left out)');
   });
@@ -209,7 +199,7 @@ describe('fixed pool and eval files', () => {
       ...Array.from({ length: 6 }, (_, i) => ({ id: `e${i}`, text: `  POOL text ${i + 1}`, label: 'a' })),
     ];
     const dir = tempDir({ 'pool.jsonl': jsonl(poolRows), 'eval.jsonl': jsonl(evalRows) });
-    const err = dataError(() => loadDataset({ pool: { file: 'pool.jsonl', fields }, eval: { file: 'eval.jsonl', fields } }, 0, dir));
+    const err = thrownBy(TaskDataError, () => loadDataset({ pool: { file: 'pool.jsonl', fields }, eval: { file: 'eval.jsonl', fields } }, 0, dir));
     const [poolPath, evalPath] = [join(dir, 'pool.jsonl'), join(dir, 'eval.jsonl')];
     expect(err.file).toBe(evalPath);
     expect(err.line).toBe(2);
@@ -226,6 +216,6 @@ describe('fixed pool and eval files', () => {
   it('refuses default ids that collide: the same file as pool and eval leaks every item', () => {
     const dir = tempDir({ 'd.jsonl': jsonl([{ text: 'x', label: 'a' }]) });
     const f = { file: 'd.jsonl', fields: { input: 'text', label: 'label' } };
-    expect(dataError(() => loadDataset({ pool: f, eval: f }, 0, dir)).reason).toMatch(/id "d\.jsonl:1" is also pool example/);
+    expect(thrownBy(TaskDataError, () => loadDataset({ pool: f, eval: f }, 0, dir)).reason).toMatch(/id "d\.jsonl:1" is also pool example/);
   });
 });

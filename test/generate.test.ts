@@ -16,6 +16,7 @@ import {
   squadTokens,
   tokenF1,
 } from '../src/tasks/scoring.js';
+import { thrownBy } from './thrown.js';
 
 function tempDir(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'fewshot-generate-'));
@@ -177,15 +178,7 @@ describe('generate task', () => {
   });
 
   it('refuses evaluation outputs the method cannot use, with their line', () => {
-    const errorOf = (fn: () => unknown): TaskDataError => {
-      try {
-        fn();
-      } catch (e) {
-        if (e instanceof TaskDataError) return e;
-        throw e;
-      }
-      throw new Error('expected a TaskDataError');
-    };
+    const errorOf = (fn: () => unknown) => thrownBy(TaskDataError, fn);
     const badRegex = jsonl([{ q: 'a', a: 'ok' }, { q: 'b', a: 'unclosed (' }]);
     const e1 = errorOf(() => task({ method: 'regex' }, { 'eval.jsonl': badRegex }).load());
     expect([e1.line, e1.reason]).toEqual([2, expect.stringMatching(/^output is not a valid regular expression/)]);

@@ -8,6 +8,7 @@ import { importAdaptGauge, ImportError, type ImportResult } from '../src/import/
 import { readTrials } from '../src/report/write.js';
 import type { RunInfo } from '../src/runner/run-info.js';
 import type { TrialRecord } from '../src/runner/trial.js';
+import { thrownBy } from './thrown.js';
 
 const root = mkdtempSync(join(tmpdir(), 'fewshot-import-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -58,16 +59,6 @@ function writeCsv(dir: string, text: string): string {
 
 function trialsOf(out: string, taskId = 'classification_001'): TrialRecord[] {
   return readTrials(join(out, taskId, 'trials.jsonl')).trials;
-}
-
-function importError(fn: () => unknown): ImportError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ImportError) return e;
-    throw e;
-  }
-  throw new Error('expected an ImportError');
 }
 
 describe('importAdaptGauge: mapping', () => {
@@ -224,7 +215,7 @@ describe('importAdaptGauge: folders', () => {
     const first = readFileSync(join(out, 'classification_001', 'trials.jsonl'), 'utf8');
     importAdaptGauge(csv, out, { name: 'demo', now: NOW });
     expect(readFileSync(join(out, 'classification_001', 'trials.jsonl'), 'utf8')).toBe(first);
-    const e = importError(() => importAdaptGauge(csv, out, { name: 'other', now: NOW }));
+    const e = thrownBy(ImportError, () => importAdaptGauge(csv, out, { name: 'other', now: NOW }));
     expect(e.reason).toMatch(/already holds run demo-classification_001/);
   });
 
@@ -250,7 +241,7 @@ describe('importAdaptGauge: bad input', () => {
     const dir = join(root, `bad-${++counter}`);
     const csv = writeCsv(dir, text);
     const out = join(dir, 'out');
-    return { e: importError(() => importAdaptGauge(csv, out)), csv, out };
+    return { e: thrownBy(ImportError, () => importAdaptGauge(csv, out)), csv, out };
   }
 
   it('names missing required columns', () => {

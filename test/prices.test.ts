@@ -12,20 +12,11 @@ import {
   PriceTableError,
   resolvePrice,
 } from '../src/analysis/prices.js';
+import { thrownBy } from './thrown.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fewshot-prices-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const root = fileURLToPath(new URL('..', import.meta.url));
-
-function thrown(fn: () => unknown): PriceTableError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof PriceTableError) return e;
-    throw e;
-  }
-  throw new Error('expected a PriceTableError');
-}
 
 describe('the packaged price table', () => {
   it('is data/prices.json at the package root, shipped with the package', () => {
@@ -69,21 +60,21 @@ describe('parsePriceTable / loadPriceTable', () => {
   it('names the field that is wrong', () => {
     const bad = good();
     (bad.models.a as { input: unknown }).input = -1;
-    expect(thrown(() => parsePriceTable(bad, 'p.json')).message).toMatch(/^p\.json: not a price table: field "models\.a\.input": /);
+    expect(thrownBy(PriceTableError, () => parsePriceTable(bad, 'p.json')).message).toMatch(/^p\.json: not a price table: field "models\.a\.input": /);
     const noOutput = { ...good(), models: { b: { input: 1 } } };
-    expect(thrown(() => parsePriceTable(noOutput)).reason).toContain('field "models.b.output"');
-    expect(thrown(() => parsePriceTable({ ...good(), asOf: 'October' })).reason).toContain('field "asOf": expected a date as YYYY-MM-DD');
-    expect(thrown(() => parsePriceTable({ ...good(), extra: 1 })).reason).toContain('extra');
-    expect(thrown(() => parsePriceTable(null)).reason).toContain('field "(table)"');
+    expect(thrownBy(PriceTableError, () => parsePriceTable(noOutput)).reason).toContain('field "models.b.output"');
+    expect(thrownBy(PriceTableError, () => parsePriceTable({ ...good(), asOf: 'October' })).reason).toContain('field "asOf": expected a date as YYYY-MM-DD');
+    expect(thrownBy(PriceTableError, () => parsePriceTable({ ...good(), extra: 1 })).reason).toContain('extra');
+    expect(thrownBy(PriceTableError, () => parsePriceTable(null)).reason).toContain('field "(table)"');
   });
 
   it('says which file is not JSON or cannot be read', () => {
     const path = join(dir, 'bad.json');
     writeFileSync(path, '{"currency":');
-    const e = thrown(() => loadPriceTable(pathToFileURL(path)));
+    const e = thrownBy(PriceTableError, () => loadPriceTable(pathToFileURL(path)));
     expect(e.file).toBe(path);
     expect(e.message).toContain(`${path}: not valid JSON`);
-    expect(thrown(() => loadPriceTable(pathToFileURL(join(dir, 'missing.json')))).reason).toMatch(/cannot read the price table/);
+    expect(thrownBy(PriceTableError, () => loadPriceTable(pathToFileURL(join(dir, 'missing.json')))).reason).toMatch(/cannot read the price table/);
   });
 
   it('loads another table from a URL', () => {

@@ -6,6 +6,7 @@ import { readTrials, TrialsFileError, writeReport, writeReportFiles } from '../s
 import type { TrialRecord } from '../src/runner/trial.js';
 import { providerError, runInfo, sweep, trial } from './analysis-fixtures.js';
 import { fixtureSummary } from './report-fixtures.js';
+import { thrownBy } from './thrown.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fewshot-report-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -18,16 +19,6 @@ function file(name: string, text: string): string {
   const path = join(dir, name);
   writeFileSync(path, text);
   return path;
-}
-
-function thrown(fn: () => unknown): TrialsFileError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof TrialsFileError) return e;
-    throw e;
-  }
-  throw new Error('expected a TrialsFileError');
 }
 
 describe('readTrials', () => {
@@ -56,7 +47,7 @@ describe('readTrials', () => {
     const lines = jsonl(trials).split('\n');
     lines[1] = lines[1]!.slice(0, 30);
     const path = file('bad.jsonl', lines.join('\n'));
-    const e = thrown(() => readTrials(path));
+    const e = thrownBy(TrialsFileError, () => readTrials(path));
     expect(e.file).toBe(path);
     expect(e.line).toBe(2);
     expect(e.message).toContain(`${path}:2: not valid JSON`);
@@ -65,21 +56,21 @@ describe('readTrials', () => {
   it('says which field is missing and what was expected', () => {
     const { score: _score, ...noScore } = trial();
     const path = file('missing.jsonl', jsonl(trials) + JSON.stringify(noScore) + '\n');
-    const e = thrown(() => readTrials(path));
+    const e = thrownBy(TrialsFileError, () => readTrials(path));
     expect(e.line).toBe(4);
     expect(e.reason).toContain('missing field "score" (expected number)');
   });
 
   it('says which field has the wrong type', () => {
     const path = file('type.jsonl', JSON.stringify({ ...trial(), k: '2' }) + '\n' + jsonl(trials));
-    const e = thrown(() => readTrials(path));
+    const e = thrownBy(TrialsFileError, () => readTrials(path));
     expect(e.line).toBe(1);
     expect(e.reason).toMatch(/field "k": .*expected number/);
   });
 
   it('rejects an unknown error kind', () => {
     const bad = { ...providerError(), error: { kind: 'gremlins', message: 'x' } };
-    const e = thrown(() => readTrials(file('kind.jsonl', JSON.stringify(bad) + '\n')));
+    const e = thrownBy(TrialsFileError, () => readTrials(file('kind.jsonl', JSON.stringify(bad) + '\n')));
     expect(e.reason).toContain('field "error.kind"');
   });
 });
