@@ -1,7 +1,7 @@
 // RunSummary builders for the report tests: cells from real trials (summarizeCells), the verdict
 // parts (curves, collapse, failure trends, advice) hand-made, so the report is tested on its own.
 import { advise } from '../src/analysis/advise.js';
-import { classifyOutcome, FAILURE_OUTCOMES, type FailureOutcome } from '../src/analysis/outcome.js';
+import { countOutcomes } from '../src/analysis/outcome.js';
 import { summarizeCells, type CellSummary } from '../src/analysis/summarize.js';
 import type { RunSummary } from '../src/analysis/summary.js';
 import {
@@ -115,13 +115,7 @@ export function fixtureSummary(trials: readonly TrialRecord[], info: RunInfo, op
   const failureTrends = options.failureTrends ?? [];
   const target = options.target ?? null;
   const requestsPerMonth = options.requestsPerMonth ?? null;
-  const failures = Object.fromEntries(FAILURE_OUTCOMES.map((o) => [o, 0])) as Record<FailureOutcome, number>;
-  let answered = 0;
-  for (const t of trials) {
-    const outcome = classifyOutcome(t);
-    if (outcome === 'answered') answered += 1;
-    else failures[outcome] += 1;
-  }
+  const { answered, failures } = countOutcomes(trials);
   const modelOf = (id: string) => {
     const models = [...new Set(trials.filter((t) => t.provider === id).map((t) => t.model))].sort();
     return models.length > 0 ? models.join(', ') : null;

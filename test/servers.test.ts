@@ -14,7 +14,17 @@ import {
   startGeminiServer,
   startOpenAIServer,
   type FakeServer,
+  type Reply,
 } from './servers/index.js';
+
+/** A hang, a dropped connection, then three malformed bodies: what each SDK makes of them is checked per SDK. */
+const FAILURES: Reply[] = [
+  { kind: 'hang' },
+  { kind: 'drop' },
+  { kind: 'raw', body: '{}' },
+  { kind: 'raw', body: 'not json' },
+  { kind: 'raw', body: 'not json', contentType: 'text/plain' },
+];
 
 const servers: FakeServer[] = [];
 async function track<T extends FakeServer>(p: Promise<T>): Promise<T> {
@@ -296,13 +306,7 @@ describe('fake Anthropic server + @anthropic-ai/sdk', () => {
 
   it('hang -> APIConnectionTimeoutError; drop -> APIConnectionError; malformed bodies', async () => {
     const s = await track(startAnthropicServer());
-    s.queue(
-      { kind: 'hang' },
-      { kind: 'drop' },
-      { kind: 'raw', body: '{}' },
-      { kind: 'raw', body: 'not json' },
-      { kind: 'raw', body: 'not json', contentType: 'text/plain' },
-    );
+    s.queue(...FAILURES);
     const timeout = await rejection(ask(client(s), { timeout: 200 }));
     expect(timeout).toBeInstanceOf(Anthropic.APIConnectionTimeoutError);
     const dropped = await rejection(ask(client(s)));
@@ -428,13 +432,7 @@ describe('fake Gemini server + @google/genai', () => {
 
   it('timeout -> DOMException AbortError; drop -> TypeError fetch failed; malformed bodies', async () => {
     const s = await track(startGeminiServer());
-    s.queue(
-      { kind: 'hang' },
-      { kind: 'drop' },
-      { kind: 'raw', body: '{}' },
-      { kind: 'raw', body: 'not json' },
-      { kind: 'raw', body: 'not json', contentType: 'text/plain' },
-    );
+    s.queue(...FAILURES);
     const t0 = Date.now();
     const timeout = await rejection(ask(client(s, 200)));
     expect(Date.now() - t0).toBeLessThan(1500);

@@ -22,3 +22,15 @@ export function classifyOutcome(t: TrialRecord): Outcome {
   if (!t.parseOk) return 'parse_failure';
   return 'answered';
 }
+
+/** Answered trials and failures by kind, over a whole run. */
+export function countOutcomes(trials: readonly TrialRecord[]): { answered: number; failures: Record<FailureOutcome, number> } {
+  const failures = Object.fromEntries(FAILURE_OUTCOMES.map((o) => [o, 0])) as Record<FailureOutcome, number>;
+  let answered = 0;
+  for (const t of trials) {
+    const outcome = classifyOutcome(t);
+    if (outcome === 'answered') answered += 1;
+    else failures[outcome] += 1;
+  }
+  return { answered, failures };
+}

@@ -1,6 +1,6 @@
 import type { RunInfo } from '../runner/run-info.js';
 import type { TrialRecord } from '../runner/trial.js';
-import { classifyOutcome, FAILURE_OUTCOMES, type FailureOutcome } from './outcome.js';
+import { countOutcomes, type FailureOutcome } from './outcome.js';
 import { analyzeRun } from './analyze.js';
 import { summarizeCells, type CellSummary } from './summarize.js';
 import { advise } from './advise.js';
@@ -81,13 +81,7 @@ export function buildSummary(
     priceOverrides: options.priceOverrides,
     delta: settings.delta,
   });
-  const failures = Object.fromEntries(FAILURE_OUTCOMES.map((o) => [o, 0])) as Record<FailureOutcome, number>;
-  let answered = 0;
-  for (const t of trials) {
-    const outcome = classifyOutcome(t);
-    if (outcome === 'answered') answered += 1;
-    else failures[outcome] += 1;
-  }
+  const { answered, failures } = countOutcomes(trials);
 
   const modelsByProvider = new Map<string, Set<string>>();
   for (const t of trials) {

@@ -1,6 +1,6 @@
 import type { TaskItem } from '../tasks/task.js';
 import { type Bm25Index, type Bm25Query, cosine, indexFor } from './bm25.js';
-import { checkK } from './guard.js';
+import { bm25Selector } from './similar.js';
 import type { Selector } from './selector.js';
 
 /** Relevance vs diversity when the experiment gives no lambda. */
@@ -104,16 +104,5 @@ export function mmrOrder(index: Bm25Index, query: Bm25Query, k: number, lambda: 
  */
 export function createDiverseSelector(options: { lambda?: number } = {}): Selector {
   const lambda = validateLambda(options.lambda);
-  return {
-    name: 'diverse',
-    prepare(pool) {
-      indexFor(pool);
-    },
-    select<D>(item: TaskItem<D>, pool: readonly TaskItem<D>[], k: number): TaskItem<D>[] {
-      const index = indexFor(pool);
-      const query = index.query(item);
-      checkK(k, query.eligible, 'diverse');
-      return mmrOrder(index, query, k, lambda).map((d) => pool[d] as TaskItem<D>);
-    },
-  };
+  return bm25Selector('diverse', (index, query, k) => mmrOrder(index, query, k, lambda));
 }

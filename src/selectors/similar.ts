@@ -1,5 +1,5 @@
 import type { TaskItem } from '../tasks/task.js';
-import { indexFor } from './bm25.js';
+import { type Bm25Index, type Bm25Query, indexFor } from './bm25.js';
 import { checkK } from './guard.js';
 import type { Selector } from './selector.js';
 
@@ -12,16 +12,24 @@ import type { Selector } from './selector.js';
  * normalized text). The index is built once per pool, in `prepare` or on the first select.
  */
 export function createSimilarSelector(): Selector {
+  return bm25Selector('similar', (index, query, k) => index.topK(query, k).docs);
+}
+
+/**
+ * A selector that ranks the pool through the shared BM25 index (built once per pool, in `prepare`
+ * or on the first select); `rank` returns the chosen pool indexes, best first.
+ */
+export function bm25Selector(name: string, rank: (index: Bm25Index, query: Bm25Query, k: number) => readonly number[]): Selector {
   return {
-    name: 'similar',
+    name,
     prepare(pool) {
       indexFor(pool);
     },
     select<D>(item: TaskItem<D>, pool: readonly TaskItem<D>[], k: number): TaskItem<D>[] {
       const index = indexFor(pool);
       const query = index.query(item);
-      checkK(k, query.eligible, 'similar');
-      return index.topK(query, k).docs.map((d) => pool[d] as TaskItem<D>);
+      checkK(k, query.eligible, name);
+      return rank(index, query, k).map((d) => pool[d] as TaskItem<D>);
     },
   };
 }
