@@ -1,4 +1,3 @@
-import type { TaskItem } from '../tasks/task.js';
 import { type Bm25Index, type Bm25Query, cosine, indexFor } from './bm25.js';
 import { bm25Selector } from './similar.js';
 import type { Selector } from './selector.js';
