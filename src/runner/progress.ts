@@ -1,60 +1,256 @@
+import cliProgress from 'cli-progress';
 import type { TrialRecord } from './trial.js';
 
 export interface ProgressOptions {
-  total: number;
+  /** One entry per provider that will run, with its number of planned trials, in display order. */
+  providers: { id: string; total: number }[];
   /** Where progress goes (stderr, so stdout stays clean for paths and JSON). */
   stream: NodeJS.WriteStream;
+  /** No progress at all; finish() still returns the summary lines. */
   quiet: boolean;
-  /** Seconds between plain lines when the stream is not a terminal (CI logs). */
+  /** Seconds between plain lines when the stream is not a terminal (CI logs); default 5. */
   intervalSeconds?: number;
+  /** Money spent so far by a provider, or null when it has no price (shown as `unpriced`). */
+  spend?: (provider: string) => number | null;
+  /** Currency of `spend` (default USD, shown as `$`). */
+  currency?: string;
+  /** Clock in ms (tests); default Date.now. */
+  now?: () => number;
+}
+
+/** Calls per second are measured over this recent window, so a fast cache-hit start does not fool the ETA. */
+const RATE_WINDOW_MS = 10_000;
+/** At most one rate sample per provider per second. */
+const SAMPLE_EVERY_MS = 1_000;
+
+interface ProviderState {
+  id: string;
+  /** Planned trials minus those skipped. */
+  total: number;
+  done: number;
+  errors: number;
+  parseFailures: number;
+  cacheHits: number;
+  skipped: number;
+  /** When the last trial of this provider completed (summary rate and duration). */
+  lastAt: number | null;
+  /** (time, done) samples for the recent rate; samples[0] is the baseline. */
+  samples: { t: number; done: number }[];
+  /** done + skipped at the last plain line, to print only providers that moved. */
+  printedAt: number;
+  bar: cliProgress.SingleBar | null;
 }
 
 /**
- * Live progress: one rewritten line in a terminal, a plain line every few seconds in CI logs.
- * Counts answered, failed calls and parse failures separately, as the report does, and the trials
- * answered from the response cache (a resumed run shows them racing ahead).
+ * Live progress of a sweep, one entry per provider: done/total, calls per second (recent), call
+ * errors, parse failures, cache hits, spend and ETA.
+ * - terminal (stream.isTTY): one cli-progress bar per provider, redrawn in place;
+ * - otherwise (CI logs): a plain line per provider that moved, every `intervalSeconds`;
+ * - quiet: nothing.
+ * finish() prints (unless quiet) and returns one summary line per provider.
  */
 export class Progress {
-  private done = 0;
-  private errors = 0;
-  private parseFailures = 0;
-  private cacheHits = 0;
-  private readonly started = Date.now();
-  private lastPrint = Date.now();
-  private readonly tty: boolean;
+  private readonly states = new Map<string, ProviderState>();
+  private readonly now: () => number;
+  private readonly started: number;
+  private readonly intervalMs: number;
+  private readonly idWidth: number;
+  private multibar: cliProgress.MultiBar | null = null;
+  private lastPrint: number;
+  private summary: string[] | null = null;
 
   constructor(private readonly options: ProgressOptions) {
-    this.tty = Boolean(options.stream.isTTY);
+    this.now = options.now ?? Date.now;
+    this.started = this.now();
+    this.lastPrint = this.started;
+    this.intervalMs = (options.intervalSeconds ?? 5) * 1000;
+    this.idWidth = Math.max(0, ...options.providers.map((p) => p.id.length));
+    for (const p of options.providers) this.addState(p.id, p.total);
+    if (!options.quiet && options.stream.isTTY === true && this.states.size > 0) this.startBars();
   }
 
+  /** True while the bars are drawn: other output to the terminal should then go through note(). */
+  get live(): boolean {
+    return this.multibar !== null;
+  }
+
+  /** Counts one completed trial: done, failed call (error), parse failure (!parseOk without error), cache hit. */
   record(trial: TrialRecord): void {
-    this.done++;
-    if (trial.cached) this.cacheHits++;
-    if (trial.error) this.errors++;
-    else if (!trial.parseOk) this.parseFailures++;
-    const now = Date.now();
-    const interval = this.tty ? 100 : (this.options.intervalSeconds ?? 5) * 1000;
-    if (now - this.lastPrint >= interval) {
-      this.lastPrint = now;
-      this.print(false);
+    const s = this.states.get(trial.provider) ?? this.addState(trial.provider, 0);
+    const t = this.now();
+    s.done++;
+    if (s.done > s.total) s.total = s.done;
+    if (trial.cached) s.cacheHits++;
+    if (trial.error) s.errors++;
+    else if (!trial.parseOk) s.parseFailures++;
+    s.lastAt = t;
+    this.sample(s, t);
+    this.maybePrint(t);
+  }
+
+  /** `n` trials of `provider` will not run (budget reached, provider stopped): they leave its total. */
+  skip(provider: string, n: number): void {
+    const s = this.states.get(provider);
+    if (!s || n <= 0) return;
+    const k = Math.min(n, s.total - s.done);
+    s.skipped += k;
+    s.total -= k;
+    this.maybePrint(this.now());
+  }
+
+  /** Shows a message line: above the live bars without garbling them, or as a plain line (also when quiet). */
+  note(line: string): void {
+    if (this.multibar) this.multibar.log(line.endsWith('\n') ? line : `${line}\n`);
+    else this.options.stream.write(line.endsWith('\n') ? line : `${line}\n`);
+  }
+
+  /** Stops the bars (no timer left behind); prints, unless quiet, and returns one summary line per provider. */
+  finish(): string[] {
+    if (this.summary) return this.summary;
+    const t = this.now();
+    if (this.multibar) {
+      this.refreshBars();
+      this.multibar.update(); // flushes pending note() lines; stop() alone would drop them
+      this.multibar.stop();
+      this.multibar = null;
+    }
+    this.summary = [...this.states.values()].map((s) => this.summaryLine(s, t));
+    if (!this.options.quiet) for (const line of this.summary) this.options.stream.write(`${line}\n`);
+    return this.summary;
+  }
+
+  private addState(id: string, total: number): ProviderState {
+    const s: ProviderState = {
+      id,
+      total,
+      done: 0,
+      errors: 0,
+      parseFailures: 0,
+      cacheHits: 0,
+      skipped: 0,
+      lastAt: null,
+      samples: [{ t: this.started, done: 0 }],
+      printedAt: 0,
+      bar: null,
+    };
+    this.states.set(id, s);
+    if (this.multibar) s.bar = this.multibar.create(s.total, 0, this.payload(s, this.now()));
+    return s;
+  }
+
+  private startBars(): void {
+    // The bar takes what the widest line leaves of the terminal (10 to 30 characters).
+    const n = '9'.repeat(String(Math.max(...[...this.states.values()].map((s) => s.total))).length);
+    const widest = `${'x'.repeat(this.idWidth)}  [] ${n}/${n}  999.9/s  errors ${n}  parse ${n}  cache ${n}${this.options.spend ? '  $0.0000' : ''}  eta 59m59s`;
+    const multibar = new cliProgress.MultiBar({
+      stream: this.options.stream,
+      format: '{provider}  [{bar}] {value}/{total}  {rate}/s  errors {errors}  parse {parse}  cache {cache}{spend}  eta {left}',
+      barsize: Math.max(10, Math.min(30, (this.options.stream.columns ?? 80) - widest.length - 1)),
+      fps: 5,
+      // Redraw every frame: after note() lines are flushed, unchanged bars must be drawn again below them.
+      forceRedraw: true,
+      // Cut lines at the terminal width rather than turning wrapping off (which a crash would leave off).
+      linewrap: true,
+      hideCursor: false,
+      // Ours to handle: a SIGINT listener here would stop Ctrl-C from ending the process.
+      gracefulExit: false,
+      // Not a terminal: we print plain lines ourselves.
+      noTTYOutput: false,
+    });
+    // Rate and ETA move with time, not only with records: recompute the fields before every frame.
+    multibar.on('update-pre', () => this.refreshBars());
+    this.multibar = multibar;
+    const t = this.now();
+    for (const s of this.states.values()) s.bar = multibar.create(s.total, 0, this.payload(s, t));
+  }
+
+  private refreshBars(): void {
+    const t = this.now();
+    for (const s of this.states.values()) {
+      if (!s.bar) continue;
+      s.bar.setTotal(s.total);
+      s.bar.update(s.done, this.payload(s, t));
     }
   }
 
-  finish(): void {
-    this.print(true);
+  /** The payload tokens of a bar. */
+  private payload(s: ProviderState, t: number): Record<string, string> {
+    const rate = this.recentRate(s, t);
+    const spend = this.spendText(s.id);
+    return {
+      provider: s.id.padEnd(this.idWidth),
+      rate: rate.toFixed(1),
+      errors: String(s.errors),
+      parse: String(s.parseFailures),
+      cache: String(s.cacheHits),
+      spend: spend ? `  ${spend}` : '',
+      left: eta(s, rate),
+    };
   }
 
-  private print(final: boolean): void {
-    if (this.options.quiet) return;
-    const { total } = this.options;
-    const seconds = (Date.now() - this.started) / 1000;
-    const rate = seconds > 0 ? this.done / seconds : 0;
-    const eta = rate > 0 && this.done < total ? ` eta ${Math.ceil((total - this.done) / rate)}s` : '';
-    const line =
-      `trials ${this.done}/${total} (${Math.floor((100 * this.done) / Math.max(total, 1))}%)` +
-      ` ${rate.toFixed(1)}/s  call errors ${this.errors}  parse failures ${this.parseFailures}  cache hits ${this.cacheHits}` +
-      (final ? `  in ${seconds.toFixed(1)}s` : eta);
-    if (this.tty) this.options.stream.write(`\r\x1b[2K${line}${final ? '\n' : ''}`);
-    else this.options.stream.write(`${line}\n`);
+  /** A plain line per provider that moved, at most every intervalSeconds (not a terminal). */
+  private maybePrint(t: number): void {
+    if (this.options.quiet || this.multibar || this.summary) return;
+    if (t - this.lastPrint < this.intervalMs) return;
+    this.lastPrint = t;
+    for (const s of this.states.values()) {
+      if (s.done + s.skipped === s.printedAt) continue;
+      s.printedAt = s.done + s.skipped;
+      const percent = Math.floor((100 * s.done) / Math.max(s.total, 1));
+      const rate = this.recentRate(s, t);
+      this.options.stream.write(`${this.fields(s, `${s.done}/${s.total} (${percent}%)`, rate)}  eta ${eta(s, rate)}\n`);
+    }
   }
+
+  private summaryLine(s: ProviderState, t: number): string {
+    const ms = (s.lastAt ?? t) - this.started;
+    const rate = ms > 0 ? (1000 * s.done) / ms : 0;
+    return `${this.fields(s, `${s.done}/${s.total}`, rate)}  in ${(ms / 1000).toFixed(1)}s`;
+  }
+
+  /** The fields shared by plain lines and the summary. */
+  private fields(s: ProviderState, count: string, rate: number): string {
+    const spend = this.spendText(s.id);
+    return (
+      `${s.id.padEnd(this.idWidth)}  ${count}  ${rate.toFixed(1)}/s  call errors ${s.errors}  parse failures ${s.parseFailures}  cache hits ${s.cacheHits}` +
+      (s.skipped > 0 ? `  not run ${s.skipped}` : '') +
+      (spend ? `  ${spend}` : '')
+    );
+  }
+
+  /** `$0.4120`, `0.4120 EUR`, `unpriced`, or '' (no spend callback, or the local provider). */
+  private spendText(provider: string): string {
+    if (!this.options.spend || provider === 'local') return '';
+    const n = this.options.spend(provider);
+    if (n === null) return 'unpriced';
+    const currency = this.options.currency ?? 'USD';
+    const amount = n.toFixed(n < 1 ? 4 : 2);
+    return currency === 'USD' ? `$${amount}` : `${amount} ${currency}`;
+  }
+
+  private sample(s: ProviderState, t: number): void {
+    const last = s.samples[s.samples.length - 1];
+    if (!last || t - last.t >= SAMPLE_EVERY_MS) s.samples.push({ t, done: s.done });
+    // Keep as baseline the newest sample at or before the window's start.
+    while (s.samples.length > 1 && s.samples[1]!.t <= t - RATE_WINDOW_MS) s.samples.shift();
+  }
+
+  /** Trials per second over about the last RATE_WINDOW_MS (since the start when younger). */
+  private recentRate(s: ProviderState, t: number): number {
+    this.sample(s, t);
+    const base = s.samples[0]!;
+    const seconds = (t - base.t) / 1000;
+    return seconds > 0 ? (s.done - base.done) / seconds : 0;
+  }
+}
+
+/** Time left at `rate`: `22s`, `3m05s`, `1h02m`; `0s` when done, `?` when nothing moves. */
+function eta(s: ProviderState, rate: number): string {
+  const remaining = s.total - s.done;
+  if (remaining <= 0) return '0s';
+  if (rate <= 0) return '?';
+  const seconds = Math.ceil(remaining / rate);
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`;
+  return `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}m`;
 }
