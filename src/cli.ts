@@ -10,6 +10,7 @@ import { parseDuration, resolveCacheDir, ResponseCache } from './runner/cache.js
 import { BudgetError, checkBudgetEstimate } from './runner/budget.js';
 import { estimateSweep } from './runner/estimate.js';
 import type { RunInfo } from './runner/run-info.js';
+import { Interrupt } from './runner/interrupt.js';
 import { prepareSweep, runSweep } from './runner/sweep.js';
 import { TOOL_VERSION } from './version.js';
 
@@ -38,10 +39,12 @@ export async function main(argv: string[]): Promise<number> {
           .option('force', { type: 'boolean', default: false, describe: 'start even when the estimate exceeds the experiment\'s budget or cannot be priced (the budget still stops calls during the run)' })
           .option('cache', { type: 'boolean', default: true, describe: 'answer calls made before from the response cache (--no-cache: call everything again)' })
           .option('cache-dir', { type: 'string', describe: 'response cache folder (default: $FEWSHOT_CACHE_DIR, else .fewshot/ beside the experiment)' })
+          .option('grace', { type: 'number', default: 30, describe: 'seconds the calls in flight get to finish after Ctrl-C before they are cancelled' })
           .example('$0 sweep experiments/routes.yaml', 'run the flagship routes sweep')
           .example('$0 sweep experiments/routes.yaml', 'again after a crash or Ctrl-C: a resume, completed calls come from the cache'),
       async (args) => {
         checkConcurrency(args.concurrency);
+        if (!(args.grace >= 0)) throw new UsageError(`--grace: expected seconds >= 0, got ${args.grace}`);
         exitCode = args.dryRun ? dryRun(args.experiment, args.concurrency) : await sweep(args);
       },
     )
@@ -142,14 +145,10 @@ function checkConcurrency(value: number | undefined): void {
   }
 }
 
-async function sweep(args: { experiment: string; out?: string | undefined; concurrency?: number | undefined; quiet: boolean; force: boolean; cache: boolean; cacheDir?: string | undefined }): Promise<number> {
-  // First Ctrl-C: stop starting calls and write a partial report; a second one exits at once.
-  let stopRequested = false;
-  const onSigint = () => {
-    if (stopRequested) process.exit(EXIT.interrupted);
-    stopRequested = true;
-    console.error('\nstopping: no new calls; finishing the ones in flight and writing a partial report (Ctrl-C again to quit now)');
-  };
+async function sweep(args: { experiment: string; out?: string | undefined; concurrency?: number | undefined; quiet: boolean; force: boolean; cache: boolean; cacheDir?: string | undefined; grace: number }): Promise<number> {
+  // First Ctrl-C: no new calls, a bounded wait for those in flight, a partial report; a second one quits at once.
+  const interrupt = new Interrupt(args.grace * 1000, (line) => console.error(`\n${line}`), () => process.exit(EXIT.interrupted));
+  const onSigint = () => interrupt.handle();
   process.on('SIGINT', onSigint);
   try {
     const result = await runSweep({
@@ -159,12 +158,14 @@ async function sweep(args: { experiment: string; out?: string | undefined; concu
       quiet: args.quiet,
       force: args.force,
       ...(args.cache && { cacheDir: resolveCacheDir({ flag: args.cacheDir, env: process.env, experimentPath: args.experiment }) }),
-      shouldStop: () => stopRequested,
+      shouldStop: () => interrupt.stopping,
+      abortSignal: interrupt.signal,
     });
     const hits = result.cacheHits > 0 ? ` (${result.cacheHits} answered from the cache)` : '';
     console.log(`${result.status === 'complete' ? 'done' : 'stopped early'}: ${result.trials} trials${hits} in ${result.seconds.toFixed(1)}s`);
-    return stopRequested ? EXIT.interrupted : EXIT.ok;
+    return interrupt.stopping ? EXIT.interrupted : EXIT.ok;
   } finally {
+    interrupt.dispose();
     process.off('SIGINT', onSigint);
   }
 }

@@ -1,4 +1,4 @@
-import type { TrialRecord } from '../runner/trial.js';
+import type { TrialSource } from './accumulate.js';
 import { ZERO_SHOT_SELECTOR } from '../runner/trial.js';
 import { findCandidates } from './candidates.js';
 import { detectCollapse, planSelectorTests } from './collapse.js';
@@ -38,7 +38,7 @@ interface PlannedCurve {
  * together (Holm), then label curves, look for selection-collapse and failure trends, and find the
  * cells tied with each provider's best. Pure: the same trials and settings give the same result.
  */
-export function analyzeRun(trials: readonly TrialRecord[], cells: readonly CellSummary[], settings: AnalysisSettings): RunAnalysis {
+export function analyzeRun(trials: TrialSource, cells: readonly CellSummary[], settings: AnalysisSettings): RunAnalysis {
   const family = new TestFamily(settings);
   const matrices = buildItemMatrices(trials);
   const planned: PlannedCurve[] = [];

@@ -1,5 +1,4 @@
-import type { TrialRecord } from '../runner/trial.js';
-import { classifyOutcome } from './outcome.js';
+import { accumulate, at, type ProviderTotals, type TrialSource } from './accumulate.js';
 import { compareSelectors, compareStrings } from './summarize.js';
 import type { CellRef, FailureKey } from './verdict-types.js';
 
@@ -35,59 +34,33 @@ export function cellKey(ref: CellRef): string {
 }
 
 /** Builds one matrix per provider, providers and cells in a fixed order (the summary must not depend on trial order). */
-export function buildItemMatrices(trials: readonly TrialRecord[]): ItemMatrix[] {
-  const byProvider = new Map<string, TrialRecord[]>();
-  for (const t of trials) {
-    const list = byProvider.get(t.provider);
-    if (list) list.push(t);
-    else byProvider.set(t.provider, [t]);
-  }
-  return [...byProvider.keys()].sort(compareStrings).map((provider) => buildMatrix(provider, byProvider.get(provider)!));
+export function buildItemMatrices(source: TrialSource): ItemMatrix[] {
+  const acc = accumulate(source);
+  return [...acc.providers.values()].sort((a, b) => compareStrings(a.provider, b.provider)).map(buildMatrix);
 }
 
-function buildMatrix(provider: string, trials: readonly TrialRecord[]): ItemMatrix {
-  const itemIds = [...new Set(trials.map((t) => t.itemId))].sort(compareStrings);
-  const index = new Map(itemIds.map((id, i) => [id, i]));
+function buildMatrix(provider: ProviderTotals): ItemMatrix {
+  // Rows in item id order: position j of every array is item order[j] of the accumulator.
+  const order = [...provider.itemIds.keys()].sort((a, b) => compareStrings(provider.itemIds[a]!, provider.itemIds[b]!));
+  const itemIds = order.map((i) => provider.itemIds[i]!);
   const n = itemIds.length;
-  const cells = new Map<string, { ref: CellRef; sum: Float64Array; fail: Record<FailureKey, Float64Array>; cell: CellItems }>();
-  for (const t of trials) {
-    const ref = { selector: t.selector, k: t.k };
-    const key = cellKey(ref);
-    let entry = cells.get(key);
-    if (!entry) {
-      const failure = Object.fromEntries(FAILURE_KEYS.map((f) => [f, new Float64Array(n)])) as Record<FailureKey, Float64Array>;
-      entry = {
-        ref,
-        sum: new Float64Array(n),
-        fail: Object.fromEntries(FAILURE_KEYS.map((f) => [f, new Float64Array(n)])) as Record<FailureKey, Float64Array>,
-        cell: { ref, accuracy: new Float64Array(n), answeredCount: new Uint32Array(n), binary: true, failure, trialCount: new Uint32Array(n) },
-      };
-      cells.set(key, entry);
-    }
-    const i = index.get(t.itemId)!;
-    const outcome = classifyOutcome(t);
-    entry.cell.trialCount[i]! += 1;
-    if (outcome === 'answered') {
-      const score = Number.isFinite(t.score) ? Math.min(1, Math.max(0, t.score)) : 0;
-      entry.sum[i]! += score;
-      entry.cell.answeredCount[i]! += 1;
-      if (score !== 0 && score !== 1) entry.cell.binary = false;
-    } else {
-      entry.fail[outcome][i]! += 1;
-    }
-  }
   const out: CellItems[] = [];
-  for (const { sum, fail, cell } of cells.values()) {
-    for (let i = 0; i < n; i++) {
-      const answered = cell.answeredCount[i]!;
-      const total = cell.trialCount[i]!;
-      cell.accuracy[i] = answered > 0 ? sum[i]! / answered : Number.NaN;
-      for (const f of FAILURE_KEYS) cell.failure[f][i] = total > 0 ? fail[f][i]! / total : Number.NaN;
-    }
+  for (const totals of provider.cells.values()) {
+    const ref = { selector: totals.selector, k: totals.k };
+    const failure = Object.fromEntries(FAILURE_KEYS.map((f) => [f, new Float64Array(n)])) as Record<FailureKey, Float64Array>;
+    const cell: CellItems = { ref, accuracy: new Float64Array(n), answeredCount: new Uint32Array(n), binary: totals.binary, failure, trialCount: new Uint32Array(n) };
+    order.forEach((i, j) => {
+      const answered = at(totals.answeredCount, i);
+      const total = at(totals.trialCount, i);
+      cell.answeredCount[j] = answered;
+      cell.trialCount[j] = total;
+      cell.accuracy[j] = answered > 0 ? at(totals.answeredSum, i) / answered : Number.NaN;
+      for (const f of FAILURE_KEYS) failure[f][j] = total > 0 ? at(totals.failures[f], i) / total : Number.NaN;
+    });
     out.push(cell);
   }
   out.sort((a, b) => compareSelectors(a.ref.selector, b.ref.selector) || a.ref.k - b.ref.k);
-  return { provider, itemIds, cells: out };
+  return { provider: provider.provider, itemIds, cells: out };
 }
 
 export function findCell(matrix: ItemMatrix, ref: CellRef): CellItems | undefined {

@@ -1,7 +1,8 @@
 import type { ProviderErrorKind } from '../providers/provider.js';
-import { ZERO_SHOT_SELECTOR, type TrialRecord } from '../runner/trial.js';
-import { classifyOutcome, OUTCOMES, type Outcome } from './outcome.js';
-import { itemClusteredAccuracy, mean, type Interval } from './stats.js';
+import { ZERO_SHOT_SELECTOR } from '../runner/trial.js';
+import { accumulate, at, type CellTotals, type MeasureSums, type TrialSource } from './accumulate.js';
+import type { Outcome } from './outcome.js';
+import { wilson, type Interval } from './stats.js';
 
 /** One (provider, selector, k) cell of the sweep. */
 export interface CellSummary {
@@ -54,94 +55,88 @@ export function compareSelectors(a: string, b: string): number {
   return compareStrings(a, b);
 }
 
-/** Group trials by (provider, selector, k) and summarize each group; sorted by provider, selector, k. */
-export function summarizeCells(trials: readonly TrialRecord[], measureKeys: readonly string[] = []): CellSummary[] {
-  const groups = new Map<string, TrialRecord[]>();
-  for (const t of trials) {
-    // JSON of a tuple is an unambiguous key whatever characters the names hold.
-    const key = JSON.stringify([t.provider, t.selector, t.k]);
-    const group = groups.get(key);
-    if (group) group.push(t);
-    else groups.set(key, [t]);
+/** Summarize each (provider, selector, k) cell; sorted by provider, selector, k. */
+export function summarizeCells(source: TrialSource, measureKeys: readonly string[] = []): CellSummary[] {
+  const acc = accumulate(source, measureKeys);
+  const out: CellSummary[] = [];
+  for (const provider of acc.providers.values()) {
+    // Items in id order, so sums of item means do not depend on the order trials arrived in.
+    const order = [...provider.itemIds.keys()].sort((a, b) => compareStrings(provider.itemIds[a]!, provider.itemIds[b]!));
+    for (const cell of provider.cells.values()) out.push(summarizeCell(cell, order, acc.measureKeys));
   }
-  return [...groups.values()].map((group) => summarizeCell(group, measureKeys)).sort(
+  return out.sort(
     (a, b) =>
       compareStrings(a.provider, b.provider) || compareSelectors(a.selector, b.selector) || a.k - b.k,
   );
 }
 
-function summarizeCell(trials: readonly TrialRecord[], measureKeys: readonly string[]): CellSummary {
-  const first = trials[0]!;
-  const outcomes = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
-  const errorKinds = new Map<ProviderErrorKind, number>();
-  const answeredScores: { itemId: string; score: number }[] = [];
-  const endToEndScores: { itemId: string; score: number }[] = [];
-  const answered: TrialRecord[] = [];
-  const returned: TrialRecord[] = [];
-
-  for (const t of trials) {
-    const outcome = classifyOutcome(t);
-    outcomes[outcome] += 1;
-    if (t.error != null) errorKinds.set(t.error.kind, (errorKinds.get(t.error.kind) ?? 0) + 1);
-    else returned.push(t);
-    if (outcome === 'answered') {
-      answered.push(t);
-      answeredScores.push({ itemId: t.itemId, score: t.score });
-    }
+function summarizeCell(cell: CellTotals, order: readonly number[], measureKeys: readonly string[]): CellSummary {
+  let nItems = 0;
+  let answeredItems = 0;
+  let answeredMeans = 0;
+  let endToEndMeans = 0;
+  for (const i of order) {
+    const trials = at(cell.trialCount, i);
+    if (trials === 0) continue;
+    nItems++;
+    const answered = at(cell.answeredCount, i);
+    const sum = at(cell.answeredSum, i);
     // A failure counts as 0 end to end, whatever score the record carries.
-    endToEndScores.push({ itemId: t.itemId, score: outcome === 'answered' ? t.score : 0 });
+    endToEndMeans += sum / trials;
+    if (answered > 0) {
+      answeredItems++;
+      answeredMeans += sum / answered;
+    }
   }
-
+  const { returned } = cell;
+  const meanOf = (total: number) => (returned.count > 0 ? total / returned.count : null);
   return {
-    provider: first.provider,
-    model: distinctSorted(trials.map((t) => t.model)).join(', '),
-    selector: first.selector,
-    k: first.k,
-    nItems: new Set(trials.map((t) => t.itemId)).size,
-    nTrials: trials.length,
-    outcomes,
+    provider: cell.provider,
+    model: [...cell.models].sort(compareStrings).join(', '),
+    selector: cell.selector,
+    k: cell.k,
+    nItems,
+    nTrials: cell.nTrials,
+    outcomes: { ...cell.outcomes },
     providerErrorsByKind: Object.fromEntries(
-      [...errorKinds].sort(([a], [b]) => compareStrings(a, b)),
+      [...cell.errorKinds].sort(([a], [b]) => compareStrings(a, b)),
     ) as Partial<Record<ProviderErrorKind, number>>,
-    accuracy: itemClusteredAccuracy(answeredScores),
-    endToEndAccuracy: itemClusteredAccuracy(endToEndScores),
-    failureRate: (trials.length - outcomes.answered) / trials.length,
-    meanTokensIn: mean(returned.map((t) => t.tokensIn)),
-    meanCachedTokens: mean(returned.map((t) => t.cachedTokens ?? 0)),
-    meanTokensOut: mean(returned.map((t) => t.tokensOut)),
-    meanLatencyMs: mean(returned.map((t) => t.latencyMs)),
-    measures: Object.fromEntries(measureKeys.map((key) => [key, measureInterval(answered, key)])),
-    ...confusionOf(answered),
+    accuracy: wilson(answeredMeans, answeredItems),
+    endToEndAccuracy: wilson(endToEndMeans, nItems),
+    failureRate: (cell.nTrials - cell.outcomes.answered) / cell.nTrials,
+    meanTokensIn: meanOf(returned.tokensIn),
+    meanCachedTokens: meanOf(returned.cachedTokens),
+    meanTokensOut: meanOf(returned.tokensOut),
+    meanLatencyMs: meanOf(returned.latencyMs),
+    measures: Object.fromEntries(measureKeys.map((key) => [key, measureInterval(cell.measures.get(key), order)])),
+    ...confusionOf(cell),
   };
 }
 
 /** A [0, 1] detail over answered trials, items as the unit; trials without a usable value are left out. */
-function measureInterval(answered: readonly TrialRecord[], key: string): Interval | null {
-  const values: { itemId: string; score: number }[] = [];
-  for (const t of answered) {
-    const value = t.details?.[key];
-    const x = typeof value === 'boolean' ? Number(value) : value;
-    if (typeof x === 'number' && Number.isFinite(x) && x >= 0 && x <= 1) values.push({ itemId: t.itemId, score: x });
+function measureInterval(sums: MeasureSums | undefined, order: readonly number[]): Interval | null {
+  if (!sums) return null;
+  let items = 0;
+  let means = 0;
+  for (const i of order) {
+    const count = at(sums.count, i);
+    if (count === 0) continue;
+    items++;
+    means += at(sums.sum, i) / count;
   }
-  return itemClusteredAccuracy(values);
-}
-
-function distinctSorted(values: readonly string[]): string[] {
-  return [...new Set(values)].sort(compareStrings);
+  return wilson(means, items);
 }
 
 /** Per-label confusion from the `expected` and `predicted` details label tasks record; absent otherwise. */
-function confusionOf(answered: readonly TrialRecord[]): { confusion?: Confusion } {
-  const pairs: [string, string][] = [];
-  for (const t of answered) {
-    const expected = t.details?.expected;
-    const predicted = t.details?.predicted;
-    if (typeof expected === 'string' && typeof predicted === 'string') pairs.push([expected, predicted]);
+function confusionOf(cell: CellTotals): { confusion?: Confusion } {
+  if (cell.confusion.size === 0) return {};
+  const names = new Set<string>();
+  for (const [expected, row] of cell.confusion) {
+    names.add(expected);
+    for (const predicted of row.keys()) names.add(predicted);
   }
-  if (pairs.length === 0) return {};
-  const labels = distinctSorted(pairs.flat());
+  const labels = [...names].sort(compareStrings);
   const counts: Record<string, Record<string, number>> = {};
-  for (const e of labels) counts[e] = Object.fromEntries(labels.map((p) => [p, 0]));
-  for (const [e, p] of pairs) counts[e]![p]! += 1;
+  for (const e of labels) counts[e] = Object.fromEntries(labels.map((p) => [p, cell.confusion.get(e)?.get(p) ?? 0]));
   return { confusion: { labels, counts } };
 }

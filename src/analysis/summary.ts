@@ -1,6 +1,6 @@
 import type { RunInfo } from '../runner/run-info.js';
-import type { TrialRecord } from '../runner/trial.js';
-import { countOutcomes, type FailureOutcome } from './outcome.js';
+import { accumulate, type TrialSource } from './accumulate.js';
+import type { FailureOutcome } from './outcome.js';
 import { analyzeRun } from './analyze.js';
 import { summarizeCells, type CellSummary } from './summarize.js';
 import { advise } from './advise.js';
@@ -61,7 +61,7 @@ export interface RunSummary {
 
 /** Build the run summary. Deterministic for the same inputs except `generatedAt` (pass `now` to pin it). */
 export function buildSummary(
-  trials: readonly TrialRecord[],
+  source: TrialSource,
   runInfo: RunInfo,
   now: Date = new Date(),
   extraNotices: readonly string[] = [],
@@ -69,7 +69,9 @@ export function buildSummary(
 ): RunSummary {
   const options = analysisOptions(runInfo.config, runInfo.seed, overrides);
   const { settings } = options;
-  const cells = summarizeCells(trials, (runInfo.task.measures ?? []).map((m) => m.key));
+  // One pass over the trials (or none: a sweep hands over its running totals); all else reads the totals.
+  const trials = accumulate(source, (runInfo.task.measures ?? []).map((m) => m.key));
+  const cells = summarizeCells(trials);
   const analysis = analyzeRun(trials, cells, settings);
   const advice = advise({
     curves: analysis.curves,
@@ -81,14 +83,9 @@ export function buildSummary(
     priceOverrides: options.priceOverrides,
     delta: settings.delta,
   });
-  const { answered, failures } = countOutcomes(trials);
+  const { answered, failures } = trials.outcomeTotals();
 
-  const modelsByProvider = new Map<string, Set<string>>();
-  for (const t of trials) {
-    const set = modelsByProvider.get(t.provider) ?? new Set<string>();
-    set.add(t.model);
-    modelsByProvider.set(t.provider, set);
-  }
+  const modelsByProvider = new Map([...trials.providers].map(([id, p]) => [id, p.models]));
   const modelOf = (id: string): string | null => {
     const set = modelsByProvider.get(id);
     return set ? [...set].sort().join(', ') : null;
@@ -128,7 +125,7 @@ export function buildSummary(
     providers,
     notices,
     task: runInfo.task,
-    totals: { trials: trials.length, answered, failures },
+    totals: { trials: trials.trials, answered, failures },
     settings,
     testCount: analysis.testCount,
     target: options.target,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { AnalysisOverrides } from '../analysis/options.js';
 import { buildSummary, type RunSummary } from '../analysis/summary.js';
 import type { RunInfo } from '../runner/run-info.js';
-import type { TrialRecord } from '../runner/trial.js';
+import type { TrialSource } from '../analysis/accumulate.js';
 import { renderReportHtml } from './html.js';
 import { renderSummaryMarkdown } from './markdown.js';
 
@@ -27,7 +27,7 @@ export interface WriteReportOptions {
 /** Write summary.json, summary.md and report.html into runDir. */
 export function writeReport(
   runDir: string,
-  trials: readonly TrialRecord[],
+  trials: TrialSource,
   runInfo: RunInfo,
   options: WriteReportOptions = {},
 ): ReportPaths {

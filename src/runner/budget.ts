@@ -111,6 +111,11 @@ export class BudgetTracker {
     this.byProvider.set(provider, (this.byProvider.get(provider) ?? 0) + cost);
   }
 
+  /** Spent so far on one provider; null when its calls cannot be priced (local, or no price known). */
+  spentBy(provider: string): number | null {
+    return this.prices.get(provider) ? (this.byProvider.get(provider) ?? 0) : null;
+  }
+
   get skippedTrials(): number {
     return [...this.skipped.values()].reduce((a, b) => a + b, 0);
   }

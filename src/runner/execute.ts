@@ -1,4 +1,3 @@
-import pLimit from 'p-limit';
 import type { Provider, CompletionRequest } from '../providers/provider.js';
 import { ProviderError } from '../providers/provider.js';
 import { arrangeShots, type Arm } from '../selectors/arms.js';
@@ -9,7 +8,7 @@ import { ANTHROPIC_DEFAULT_MAX_TOKENS } from '../providers/anthropic.js';
 import { estimateTokens } from '../providers/tokens.js';
 import type { BudgetTracker } from './budget.js';
 import { cacheKey, type ResponseCache } from './cache.js';
-import type { TrialSpec } from './plan.js';
+import type { TrialPlan, TrialSpec } from './plan.js';
 import type { TrialRecord } from './trial.js';
 
 export interface ProviderRuntime {
@@ -43,6 +42,11 @@ export interface ExecuteOptions {
   onRecord: (record: TrialRecord) => void;
   /** Checked before each call: once true, no new call starts and queued trials are dropped. */
   shouldStop?: () => boolean;
+  /**
+   * Aborts the calls in flight (the end of Ctrl-C's grace period). An aborted call is not recorded:
+   * it has no answer, and a rerun asks it again.
+   */
+  signal?: AbortSignal;
   /** A provider stopped after an error no retry can fix (bad key, bad request): its remaining trials are not run. */
   onProviderStopped?: (provider: string, reason: string) => void;
   /** A trial not run because its worst-case cost could cross the budget. */
@@ -52,31 +56,55 @@ export interface ExecuteOptions {
 /** Errors that would fail every later call the same way: stop the provider rather than pay for them. */
 const FATAL = new Set(['auth', 'bad_request']);
 
-/** Runs the plan with one p-limit queue per provider, so a slow provider never stalls the others. */
-export async function executePlan(plan: readonly TrialSpec[], ctx: ExecuteContext, options: ExecuteOptions): Promise<number> {
-  const limits = new Map([...ctx.providers].map(([id, rt]) => [id, pLimit(rt.concurrency)]));
-  const stopped = new Set<string>();
+/** How long a worker may keep the event loop busy with calls that answer at once (local, cache hits) before it yields. */
+const YIELD_EVERY_MS = 20;
+
+/**
+ * Runs the plan with a pool of `concurrency` workers per provider, each pulling the provider's next
+ * trial from one lazy queue: a slow or failing provider never stalls the others, and memory does not
+ * grow with the size of the plan (no promise per trial is created up front).
+ */
+export async function executePlan(plan: TrialPlan, ctx: ExecuteContext, options: ExecuteOptions): Promise<number> {
   let completed = 0;
-  await Promise.all(
-    plan.map((spec) =>
-      limits.get(spec.provider)!(async () => {
-        if (options.shouldStop?.() || stopped.has(spec.provider)) return;
-        const record = await attemptTrial(spec, ctx);
+  const runProvider = async (provider: string): Promise<void> => {
+    const runtime = ctx.providers.get(provider);
+    if (!runtime) return;
+    const queue = plan.forProvider(provider);
+    let stopped = false;
+    const worker = async (): Promise<void> => {
+      let lastYield = performance.now();
+      for (;;) {
+        if (stopped || options.shouldStop?.() || options.signal?.aborted) return;
+        const next = queue.next();
+        if (next.done) return;
+        const spec = next.value;
+        const record = await attemptTrial(spec, ctx, options.signal);
+        if (record === ABORTED) return;
         if (record === null) {
           options.onBudgetSkip?.(spec);
-          return;
+          continue;
         }
         options.onRecord(record);
         completed++;
-        if (record.error && FATAL.has(record.error.kind) && !stopped.has(spec.provider)) {
-          stopped.add(spec.provider);
-          options.onProviderStopped?.(spec.provider, record.error.message);
+        if (record.error && FATAL.has(record.error.kind) && !stopped) {
+          stopped = true;
+          options.onProviderStopped?.(provider, record.error.message);
         }
-      }),
-    ),
-  );
+        // Answers that need no I/O (local, cache hits) would otherwise starve timers and signals (Ctrl-C).
+        if (performance.now() - lastYield > YIELD_EVERY_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          lastYield = performance.now();
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, runtime.concurrency) }, worker));
+  };
+  await Promise.all(plan.providers.map(runProvider));
   return completed;
 }
+
+/** attemptTrial's answer for a call cut off by the abort signal: nothing to record. */
+const ABORTED = Symbol('aborted');
 
 /**
  * The shots for one trial. Selection is seeded by (experiment seed, selector, repeat, item), not by
@@ -96,7 +124,8 @@ export function selectShots(spec: TrialSpec, ctx: Pick<ExecuteContext, 'experime
 
 export async function runTrial(spec: TrialSpec, ctx: ExecuteContext): Promise<TrialRecord> {
   const record = await attemptTrial(spec, { ...ctx, budget: null });
-  return record!;
+  if (record === null || record === ABORTED) throw new Error('unreachable: no budget and no abort signal');
+  return record;
 }
 
 /** Worst-case tokens of one call: its prompt (estimated) and the most output it may produce. */
@@ -107,8 +136,11 @@ function worstCaseTokens(spec: TrialSpec, request: CompletionRequest): { promptT
   return { promptTokens, maxOutputTokens };
 }
 
-/** runTrial under the budget: null when the call was not made because it could cross the budget. */
-async function attemptTrial(spec: TrialSpec, ctx: ExecuteContext): Promise<TrialRecord | null> {
+/**
+ * runTrial under the budget: null when the call was not made because it could cross the budget,
+ * ABORTED when the signal cut the call off.
+ */
+async function attemptTrial(spec: TrialSpec, ctx: ExecuteContext, signal?: AbortSignal): Promise<TrialRecord | null | typeof ABORTED> {
   const runtime = ctx.providers.get(spec.provider)!;
   const item = ctx.items[spec.itemIndex]!;
   const shots = selectShots(spec, ctx);
@@ -150,9 +182,10 @@ async function attemptTrial(spec: TrialSpec, ctx: ExecuteContext): Promise<Trial
       reservation = reserved;
     }
     try {
-      result = await runtime.provider.complete({ ...request, subject: { item, shots } });
+      result = await runtime.provider.complete({ ...request, subject: { item, shots } }, signal);
     } catch (err) {
       budget?.settle(spec.provider, reservation, 0, 0, 0);
+      if (signal?.aborted) return ABORTED;
       // A failed call is recorded with its kind and the sweep goes on; it is never a wrong answer,
       // and never cached: a rerun tries it again.
       return { ...base, ...failedCall(err) };

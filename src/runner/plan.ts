@@ -18,32 +18,62 @@ export interface PlanInput {
 }
 
 /**
- * Expands the grid into trials, evaluation items in the outer loop: a run stopped early still has
- * every cell for the items it reached, so partial curves stay paired.
+ * The sweep's grid, expanded lazily: a million-trial sweep is a few numbers here, not a million
+ * objects. Evaluation items are the outer loop, so a run stopped early still has every cell for the
+ * items it reached and partial curves stay paired.
  * k = 0 has no shots to select, so it is planned once per provider and repeat (selector `none`)
  * and shared by every selector's curve instead of being paid for once per selector.
  */
-export function planTrials(input: PlanInput): TrialSpec[] {
-  const shots = [...input.shots].sort((a, b) => a - b);
-  const cells: { selector: string; k: number }[] = [];
-  if (shots.includes(0)) cells.push({ selector: ZERO_SHOT_SELECTOR, k: 0 });
-  for (const selector of input.selectors) {
-    for (const k of shots) if (k > 0) cells.push({ selector, k });
+export class TrialPlan implements Iterable<TrialSpec> {
+  readonly cells: readonly { selector: string; k: number }[];
+  readonly providers: readonly string[];
+
+  constructor(private readonly input: PlanInput) {
+    const shots = [...input.shots].sort((a, b) => a - b);
+    const cells: { selector: string; k: number }[] = [];
+    if (shots.includes(0)) cells.push({ selector: ZERO_SHOT_SELECTOR, k: 0 });
+    for (const selector of input.selectors) {
+      for (const k of shots) if (k > 0) cells.push({ selector, k });
+    }
+    this.cells = cells;
+    this.providers = [...input.providers];
   }
-  const plan: TrialSpec[] = [];
-  for (let itemIndex = 0; itemIndex < input.itemCount; itemIndex++) {
-    for (let seed = 0; seed < input.repeats; seed++) {
-      for (const provider of input.providers) {
-        for (const cell of cells) plan.push({ provider, ...cell, seed, itemIndex });
+
+  /** Trials of one provider. */
+  get perProvider(): number {
+    return this.input.itemCount * this.input.repeats * this.cells.length;
+  }
+
+  get length(): number {
+    return this.perProvider * this.providers.length;
+  }
+
+  /** One provider's trials in run order (items outermost, then repeats, then cells). */
+  *forProvider(provider: string): Generator<TrialSpec> {
+    for (let itemIndex = 0; itemIndex < this.input.itemCount; itemIndex++) {
+      for (let seed = 0; seed < this.input.repeats; seed++) {
+        for (const cell of this.cells) yield { provider, selector: cell.selector, k: cell.k, seed, itemIndex };
       }
     }
   }
-  return plan;
+
+  /** Every trial, providers interleaved per item and repeat (the order of the single-queue runner of old). */
+  *[Symbol.iterator](): Iterator<TrialSpec> {
+    for (let itemIndex = 0; itemIndex < this.input.itemCount; itemIndex++) {
+      for (let seed = 0; seed < this.input.repeats; seed++) {
+        for (const provider of this.providers) {
+          for (const cell of this.cells) yield { provider, selector: cell.selector, k: cell.k, seed, itemIndex };
+        }
+      }
+    }
+  }
+
+  /** Trials per provider, for the plan printout. */
+  countByProvider(): Map<string, number> {
+    return new Map(this.providers.map((p) => [p, this.perProvider]));
+  }
 }
 
-/** Trials per provider, for the plan printout. */
-export function countByProvider(plan: readonly TrialSpec[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const t of plan) counts.set(t.provider, (counts.get(t.provider) ?? 0) + 1);
-  return counts;
+export function planTrials(input: PlanInput): TrialPlan {
+  return new TrialPlan(input);
 }

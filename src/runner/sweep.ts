@@ -15,11 +15,11 @@ import { ResponseCache } from './cache.js';
 import { estimateSweep } from './estimate.js';
 import { executePlan, type ProviderRuntime } from './execute.js';
 import { gitState } from './git.js';
-import { countByProvider, planTrials, type TrialSpec } from './plan.js';
+import { planTrials, type TrialPlan } from './plan.js';
 import { Progress } from './progress.js';
 import type { RunInfo } from './run-info.js';
 import { createRunDir, TrialWriter, writeRunInfo } from './store.js';
-import type { TrialRecord } from './trial.js';
+import { TrialAccumulator } from '../analysis/accumulate.js';
 
 export interface SweepOptions {
   experimentPath: string;
@@ -33,6 +33,8 @@ export interface SweepOptions {
   progressStream?: NodeJS.WriteStream;
   /** Returns true once the user asked to stop (Ctrl-C): no new calls start, the report is marked partial. */
   shouldStop?: () => boolean;
+  /** Aborts the calls in flight (Ctrl-C's grace period ran out): they are not recorded, and a rerun asks them again. */
+  abortSignal?: AbortSignal;
   now?: () => Date;
   /** Passed to every network provider (tests replace retry waits). */
   providerOptions?: ResolveOptions;
@@ -52,7 +54,7 @@ export interface PreparedSweep {
   resolutions: ProviderResolution[];
   /** The curves' ways of building shots (selector x order, distractor arms); skipped selectors are left out. */
   arms: Arm[];
-  plan: TrialSpec[];
+  plan: TrialPlan;
 }
 
 /** Everything up to the first call: validate, load the task, resolve providers, expand the grid. */
@@ -150,7 +152,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   };
   writeRunInfo(dir, info);
 
-  const counts = countByProvider(plan);
+  const counts = plan.countByProvider();
   log(`run ${runId}: ${plan.length} trials (${[...counts].map(([p, n]) => `${p} ${n}`).join(', ') || 'no provider to run'})`);
 
   await prepareSelectors(prepared);
@@ -158,22 +160,36 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   const cache = options.cacheDir !== undefined && [...counts.keys()].some((p) => p !== 'local') ? new ResponseCache(options.cacheDir) : null;
   if (cache) log(`cache: ${relative(process.cwd(), cache.path) || cache.path} (answers already there are not asked again)`);
   const writer = new TrialWriter(join(dir, 'trials.jsonl'));
-  const trials: TrialRecord[] = [];
+  // Trials go to disk and into running totals as they complete; no record is kept in memory.
+  const totals = new TrialAccumulator(task.measures.map((m) => m.key));
   let cacheHits = 0;
-  const progress = new Progress({ total: plan.length, stream: options.progressStream ?? process.stderr, quiet: options.quiet ?? false });
+  const done = new Map<string, number>();
+  const progress = new Progress({
+    providers: [...counts].map(([id, total]) => ({ id, total })),
+    stream: options.progressStream ?? process.stderr,
+    quiet: options.quiet ?? false,
+    spend: (provider) => tracker.spentBy(provider),
+    currency: tracker.currency,
+  });
+  // While bars are live, lines go above them rather than through them.
+  const say = (line: string) => (progress.live ? progress.note(line) : log(line));
   try {
     await executePlan(plan, { ...buildContext(prepared, runId, env), cache, budget: tracker }, {
       onRecord: (record) => {
         writer.write(record);
-        trials.push(record);
+        totals.add(record);
+        done.set(record.provider, (done.get(record.provider) ?? 0) + 1);
         if (record.cached) cacheHits++;
         progress.record(record);
       },
       ...(options.shouldStop && { shouldStop: options.shouldStop }),
+      ...(options.abortSignal && { signal: options.abortSignal }),
+      onBudgetSkip: (spec) => progress.skip(spec.provider, 1),
       onProviderStopped: (provider, reason) => {
         const notice = `${provider} stopped after an error that retrying cannot fix; its remaining trials were not run: ${reason}`;
-        log(`stopping ${notice}`);
+        say(`stopping ${notice}`);
         info.notices.push(notice);
+        progress.skip(provider, plan.perProvider - (done.get(provider) ?? 0));
       },
     });
   } finally {
@@ -184,8 +200,8 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
 
   const ended = now();
   info.endedAt = ended.toISOString();
-  info.completedTrials = trials.length;
-  info.status = trials.length === plan.length ? 'complete' : 'partial';
+  info.completedTrials = totals.trials;
+  info.status = totals.trials === plan.length ? 'complete' : 'partial';
   const budgetNotice = tracker.notice();
   if (budgetNotice) {
     log(budgetNotice);
@@ -193,14 +209,14 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   }
   info.spend = tracker.record();
   writeRunInfo(dir, info);
-  const { reportPath } = writeReport(dir, trials, info);
+  const { reportPath } = writeReport(dir, totals, info);
   log(`results: ${relative(process.cwd(), dir) || dir}`);
   log(`report:  ${relative(process.cwd(), reportPath) || reportPath}`);
   return {
     runId,
     runDir: dir,
     reportPath,
-    trials: trials.length,
+    trials: totals.trials,
     cacheHits,
     status: info.status,
     seconds: (ended.getTime() - started.getTime()) / 1000,
