@@ -224,4 +224,31 @@ describe('fewshot sweep with the response cache', () => {
     const info = JSON.parse(readFileSync(join(tmp, 'killed-2', readdirSync(join(tmp, 'killed-2'))[0]!, 'run.json'), 'utf8'));
     expect(info).toMatchObject({ status: 'complete', plannedTrials: total, completedTrials: total });
   });
+  it('Ctrl-C (SIGINT) mid-sweep: exit 130 after the grace period, a partial report, and the rerun completes from the cache', async () => {
+    const s = await server();
+    const exp = experiment('interrupted', [openai(s)], { evalItems: 6, shots: '[0, 1, 2]' });
+    const total = 6 * 2 * 3;
+    const cacheDir = join(tmp, 'interrupted-cache');
+    let child: ChildProcess | null = null;
+    // Six answers; Ctrl-C as the seventh request arrives; then the server stops answering.
+    s.script((_req, i) => {
+      if (i === 6) child?.kill('SIGINT');
+      return i < 6 ? { kind: 'text', text: ROUTE_ANSWER, tokensIn: 300, tokensOut: 12 } : { kind: 'hang' };
+    });
+    const stopped = await fewshot(['sweep', exp, '--out', join(tmp, 'interrupted-1'), '--cache-dir', cacheDir, '--quiet', '--grace', '0.5'], {}, (c) => (child = c));
+    expect(stopped.code, stopped.stderr).toBe(130);
+    expect(stopped.stderr).toMatch(/up to 0.5s for the calls in flight/);
+    expect(stopped.stderr).toMatch(/gave up waiting after 0.5s/);
+    expect(stopped.stdout).toMatch(/stopped early: 6 trials/);
+    const run = join(tmp, 'interrupted-1', readdirSync(join(tmp, 'interrupted-1'))[0]!);
+    expect(JSON.parse(readFileSync(join(run, 'run.json'), 'utf8'))).toMatchObject({ status: 'partial', completedTrials: 6 });
+    expect(existsSync(join(run, 'report.html'))).toBe(true);
+
+    s.script(() => ({ kind: 'text', text: ROUTE_ANSWER, tokensIn: 300, tokensOut: 12 }));
+    const before = s.requests.length;
+    const rerun = await fewshot(['sweep', exp, '--out', join(tmp, 'interrupted-2'), '--cache-dir', cacheDir, '--quiet']);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(s.requests.length - before).toBe(total - 6);
+    expect(trialsOf(join(tmp, 'interrupted-2')).filter((t) => t.cached)).toHaveLength(6);
+  });
 });
