@@ -4,6 +4,7 @@ import { AnthropicProvider } from './anthropic.js';
 import { GoogleProvider } from './google.js';
 import { LocalProvider } from './local.js';
 import { OpenAIProvider, type HttpProviderSettings } from './openai.js';
+import { AdaptiveThrottle, type ThrottleSnapshot } from './adaptive.js';
 import type { Provider } from './provider.js';
 import { RateLimiter } from './rate-limit.js';
 import { ResilientProvider } from './resilient.js';
@@ -30,12 +31,28 @@ export const BASE_URL_VARIABLES: Record<string, string> = {
 export const DEFAULT_TIMEOUT_MS = 60_000;
 
 export type ProviderResolution =
-  | { id: string; status: 'ready'; provider: Provider; config: ProviderConfig; notices?: string[] }
+  | {
+      id: string;
+      status: 'ready';
+      provider: Provider;
+      config: ProviderConfig;
+      notices?: string[];
+      /** The provider's adaptive throttle (network providers only): `throttle.snapshot()` for a progress display. */
+      throttle?: AdaptiveThrottle;
+    }
   | { id: string; status: 'skipped'; reason: string };
 
 export interface ResolveOptions {
   /** Replaces real waiting in retries (tests). */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /**
+   * The experiment's concurrency: the throttle of a provider without its own `concurrency` starts
+   * there and climbs back to it after 429s. Absent: such a throttle has no ceiling; its first 429
+   * halves the calls then in flight, and it climbs one a clean round from there.
+   */
+  concurrency?: number;
+  /** Called with a provider's throttle state after each 429 and each change of its limit (progress, tests). */
+  onThrottle?: (providerId: string, snapshot: ThrottleSnapshot) => void;
 }
 
 /**
@@ -70,7 +87,16 @@ export function resolveProvider(config: ProviderConfig, task: Task, env: NodeJS.
     kind === 'anthropic' && config.temperature !== undefined
       ? [`${config.id}: temperature is not sent (Anthropic's Messages API has deprecated it); the model's default sampling applies`]
       : [];
-  return { id: config.id, status: 'ready', provider: new ResilientProvider(inner, policy, limiter, options.sleep), config, notices };
+  const onThrottle = options.onThrottle;
+  // Waits out cool-downs on real timers even when `options.sleep` is a test's instant one: retry waits
+  // through that sleep move the throttle's clock (see ResilientProvider), so its cool-downs pass with them.
+  const throttle = new AdaptiveThrottle({
+    max: config.concurrency ?? options.concurrency ?? Infinity,
+    coolDownCapMs: policy.retryAfterCapMs,
+    ...(onThrottle && { onChange: (snapshot) => onThrottle(config.id, snapshot) }),
+  });
+  const provider = new ResilientProvider(inner, policy, limiter, options.sleep, throttle);
+  return { id: config.id, status: 'ready', provider, config, notices, throttle };
 }
 
 function baseUrlFromEnv(kind: string, env: NodeJS.ProcessEnv): string | undefined {
