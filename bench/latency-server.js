@@ -3,8 +3,9 @@
 //
 // - POST to any path ending in /chat/completions (e.g. /v1/chat/completions) answers, after the
 //   fixed latency counted from the end of the request body, with one fixed chat.completion reply.
-// - GET /stats returns {"served": N, "maxInFlight": M} as JSON; GET /stats?reset=1 replies with the
-//   current counts and then sets both to zero.
+// - GET /stats returns {"served": N, "maxInFlight": M, "windowMs": W} as JSON, W being the time from
+//   the first request's arrival to the last reply (the call phase, without the client's set-up and
+//   report); GET /stats?reset=1 replies with the current counts and then sets them to zero.
 // - Anything else gets a 404 in the OpenAI error shape (and is not counted).
 // Listens on 127.0.0.1 on a free port, prints that port as the first line of stdout once
 // listening, and exits on SIGTERM (or SIGINT).
@@ -59,13 +60,18 @@ const reply = JSON.stringify({
 let served = 0;
 let inFlight = 0;
 let maxInFlight = 0;
+let firstAt = null;
+let lastAt = null;
 
 const server = createServer((req, res) => {
   const path = req.url.split('?')[0];
   if (req.method === 'GET' && path === '/stats') {
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ served, maxInFlight }));
-    if (req.url.includes('reset')) served = maxInFlight = 0;
+    res.end(JSON.stringify({ served, maxInFlight, windowMs: firstAt === null ? 0 : lastAt - firstAt }));
+    if (req.url.includes('reset')) {
+      served = maxInFlight = 0;
+      firstAt = lastAt = null;
+    }
     return;
   }
   if (req.method !== 'POST' || !path.endsWith('/chat/completions')) {
@@ -74,6 +80,7 @@ const server = createServer((req, res) => {
     res.end(JSON.stringify({ error: { message: `latency-server: no route for ${req.method} ${path}`, type: 'invalid_request_error', param: null, code: 'not_found' } }));
     return;
   }
+  firstAt ??= performance.now();
   req.resume();
   req.on('end', () => {
     inFlight++;
@@ -83,6 +90,7 @@ const server = createServer((req, res) => {
       served++;
       res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': `req_${served}` });
       res.end(reply);
+      lastAt = performance.now();
     }, LATENCY_MS);
   });
 });

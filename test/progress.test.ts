@@ -117,6 +117,21 @@ describe('Progress without a terminal (CI logs)', () => {
     expect(next[1]).not.toContain('$'); // local costs nothing: no spend field
   });
 
+  it('shows a 429 slow-down while the throttle holds a provider below its ceiling, and nothing once it is back', () => {
+    let limit = 3;
+    const { progress, out, clock } = make(false, { intervalSeconds: 1, throttle: (p) => (p === 'local' ? null : { limit, max: 8 }) });
+    progress.record(trial('openai:gpt-4o-mini'));
+    clock.advance(1000);
+    progress.record(trial('local'));
+    const [openai, local] = out.text().trimEnd().split('\n');
+    expect(openai).toContain('429: slowed to 3/8 in flight');
+    expect(local).not.toContain('429');
+    limit = 8;
+    clock.advance(1000);
+    progress.record(trial('openai:gpt-4o-mini'));
+    expect(out.text().trimEnd().split('\n').at(-1)).not.toContain('429');
+  });
+
   it('honours intervalSeconds', () => {
     const { progress, out, clock } = make(false, { intervalSeconds: 1 });
     clock.advance(999);

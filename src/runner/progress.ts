@@ -14,6 +14,8 @@ export interface ProgressOptions {
   spend?: (provider: string) => number | null;
   /** Currency of `spend` (default USD, shown as `$`). */
   currency?: string;
+  /** A provider's adaptive throttle (calls allowed in flight now, and its ceiling); shown while a 429 holds it below the ceiling. */
+  throttle?: (provider: string) => { limit: number; max: number } | null;
   /** Clock in ms (tests); default Date.now. */
   now?: () => number;
 }
@@ -183,7 +185,7 @@ export class Progress {
       errors: String(s.errors),
       parse: String(s.parseFailures),
       cache: String(s.cacheHits),
-      spend: spend ? `  ${spend}` : '',
+      spend: (spend ? `  ${spend}` : '') + this.throttleText(s.id),
       left: eta(s, rate),
     };
   }
@@ -214,8 +216,15 @@ export class Progress {
     return (
       `${s.id.padEnd(this.idWidth)}  ${count}  ${rate.toFixed(1)}/s  call errors ${s.errors}  parse failures ${s.parseFailures}  cache hits ${s.cacheHits}` +
       (s.skipped > 0 ? `  not run ${s.skipped}` : '') +
-      (spend ? `  ${spend}` : '')
+      (spend ? `  ${spend}` : '') +
+      this.throttleText(s.id)
     );
+  }
+
+  /** `  429: slowed to 3/8 in flight` while the throttle holds the provider below its ceiling, else ''. */
+  private throttleText(provider: string): string {
+    const t = this.options.throttle?.(provider);
+    return t && Number.isFinite(t.max) && t.limit < t.max ? `  429: slowed to ${t.limit}/${t.max} in flight` : '';
   }
 
   /** `$0.4120`, `0.4120 EUR`, `unpriced`, or '' (no spend callback, or the local provider). */

@@ -67,7 +67,8 @@ export function prepareSweep(experimentPath: string, env: NodeJS.ProcessEnv, con
   if (largestK > data.pool.length) {
     throw new TaskDataError(experimentPath, null, `shots: k = ${largestK} needs at least ${largestK} pool examples, but the task's pool has ${data.pool.length}`);
   }
-  const resolutions = config.providers.map((p) => resolveProvider(p, task, env, providerOptions));
+  // The experiment's concurrency is each provider's ceiling unless it sets its own (the adaptive throttle climbs back to it).
+  const resolutions = config.providers.map((p) => resolveProvider(p, task, env, { ...providerOptions, concurrency: config.concurrency }));
   const arms = prepareArms(config, data, env, experimentPath);
   const plan = planTrials({
     itemCount: data.items.length,
@@ -164,12 +165,14 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   const totals = new TrialAccumulator(task.measures.map((m) => m.key));
   let cacheHits = 0;
   const done = new Map<string, number>();
+  const throttles = new Map(resolutions.flatMap((r) => (r.status === 'ready' && r.throttle ? [[r.id, r.throttle] as const] : [])));
   const progress = new Progress({
     providers: [...counts].map(([id, total]) => ({ id, total })),
     stream: options.progressStream ?? process.stderr,
     quiet: options.quiet ?? false,
     spend: (provider) => tracker.spentBy(provider),
     currency: tracker.currency,
+    throttle: (provider) => throttles.get(provider)?.snapshot() ?? null,
   });
   // While bars are live, lines go above them rather than through them.
   const say = (line: string) => (progress.live ? progress.note(line) : log(line));
@@ -202,6 +205,12 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   info.endedAt = ended.toISOString();
   info.completedTrials = totals.trials;
   info.status = totals.trials === plan.length ? 'complete' : 'partial';
+  for (const [id, throttle] of throttles) {
+    const { rateLimited, limit, max } = throttle.snapshot();
+    if (rateLimited > 0) {
+      info.notices.push(`${id}: ${rateLimited} rate-limited (429) responses; calls in flight were cut back while they lasted (ending at ${limit} of ${max})`);
+    }
+  }
   const budgetNotice = tracker.notice();
   if (budgetNotice) {
     log(budgetNotice);
