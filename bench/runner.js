@@ -172,16 +172,16 @@ try {
 // Each size runs in a fresh child process (`--memory`), which measures process.cpuUsage() and the
 // peak rss / heapUsed (sampled every 100 ms) around runSweep alone. The CPU figure covers selection,
 // rendering, the local baseline, scoring, trials.jsonl, summary and report.
-// Trials grow with repeats over the same 300 items: the runner keeps running totals per (cell, item),
+// Trials grow with repeats over the same 910 items: the runner keeps running totals per (cell, item),
 // never the records, so memory must stay flat. `--full` adds the 1,000,000-trial sweep (about 4 min).
 // A last pair grows the items instead: there the totals (and the task's own data) grow with the items.
 {
   const full = process.argv.includes('--full');
   const cells = 11; // k = 0 shared + 2 selectors x 5 shot counts
   const sizes = [
-    { evalItems: 300, repeats: 3 }, // 9,900 trials
-    { evalItems: 300, repeats: 30 }, // 99,000
-    ...(full ? [{ evalItems: 300, repeats: 303 }] : []), // 999,900
+    { evalItems: 910, repeats: 1 }, // 10,010 trials
+    { evalItems: 910, repeats: 10 }, // 100,100
+    ...(full ? [{ evalItems: 910, repeats: 100 }] : []), // 1,001,000 (100 is the most repeats an experiment may ask)
   ];
   const mb = (b) => (b / 1048576).toFixed(0);
   const measure = (s) =>
