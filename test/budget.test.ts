@@ -144,6 +144,11 @@ describe('budget: during the run', () => {
     const notice = `budget reached: ${info.spend.skippedTrials} trials not run (${ID}: ${info.spend.skippedTrials})`;
     expect(info.notices.some((n: string) => n.startsWith(notice))).toBe(true);
     expect(lines.some((l) => l.startsWith(notice))).toBe(true);
+    // Which cells are incomplete, each with its count; the counts add up to the skipped trials.
+    const cells = info.notices.find((n: string) => n.startsWith('cells incomplete because of the budget: '));
+    const counts = [...String(cells).matchAll(/: (\d+) of \d+ trials not run/g)].map((m) => Number(m[1]));
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(info.spend.skippedTrials);
+    expect(cells).toMatch(new RegExp(`${ID} / (none|random) / k=\\d+: \\d+ of \\d+ trials not run`));
   });
 
   it('cache hits cost nothing: a rerun from the cache completes under a budget no call would fit', async () => {

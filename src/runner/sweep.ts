@@ -165,6 +165,8 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   const totals = new TrialAccumulator(task.measures.map((m) => m.key));
   let cacheHits = 0;
   const done = new Map<string, number>();
+  /** Trials the budget stopped, by cell, so the report can say which cells are incomplete because of it. */
+  const budgetSkips = new Map<string, number>();
   const throttles = new Map(resolutions.flatMap((r) => (r.status === 'ready' && r.throttle ? [[r.id, r.throttle] as const] : [])));
   const progress = new Progress({
     providers: [...counts].map(([id, total]) => ({ id, total })),
@@ -187,7 +189,11 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
       },
       ...(options.shouldStop && { shouldStop: options.shouldStop }),
       ...(options.abortSignal && { signal: options.abortSignal }),
-      onBudgetSkip: (spec) => progress.skip(spec.provider, 1),
+      onBudgetSkip: (spec) => {
+        progress.skip(spec.provider, 1);
+        const cell = `${spec.provider} / ${spec.selector} / k=${spec.k}`;
+        budgetSkips.set(cell, (budgetSkips.get(cell) ?? 0) + 1);
+      },
       onProviderStopped: (provider, reason) => {
         const notice = `${provider} stopped after an error that retrying cannot fix; its remaining trials were not run: ${reason}`;
         say(`stopping ${notice}`);
@@ -215,6 +221,9 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   if (budgetNotice) {
     log(budgetNotice);
     info.notices.push(budgetNotice);
+    const perCell = plan.perProvider / plan.cells.length;
+    const cells = [...budgetSkips].map(([cell, n]) => `${cell}: ${n} of ${perCell} trials not run`);
+    info.notices.push(`cells incomplete because of the budget: ${cells.join('; ')}`);
   }
   info.spend = tracker.record();
   writeRunInfo(dir, info);
