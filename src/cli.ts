@@ -3,6 +3,8 @@ import { join, relative } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import type { AnalysisOverrides } from './analysis/options.js';
 import { ConfigError } from './config/load.js';
+import { compareCommand, FAIL_ON, prepareGate, runGate, type Gate } from './compare/command.js';
+import { CompareError, DEFAULT_COMPARE_OPTIONS, type FailOn } from './compare/index.js';
 import { TaskDataError } from './tasks/errors.js';
 import { formatImportResult, ImportError, importAdaptGauge } from './import/index.js';
 import { readTrials, TrialsFileError, writeReport } from './report/write.js';
@@ -14,8 +16,11 @@ import { Interrupt } from './runner/interrupt.js';
 import { prepareSweep, runSweep } from './runner/sweep.js';
 import { TOOL_VERSION } from './version.js';
 
-/** Exit codes: 0 done, 1 unexpected failure, 2 bad input (nothing was run), 130 stopped by Ctrl-C. */
-export const EXIT = { ok: 0, failure: 1, badInput: 2, interrupted: 130 } as const;
+/**
+ * Exit codes: 0 done, 1 unexpected failure, 2 bad input (nothing was run), 130 stopped by Ctrl-C.
+ * `compare` and `sweep --baseline`: 0 no regression, 1 regression (or a flag under --fail-on flag), 2 bad input.
+ */
+export const EXIT = { ok: 0, failure: 1, regression: 1, badInput: 2, interrupted: 130 } as const;
 
 /** A user error that is not about an experiment file (a missing results folder, say). */
 export class UsageError extends Error {}
@@ -40,12 +45,20 @@ export async function main(argv: string[]): Promise<number> {
           .option('cache', { type: 'boolean', default: true, describe: 'answer calls made before from the response cache (--no-cache: call everything again)' })
           .option('cache-dir', { type: 'string', describe: 'response cache folder (default: $FEWSHOT_CACHE_DIR, else .fewshot/ beside the experiment)' })
           .option('grace', { type: 'number', default: 30, describe: 'seconds the calls in flight get to finish after Ctrl-C before they are cancelled' })
+          .option('baseline', { type: 'string', describe: 'a results folder of an earlier run of this experiment: after the sweep, compare against it (writes compare.md, compare.json, compare.junit.xml into the run)' })
+          .option('fail-on', { choices: FAIL_ON, describe: 'with --baseline: exit 1 on a regression (default), on any regression or flag, or never' })
+          .option('margin', { type: 'number', describe: `with --baseline: the smallest accuracy drop that is a regression (default ${DEFAULT_COMPARE_OPTIONS.margin})` })
           .example('$0 sweep experiments/routes.yaml', 'run the flagship routes sweep')
+          .example('$0 sweep experiments/routes.yaml --baseline baselines/routes --fail-on regression', 'the CI gate: sweep, then compare with the baseline; exit 1 on a regression')
           .example('$0 sweep experiments/routes.yaml', 'again after a crash or Ctrl-C: a resume, completed calls come from the cache'),
       async (args) => {
         checkConcurrency(args.concurrency);
         if (!(args.grace >= 0)) throw new UsageError(`--grace: expected seconds >= 0, got ${args.grace}`);
-        exitCode = args.dryRun ? dryRun(args.experiment, args.concurrency) : await sweep(args);
+        if (args.baseline === undefined && (args.failOn !== undefined || args.margin !== undefined)) {
+          throw new UsageError(`--${args.failOn !== undefined ? 'fail-on' : 'margin'} needs --baseline <results folder>`);
+        }
+        const gate = args.baseline !== undefined ? prepareGate(args.experiment, args.baseline, args.failOn ?? 'regression', args.margin) : null;
+        exitCode = args.dryRun ? dryRun(args.experiment, args.concurrency) : await sweep(args, gate);
       },
     )
     .command(
@@ -101,6 +114,28 @@ export async function main(argv: string[]): Promise<number> {
       },
     )
     .command(
+      'compare <baseline> <candidate>',
+      'Compare two runs of an experiment cell by cell (paired over items): regressions, flags, what changed in the prompt; exit 1 on a regression',
+      (y) =>
+        y
+          .positional('baseline', { type: 'string', demandOption: true, describe: 'results folder of the baseline run (or a folder of runs: the latest is taken)' })
+          .positional('candidate', { type: 'string', demandOption: true, describe: 'results folder of the candidate run' })
+          .option('margin', { type: 'number', describe: `smallest drop in answered accuracy (or rise in answer failures) that is a regression (default ${DEFAULT_COMPARE_OPTIONS.margin} = 3 points)` })
+          .option('alpha', { type: 'number', describe: `family-wise error rate over the compared cells, Holm (default ${DEFAULT_COMPARE_OPTIONS.alpha})` })
+          .option('cost-threshold', { type: 'number', describe: `relative rise in tokens or cost per request that is flagged (default ${DEFAULT_COMPARE_OPTIONS.costThreshold} = 10%)` })
+          .option('resamples', { type: 'number', describe: `sign-flip test draws beyond its exact range (default ${DEFAULT_COMPARE_OPTIONS.resamples})` })
+          .option('markdown', { type: 'string', describe: 'write the Markdown summary to this file (no file: print it instead of the table)' })
+          .option('junit', { type: 'string', describe: 'write JUnit XML (one test case per compared cell) to this file (no file: print it)' })
+          .option('json', { type: 'string', describe: 'write the full comparison as JSON to this file (no file: print it)' })
+          .option('fail-on', { choices: FAIL_ON, default: 'regression' as FailOn, describe: 'exit 1 on a regression, on any regression or flag, or never' })
+          .option('allow-different-experiments', { type: 'boolean', default: false, describe: 'compare runs of differently named experiments (the task type must still match)' })
+          .example('$0 compare baselines/routes results/routes-20261125T180000Z', 'the table, exit 1 on a regression')
+          .example('$0 compare baselines/routes results/routes-20261125T180000Z --markdown >> "$GITHUB_STEP_SUMMARY"', 'the Markdown summary for a CI job'),
+      (args) => {
+        exitCode = compareCommand(args);
+      },
+    )
+    .command(
       'report <run>',
       'Rebuild summary.json, summary.md and report.html of a results folder from its trials.jsonl (no provider is called)',
       (y) =>
@@ -115,7 +150,7 @@ export async function main(argv: string[]): Promise<number> {
         exitCode = rebuildReport(args.run, reportOverrides(args));
       },
     )
-    .demandCommand(1, 'Name a command: sweep, validate, report, import or cache (see --help).')
+    .demandCommand(1, 'Name a command: sweep, validate, compare, report, import or cache (see --help).')
     .strict()
     .help()
     .alias('h', 'help')
@@ -145,7 +180,10 @@ function checkConcurrency(value: number | undefined): void {
   }
 }
 
-async function sweep(args: { experiment: string; out?: string | undefined; concurrency?: number | undefined; quiet: boolean; force: boolean; cache: boolean; cacheDir?: string | undefined; grace: number }): Promise<number> {
+async function sweep(
+  args: { experiment: string; out?: string | undefined; concurrency?: number | undefined; quiet: boolean; force: boolean; cache: boolean; cacheDir?: string | undefined; grace: number },
+  gate: Gate | null,
+): Promise<number> {
   // First Ctrl-C: no new calls, a bounded wait for those in flight, a partial report; a second one quits at once.
   const interrupt = new Interrupt(args.grace * 1000, (line) => console.error(`\n${line}`), () => process.exit(EXIT.interrupted));
   const onSigint = () => interrupt.handle();
@@ -163,7 +201,9 @@ async function sweep(args: { experiment: string; out?: string | undefined; concu
     });
     const hits = result.cacheHits > 0 ? ` (${result.cacheHits} answered from the cache)` : '';
     console.log(`${result.status === 'complete' ? 'done' : 'stopped early'}: ${result.trials} trials${hits} in ${result.seconds.toFixed(1)}s`);
-    return interrupt.stopping ? EXIT.interrupted : EXIT.ok;
+    console.log(`${result.newCalls} new call${result.newCalls === 1 ? '' : 's'}, ${result.cacheHits} from the cache`);
+    if (interrupt.stopping) return EXIT.interrupted;
+    return gate ? runGate(gate, result.runDir) : EXIT.ok;
   } finally {
     interrupt.dispose();
     process.off('SIGINT', onSigint);
@@ -313,7 +353,7 @@ function reportError(err: unknown): number {
     console.error(`error: not started: ${err.message}`);
     return EXIT.badInput;
   }
-  if (err instanceof TrialsFileError || err instanceof UsageError || err instanceof ImportError || err instanceof TaskDataError) {
+  if (err instanceof TrialsFileError || err instanceof UsageError || err instanceof ImportError || err instanceof TaskDataError || err instanceof CompareError) {
     console.error(`error: ${err.message}`);
     return EXIT.badInput;
   }

@@ -1,5 +1,6 @@
 import type { TaskMeasure } from '../tasks/task.js';
 import type { SpendRecord } from './budget.js';
+import type { PromptFingerprint } from './fingerprint.js';
 
 /** results/<run>/run.json: what was run, with what, when, and what was skipped. */
 export interface RunInfo {
@@ -20,6 +21,8 @@ export interface RunInfo {
   completedTrials: number;
   /** Real cost of the calls made, against the experiment's `budget` (absent in runs from older versions). */
   spend?: SpendRecord;
+  /** Hashes of the prompt template, the answer-shaping settings and the items, with a rendered template, for `fewshot compare` (absent in older runs and imports). */
+  prompt?: PromptFingerprint;
   task: { type: string; poolSize: number; evalItems: number; baseline: string; measures: TaskMeasure[] };
 }
 

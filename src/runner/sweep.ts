@@ -14,6 +14,7 @@ import { BudgetTracker, checkBudgetEstimate } from './budget.js';
 import { ResponseCache } from './cache.js';
 import { estimateSweep } from './estimate.js';
 import { executePlan, type ProviderRuntime } from './execute.js';
+import { promptFingerprint } from './fingerprint.js';
 import { gitState } from './git.js';
 import { planTrials, type TrialPlan } from './plan.js';
 import { Progress } from './progress.js';
@@ -102,6 +103,8 @@ export interface SweepResult {
   trials: number;
   /** Trials answered from the response cache. */
   cacheHits: number;
+  /** Provider calls made by this run (not from the cache; the local baseline makes none). */
+  newCalls: number;
   status: RunInfo['status'];
   seconds: number;
 }
@@ -150,6 +153,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
       baseline: task.baselineDescription,
       measures: [...task.measures],
     },
+    prompt: promptFingerprint(config, task, data),
   };
   writeRunInfo(dir, info);
 
@@ -164,6 +168,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   // Trials go to disk and into running totals as they complete; no record is kept in memory.
   const totals = new TrialAccumulator(task.measures.map((m) => m.key));
   let cacheHits = 0;
+  let newCalls = 0;
   const done = new Map<string, number>();
   /** Trials the budget stopped, by cell, so the report can say which cells are incomplete because of it. */
   const budgetSkips = new Map<string, number>();
@@ -185,6 +190,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
         totals.add(record);
         done.set(record.provider, (done.get(record.provider) ?? 0) + 1);
         if (record.cached) cacheHits++;
+        else if (record.provider !== 'local') newCalls++;
         progress.record(record);
       },
       ...(options.shouldStop && { shouldStop: options.shouldStop }),
@@ -236,6 +242,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
     reportPath,
     trials: totals.trials,
     cacheHits,
+    newCalls,
     status: info.status,
     seconds: (ended.getTime() - started.getTime()) / 1000,
   };

@@ -1,0 +1,116 @@
+import type { CellItems } from '../analysis/item-scores.js';
+import { TestFamily } from '../analysis/test-family.js';
+import type { AnalysisSettings, Comparison, FailureKey } from '../analysis/verdict-types.js';
+import type { CellPair } from './match.js';
+import type { CellVerdict, CompareOptions, PairedTest } from './types.js';
+
+/** Failures caused by the answer (what a prompt change can cause), apart from provider errors (infrastructure). */
+const ANSWER_FAILURES: readonly FailureKey[] = ['empty', 'truncated', 'parse_failure'];
+
+export interface CellTests {
+  pair: CellPair;
+  accuracy: PairedTest;
+  answerFailures: PairedTest;
+  providerErrors: PairedTest;
+  verdict: CellVerdict;
+  reasons: string[];
+}
+
+/**
+ * The paired tests of every compared cell, candidate minus baseline over the shared items (each
+ * item's mean over its repeats; exact McNemar for 0/1 scores with one trial per item, else the
+ * sign-flip randomization test; adjusted-Wald intervals; all from src/analysis/paired.ts):
+ * - answered accuracy and the share of answer failures: one Holm family over every compared cell
+ *   (two tests a cell), since either can make a regression;
+ * - the share of provider errors: its own Holm family, for flags only.
+ */
+export function testCells(pairs: readonly CellPair[], options: CompareOptions, seed: number): { tests: CellTests[]; testCount: number } {
+  const settings: AnalysisSettings = { alpha: options.alpha, delta: options.margin, bootstrapResamples: options.resamples, seed, confidenceLevel: 0.95 };
+  const regressionFamily = new TestFamily(settings);
+  const errorFamily = new TestFamily(settings);
+  const planned = pairs.map((pair) => {
+    const { provider, baseline: b, candidate: c } = pair;
+    return {
+      pair,
+      accuracy: regressionFamily.compareAccuracy(provider, b, c),
+      answerFailures: regressionFamily.compareRates(provider, shares(b, ANSWER_FAILURES), shares(c, ANSWER_FAILURES), 'answer'),
+      providerErrors: errorFamily.compareRates(provider, shares(b, ['provider_error']), shares(c, ['provider_error']), 'provider_error'),
+    };
+  });
+  regressionFamily.correct();
+  errorFamily.correct();
+  const tests = planned.map((p) => {
+    const accuracy = paired(p.accuracy);
+    const answerFailures = paired(p.answerFailures);
+    const { verdict, reasons } = judge(accuracy, answerFailures, options.margin);
+    return { pair: p.pair, accuracy, answerFailures, providerErrors: paired(p.providerErrors), verdict, reasons };
+  });
+  return { tests, testCount: regressionFamily.size };
+}
+
+/** Float slack, so a drop of exactly the margin (0.03 written as 0.97 - 1.00) counts as the margin. */
+const EPS = 1e-9;
+
+function judge(accuracy: PairedTest, failures: PairedTest, margin: number): { verdict: CellVerdict; reasons: string[] } {
+  const reasons: string[] = [];
+  if (accuracy.significant && accuracy.estimate <= -margin + EPS) {
+    reasons.push(`answered accuracy dropped ${points(-accuracy.estimate)} points (p ${pEq(accuracy.pAdjusted)} after Holm), at least the ${points(margin)}-point margin`);
+  }
+  if (failures.significant && failures.estimate >= margin - EPS) {
+    reasons.push(`answer failures (empty, truncated, unparseable) rose ${points(failures.estimate)} points (p ${pEq(failures.pAdjusted)} after Holm)`);
+  }
+  if (reasons.length > 0) return { verdict: 'regression', reasons };
+  if (accuracy.significant && accuracy.estimate >= margin - EPS) {
+    return { verdict: 'improvement', reasons: [`answered accuracy rose ${points(accuracy.estimate)} points (p ${pEq(accuracy.pAdjusted)} after Holm)`] };
+  }
+  if (accuracy.significant || failures.significant) return { verdict: 'within-margin', reasons: ['a significant change smaller than the margin'] };
+  if (accuracy.nItems === 0) return { verdict: 'no-pairs', reasons: ['no item was answered on both sides'] };
+  return { verdict: 'no-significant-change', reasons: [] };
+}
+
+/** Per item, the share of its trials that failed in one of the given ways (NaN where the item was not asked). */
+function shares(cell: CellItems, kinds: readonly FailureKey[]) {
+  const n = cell.trialCount.length;
+  const values = new Float64Array(n);
+  let single = true;
+  for (let j = 0; j < n; j++) {
+    if (cell.trialCount[j] === 0) {
+      values[j] = Number.NaN;
+      continue;
+    }
+    if (cell.trialCount[j] !== 1) single = false;
+    let s = 0;
+    for (const kind of kinds) s += cell.failure[kind][j]!;
+    values[j] = s;
+  }
+  return { ref: cell.ref, values, single };
+}
+
+function paired(c: Comparison): PairedTest {
+  return {
+    nItems: c.nItems,
+    estimate: c.estimate,
+    ciLow: c.ciLow,
+    ciHigh: c.ciHigh,
+    method: c.method,
+    pValue: c.pValue,
+    pAdjusted: c.pAdjusted,
+    significant: c.significant,
+  };
+}
+
+export function points(x: number): string {
+  return (x * 100).toFixed(1);
+}
+
+/** "= 0.012" or "< 0.001", to follow a "p". */
+function pEq(p: number): string {
+  const f = formatP(p);
+  return f.startsWith('<') ? `< ${f.slice(1)}` : `= ${f}`;
+}
+
+export function formatP(p: number): string {
+  if (!Number.isFinite(p)) return 'n/a';
+  if (p < 0.001) return '<0.001';
+  return p.toFixed(3);
+}

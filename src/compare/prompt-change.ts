@@ -1,0 +1,67 @@
+import { answerSettings } from '../runner/fingerprint.js';
+import type { RunInfo } from '../runner/run-info.js';
+import { canonicalJson, sha256 } from '../util/hash.js';
+import { unifiedDiff } from './line-diff.js';
+import type { PromptChange } from './types.js';
+
+/** Settings changes listed before "and N more". */
+const MAX_SETTINGS_CHANGES = 20;
+
+/** The settings hash of a run: recorded in run.json, else computed from its recorded config the same way. */
+export function settingsHashOf(info: RunInfo): string {
+  return info.prompt?.settingsHash ?? sha256(canonicalJson(answerSettings(info.config)));
+}
+
+/** What changed in what was asked: the rendered template (with its diff), the answer-shaping settings, the items. */
+export function promptChange(baseline: RunInfo, candidate: RunInfo): PromptChange {
+  const a = baseline.prompt;
+  const b = candidate.prompt;
+  const settingsChanges = diffValues(readable(answerSettings(baseline.config)), readable(answerSettings(candidate.config)), '');
+  const listed = settingsChanges.slice(0, MAX_SETTINGS_CHANGES);
+  if (settingsChanges.length > listed.length) listed.push(`... and ${settingsChanges.length - listed.length} more`);
+  return {
+    templateChanged: a && b ? a.hash !== b.hash : null,
+    settingsChanged: settingsHashOf(baseline) !== settingsHashOf(candidate),
+    itemsChanged: a && b ? a.itemsHash !== b.itemsHash : null,
+    settingsChanges: listed,
+    diff: a && b && a.hash !== b.hash ? unifiedDiff(a.template, b.template, { aName: `baseline ${baseline.runId}`, bName: `candidate ${candidate.runId}` }) : [],
+  };
+}
+
+/** Providers by id and selectors by label, so a change reads `providers.openai:gpt-4o-mini.systemPrompt`, not `providers[1]`. */
+function readable(settings: Record<string, unknown>): Record<string, unknown> {
+  const byKey = (list: unknown, key: (x: Record<string, unknown>) => unknown) =>
+    Array.isArray(list)
+      ? Object.fromEntries(list.map((x, i) => {
+          const r = typeof x === 'object' && x !== null ? (x as Record<string, unknown>) : { name: x };
+          const k = key(r);
+          return [typeof k === 'string' ? k : String(i), r];
+        }))
+      : list;
+  return {
+    ...settings,
+    // A selector's label defaults to its name: written out or not, it is the same arm.
+    selectors: byKey(Array.isArray(settings.selectors) ? settings.selectors.map((s) => (isRecord(s) ? { ...s, label: s.label ?? s.name } : s)) : settings.selectors, (s) => s.label),
+    providers: byKey(settings.providers, (p) => p.id),
+  };
+}
+
+/** `path: before -> after` for every leaf that differs (objects walked by key, arrays compared whole). */
+function diffValues(a: unknown, b: unknown, path: string): string[] {
+  if (canonicalJson(a ?? null) === canonicalJson(b ?? null)) return [];
+  if (isRecord(a) && isRecord(b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    return keys.flatMap((key) => diffValues(a[key], b[key], path ? `${path}.${key}` : key));
+  }
+  return [`${path || '(settings)'}: ${show(a)} -> ${show(b)}`];
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return '(unset)';
+  const text = JSON.stringify(value);
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
