@@ -7,9 +7,12 @@ import type { PromptChange } from './types.js';
 /** Settings changes listed before "and N more". */
 const MAX_SETTINGS_CHANGES = 20;
 
-/** The settings hash of a run: recorded in run.json, else computed from its recorded config the same way. */
+/**
+ * The settings hash of a run, from its recorded config (what run.json's prompt.settingsHash holds
+ * for a sweep; computed the same way for older runs and imports, so both sides are always hashed alike).
+ */
 export function settingsHashOf(info: RunInfo): string {
-  return info.prompt?.settingsHash ?? sha256(canonicalJson(answerSettings(info.config)));
+  return sha256(canonicalJson(answerSettings(info.config)));
 }
 
 /** What changed in what was asked: the rendered template (with its diff), the answer-shaping settings, the items. */

@@ -1,5 +1,7 @@
 import { cellName, difference, oneSidedLines, pctOrNa, promptLine, rule, VERDICT_WORDS } from './describe.js';
-import type { CellComparison, CompareResult, FailOn, Flag } from './types.js';
+import type { CellComparison, CompareResult, FailOn, Flag, FlagKind } from './types.js';
+
+const CELL_FLAGS: ReadonlySet<FlagKind> = new Set(['failure-rise', 'cost-rise']);
 
 /**
  * compare.junit.xml, for CI test reporters: one test suite per provider, one test case per compared
@@ -20,7 +22,8 @@ export function renderCompareJunit(r: CompareResult, failOn: FailOn = 'regressio
     let suiteFailures = 0;
     let suiteSkipped = 0;
     const flagsHere = r.flags.filter((f) => f.provider === provider);
-    const cellFlags = (c: CellComparison) => flagsHere.filter((f) => f.selector === c.selector && f.k === c.k);
+    // Failure and cost rises are about a cell; labels, advice and coverage about the provider's curves.
+    const cellFlags = (c: CellComparison) => flagsHere.filter((f) => CELL_FLAGS.has(f.kind) && f.selector === c.selector && f.k === c.k);
     const placed = new Set<Flag>();
     for (const c of r.cells.filter((x) => x.provider === provider)) {
       const mine = cellFlags(c);
