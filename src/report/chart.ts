@@ -1,3 +1,18 @@
+/**
+ * The report's charts. The figures live in ./charts/ (one module per chart): typed Vega-Lite specs,
+ * compiled to Vega in Node, rendered to static SVG with vega's headless view and vega-interpreter.
+ */
+export {
+  buildReportCharts,
+  compileChart,
+  renderChartSvg,
+  writeChartFiles,
+  type ChartOptions,
+  type ChartSection,
+  type ReportChart,
+  type VgSpec,
+} from './charts/index.js';
+
 import type { TopLevelSpec } from 'vega-lite';
 import type { RunSummary } from '../analysis/summary.js';
 import { formatEstimate, pct, seriesName } from './format.js';
@@ -20,7 +35,7 @@ export interface ChartDatum {
   failureRate: string;
 }
 
-/** The curves' points with an answered accuracy (a cell where nothing was answered has no point). */
+/** @deprecated See accuracyChartSpec. The curves' points with an answered accuracy (a cell where nothing was answered has no point). */
 export function chartData(summary: RunSummary): ChartDatum[] {
   const rows: ChartDatum[] = [];
   for (const curve of summary.curves) {
@@ -47,6 +62,9 @@ export function chartData(summary: RunSummary): ChartDatum[] {
 }
 
 /**
+ * @deprecated The single all-provider chart of the first report; superseded by buildReportCharts()
+ * (kept until report.html switches over).
+ *
  * Answered accuracy vs shots: one colored line with points per `provider / selector (label)`, with the
  * 95% interval as a band with whiskers. k is ordinal (0, 1, 2, 4, 8 evenly spaced reads better than a linear
  * axis), sorted numerically.
