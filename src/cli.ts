@@ -7,10 +7,11 @@ import { compareCommand, FAIL_ON, prepareGate, runGate, type Gate } from './comp
 import { CompareError, DEFAULT_COMPARE_OPTIONS, type FailOn } from './compare/index.js';
 import { TaskDataError } from './tasks/errors.js';
 import { formatImportResult, ImportError, importAdaptGauge } from './import/index.js';
-import { readTrials, TrialsFileError, writeReport } from './report/write.js';
+import { readTrials, TrialsFileError, writeReport, writeReportCharts } from './report/write.js';
 import { parseDuration, resolveCacheDir, ResponseCache } from './runner/cache.js';
 import { BudgetError, checkBudgetEstimate } from './runner/budget.js';
 import { estimateSweep } from './runner/estimate.js';
+import type { RunSummary } from './analysis/summary.js';
 import type { RunInfo } from './runner/run-info.js';
 import { Interrupt } from './runner/interrupt.js';
 import { prepareSweep, runSweep } from './runner/sweep.js';
@@ -107,8 +108,12 @@ export async function main(argv: string[]): Promise<number> {
           .option('out', { type: 'string', demandOption: true, describe: 'folder for the runs, e.g. results/adaptgauge-cloud (one per CSV)' })
           .option('name', { type: 'string', describe: 'run name (default: from the file name)' })
           .example('$0 import adaptgauge raw_results_cloud.csv --out results/ag-cloud', 'one run folder per task under results/ag-cloud'),
-      (args) => {
+      async (args) => {
         const result = importAdaptGauge(args.file, args.out, args.name !== undefined ? { name: args.name } : {});
+        for (const run of result.runs) {
+          const json = (name: string) => JSON.parse(readFileSync(join(run.dir, name), 'utf8')) as unknown;
+          await writeReportCharts(run.dir, json('summary.json') as RunSummary, json('run.json') as RunInfo);
+        }
         for (const line of formatImportResult(result)) console.log(line);
         exitCode = EXIT.ok;
       },
@@ -146,8 +151,8 @@ export async function main(argv: string[]): Promise<number> {
           .option('target', { type: 'number', describe: 'target answered accuracy in (0, 1]: missing it on a settled curve means fine-tune' })
           .option('requests-per-month', { type: 'number', describe: 'production volume, for the monthly cost' })
           .option('resamples', { type: 'number', describe: 'randomization/bootstrap resamples (default 2000)' }),
-      (args) => {
-        exitCode = rebuildReport(args.run, reportOverrides(args));
+      async (args) => {
+        exitCode = await rebuildReport(args.run, reportOverrides(args));
       },
     )
     .demandCommand(1, 'Name a command: sweep, validate, compare, report, import or cache (see --help).')
@@ -325,7 +330,7 @@ function reportOverrides(args: { alpha?: number | undefined; delta?: number | un
   return overrides;
 }
 
-function rebuildReport(runDir: string, overrides: AnalysisOverrides): number {
+async function rebuildReport(runDir: string, overrides: AnalysisOverrides): Promise<number> {
   const infoPath = join(runDir, 'run.json');
   const trialsPath = join(runDir, 'trials.jsonl');
   for (const path of [infoPath, trialsPath]) {
@@ -339,7 +344,8 @@ function rebuildReport(runDir: string, overrides: AnalysisOverrides): number {
   }
   const { trials, warnings } = readTrials(trialsPath);
   for (const w of warnings) console.error(`warning: ${w}`);
-  const { reportPath } = writeReport(runDir, trials, info, { notices: warnings, overrides });
+  const { reportPath, summary } = writeReport(runDir, trials, info, { notices: warnings, overrides });
+  await writeReportCharts(runDir, summary, info);
   console.log(`rebuilt from ${trials.length} trials: ${relative(process.cwd(), reportPath) || reportPath}`);
   return EXIT.ok;
 }

@@ -149,7 +149,9 @@ describe('fewshot CLI', () => {
     expect(server.requests.length).toBeGreaterThan(0);
     expect(server.requests[0]!.headers.authorization).toBe(`Bearer ${secret}`);
     const dir = onlyRunDir(out);
-    for (const file of readdirSync(dir)) expect(readFileSync(join(dir, file), 'utf8')).not.toContain(secret);
+    const files = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(d, e.name)) : [join(d, e.name)]));
+    expect(files(dir).some((f) => f.endsWith('.svg'))).toBe(true); // charts/ is covered too
+    for (const file of files(dir)) expect(readFileSync(file, 'utf8')).not.toContain(secret);
     expect(result.stdout + result.stderr).not.toContain(secret);
   });
 

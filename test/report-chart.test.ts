@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { costPerRequest, type PriceTable } from '../src/analysis/prices.js';
 import type { RunSummary } from '../src/analysis/summary.js';
 import type { TrialRecord } from '../src/runner/trial.js';
-import { accuracyChartSpec, buildReportCharts, compileChart, renderChartSvg, writeChartFiles, type ReportChart } from '../src/report/chart.js';
+import { buildReportCharts, compileChart, renderChartSvg, writeChartFiles, type ReportChart } from '../src/report/chart.js';
 import {
   ANSWERED,
   cacheData,
@@ -510,14 +510,5 @@ describe('in the browser build', () => {
       expect(svg).toBe(await renderChartSvg(chart));
     }
     expect(messages).toEqual([]);
-  });
-});
-
-describe('accuracyChartSpec (the first report\'s single chart, until report.html switches over)', () => {
-  it('still compiles and renders', async () => {
-    const spec = accuracyChartSpec(summarize(sweep(), { labels: { random: 'plateau', similar: 'improving' } }));
-    const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
-    const svg = await view.toSVG();
-    expect(svg).toContain('local / random (plateau)');
   });
 });

@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runInNewContext } from 'node:vm';
+import { createContext, runInContext, runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { packageDir } from '../src/report/assets.js';
 import { escapeHtml, escapeInlineScript, jsonForScript } from '../src/report/escape.js';
+import { TrialAccumulator } from '../src/analysis/accumulate.js';
 import { renderReportHtml } from '../src/report/html.js';
 import { empty, providerError, runInfo, sweep, trial } from './analysis-fixtures.js';
 import { fixtureSummary, truncationTrend } from './report-fixtures.js';
@@ -67,20 +69,28 @@ describe('renderReportHtml', () => {
     has(markup(html), /@import|url\(/i, false);
   });
 
-  it('inlines the vega, vega-lite and vega-embed browser builds', () => {
-    for (const [pkg, file] of [
-      ['vega', 'build/vega.min.js'],
-      ['vega-lite', 'build/vega-lite.min.js'],
-      ['vega-embed', 'build/vega-embed.min.js'],
-    ] as const) {
-      const code = readFileSync(join(packageDir(pkg), file), 'utf8');
-      has(html, escapeInlineScript(code));
-    }
-    has(html, "vegaEmbed(el, spec, { actions: false, renderer: 'svg' })");
+  it('inlines vega and its CSP-safe interpreter only (the charts arrive compiled to Vega)', () => {
+    has(html, escapeInlineScript(readFileSync(join(packageDir('vega'), 'build/vega.min.js'), 'utf8')));
+    has(html, 'vega.expressionInterpreter = ');
+    has(html, 'vega-lite.min.js', false);
+    has(html, 'vegaEmbed', false);
+  });
+
+  it('has a Content-Security-Policy that allows exactly its own inline scripts and no network', () => {
+    const csp = html.match(/<meta http-equiv="Content-Security-Policy" content="([^"]+)">/)![1]!.replace(/&#39;/g, "'");
+    expect(csp).toMatch(/default-src 'none'/);
+    expect(csp).toMatch(/connect-src 'none'/);
+    expect(csp).not.toMatch(/unsafe-eval|unsafe-inline'[^;]*script|script-src[^;]*unsafe-inline/);
+    const allowed = [...csp.matchAll(/'sha256-([^']+)'/g)].map((m) => m[1]);
+    const executable = scripts(html).filter((p) => p.type === null);
+    expect(executable).toHaveLength(3);
+    expect(allowed).toEqual(executable.map((p) => createHash('sha256').update(p.body, 'utf8').digest('base64')));
   });
 
   it('carries the data and the page sections', () => {
-    has(html, '"series":"local / random (plateau)"');
+    const charts = JSON.parse(scripts(html)[2]!.body) as { id: string }[];
+    expect(charts.map((c) => c.id)).toContain('curves-local');
+    for (const c of charts) has(html, `<figure class="chart" data-chart="${c.id}">`);
     has(html, '<title>demo — run-1</title>');
     has(html, 'openai:gpt-4o-mini skipped: set OPENAI_API_KEY to run it');
     has(html, '<noscript>');
@@ -109,7 +119,7 @@ describe('renderReportHtml', () => {
     has(card, 'target: 50.0% accuracy');
     has(card, 'is the cheapest setting statistically tied with the best');
     has(card, 'Failure rate of truncated outputs rises with k for random');
-    const order = ['id="verdict"', 'class="verdict"', 'id="chart"', '<h2>Curves</h2>', '<h2>Selection</h2>', '<h2>Failures</h2>', '<h2>Cells</h2>', 'How to read this', '<h2>Run</h2>'];
+    const order = ['id="verdict"', 'class="verdict"', 'data-chart="curves-local"', 'id="selection"', 'id="operations"', '<h3>Failure trends</h3>', '<h3>Cells</h3>', 'id="drilldown"', 'id="methodology"', 'config hash', '<h3>Warnings</h3>', 'How to read this'];
     const at = order.map((needle) => html.indexOf(needle));
     expect(at.every((i) => i >= 0)).toBe(true);
     expect([...at].sort((a, b) => a - b)).toEqual(at);
@@ -134,7 +144,7 @@ describe('renderReportHtml', () => {
 
   it('explains the statistics and the labels', () => {
     const page = markup(html);
-    for (const word of ['alpha = 0.05', 'delta = 5.0%', 'Holm', 'paired tests', 'McNemar', 'paired bootstrap', "winner's curse", 'resample']) {
+    for (const word of ['alpha = 0.05', 'delta = 5.0%', 'Holm', 'paired tests', 'McNemar', 'sign-flip randomization', "winner's curse", 'resample']) {
       has(page, word);
     }
     for (const label of ['improving', 'plateau', 'peak-regression', 'no-benefit', 'inconclusive']) {
@@ -142,38 +152,52 @@ describe('renderReportHtml', () => {
     }
   });
 
-  it('runs: the inlined libraries load and compile the embedded spec', () => {
+  it('runs: the inlined vega and interpreter draw every embedded chart without eval', async () => {
     const parts = scripts(html);
-    expect(parts.map((p) => p.type)).toEqual([null, null, null, 'application/json', null]);
-    // A bare global like a browser page's, minus the DOM; timers are stubs so nothing outlives the test.
-    const noop = () => 0;
-    const sandbox: Record<string, unknown> = {
-      console,
-      structuredClone,
-      TextEncoder,
-      TextDecoder,
-      URL,
-      setTimeout: noop,
-      clearTimeout: noop,
-      setInterval: noop,
-      clearInterval: noop,
-    };
-    for (const p of parts.slice(0, 3)) runInNewContext(p.body, sandbox);
-    expect(typeof sandbox.vegaEmbed).toBe('function');
-    sandbox.specText = parts[3]!.body;
-    const compiled = runInNewContext('vegaLite.compile(JSON.parse(specText)).spec', sandbox) as { marks: unknown[] };
-    expect(compiled.marks.length).toBeGreaterThan(0);
+    expect(parts.map((p) => p.type)).toEqual([null, null, 'application/json', 'application/json', null]);
+    // A bare global like a browser page's, minus the DOM, where eval and new Function throw, as under the page's CSP.
+    const sandbox: Record<string, unknown> = { console, structuredClone, TextEncoder, TextDecoder, URL, setTimeout, clearTimeout, setInterval, clearInterval };
+    createContext(sandbox, { codeGeneration: { strings: false, wasm: false } });
+    expect(() => runInContext('new Function("return 1")', sandbox)).toThrow();
+    for (const p of parts.slice(0, 2)) runInContext(p.body, sandbox);
+    expect((sandbox.vega as { expressionInterpreter?: unknown }).expressionInterpreter).toBeTruthy();
+    sandbox.chartsText = parts[2]!.body;
+    const svgs = (await runInContext(
+      `Promise.all(JSON.parse(chartsText).map(function (c) {
+        return new vega.View(vega.parse(c.vega, null, { ast: true }), { expr: vega.expressionInterpreter, renderer: 'none' }).toSVG();
+      }))`,
+      sandbox,
+    )) as string[];
+    expect(svgs.length).toBeGreaterThan(2);
+    for (const svg of svgs) expect(svg).toMatch(/<svg[\s\S]*<path/);
   });
 
-  it('escapes a hostile experiment name everywhere', () => {
-    const page = report(evil);
+  it('escapes a hostile experiment name and hostile outputs; the drill-down carries them as data', () => {
+    const info = runInfo({ experiment: { name: evil, path: 'x.yaml' } });
+    const trials = sweep().map((t, i) => (i === 0 ? { ...t, output: evil, itemId: `a${evil}` } : t));
+    const summary = fixtureSummary(trials, info);
+    const samples = TrialAccumulator.of(trials).samples();
+    const page = renderReportHtml(summary, info, samples);
     has(page, '<script>alert(1)', false);
     has(page, '&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;');
-    // Exactly the five script elements close: the name never ends one early.
+    // Exactly the five script elements close: no string ends one early.
     expect(page.match(/<\/script/gi)).toHaveLength(5);
-    // And the name survives the trip through the embedded JSON.
-    const spec = JSON.parse(scripts(page)[3]!.body) as { description: string };
-    expect(spec.description).toContain(evil);
+    const carried = JSON.parse(scripts(page)[3]!.body) as { output: string | null; itemId: string }[];
+    expect(carried.some((t) => t.output === evil && t.itemId === `a${evil}`)).toBe(true);
+  });
+
+  it('the drill-down keeps the same sampled items in every cell, and says how it sampled', () => {
+    const trials = sweep();
+    const samples = TrialAccumulator.of(trials).samples();
+    const cells = new Map<string, Set<string>>();
+    for (const t of samples) {
+      const key = `${t.selector}/${t.k}`;
+      if (!cells.has(key)) cells.set(key, new Set());
+      cells.get(key)!.add(t.itemId);
+    }
+    const sets = [...cells.values()].map((set) => [...set].sort().join(','));
+    expect(new Set(sets).size).toBe(1);
+    has(html, /Drill-down: the answers behind the numbers/);
   });
 
   it('escapes provider, selector and notice strings', () => {

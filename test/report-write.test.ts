@@ -106,7 +106,8 @@ describe('writeReport', () => {
     const runDir = join(dir, 'run-1');
     const path = file('trials.jsonl', jsonl(sweep()) + '{"runId":');
     const { trials, warnings } = readTrials(path);
-    const paths = writeReport(runDir, trials, runInfo(), { now: new Date('2025-02-03T04:05:06.000Z'), notices: warnings });
+    const { summary: built, ...paths } = writeReport(runDir, trials, runInfo(), { now: new Date('2025-02-03T04:05:06.000Z'), notices: warnings });
+    expect(built.runId).toBe('run-1');
     expect(paths).toEqual({
       summaryPath: join(runDir, 'summary.json'),
       reportPath: join(runDir, 'report.html'),

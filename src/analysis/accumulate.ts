@@ -2,6 +2,40 @@ import type { ProviderErrorKind } from '../providers/provider.js';
 import type { TrialRecord } from '../runner/trial.js';
 import { classifyOutcome, FAILURE_OUTCOMES, OUTCOMES, type FailureOutcome, type Outcome } from './outcome.js';
 
+/**
+ * One trial kept for the report's drill-down: what a sceptic needs to check a number by hand (the
+ * shots, the raw output, the parsed answer, the score), with long texts cut.
+ */
+export interface SampledTrial {
+  provider: string;
+  selector: string;
+  k: number;
+  seed: number;
+  itemId: string;
+  shotIds: string[];
+  outcome: Outcome;
+  score: number;
+  /** The raw output, cut at SAMPLE_TEXT_LIMIT characters (`outputCut` says so); null when the call failed. */
+  output: string | null;
+  outputCut: boolean;
+  /** The parsed answer as JSON text (cut like output); null when parsing failed. */
+  answer: string | null;
+  parseError: string | null;
+  error: { kind: ProviderErrorKind; message: string } | null;
+  finishReason: string | null;
+  latencyMs: number;
+  tokensIn: number;
+  tokensOut: number;
+  cached: boolean;
+}
+
+/** Evaluation items per provider whose trials the drill-down keeps, in every cell (so one item can be followed across k). */
+export const SAMPLE_ITEMS = 8;
+/** Repeats of one item kept per cell. */
+export const SAMPLE_REPEATS = 3;
+/** Characters of an output or answer kept in a sample. */
+export const SAMPLE_TEXT_LIMIT = 800;
+
 /** Per-item sums of one [0, 1] measure in one cell. */
 export interface MeasureSums {
   sum: number[];
@@ -33,6 +67,10 @@ export interface CellTotals {
   measures: Map<string, MeasureSums>;
   /** Label tasks: answered trials by expected then predicted label. */
   confusion: Map<string, Map<string, number>>;
+  /** Trials answered from the response cache (not paid again). */
+  cachedTrials: number;
+  /** The drill-down's trials of this cell, by item id (only the provider's sampled items). */
+  samples: Map<string, SampledTrial[]>;
 }
 
 export interface ProviderTotals {
@@ -42,6 +80,8 @@ export interface ProviderTotals {
   itemIds: string[];
   itemIndex: Map<string, number>;
   cells: Map<string, CellTotals>;
+  /** The drill-down's items: the SAMPLE_ITEMS ids with the smallest hash seen so far, with their hashes. */
+  sampled: Map<string, number>;
 }
 
 /**
@@ -71,11 +111,14 @@ export class TrialAccumulator {
       i = provider.itemIds.length;
       provider.itemIds.push(t.itemId);
       provider.itemIndex.set(t.itemId, i);
+      this.considerForSample(provider, t.itemId);
     }
     const cell = this.cellTotals(provider, t.selector, t.k);
     cell.models.add(t.model);
     cell.nTrials++;
+    if (t.cached) cell.cachedTrials++;
     const outcome = classifyOutcome(t);
+    if (provider.sampled.has(t.itemId)) keepSample(cell, t, outcome);
     cell.outcomes[outcome]++;
     bump(cell.trialCount, i, 1);
     if (t.error != null) {
@@ -127,9 +170,42 @@ export class TrialAccumulator {
     return { answered, failures };
   }
 
+  /** The drill-down's trials, cells in the summary's order, items by id, repeats in order. */
+  samples(): SampledTrial[] {
+    const out: SampledTrial[] = [];
+    for (const id of [...this.providers.keys()].sort()) {
+      const cells = [...this.providers.get(id)!.cells.values()].sort((a, b) => (a.selector < b.selector ? -1 : a.selector > b.selector ? 1 : a.k - b.k));
+      for (const cell of cells) {
+        for (const item of [...cell.samples.keys()].sort()) out.push(...cell.samples.get(item)!.sort((a, b) => a.seed - b.seed));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A new item joins the drill-down when its hash is among the SAMPLE_ITEMS smallest seen so far. An
+   * item is first seen at its first trial, and the largest kept hash only goes down, so the final
+   * choice is the SAMPLE_ITEMS smallest hashes of all items, whatever order trials arrive in, each
+   * with every one of its trials.
+   */
+  private considerForSample(provider: ProviderTotals, itemId: string): void {
+    const hash = fnv1a(itemId);
+    if (provider.sampled.size < SAMPLE_ITEMS) {
+      provider.sampled.set(itemId, hash);
+      return;
+    }
+    let worst: string | null = null;
+    let worstHash = -1;
+    for (const [id, h] of provider.sampled) if (h > worstHash || (h === worstHash && worst !== null && id > worst)) [worst, worstHash] = [id, h];
+    if (worst === null || hash > worstHash || (hash === worstHash && itemId > worst)) return;
+    provider.sampled.delete(worst);
+    for (const cell of provider.cells.values()) cell.samples.delete(worst);
+    provider.sampled.set(itemId, hash);
+  }
+
   private providerTotals(id: string): ProviderTotals {
     let p = this.providers.get(id);
-    if (!p) this.providers.set(id, (p = { provider: id, models: new Set(), itemIds: [], itemIndex: new Map(), cells: new Map() }));
+    if (!p) this.providers.set(id, (p = { provider: id, models: new Set(), itemIds: [], itemIndex: new Map(), cells: new Map(), sampled: new Map() }));
     return p;
   }
 
@@ -154,11 +230,55 @@ export class TrialAccumulator {
         binary: true,
         measures: new Map(),
         confusion: new Map(),
+        cachedTrials: 0,
+        samples: new Map(),
       };
       provider.cells.set(key, cell);
     }
     return cell;
   }
+}
+
+function keepSample(cell: CellTotals, t: TrialRecord, outcome: Outcome): void {
+  let list = cell.samples.get(t.itemId);
+  if (!list) cell.samples.set(t.itemId, (list = []));
+  if (list.length >= SAMPLE_REPEATS) return;
+  const output = t.output === null ? null : cut(t.output);
+  const answer = t.answer === null || t.answer === undefined ? null : cut(JSON.stringify(t.answer) ?? '');
+  list.push({
+    provider: t.provider,
+    selector: t.selector,
+    k: t.k,
+    seed: t.seed,
+    itemId: t.itemId,
+    shotIds: [...t.shotIds],
+    outcome,
+    score: clamp01(t.score),
+    output: output?.text ?? null,
+    outputCut: output?.cut ?? false,
+    answer: answer?.text ?? null,
+    parseError: t.parseError,
+    error: t.error ? { kind: t.error.kind, message: cut(t.error.message).text } : null,
+    finishReason: t.finishReason,
+    latencyMs: finite(t.latencyMs),
+    tokensIn: finite(t.tokensIn),
+    tokensOut: finite(t.tokensOut),
+    cached: t.cached,
+  });
+}
+
+function cut(text: string): { text: string; cut: boolean } {
+  return text.length > SAMPLE_TEXT_LIMIT ? { text: text.slice(0, SAMPLE_TEXT_LIMIT), cut: true } : { text, cut: false };
+}
+
+/** FNV-1a, 32 bits: a fast, stable hash to pick sample items (not for security). */
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
 }
 
 /** Trial records or their accumulated totals: what the analysis accepts. */

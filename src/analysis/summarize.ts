@@ -13,6 +13,8 @@ export interface CellSummary {
   /** Distinct items asked in this cell. */
   nItems: number;
   nTrials: number;
+  /** Trials answered from the response cache (not paid again). */
+  cachedTrials: number;
   outcomes: Record<Outcome, number>;
   providerErrorsByKind: Partial<Record<ProviderErrorKind, number>>;
   /** Over answered trials only, items as the unit (n = items with at least one answered trial). */
@@ -97,6 +99,7 @@ function summarizeCell(cell: CellTotals, order: readonly number[], measureKeys: 
     k: cell.k,
     nItems,
     nTrials: cell.nTrials,
+    cachedTrials: cell.cachedTrials,
     outcomes: { ...cell.outcomes },
     providerErrorsByKind: Object.fromEntries(
       [...cell.errorKinds].sort(([a], [b]) => compareStrings(a, b)),

@@ -2,31 +2,39 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
-/** The browser builds inlined into report.html, so it opens offline from disk. */
-export interface VegaBrowserScripts {
-  vega: string;
-  vegaLite: string;
-  vegaEmbed: string;
-}
-
 const BUILDS = {
   vega: ['vega', 'build/vega.min.js'],
-  vegaLite: ['vega-lite', 'build/vega-lite.min.js'],
-  vegaEmbed: ['vega-embed', 'build/vega-embed.min.js'],
 } as const;
 
-let cached: VegaBrowserScripts | null = null;
+let report: ReportScripts | null = null;
 
-/** Read (once per process) the minified browser builds of vega, vega-lite and vega-embed. */
-export function vegaBrowserScripts(): VegaBrowserScripts {
-  if (!cached) {
-    cached = {
-      vega: readBuild(...BUILDS.vega),
-      vegaLite: readBuild(...BUILDS.vegaLite),
-      vegaEmbed: readBuild(...BUILDS.vegaEmbed),
-    };
+/** What report.html inlines: vega (the charts arrive compiled to Vega) and its CSP-safe expression interpreter. */
+export interface ReportScripts {
+  vega: string;
+  interpreter: string;
+}
+
+/** Read (once per process) vega's browser build and vega-interpreter made into a classic script. */
+export function reportScripts(): ReportScripts {
+  report ??= { vega: readBuild(...BUILDS.vega), interpreter: interpreterScript(readBuild('vega-interpreter', 'build/vega-interpreter.js')) };
+  return report;
+}
+
+const INTERPRETER_IMPORT = "import { ascending, isString, DisallowedObjectProperties } from 'vega-util';";
+const INTERPRETER_EXPORT = 'export { expression as expressionInterpreter };';
+
+/**
+ * vega-interpreter ships only as an ES module importing three helpers from vega-util, which vega's
+ * browser build exposes on its global. Turn it into a classic script that takes them from `vega`
+ * and adds `vega.expressionInterpreter` (a module script could not be allowed by hash as simply,
+ * and inline modules cannot import). A different build fails loudly here, not in a reader's browser.
+ */
+export function interpreterScript(module: string): string {
+  if (!module.includes(INTERPRETER_IMPORT) || !module.includes(INTERPRETER_EXPORT)) {
+    throw new Error('vega-interpreter: unexpected build (its import or export line changed); update report/assets.ts');
   }
-  return cached;
+  const body = module.replace(INTERPRETER_IMPORT, 'const { ascending, isString, DisallowedObjectProperties } = vega;').replace(INTERPRETER_EXPORT, 'vega.expressionInterpreter = expression;');
+  return `(function (vega) {\n${body}\n})(vega);`;
 }
 
 function readBuild(pkg: string, subpath: string): string {

@@ -1,12 +1,18 @@
+import { analysisOptions } from '../analysis/options.js';
 import { loadPriceTable } from '../analysis/prices.js';
+import type { SampledTrial } from '../analysis/accumulate.js';
 import type { RunSummary } from '../analysis/summary.js';
 import { confusionViews } from './confusion.js';
 import type { Advice } from '../analysis/verdict-types.js';
 import type { RunInfo } from '../runner/run-info.js';
-import { vegaBrowserScripts } from './assets.js';
-import { accuracyChartSpec } from './chart.js';
+import { createHash } from 'node:crypto';
+import { SAMPLE_ITEMS, SAMPLE_REPEATS, SAMPLE_TEXT_LIMIT } from '../analysis/accumulate.js';
+import { canonicalJson, sha256 } from '../util/hash.js';
+import { reportScripts } from './assets.js';
+import { buildReportCharts, type ReportChart } from './charts/index.js';
+import { PAGE_SCRIPT } from './page-script.js';
 import { escapeHtml as h, escapeInlineScript, jsonForScript } from './escape.js';
-import { formatDifference, formatDuration, pct } from './format.js';
+import { formatCount, formatDifference, formatDuration, pct } from './format.js';
 import { cellColumns, collapseColumns, curveColumns, failureColumns, type Column } from './table.js';
 import {
   adviceAccuracy,
@@ -59,21 +65,37 @@ td.wrap { white-space: normal; min-width: 18rem; }
 .verdict table { width: auto; margin: 4px 0; }
 .verdict ul { margin: 8px 0 0; padding-left: 20px; font-size: 0.9rem; }
 .verdict .target { margin: 0; }
+figure.chart { margin: 12px 0 20px; }
+figure.chart figcaption { font-size: 0.9rem; margin-bottom: 4px; }
+.chart-view { min-height: 120px; overflow-x: auto; }
+.filters { display: flex; flex-wrap: wrap; gap: 8px 16px; align-items: center; margin: 8px 0; font-size: 0.9rem; }
+#drilldown td.output { white-space: pre-wrap; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 0.8rem; min-width: 16rem; max-width: 32rem; }
+#drilldown tr.outcome-wrong td, #drilldown tr.outcome-partial td { background: #fff8f0; }
+#drilldown tr.outcome-provider_error td, #drilldown tr.outcome-empty td, #drilldown tr.outcome-truncated td, #drilldown tr.outcome-parse_failure td { background: #ffebe9; }
+h3 { font-size: 1rem; margin: 20px 0 6px; }
 .flagged-list { background: #ffebe9; border: 1px solid #ff818266; border-radius: 6px; padding: 8px 12px 8px 28px; margin: 0 0 12px; }
 `;
 
 /**
- * report.html: one self-contained file that opens offline from disk (file://). The vega, vega-lite
- * and vega-embed browser builds and the data are inlined; nothing is fetched.
+ * report.html: one self-contained file that opens offline from disk (file://). The charts are
+ * Vega-Lite specs compiled to Vega in Node, so the page inlines only vega and its CSP-safe expression
+ * interpreter; the data and the drill-down's sampled trials are embedded as JSON; nothing is fetched.
+ * A Content-Security-Policy allows exactly the page's own inline scripts (by hash) and no network.
  */
-export function renderReportHtml(summary: RunSummary, runInfo: RunInfo): string {
-  const scripts = vegaBrowserScripts();
-  const spec = accuracyChartSpec(summary);
+export function renderReportHtml(summary: RunSummary, runInfo: RunInfo, samples: readonly SampledTrial[] = []): string {
+  const scripts = reportScripts();
+  // The experiment's own prices, as the advice used them: summary.json records only where a price came from.
+  const charts = buildReportCharts(summary, { priceOverrides: analysisOptions(runInfo.config, runInfo.seed, {}).priceOverrides });
   const title = `${summary.experimentName} — ${summary.runId}`;
+  const code = [escapeInlineScript(scripts.vega), escapeInlineScript(scripts.interpreter), escapeInlineScript(PAGE_SCRIPT)];
+  const chartData = jsonForScript(charts.map((c) => ({ id: c.id, vega: c.vega })));
+  const sampleData = jsonForScript(samples);
+  const bySection = (section: ReportChart['section']) => charts.filter((c) => c.section === section).map(figure).join('\n');
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${h(contentSecurityPolicy(code))}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${h(title)}</title>
 <style>${CSS}</style>
@@ -84,58 +106,146 @@ export function renderReportHtml(summary: RunSummary, runInfo: RunInfo): string 
 ${statusLine(summary)}
 </header>
 ${notices(summary)}
-<h2 id="verdict">Verdict: keep few-shot or fine-tune?</h2>
+<section id="verdict">
+<h2>Verdict: keep few-shot or fine-tune?</h2>
 ${verdictCards(summary)}
+</section>
+<section id="curves">
 <h2>Accuracy vs shots</h2>
-<div id="chart" role="img" aria-label="${h(`Accuracy vs shots for ${summary.curves.length} series`)}"></div>
-<noscript><p class="notices">The chart needs JavaScript (everything it needs is inside this file). The table below has every number.</p></noscript>
-<h2>Curves</h2>
+<noscript><p class="notices">The charts need JavaScript (everything they need is inside this file); static copies are in the run's charts/ folder. The tables have every number.</p></noscript>
+${bySection('curves')}
 ${table(summary.curves, curveColumns(), 'No curves were summarized.')}
-${confusionViews(summary).map((v) => `<h2>Confusion: ${h(v.title)}</h2>\n${table(v.rows, v.columns, 'No answered trials.')}`).join('\n')}
-<h2>Selection</h2>
+</section>
+${confusionViews(summary).map((v) => `<section class="confusion"><h2>Confusion: ${h(v.title)}</h2>\n${table(v.rows, v.columns, 'No answered trials.')}</section>`).join('\n')}
+<section id="selection">
+<h2>Selection: does the gain survive a change of selector?</h2>
+${bySection('selection')}
 ${table(summary.collapse, collapseColumns(), 'No selection check: it needs more than one selector.')}
-<h2>Failures</h2>
+</section>
+<section id="operations">
+<h2>Operations: failures, latency, tokens, cost, cache</h2>
+${bySection('operations')}
+<h3>Failure trends</h3>
 ${failures(summary)}
-<h2>Cells</h2>
+<h3>Cells</h3>
 ${cellTable(summary)}
-<h2>How to read this</h2>
-<ul>
+</section>
+${drilldown(summary, samples)}
+<section id="methodology">
+<h2>Methodology</h2>
+${methodology(summary, runInfo)}
+<h3>How to read this</h3>
+${howToRead(summary)}
+</section>
+<footer>Generated ${h(summary.generatedAt)} by ${h(runInfo.tool.name)} ${h(runInfo.tool.version)}.</footer>
+<script>${code[0]}</script>
+<script>${code[1]}</script>
+<script type="application/json" id="fewshot-charts">${chartData}</script>
+<script type="application/json" id="fewshot-samples">${sampleData}</script>
+<script>${code[2]}</script>
+</body>
+</html>
+`;
+}
+
+/**
+ * Scripts run only when their hash is listed (the inline library code and the page's own script);
+ * JSON data blocks are not scripts. No fetch, no frame, no form, no base: the page is inert beyond
+ * drawing itself. Styles are inline (`style-src 'unsafe-inline'`); images only from the page itself.
+ */
+export function contentSecurityPolicy(inlineScripts: readonly string[]): string {
+  const hashes = inlineScripts.map((code) => `'sha256-${createHash('sha256').update(code, 'utf8').digest('base64')}'`);
+  return [
+    "default-src 'none'",
+    `script-src ${hashes.join(' ')}`,
+    "style-src 'unsafe-inline'",
+    "img-src 'self' data:",
+    "connect-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ');
+}
+
+function figure(chart: ReportChart): string {
+  return `<figure class="chart" data-chart="${h(chart.id)}">
+<figcaption><strong>${h(chart.title)}</strong> <span class="muted">${h(chart.description)}</span></figcaption>
+<div class="chart-view" role="img" aria-label="${h(chart.title)}"></div>
+<noscript><img src="charts/${h(chart.id)}.svg" alt="${h(chart.title)}"></noscript>
+</figure>`;
+}
+
+/** The sampled trials behind the numbers, filled in by the page script (textContent only). */
+function drilldown(summary: RunSummary, samples: readonly SampledTrial[]): string {
+  const items = new Set(samples.map((t) => `${t.provider}\u0000${t.itemId}`)).size;
+  const intro =
+    samples.length === 0
+      ? '<p class="muted">No trials to show.</p>'
+      : `<p class="muted">${h(
+          `${formatCount(samples.length)} of ${formatCount(summary.totals.trials)} trials: every cell's trials of the same ${SAMPLE_ITEMS} evaluation items per provider ` +
+            `(${items} in all, chosen by a hash of the item id, so one item can be followed across k and selectors), up to ${SAMPLE_REPEATS} repeats each; ` +
+            `outputs are cut at ${SAMPLE_TEXT_LIMIT} characters. trials.jsonl has every trial in full.`,
+        )}</p>`;
+  const select = (name: string, label: string, extra = '') => `<label>${h(label)} <select name="${name}"><option value="">all</option>${extra}</select></label>`;
+  const outcomes = ['right', 'wrong', 'partial', 'failed', 'provider_error', 'empty', 'truncated', 'parse_failure']
+    .map((o) => `<option value="${o}">${o}</option>`)
+    .join('');
+  const headers = ['provider', 'selector', 'k', 'item', 'repeat', 'shots', 'outcome', 'score', 'raw output', 'parsed answer', 'error', 'latency'];
+  const numeric = new Set(['k', 'repeat', 'score', 'latency']);
+  return `<section id="drilldown">
+<h2>Drill-down: the answers behind the numbers</h2>
+${intro}
+<div class="filters">${select('provider', 'provider')} ${select('selector', 'selector')} ${select('k', 'k')} ${select('outcome', 'outcome', outcomes)}
+<label>search <input name="text" type="search" placeholder="item, output, error"></label>
+<button name="prev" type="button">previous</button> <button name="next" type="button">next</button> <span class="page-info muted"></span></div>
+<div class="table-wrap"><table><thead><tr>${headers.map((c) => `<th${numeric.has(c) ? ' class="num"' : ''}>${c}</th>`).join('')}</tr></thead><tbody></tbody></table></div>
+</section>`;
+}
+
+/** What a sceptic needs to reproduce the numbers: sample sizes, settings, seeds, versions, warnings. */
+function methodology(s: RunSummary, runInfo: RunInfo): string {
+  const answeredItems = s.curves.flatMap((c) => c.points.map((p) => p.nAnsweredItems));
+  const trialsPerCell = s.cells.map((c) => c.nTrials);
+  const range = (xs: number[]) => (xs.length > 0 ? `${Math.min(...xs)}-${Math.max(...xs)}` : 'none');
+  const rows: [string, string][] = [
+    [
+      'sample sizes',
+      `${formatCount(s.totals.trials)} trials (${formatCount(s.totals.answered)} answered) in ${s.cells.length} cells; ${s.task.evalItems} evaluation items; ` +
+        `answered items per curve point: ${range(answeredItems)}; trials per cell: ${range(trialsPerCell)}; repeats: ${(runInfo.config as { repeats?: number } | null)?.repeats ?? 'n/a'}`,
+    ],
+    ['alpha (family-wise)', `${s.settings.alpha}, Holm over ${s.testCount} tests`],
+    ['delta (practical margin)', `${(s.settings.delta * 100).toFixed(1)} points`],
+    ['confidence level', pct(s.confidenceLevel, 0)],
+    ['bootstrap / randomization resamples', formatCount(s.settings.bootstrapResamples)],
+    ['seeds', `experiment ${runInfo.seed}; analysis ${s.settings.seed}`],
+    ['config hash', `sha256:${sha256(canonicalJson(runInfo.config)).slice(0, 16)} (of the resolved experiment in run.json)`],
+    ['tool', `${runInfo.tool.name} ${runInfo.tool.version}`],
+  ];
+  const warnings = [
+    ...(s.status !== 'complete' ? [`The run is ${s.status}: ${s.completedTrials} of ${s.plannedTrials} planned trials were recorded.`] : []),
+    ...s.notices,
+  ];
+  return `<dl>${rows.map(([k, v]) => `<dt>${h(k)}</dt><dd>${h(v)}</dd>`).join('')}</dl>
+${runDetails(s, runInfo)}
+<h3>Warnings</h3>
+${warnings.length > 0 ? `<ul class="notices">${warnings.map((w) => `<li>${h(w)}</li>`).join('')}</ul>` : '<p class="muted">None: every planned trial ran and no provider was skipped.</p>'}`;
+}
+
+/** The reading guide: verdicts, statistics, labels, costs, failures, intervals. */
+function howToRead(s: RunSummary): string {
+  return `<ul>
 <li><strong>The verdict</strong> per provider: <em>keep few-shot</em> (at the selector and k shown), <em>fine-tune</em> (a stated target is missed even at the upper end of the best interval and more shots will not help), <em>extend the sweep</em> (accuracy is still rising at the largest k), or <em>inconclusive</em> (more items needed). The recommended setting is the cheapest, in tokens per request, of those statistically tied with the best.</li>
-<li><strong>Statistics</strong>: ${h(settingsLine(summary.settings))}. Cells are compared with <strong>paired tests</strong> over the same items: McNemar's exact test for one 0/1 score per item, a paired bootstrap over items otherwise. Every p-value of the run is <strong>Holm</strong>-adjusted together, so alpha bounds the chance of any false finding. The best cell is chosen again inside each bootstrap resample, so the <strong>winner's curse</strong> (the best of many noisy cells looks better than it is) does not make cheaper cells look worse than they are.</li>
+<li><strong>Statistics</strong>: ${h(settingsLine(s.settings))}. Cells are compared with <strong>paired tests</strong> over the same items: McNemar's exact test for one 0/1 score per item, a sign-flip randomization test over items otherwise. Every p-value of the run is <strong>Holm</strong>-adjusted together, so alpha bounds the chance of any false finding. The best cell is chosen again inside each bootstrap resample, so the <strong>winner's curse</strong> (the best of many noisy cells looks better than it is) does not make cheaper cells look worse than they are.</li>
 <li><strong>Curve labels</strong>: ${(Object.keys(LABEL_MEANINGS) as (keyof typeof LABEL_MEANINGS)[]).map((l) => `<span class="badge ${h(l)}">${h(l)}</span> ${h(LABEL_MEANINGS[l])}`).join(' ')}</li>
 <li><strong>Selection</strong>: ${(Object.keys(COLLAPSE_MEANINGS) as (keyof typeof COLLAPSE_MEANINGS)[]).map((l) => `<span class="badge ${h(l)}">${h(l)}</span> ${h(COLLAPSE_MEANINGS[l])}`).join(' ')}</li>
 <li><strong>Failure trends</strong> (a failure rate that rises with k, e.g. truncated outputs as prompts grow) are operational findings, reported beside the accuracy labels and never mixed into them.</li>
 <li><strong>Costs</strong> are mean tokens per request (in + out) times list prices; ${h(priceNote())} An experiment's <code>prices:</code> wins over the table.</li>
 <li><strong>Accuracy</strong> is measured over <em>answered</em> trials only: what the model knows when it gives a readable answer.</li>
 <li><strong>Failures</strong> (provider errors, empty outputs, truncated outputs, unparseable outputs) are counted apart and never scored as wrong answers. <strong>End-to-end</strong> accuracy counts them as 0: what a user of the whole pipeline would get.</li>
-<li>Intervals are <strong>95% intervals with items as the unit</strong>: repeats of the same item are averaged first, so n is the number of distinct items, not trials. ${h(summary.intervalMethod)}</li>
-${(summary.task.measures ?? []).map((m) => `<li><strong>${h(m.label)}</strong>: ${h(m.description)} (over answered trials, same interval).</li>`).join('')}
+<li>Intervals are <strong>95% intervals with items as the unit</strong>: repeats of the same item are averaged first, so n is the number of distinct items, not trials. ${h(s.intervalMethod)}</li>
+${(s.task.measures ?? []).map((m) => `<li><strong>${h(m.label)}</strong>: ${h(m.description)} (over answered trials, same interval).</li>`).join('')}
 <li>The k = 0 (zero-shot) point is shared by every selector's curve: with no shots there is nothing to select.</li>
 <li>Overlapping intervals mean the difference may be noise (the paired tests above are sharper than comparing intervals by eye); more items narrow them, more repeats of the same items barely do.</li>
-</ul>
-<h2>Run</h2>
-${runDetails(summary, runInfo)}
-<footer>Generated ${h(summary.generatedAt)} by ${h(runInfo.tool.name)} ${h(runInfo.tool.version)}.</footer>
-<script>${escapeInlineScript(scripts.vega)}</script>
-<script>${escapeInlineScript(scripts.vegaLite)}</script>
-<script>${escapeInlineScript(scripts.vegaEmbed)}</script>
-<script type="application/json" id="fewshot-chart-spec">${jsonForScript(spec)}</script>
-<script>
-(function () {
-  var el = document.getElementById('chart');
-  try {
-    var spec = JSON.parse(document.getElementById('fewshot-chart-spec').textContent);
-    vegaEmbed(el, spec, { actions: false, renderer: 'svg' }).catch(function (e) {
-      el.textContent = 'The chart could not be drawn: ' + e;
-    });
-  } catch (e) {
-    el.textContent = 'The chart could not be drawn: ' + e;
-  }
-})();
-</script>
-</body>
-</html>
-`;
+</ul>`;
 }
 
 function statusLine(s: RunSummary): string {

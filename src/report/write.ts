@@ -1,9 +1,10 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AnalysisOverrides } from '../analysis/options.js';
+import { analysisOptions, type AnalysisOverrides } from '../analysis/options.js';
 import { buildSummary, type RunSummary } from '../analysis/summary.js';
 import type { RunInfo } from '../runner/run-info.js';
-import type { TrialSource } from '../analysis/accumulate.js';
+import { accumulate, type SampledTrial, type TrialSource } from '../analysis/accumulate.js';
+import { buildReportCharts, writeChartFiles } from './charts/index.js';
 import { renderReportHtml } from './html.js';
 import { renderSummaryMarkdown } from './markdown.js';
 
@@ -13,6 +14,11 @@ export interface ReportPaths {
   summaryPath: string;
   reportPath: string;
   markdownPath: string;
+}
+
+/** What writeReport wrote, and the summary it built (for the chart files). */
+export interface WrittenReport extends ReportPaths {
+  summary: RunSummary;
 }
 
 export interface WriteReportOptions {
@@ -30,13 +36,23 @@ export function writeReport(
   trials: TrialSource,
   runInfo: RunInfo,
   options: WriteReportOptions = {},
-): ReportPaths {
-  const summary = buildSummary(trials, runInfo, options.now ?? new Date(), options.notices ?? [], options.overrides ?? {});
-  return writeReportFiles(runDir, summary, runInfo);
+): WrittenReport {
+  const totals = accumulate(trials, (runInfo.task.measures ?? []).map((m) => m.key));
+  const summary = buildSummary(totals, runInfo, options.now ?? new Date(), options.notices ?? [], options.overrides ?? {});
+  return { ...writeReportFiles(runDir, summary, runInfo, totals.samples()), summary };
+}
+
+/**
+ * charts/<id>.vl.json (each chart's Vega-Lite spec) and charts/<id>.svg (drawn in Node by vega's
+ * headless view, for places where scripts do not run). Apart from writeReport because drawing is
+ * asynchronous; the page itself does not need these files.
+ */
+export async function writeReportCharts(runDir: string, summary: RunSummary, runInfo: RunInfo): Promise<string[]> {
+  return writeChartFiles(runDir, buildReportCharts(summary, { priceOverrides: analysisOptions(runInfo.config, runInfo.seed, {}).priceOverrides }));
 }
 
 /** Write summary.json, summary.md and report.html of an already built summary into runDir. */
-export function writeReportFiles(runDir: string, summary: RunSummary, runInfo: RunInfo): ReportPaths {
+export function writeReportFiles(runDir: string, summary: RunSummary, runInfo: RunInfo, samples: readonly SampledTrial[] = []): ReportPaths {
   mkdirSync(runDir, { recursive: true });
   const paths: ReportPaths = {
     summaryPath: join(runDir, 'summary.json'),
@@ -45,7 +61,7 @@ export function writeReportFiles(runDir: string, summary: RunSummary, runInfo: R
   };
   writeAtomic(paths.summaryPath, `${JSON.stringify(summary, null, 2)}\n`);
   writeAtomic(paths.markdownPath, renderSummaryMarkdown(summary));
-  writeAtomic(paths.reportPath, renderReportHtml(summary, runInfo));
+  writeAtomic(paths.reportPath, renderReportHtml(summary, runInfo, samples));
   return paths;
 }
 

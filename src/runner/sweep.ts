@@ -2,7 +2,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { loadExperiment } from '../config/load.js';
 import type { ExperimentConfig } from '../config/schema.js';
 import { BASE_URL_VARIABLES, resolveProvider, type ProviderResolution, type ResolveOptions } from '../providers/registry.js';
-import { writeReport } from '../report/write.js';
+import { writeReport, writeReportCharts } from '../report/write.js';
 import { buildArms, selectorLabel, type Arm } from '../selectors/arms.js';
 import { createSelector } from '../selectors/index.js';
 import type { Selector, SelectorSpec } from '../selectors/selector.js';
@@ -233,7 +233,8 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   }
   info.spend = tracker.record();
   writeRunInfo(dir, info);
-  const { reportPath } = writeReport(dir, totals, info);
+  const { reportPath, summary } = writeReport(dir, totals, info);
+  await writeReportCharts(dir, summary, info);
   log(`results: ${relative(process.cwd(), dir) || dir}`);
   log(`report:  ${relative(process.cwd(), reportPath) || reportPath}`);
   return {
