@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareRuns } from '../src/compare/compare.js';
 import { renderCompareJson } from '../src/compare/index.js';
-import { diffLines, unifiedDiff } from '../src/compare/line-diff.js';
+import { unifiedDiff } from '../src/compare/line-diff.js';
 import { attr, renderCompareJunit, text } from '../src/compare/render-junit.js';
 import { renderCompareMarkdown } from '../src/compare/render-markdown.js';
 import { renderCompareTable } from '../src/compare/render-terminal.js';
@@ -39,16 +39,18 @@ describe('unifiedDiff (checked against GNU diff -u)', () => {
     expect(unifiedDiff('', 'a\nb\n').slice(2)).toEqual(['@@ -0,0 +1,2 @@', '+a', '+b']);
   });
 
-  it('diffLines is a shortest edit script: it rebuilds both sides and keeps a longest common subsequence', () => {
+  it('is a shortest edit script: with whole-file context it rebuilds both sides and keeps a longest common subsequence', () => {
     const rng = new Rng(['diff-test']);
     for (let trial = 0; trial < 300; trial++) {
       const pick = () => Array.from({ length: rng.nextUint32() % 12 }, () => 'abcd'[rng.nextUint32() % 4]!);
       const a = pick();
       const b = pick();
-      const edits = diffLines(a, b);
-      expect(edits.filter((e) => e.op !== '+').map((e) => e.line)).toEqual(a);
-      expect(edits.filter((e) => e.op !== '-').map((e) => e.line)).toEqual(b);
-      expect(edits.filter((e) => e.op === ' ').length).toBe(lcs(a, b));
+      const text = (xs: string[]) => xs.map((x) => `${x}\n`).join('');
+      const body = unifiedDiff(text(a), text(b), { context: 1000 }).slice(2).filter((l) => !l.startsWith('@@'));
+      if (text(a) === text(b)) continue;
+      expect(body.filter((l) => !l.startsWith('+')).map((l) => l.slice(1))).toEqual(a);
+      expect(body.filter((l) => !l.startsWith('-')).map((l) => l.slice(1))).toEqual(b);
+      expect(body.filter((l) => l.startsWith(' ')).length).toBe(lcs(a, b));
     }
   });
 });
