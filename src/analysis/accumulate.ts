@@ -1,5 +1,6 @@
 import type { ProviderErrorKind } from '../providers/provider.js';
 import type { TrialRecord } from '../runner/trial.js';
+import { fnv1a } from '../util/hash.js';
 import { classifyOutcome, FAILURE_OUTCOMES, OUTCOMES, type FailureOutcome, type Outcome } from './outcome.js';
 
 /**
@@ -269,16 +270,6 @@ function keepSample(cell: CellTotals, t: TrialRecord, outcome: Outcome): void {
 
 function cut(text: string): { text: string; cut: boolean } {
   return text.length > SAMPLE_TEXT_LIMIT ? { text: text.slice(0, SAMPLE_TEXT_LIMIT), cut: true } : { text, cut: false };
-}
-
-/** FNV-1a, 32 bits: a fast, stable hash to pick sample items (not for security). */
-function fnv1a(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
 }
 
 /** Trial records or their accumulated totals: what the analysis accepts. */

@@ -1,3 +1,5 @@
+import type { Comparison } from '../analysis/verdict-types.js';
+
 /** compare.json: a baseline run against a candidate run, cell by cell (schema version 1). */
 
 export interface CompareOptions {
@@ -43,18 +45,8 @@ export interface RunRef {
   itemsHash: string | null;
 }
 
-/** A paired test of candidate minus baseline over the items both runs have in the cell. */
-export interface PairedTest {
-  nItems: number;
-  estimate: number;
-  ciLow: number;
-  ciHigh: number;
-  method: 'mcnemar-exact' | 'paired-bootstrap';
-  pValue: number;
-  /** Holm-adjusted within its family (see CompareResult.testCount). */
-  pAdjusted: number;
-  significant: boolean;
-}
+/** A paired test of candidate minus baseline over the items both runs have in the cell (pAdjusted: Holm within CompareResult.testCount). */
+export type PairedTest = Omit<Comparison, 'provider' | 'a' | 'b'>;
 
 /**
  * - regression: a significant drop in answered accuracy, or a significant rise in answer failures

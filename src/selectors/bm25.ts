@@ -1,5 +1,6 @@
 import { normalizeText } from '../tasks/leakage.js';
 import type { TaskItem } from '../tasks/task.js';
+import { fnv1a } from '../util/hash.js';
 import { tokenize } from './tokenize.js';
 
 /** BM25 term-frequency saturation. */
@@ -81,16 +82,6 @@ interface Scratch {
 }
 
 const scratchFor = (m: number): Scratch => ({ pos: new Int32Array(m), value: new Float64Array(m) });
-
-/** 32-bit FNV-1a over UTF-16 code units: a compact key for the leakage lookups (every hit is verified). */
-function fnv1a(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
 
 /** Pool positions sorted by a 32-bit key, for binary-search lookups without a Map entry per example. */
 class HashLookup {

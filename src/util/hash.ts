@@ -22,3 +22,13 @@ function sortKeys(value: unknown): unknown {
   }
   return value;
 }
+
+/** FNV-1a, 32 bits over UTF-16 code units: a fast, stable, compact key (not for security). */
+export function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
