@@ -95,6 +95,8 @@ export interface PageVisit {
   foreignRequests: string[];
   /** null when every chart settled (rendered or failed) in time; else what was still pending. */
   chartTimeout: string | null;
+  /** From navigation to every chart settled, when they did. */
+  settledMs: number | null;
   charts: ChartState[];
   screenshot: string;
 }
@@ -141,6 +143,7 @@ export async function visitReport(browser: Browser, htmlPath: string, name: stri
     requests: [],
     foreignRequests: [],
     chartTimeout: null,
+    settledMs: null,
     charts: [],
     screenshot: join(ARTIFACTS, `${name}.png`),
   };
@@ -159,9 +162,11 @@ export async function visitReport(browser: Browser, htmlPath: string, name: stri
   // Belt and braces: even a request the checks would flag never reaches a network.
   await page.route(/^(https?|wss?|ftp):/, (route) => route.abort());
 
+  const started = Date.now();
   await page.goto(url, { waitUntil: 'load' });
   try {
     await page.waitForFunction(CHARTS_SETTLED, undefined, { timeout: CHART_TIMEOUT_MS });
+    visit.settledMs = Date.now() - started;
   } catch {
     const pending = (await page.evaluate(PENDING_CHARTS)) as (string | null)[];
     const figures = (await page.evaluate(`document.querySelectorAll('figure.chart').length`)) as number;
@@ -174,7 +179,7 @@ export async function visitReport(browser: Browser, htmlPath: string, name: stri
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: visit.screenshot, fullPage: true });
   const drawn = visit.charts.map((c) => `${c.id}${c.error !== null ? ' (error)' : `: ${c.marks} marks`}`).join(', ');
-  console.log(`${name}: ${visit.charts.length} charts (${drawn}); screenshot: ${relative(process.cwd(), visit.screenshot)}`);
+  console.log(`${name}: ${visit.charts.length} charts settled in ${visit.settledMs ?? '(timeout)'} ms (${drawn}); screenshot: ${relative(process.cwd(), visit.screenshot)}`);
   return visit;
 }
 
