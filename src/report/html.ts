@@ -195,7 +195,7 @@ function drilldown(summary: RunSummary, samples: readonly SampledTrial[]): strin
 <h2>Drill-down: the answers behind the numbers</h2>
 ${intro}
 <div class="filters">${select('provider', 'provider')} ${select('selector', 'selector')} ${select('k', 'k')} ${select('outcome', 'outcome', outcomes)}
-<label>search <input name="text" type="search" placeholder="item, output, error"></label>
+<label>search <input name="text" type="search" placeholder="item, shot, output, error"></label>
 <button name="prev" type="button">previous</button> <button name="next" type="button">next</button> <span class="page-info muted"></span></div>
 <div class="table-wrap"><table><thead><tr>${headers.map((c) => `<th${numeric.has(c) ? ' class="num"' : ''}>${c}</th>`).join('')}</tr></thead><tbody></tbody></table></div>
 </section>`;
@@ -224,8 +224,7 @@ function methodology(s: RunSummary, runInfo: RunInfo): string {
     ...(s.status !== 'complete' ? [`The run is ${s.status}: ${s.completedTrials} of ${s.plannedTrials} planned trials were recorded.`] : []),
     ...s.notices,
   ];
-  return `<dl>${rows.map(([k, v]) => `<dt>${h(k)}</dt><dd>${h(v)}</dd>`).join('')}</dl>
-${runDetails(s, runInfo)}
+  return `<dl>${[...rows, ...runDetails(s, runInfo)].map(([k, v]) => `<dt>${h(k)}</dt><dd>${h(v)}</dd>`).join('')}</dl>
 <h3>Warnings</h3>
 ${warnings.length > 0 ? `<ul class="notices">${warnings.map((w) => `<li>${h(w)}</li>`).join('')}</ul>` : '<p class="muted">None: every planned trial ran and no provider was skipped.</p>'}`;
 }
@@ -339,7 +338,8 @@ function priceNote(): string {
   }
 }
 
-function runDetails(s: RunSummary, runInfo: RunInfo): string {
+/** The run's identity: experiment, task, providers, seed, times, commit (rows of the methodology list). */
+function runDetails(s: RunSummary, runInfo: RunInfo): [string, string][] {
   const providers = s.providers
     .map((p) => {
       const what = p.status === 'skipped' ? `skipped${p.reason ? `: ${p.reason}` : ''}` : `ran${p.model ? ` (${p.model})` : ''}`;
@@ -359,5 +359,5 @@ function runDetails(s: RunSummary, runInfo: RunInfo): string {
     ['ended', s.endedAt ?? 'not recorded'],
     ['git commit', git],
   ];
-  return `<dl>${rows.map(([k, v]) => `<dt>${h(k)}</dt><dd>${h(v)}</dd>`).join('')}</dl>`;
+  return rows;
 }

@@ -85,7 +85,7 @@ export const PAGE_SCRIPT = String.raw`(function () {
     if (o && o !== 'failed' && verdict(r) !== o) return false;
     var t = filters.text.value.toLowerCase();
     if (t) {
-      var hay = [r.itemId, r.output, r.answer, r.parseError, r.error && r.error.message].join(' ').toLowerCase();
+      var hay = [r.provider, r.selector, r.itemId, r.shotIds.join(' '), r.output, r.answer, r.parseError, r.error && r.error.message].join(' ').toLowerCase();
       if (hay.indexOf(t) < 0) return false;
     }
     return true;
