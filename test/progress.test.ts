@@ -209,6 +209,25 @@ describe('Progress without a terminal (CI logs)', () => {
 });
 
 describe('Progress in a terminal', () => {
+  it('a finished provider keeps the rate it ended with while the others run on', () => {
+    vi.useFakeTimers();
+    const { progress, out, clock } = make(true);
+    for (let i = 0; i < 4; i++) {
+      clock.advance(250);
+      progress.record(trial('local')); // 4 trials in 1 s: done
+    }
+    for (let i = 0; i < 8; i++) {
+      clock.advance(2500);
+      progress.record(trial('openai:gpt-4o-mini'));
+      vi.advanceTimersByTime(200);
+    }
+    const live = stripAnsi(out.text());
+    const local = [...live.matchAll(/local {15}\[=+\] 4\/4 {2}([\d.]+)\/s/g)].map((m) => m[1]);
+    expect(local.length).toBeGreaterThan(1);
+    expect(new Set(local)).toEqual(new Set(['4.0']));
+    progress.finish();
+  });
+
   it('draws a bar per provider with the counts; finish stops it and leaves no timer or signal listener', () => {
     vi.useFakeTimers();
     const sigint = process.listenerCount('SIGINT');

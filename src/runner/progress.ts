@@ -244,8 +244,13 @@ export class Progress {
     while (s.samples.length > 1 && s.samples[1]!.t <= t - RATE_WINDOW_MS) s.samples.shift();
   }
 
-  /** Trials per second over about the last RATE_WINDOW_MS (since the start when younger). */
+  /**
+   * Trials per second over about the last RATE_WINDOW_MS (since the start when younger). A provider
+   * that has finished keeps the rate it ended with, measured up to its last trial, rather than one
+   * decaying while the others run.
+   */
   private recentRate(s: ProviderState, t: number): number {
+    if (s.done > 0 && s.done + s.skipped >= s.total && s.lastAt !== null) t = s.lastAt;
     this.sample(s, t);
     const base = s.samples[0]!;
     const seconds = (t - base.t) / 1000;
