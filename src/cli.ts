@@ -7,7 +7,8 @@ import { compareCommand, FAIL_ON, prepareGate, runGate, type Gate } from './comp
 import { CompareError, DEFAULT_COMPARE_OPTIONS, type FailOn } from './compare/index.js';
 import { TaskDataError } from './tasks/errors.js';
 import { formatImportResult, ImportError, importAdaptGauge } from './import/index.js';
-import { readTrials, TrialsFileError, writeReport, writeReportCharts } from './report/write.js';
+import { TrialAccumulator } from './analysis/accumulate.js';
+import { eachTrial, TrialsFileError, writeReport, writeReportCharts } from './report/write.js';
 import { parseDuration, resolveCacheDir, ResponseCache } from './runner/cache.js';
 import { BudgetError, checkBudgetEstimate } from './runner/budget.js';
 import { estimateSweep } from './runner/estimate.js';
@@ -342,11 +343,13 @@ async function rebuildReport(runDir: string, overrides: AnalysisOverrides): Prom
   } catch (err) {
     throw new UsageError(`${infoPath}: not valid JSON (${(err as Error).message})`);
   }
-  const { trials, warnings } = readTrials(trialsPath);
+  // Streamed into running totals, as the sweep does: a million-trial run rebuilds in flat memory.
+  const totals = new TrialAccumulator((info.task?.measures ?? []).map((m) => m.key));
+  const { count, warnings } = eachTrial(trialsPath, (t) => totals.add(t));
   for (const w of warnings) console.error(`warning: ${w}`);
-  const { reportPath, summary } = writeReport(runDir, trials, info, { notices: warnings, overrides });
+  const { reportPath, summary } = writeReport(runDir, totals, info, { notices: warnings, overrides });
   await writeReportCharts(runDir, summary, info);
-  console.log(`rebuilt from ${trials.length} trials: ${relative(process.cwd(), reportPath) || reportPath}`);
+  console.log(`rebuilt from ${count} trials: ${relative(process.cwd(), reportPath) || reportPath}`);
   return EXIT.ok;
 }
 

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readTrials, TrialsFileError, writeReport, writeReportFiles } from '../src/report/write.js';
+import { eachTrial, readTrials, TrialsFileError, writeReport, writeReportFiles } from '../src/report/write.js';
 import type { TrialRecord } from '../src/runner/trial.js';
 import { providerError, runInfo, sweep, trial } from './analysis-fixtures.js';
 import { fixtureSummary } from './report-fixtures.js';
@@ -72,6 +72,26 @@ describe('readTrials', () => {
     const bad = { ...providerError(), error: { kind: 'gremlins', message: 'x' } };
     const e = thrownBy(TrialsFileError, () => readTrials(file('kind.jsonl', JSON.stringify(bad) + '\n')));
     expect(e.reason).toContain('field "error.kind"');
+  });
+});
+
+describe('eachTrial', () => {
+  it('streams a file larger than its read size, multi-byte characters split across reads included, in order', () => {
+    // About 2.6 MB: three 1 MB reads, with 2- and 4-byte characters landing on the boundaries.
+    const trials = Array.from({ length: 3000 }, (_, i) => trial({ itemId: `item-${i}`, output: `${'é🙂x'.repeat(150)} ${i}` }));
+    const path = file('big.jsonl', jsonl(trials));
+    const seen: TrialRecord[] = [];
+    const { count, warnings } = eachTrial(path, (t) => void seen.push(t));
+    expect(count).toBe(3000);
+    expect(warnings).toEqual([]);
+    expect(seen.map((t) => t.itemId)).toEqual(trials.map((t) => t.itemId));
+    expect(seen.map((t) => t.output)).toEqual(trials.map((t) => t.output));
+  });
+
+  it('a bad line followed by a good one is an error at that line, not a torn write', () => {
+    const path = file('bad-middle.jsonl', `${jsonl([trial()])}{"runId":\n\n${jsonl([trial()])}`);
+    const e = thrownBy(TrialsFileError, () => eachTrial(path, () => {}));
+    expect(e.line).toBe(2);
   });
 });
 

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { TrialAccumulator } from '../analysis/accumulate.js';
-import { readTrials, TrialsFileError } from '../report/trials-file.js';
+import { eachTrial, TrialsFileError } from '../report/trials-file.js';
 import type { RunInfo } from '../runner/run-info.js';
 import { CompareError } from './errors.js';
 
@@ -67,21 +67,22 @@ export function loadRun(path: string, side: Side): LoadedRun {
   const info = readRunInfo(join(dir, 'run.json'), side);
   const trialsPath = join(dir, 'trials.jsonl');
   if (!existsSync(trialsPath)) throw new CompareError(`${side} ${trialsPath}: not found; a results folder holds the trials it recorded there`);
+  // Streamed into running totals: no record is kept, so two large runs compare in flat memory.
+  const totals = new TrialAccumulator((info.task.measures ?? []).map((m) => m.key));
+  let cachedTrials = 0;
+  let newCalls = 0;
   let read;
   try {
-    read = readTrials(trialsPath);
+    read = eachTrial(trialsPath, (t) => {
+      totals.add(t);
+      if (t.cached) cachedTrials++;
+      else if (t.provider !== 'local') newCalls++;
+    });
   } catch (err) {
     if (err instanceof TrialsFileError) throw new CompareError(`${side} ${err.message}`);
     throw new CompareError(`${side} ${trialsPath}: cannot read (${(err as Error).message})`);
   }
-  if (read.trials.length === 0) throw new CompareError(`${side} ${trialsPath}: no trials recorded; nothing to compare`);
-  const totals = TrialAccumulator.of(read.trials, (info.task.measures ?? []).map((m) => m.key));
-  let cachedTrials = 0;
-  let newCalls = 0;
-  for (const t of read.trials) {
-    if (t.cached) cachedTrials++;
-    else if (t.provider !== 'local') newCalls++;
-  }
+  if (read.count === 0) throw new CompareError(`${side} ${trialsPath}: no trials recorded; nothing to compare`);
   return {
     side,
     dir,

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
 import type { FinishReason, ProviderErrorKind } from '../providers/provider.js';
 import type { TrialRecord } from '../runner/trial.js';
@@ -70,28 +71,56 @@ export interface ReadTrialsResult {
  * field) throws a TrialsFileError naming the line, since silently dropping data would bias results.
  */
 export function readTrials(path: string): ReadTrialsResult {
-  const lines = readFileSync(path, 'utf8').split('\n');
-  let last = lines.length - 1;
-  while (last >= 0 && lines[last]!.trim() === '') last--;
-
   const trials: TrialRecord[] = [];
-  const warnings: string[] = [];
-  for (let i = 0; i <= last; i++) {
-    const text = lines[i]!.replace(/\r$/, '');
-    if (text.trim() === '') continue;
+  const { warnings } = eachTrial(path, (t) => void trials.push(t));
+  return { trials, warnings };
+}
+
+/** Bytes read at a time: a large trials.jsonl streams through in pieces, never held whole. */
+const CHUNK_BYTES = 1 << 20;
+
+/**
+ * readTrials without keeping the records: each validated record goes to `onTrial` as its line is
+ * read, so a million-trial file folds into running totals in flat memory. Same rules as readTrials.
+ */
+export function eachTrial(path: string, onTrial: (trial: TrialRecord) => void): { count: number; warnings: string[] } {
+  const fd = openSync(path, 'r');
+  const decoder = new StringDecoder('utf8');
+  const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  let rest = '';
+  let lineNo = 0;
+  let count = 0;
+  // A line that failed to parse: fatal if any non-empty line follows it, a torn write if none does.
+  let torn: { line: number; error: Error } | null = null;
+  const take = (raw: string) => {
+    lineNo++;
+    const text = raw.replace(/\r$/, '');
+    if (text.trim() === '') return;
+    if (torn) throw new TrialsFileError(path, torn.line, `not valid JSON (${torn.error.message})`);
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch (e) {
-      if (i === last) {
-        warnings.push(`${path}: skipped an incomplete last line (${i + 1}), probably a write cut off by a crash`);
-        break;
-      }
-      throw new TrialsFileError(path, i + 1, `not valid JSON (${(e as Error).message})`);
+      torn = { line: lineNo, error: e as Error };
+      return;
     }
-    trials.push(parseTrial(value, path, i + 1));
+    onTrial(parseTrial(value, path, lineNo));
+    count++;
+  };
+  try {
+    for (;;) {
+      const n = readSync(fd, buffer, 0, CHUNK_BYTES, null);
+      if (n === 0) break;
+      const lines = (rest + decoder.write(buffer.subarray(0, n))).split('\n');
+      rest = lines.pop()!;
+      for (const line of lines) take(line);
+    }
+    take(rest + decoder.end());
+  } finally {
+    closeSync(fd);
   }
-  return { trials, warnings };
+  const warnings = torn ? [`${path}: skipped an incomplete last line (${(torn as { line: number }).line}), probably a write cut off by a crash`] : [];
+  return { count, warnings };
 }
 
 /** Validate one parsed line as a TrialRecord. */

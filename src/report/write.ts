@@ -8,7 +8,7 @@ import { buildReportCharts, writeChartFiles } from './charts/index.js';
 import { renderReportHtml } from './html.js';
 import { renderSummaryMarkdown } from './markdown.js';
 
-export { readTrials, TrialsFileError, type ReadTrialsResult } from './trials-file.js';
+export { eachTrial, readTrials, TrialsFileError, type ReadTrialsResult } from './trials-file.js';
 
 export interface ReportPaths {
   summaryPath: string;
