@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { ANTHROPIC_DEFAULT_MAX_TOKENS } from '../src/providers/anthropic.js';
 import { SYSTEM_PROMPT } from '../src/tasks/routes.js';
-import { expectKeyOnlyInAuthHeader, flavour, rejection, routesPrompt, SENTINEL, trackServers } from './providers-helpers.js';
+import { expectFinishReasons, expectKeyOnlyInAuthHeader, expectParsedReply, flavour, rejection, routesPrompt, SENTINEL, trackServers } from './providers-helpers.js';
 
 const track = trackServers();
 const f = flavour('anthropic');
@@ -78,10 +78,7 @@ describe('anthropic: parsing', () => {
   it('text, end_turn, usage: tokensIn = input + cache read + cache write, cachedTokens = cache read; request-id; latency', async () => {
     const s = await track(f.start());
     // The server sends input_tokens = tokensIn - cached - cacheWrite = 1500 - 1024 - 300 = 176.
-    s.queue({ kind: 'text', text: 'ROUTE: Depot -> Store B', tokensIn: 1500, cachedTokens: 1024, cacheWriteTokens: 300, tokensOut: 12, requestId: 'req_011CAbc', delayMs: 5 });
-    const r = await f.adapter(s).complete({ messages: routesPrompt(2).messages });
-    expect(r).toMatchObject({ text: 'ROUTE: Depot -> Store B', finishReason: 'stop', tokensIn: 1500, tokensOut: 12, cachedTokens: 1024, requestId: 'req_011CAbc' });
-    expect(r.latencyMs).toBeGreaterThan(0);
+    await expectParsedReply(s, f.adapter(s), { kind: 'text', text: 'ROUTE: Depot -> Store B', tokensIn: 1500, cachedTokens: 1024, cacheWriteTokens: 300, tokensOut: 12, requestId: 'req_011CAbc', delayMs: 5 });
   });
 
   it('no cache activity: cachedTokens 0 and tokensIn = input_tokens', async () => {
@@ -92,18 +89,12 @@ describe('anthropic: parsing', () => {
 
   it('finish reasons: stop_sequence is stop, max_tokens is length, pause_turn is other, refusal is refused', async () => {
     const s = await track(f.start());
-    s.queue(
-      { kind: 'text', text: 'a', rawFinish: 'stop_sequence' },
-      { kind: 'text', text: 'Let me', finish: 'length' },
-      { kind: 'text', text: '', finish: 'other' },
-      { kind: 'text', text: '', finish: 'refused' },
-    );
-    const p = f.adapter(s);
-    const { messages } = routesPrompt(0);
-    expect((await p.complete({ messages })).finishReason).toBe('stop');
-    expect(await p.complete({ messages })).toMatchObject({ text: 'Let me', finishReason: 'length' });
-    expect((await p.complete({ messages })).finishReason).toBe('other');
-    expect((await rejection(p.complete({ messages }))).kind).toBe('refused');
+    await expectFinishReasons(s, f.adapter(s), [
+      { reply: { kind: 'text', text: 'a', rawFinish: 'stop_sequence' }, expect: 'stop' },
+      { reply: { kind: 'text', text: 'Let me', finish: 'length' }, expect: 'length', text: 'Let me' },
+      { reply: { kind: 'text', text: '', finish: 'other' }, expect: 'other' },
+      { reply: { kind: 'text', text: '', finish: 'refused' }, expect: 'refused-error' },
+    ]);
   });
 
   it('joins text blocks and ignores thinking blocks', async () => {

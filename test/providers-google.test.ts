@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { SYSTEM_PROMPT } from '../src/tasks/routes.js';
-import { expectKeyOnlyInAuthHeader, flavour, rejection, routesPrompt, SENTINEL, trackServers } from './providers-helpers.js';
+import { expectFinishReasons, expectKeyOnlyInAuthHeader, expectParsedReply, flavour, rejection, routesPrompt, SENTINEL, trackServers } from './providers-helpers.js';
 
 const track = trackServers();
 const f = flavour('google');
@@ -50,10 +50,7 @@ describe('google: request shape', () => {
 describe('google: parsing', () => {
   it('text, STOP, usage with cachedContentTokenCount, responseId as the request id, latency', async () => {
     const s = await track(f.start());
-    s.queue({ kind: 'text', text: 'ROUTE: Depot -> Store C', tokensIn: 900, tokensOut: 11, cachedTokens: 512, requestId: 'resp-42', delayMs: 5 });
-    const r = await f.adapter(s).complete({ messages: routesPrompt(2).messages });
-    expect(r).toMatchObject({ text: 'ROUTE: Depot -> Store C', finishReason: 'stop', tokensIn: 900, tokensOut: 11, cachedTokens: 512, requestId: 'resp-42' });
-    expect(r.latencyMs).toBeGreaterThan(0);
+    await expectParsedReply(s, f.adapter(s), { kind: 'text', text: 'ROUTE: Depot -> Store C', tokensIn: 900, tokensOut: 11, cachedTokens: 512, requestId: 'resp-42', delayMs: 5 });
   });
 
   it('cachedContentTokenCount absent (proto3 omits zeros) -> 0', async () => {
@@ -64,18 +61,12 @@ describe('google: parsing', () => {
 
   it('finish reasons: MAX_TOKENS is length, OTHER is other, SAFETY and RECITATION are refusals', async () => {
     const s = await track(f.start());
-    s.queue(
-      { kind: 'text', text: 'Let me', finish: 'length' },
-      { kind: 'text', text: 'x', finish: 'other' },
-      { kind: 'text', text: '', finish: 'refused' },
-      { kind: 'text', text: 'quoted text', rawFinish: 'RECITATION' },
-    );
-    const p = f.adapter(s);
-    const { messages } = routesPrompt(0);
-    expect(await p.complete({ messages })).toMatchObject({ text: 'Let me', finishReason: 'length' });
-    expect((await p.complete({ messages })).finishReason).toBe('other');
-    expect((await rejection(p.complete({ messages }))).kind).toBe('refused');
-    expect((await rejection(p.complete({ messages }))).kind).toBe('refused');
+    await expectFinishReasons(s, f.adapter(s), [
+      { reply: { kind: 'text', text: 'Let me', finish: 'length' }, expect: 'length', text: 'Let me' },
+      { reply: { kind: 'text', text: 'x', finish: 'other' }, expect: 'other' },
+      { reply: { kind: 'text', text: '', finish: 'refused' }, expect: 'refused-error' },
+      { reply: { kind: 'text', text: 'quoted text', rawFinish: 'RECITATION' }, expect: 'refused-error' },
+    ]);
   });
 
   it('a blocked prompt (promptFeedback.blockReason, no candidates) is refused', async () => {

@@ -6,7 +6,7 @@ import type { ProviderConfig } from '../src/config/schema.js';
 import { AnthropicProvider } from '../src/providers/anthropic.js';
 import { GoogleProvider } from '../src/providers/google.js';
 import { OpenAIProvider, type HttpProviderSettings } from '../src/providers/openai.js';
-import { ProviderError, type Provider } from '../src/providers/provider.js';
+import { ProviderError, type FinishReason, type Provider } from '../src/providers/provider.js';
 import { resolveProvider, type ProviderResolution } from '../src/providers/registry.js';
 import { createRoutesTask } from '../src/tasks/routes.js';
 import type { ChatMessage, Task, TaskItem } from '../src/tasks/task.js';
@@ -21,6 +21,7 @@ import {
   type FakeServer,
   type RecordedRequest,
   type Reply,
+  type TextReply,
 } from './servers/index.js';
 
 /** A key that must never show up anywhere but the auth header. */
@@ -62,6 +63,40 @@ export async function rejection(p: Promise<unknown>): Promise<ProviderError> {
     return e as ProviderError;
   }
   throw new Error('expected a rejection');
+}
+
+/**
+ * Scripts one text reply and checks the provider maps it whole: text, `stop`, usage (prompt tokens
+ * with the cached ones included), the request id, and a measured latency.
+ */
+export async function expectParsedReply(s: FakeServer, provider: Provider, reply: TextReply & { tokensIn: number; tokensOut: number; cachedTokens: number; requestId: string }, prompt = routesPrompt(2)): Promise<void> {
+  s.queue(reply);
+  const r = await provider.complete({ messages: prompt.messages });
+  const { text, tokensIn, tokensOut, cachedTokens, requestId } = reply;
+  expect(r).toMatchObject({ text, finishReason: 'stop', tokensIn, tokensOut, cachedTokens, requestId });
+  expect(r.latencyMs).toBeGreaterThan(0);
+}
+
+/**
+ * Scripts one reply per case on the server and asks the provider once per case, in order: each
+ * answer must end with the expected finish reason (and text, when given), or be a `refused` error.
+ */
+export async function expectFinishReasons(
+  s: FakeServer,
+  provider: Provider,
+  cases: readonly { reply: Reply; expect: FinishReason | 'refused-error'; text?: string }[],
+): Promise<void> {
+  s.queue(...cases.map((c) => c.reply));
+  const { messages } = routesPrompt(0);
+  for (const c of cases) {
+    if (c.expect === 'refused-error') {
+      expect((await rejection(provider.complete({ messages }))).kind).toBe('refused');
+      continue;
+    }
+    const result = await provider.complete({ messages });
+    expect(result.finishReason).toBe(c.expect);
+    if (c.text !== undefined) expect(result.text).toBe(c.text);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

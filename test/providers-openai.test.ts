@@ -4,7 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import { SYSTEM_PROMPT } from '../src/tasks/routes.js';
 import {
+  expectFinishReasons,
   expectKeyOnlyInAuthHeader,
+  expectParsedReply,
   flavour,
   rejection,
   routesPrompt,
@@ -64,25 +66,16 @@ describe.each<FlavourName>(['openai', 'openai-compatible'])('%s: parsing', (name
 
   it('reads text, stop, usage with cached tokens, the x-request-id and a latency', async () => {
     const s = await track(f.start());
-    s.queue({ kind: 'text', text: 'ROUTE: Depot -> Store A', tokensIn: 1200, tokensOut: 9, cachedTokens: 1024, requestId: 'req_abc123', delayMs: 5 });
-    const r = await f.adapter(s).complete({ messages: routesPrompt(1).messages });
-    expect(r).toMatchObject({ text: 'ROUTE: Depot -> Store A', finishReason: 'stop', tokensIn: 1200, tokensOut: 9, cachedTokens: 1024, requestId: 'req_abc123' });
-    expect(r.latencyMs).toBeGreaterThan(0);
+    await expectParsedReply(s, f.adapter(s), { kind: 'text', text: 'ROUTE: Depot -> Store A', tokensIn: 1200, tokensOut: 9, cachedTokens: 1024, requestId: 'req_abc123', delayMs: 5 }, routesPrompt(1));
   });
 
   it('finish reasons: length is a truncation, tool_calls is other, content_filter is a refusal', async () => {
     const s = await track(f.start());
-    s.queue(
-      { kind: 'text', text: 'Let me think', finish: 'length' },
-      { kind: 'text', text: '', finish: 'other' },
-      { kind: 'text', text: '', finish: 'refused' },
-    );
-    const p = f.adapter(s);
-    const { messages } = routesPrompt(0);
-    expect(await p.complete({ messages })).toMatchObject({ text: 'Let me think', finishReason: 'length' });
-    expect((await p.complete({ messages })).finishReason).toBe('other');
-    const refused = await rejection(p.complete({ messages }));
-    expect(refused.kind).toBe('refused');
+    await expectFinishReasons(s, f.adapter(s), [
+      { reply: { kind: 'text', text: 'Let me think', finish: 'length' }, expect: 'length', text: 'Let me think' },
+      { reply: { kind: 'text', text: '', finish: 'other' }, expect: 'other' },
+      { reply: { kind: 'text', text: '', finish: 'refused' }, expect: 'refused-error' },
+    ]);
   });
 
   it('a message.refusal is a refusal even with finish_reason stop', async () => {

@@ -131,6 +131,62 @@ export function returnedCalls(cell: CellSummary): number {
   return cell.nTrials - (cell.outcomes.provider_error ?? 0);
 }
 
+/** One tooltip line: a datum field with its title (and a d3 format for numbers). */
+export interface Tip {
+  field: string;
+  type: 'nominal' | 'ordinal' | 'quantitative';
+  title: string;
+  format?: string;
+}
+
+/** The tooltip lines that name a cell: provider, selector and k. */
+export function cellTips(): Tip[] {
+  return [
+    { field: 'provider', type: 'nominal', title: 'provider' },
+    { field: 'selector', type: 'nominal', title: 'selector' },
+    { field: 'k', type: 'quantitative', title: 'k (shots)' },
+  ];
+}
+
+/**
+ * A per-cell mean drawn as a line per selector (from zero) with points that carry the tooltip: the
+ * shape of the latency, token and cost panels. `strokeDash` tells apart two lines of one selector.
+ */
+export function meanLayers(
+  y: { field: string; title: string; axis?: { format: string } },
+  tooltip: Tip[],
+  options: { pointSize?: number; strokeDash?: { field: string; type: 'nominal'; title: string; scale: { domain: string[]; range: number[][] } } } = {},
+) {
+  return [
+    {
+      mark: { type: 'line' as const, strokeWidth: 2 },
+      encoding: {
+        y: { field: y.field, type: 'quantitative' as const, title: y.title, scale: { zero: true }, ...(y.axis && { axis: y.axis }) },
+        ...(options.strokeDash && { strokeDash: options.strokeDash }),
+      },
+    },
+    {
+      mark: { type: 'point' as const, filled: true, size: options.pointSize ?? 35 },
+      encoding: { y: { field: y.field, type: 'quantitative' as const }, tooltip },
+    },
+  ];
+}
+
+/** One panel per provider, side by side, each with the k axis and the selector colours. */
+export function providerPanels<T>(
+  values: T[],
+  providers: string[],
+  size: { width: number; height: number },
+  encoding: { x: ReturnType<typeof kScaleX>; color: { field: string; type: 'nominal'; title: string; scale: ReturnType<typeof selectorScale> } },
+  layer: ReturnType<typeof meanLayers>,
+) {
+  return {
+    data: { values },
+    facet: { column: { field: 'provider', type: 'nominal' as const, title: null, sort: providers } },
+    spec: { ...size, encoding, layer },
+  };
+}
+
 /** Plain-text ordering helper re-exported for the chart modules. */
 export { compareSelectors, compareStrings };
 

@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { RunSummary } from '../../analysis/summary.js';
-import { CHART_CONFIG, curveCells, kScaleX, returnedCalls, runProviders, runSelectors, selectorScale, sortedKs, VEGA_LITE_SCHEMA } from './common.js';
+import { cellTips, CHART_CONFIG, curveCells, kScaleX, meanLayers, providerPanels, returnedCalls, runProviders, runSelectors, selectorScale, sortedKs, VEGA_LITE_SCHEMA } from './common.js';
 
 /** Mean latency of one cell's returned calls (the k = 0 cell is on every selector's line). */
 export interface LatencyDatum {
@@ -30,39 +30,21 @@ export function latencySpec(summary: RunSummary): TopLevelSpec | null {
   const present = selectors.filter((s) => values.some((v) => v.selector === s));
   const x = kScaleX(sortedKs(values.map((v) => v.k)));
   const color = { field: 'selector', type: 'nominal' as const, title: 'selector', scale: selectorScale(selectors, present) };
+  const panels = providerPanels(values, runProviders(summary), { width: 260, height: 180 }, { x, color }, meanLayers(
+    { field: 'latencyMs', title: 'mean latency (ms)' },
+    [
+      ...cellTips(),
+      { field: 'latencyMs', type: 'quantitative', format: ',.0f', title: 'mean latency (ms)' },
+      { field: 'nCalls', type: 'quantitative', title: 'n (calls that returned)' },
+      { field: 'nTrials', type: 'quantitative', title: 'trials' },
+    ],
+    { pointSize: 45 },
+  ));
   return {
     $schema: VEGA_LITE_SCHEMA,
     description: `Mean latency vs shots for ${summary.experimentName} (${summary.runId})`,
     title: { text: 'Latency vs shots', subtitle: 'mean over calls that returned (provider errors left out); each provider on its own axis' },
-    data: { values },
-    facet: { column: { field: 'provider', type: 'nominal', title: null, sort: runProviders(summary) } },
-    spec: {
-      width: 260,
-      height: 180,
-      encoding: { x, color },
-      layer: [
-        {
-          mark: { type: 'line', strokeWidth: 2 },
-          encoding: {
-            y: { field: 'latencyMs', type: 'quantitative', title: 'mean latency (ms)', scale: { zero: true } },
-          },
-        },
-        {
-          mark: { type: 'point', filled: true, size: 45 },
-          encoding: {
-            y: { field: 'latencyMs', type: 'quantitative' },
-            tooltip: [
-              { field: 'provider', type: 'nominal', title: 'provider' },
-              { field: 'selector', type: 'nominal', title: 'selector' },
-              { field: 'k', type: 'quantitative', title: 'k (shots)' },
-              { field: 'latencyMs', type: 'quantitative', format: ',.0f', title: 'mean latency (ms)' },
-              { field: 'nCalls', type: 'quantitative', title: 'n (calls that returned)' },
-              { field: 'nTrials', type: 'quantitative', title: 'trials' },
-            ],
-          },
-        },
-      ],
-    },
+    ...panels,
     resolve: { scale: { y: 'independent' } },
     config: CHART_CONFIG,
   };

@@ -2,7 +2,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { costPerRequest, loadPriceTable, resolvePrice, type PriceTable, type ResolvedPrice } from '../../analysis/prices.js';
 import type { RunSummary } from '../../analysis/summary.js';
 import { formatMoney } from '../format.js';
-import { CHART_CONFIG, curveCells, kScaleX, returnedCalls, runProviders, runSelectors, selectorScale, sortedKs, VEGA_LITE_SCHEMA } from './common.js';
+import { cellTips, CHART_CONFIG, curveCells, kScaleX, meanLayers, providerPanels, returnedCalls, runProviders, runSelectors, selectorScale, sortedKs, VEGA_LITE_SCHEMA } from './common.js';
 import type { ChartOptions } from './types.js';
 
 export const TOKENS_IN = 'prompt (in)';
@@ -119,85 +119,30 @@ export function tokensCostSpec(summary: RunSummary, options: ChartOptions = {}):
   const x = kScaleX(sortedKs(tokens.map((v) => v.k)));
   const color = { field: 'selector', type: 'nominal' as const, title: 'selector', scale: selectorScale(selectors, present) };
   const currency = costs.length > 0 ? (chartPrice(summary, costs[0]!.provider, options)?.currency ?? 'USD') : 'USD';
-  const common = [
-    { field: 'provider', type: 'nominal' as const, title: 'provider' },
-    { field: 'selector', type: 'nominal' as const, title: 'selector' },
-    { field: 'k', type: 'quantitative' as const, title: 'k (shots)' },
-  ];
-
-  const tokenPanel = {
-    data: { values: tokens },
-    facet: { column: { field: 'provider', type: 'nominal' as const, title: null, sort: providers } },
-    spec: {
-      width: 260,
-      height: 160,
-      encoding: { x, color },
-      layer: [
-        {
-          mark: { type: 'line' as const, strokeWidth: 2 },
-          encoding: {
-            y: { field: 'tokens', type: 'quantitative' as const, title: 'mean tokens per request', scale: { zero: true } },
-            strokeDash: {
-              field: 'direction',
-              type: 'nominal' as const,
-              title: 'tokens',
-              scale: { domain: [TOKENS_IN, TOKENS_OUT], range: [[1, 0], [5, 3]] },
-            },
-          },
-        },
-        {
-          mark: { type: 'point' as const, filled: true, size: 35 },
-          encoding: {
-            y: { field: 'tokens', type: 'quantitative' as const },
-            tooltip: [
-              ...common,
-              { field: 'direction', type: 'nominal' as const, title: 'tokens' },
-              { field: 'tokens', type: 'quantitative' as const, format: ',.0f', title: 'mean tokens per request' },
-              { field: 'cachedTokens', type: 'quantitative' as const, format: ',.0f', title: 'of which from the prompt cache' },
-              { field: 'nCalls', type: 'quantitative' as const, title: 'n (calls that returned)' },
-            ],
-          },
-        },
-      ],
-    },
-  };
+  const tokenPanel = providerPanels(tokens, providers, { width: 260, height: 160 }, { x, color }, meanLayers(
+    { field: 'tokens', title: 'mean tokens per request' },
+    [
+      ...cellTips(),
+      { field: 'direction', type: 'nominal', title: 'tokens' },
+      { field: 'tokens', type: 'quantitative', format: ',.0f', title: 'mean tokens per request' },
+      { field: 'cachedTokens', type: 'quantitative', format: ',.0f', title: 'of which from the prompt cache' },
+      { field: 'nCalls', type: 'quantitative', title: 'n (calls that returned)' },
+    ],
+    { strokeDash: { field: 'direction', type: 'nominal', title: 'tokens', scale: { domain: [TOKENS_IN, TOKENS_OUT], range: [[1, 0], [5, 3]] } } },
+  ));
   const costPanel = {
-    data: { values: costs },
-    facet: { column: { field: 'provider', type: 'nominal' as const, title: null, sort: providers } },
-    spec: {
-      width: 260,
-      height: 200,
-      encoding: { x, color },
-      layer: [
-        {
-          mark: { type: 'line' as const, strokeWidth: 2 },
-          encoding: {
-            y: {
-              field: 'costPer1k',
-              type: 'quantitative' as const,
-              // Short: with an axis per panel, a title longer than the panel would push the panel's x axis down.
-              title: `${currency} per 1,000 requests`,
-              scale: { zero: true },
-              axis: { format: ',.3~g' },
-            },
-          },
-        },
-        {
-          mark: { type: 'point' as const, filled: true, size: 35 },
-          encoding: {
-            y: { field: 'costPer1k', type: 'quantitative' as const },
-            tooltip: [
-              ...common,
-              { field: 'cost', type: 'nominal' as const, title: 'cost per 1,000 requests' },
-              { field: 'tokensIn', type: 'quantitative' as const, format: ',.0f', title: 'mean prompt tokens' },
-              { field: 'tokensOut', type: 'quantitative' as const, format: ',.0f', title: 'mean completion tokens' },
-              { field: 'nCalls', type: 'quantitative' as const, title: 'n (calls that returned)' },
-              { field: 'priceSource', type: 'nominal' as const, title: 'price' },
-            ],
-          },
-        },
+    ...providerPanels(costs, providers, { width: 260, height: 200 }, { x, color }, meanLayers(
+      // Short: with an axis per panel, a title longer than the panel would push the panel's x axis down.
+      { field: 'costPer1k', title: `${currency} per 1,000 requests`, axis: { format: ',.3~g' } },
+      [
+        ...cellTips(),
+        { field: 'cost', type: 'nominal', title: 'cost per 1,000 requests' },
+        { field: 'tokensIn', type: 'quantitative', format: ',.0f', title: 'mean prompt tokens' },
+        { field: 'tokensOut', type: 'quantitative', format: ',.0f', title: 'mean completion tokens' },
+        { field: 'nCalls', type: 'quantitative', title: 'n (calls that returned)' },
+        { field: 'priceSource', type: 'nominal', title: 'price' },
       ],
-    },
+    )),
     resolve: { scale: { y: 'independent' as const } },
   };
 
