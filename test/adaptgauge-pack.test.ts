@@ -2,7 +2,7 @@
 // the leakage guard, rendering, every scoring method, the judge (through the real openai SDK against
 // the fake server on 127.0.0.1), the local baseline, and the shipped experiment.
 
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -31,7 +31,8 @@ import { thrownBy } from './thrown.js';
 
 const SENTINEL = 'sk-JUDGE-SECRET-SENTINEL-456';
 const REPO = join(import.meta.dirname, '..');
-const SHARED = join(REPO, '..', 'shared', 'data', 'adaptgauge', 'tasks');
+// AdaptGauge's task packs, copied into the repository (see data/adaptgauge/SOURCE.md).
+const PACKS = join(REPO, 'data', 'adaptgauge', 'tasks');
 
 let tmp: string;
 const servers: FakeServer[] = [];
@@ -415,14 +416,14 @@ describe('experiment configuration', () => {
     const answer = await local.complete({ messages: task.render(shots, data.items[0]!), subject: { item: data.items[0]!, shots } });
     expect(answer.text).toBe(task.baseline(data.items[0]!, shots));
     expect(answer.tokensIn).toBeGreaterThan(0);
-    // The copy is unchanged from the shared data, and its licence travels with it.
+    // The copy is unchanged from AdaptGauge's task file, and its licence travels with it.
     const copy = readFileSync(join(REPO, 'experiments', 'data', 'adaptgauge-classification.json'), 'utf8');
-    if (existsSync(SHARED)) expect(copy).toBe(readFileSync(join(SHARED, 'classification.json'), 'utf8'));
+    expect(copy).toBe(readFileSync(join(PACKS, 'classification.json'), 'utf8'));
     expect(readFileSync(join(REPO, 'experiments', 'data', 'ADAPTGAUGE-LICENSE'), 'utf8')).toMatch(/MIT License[\s\S]*Copyright \(c\) 2026 Shuntaro Okuma/);
   });
 });
 
-describe.skipIf(!existsSync(SHARED))('every shared AdaptGauge task file loads', () => {
+describe('every AdaptGauge task file loads', () => {
   const packs: [string, string | undefined][] = [
     ['classification.json', undefined],
     ['code_fix.json', undefined],
@@ -438,10 +439,10 @@ describe.skipIf(!existsSync(SHARED))('every shared AdaptGauge task file loads', 
     const options = { type: 'adaptgauge' as const, file, ...(taskId !== undefined && { taskId }) };
     if (isRoute) {
       // Every case is llm_judge: without a judge nothing is left, and the error says why.
-      expect(() => createAdaptGaugeTask(options, 0, SHARED, {}).load()).toThrow(/llm_judge items skipped: name a judge provider/);
+      expect(() => createAdaptGaugeTask(options, 0, PACKS, {}).load()).toThrow(/llm_judge items skipped: name a judge provider/);
       return;
     }
-    const data = createAdaptGaugeTask(options, 0, SHARED, {}).load();
+    const data = createAdaptGaugeTask(options, 0, PACKS, {}).load();
     expect(data.pool.length).toBeGreaterThanOrEqual(4);
     expect(data.items.length).toBeGreaterThanOrEqual(3);
     expect(data.distractors!.length).toBeGreaterThan(0);
@@ -449,7 +450,7 @@ describe.skipIf(!existsSync(SHARED))('every shared AdaptGauge task file loads', 
   });
 
   it('the multi-task packs need a taskId, and the error lists them', () => {
-    expect(() => createAdaptGaugeTask({ type: 'adaptgauge', file: 'task_pack_phase15.json' }, 0, SHARED, {}).load()).toThrow(
+    expect(() => createAdaptGaugeTask({ type: 'adaptgauge', file: 'task_pack_phase15.json' }, 0, PACKS, {}).load()).toThrow(
       /the pack holds 5 tasks \(classification_001, summarization_001, code_fix_001, custom_route_001, sentiment_analysis_001\)/,
     );
   });

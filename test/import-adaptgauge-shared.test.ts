@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -7,29 +7,20 @@ import { classifyOutcome } from '../src/analysis/outcome.js';
 import { formatImportResult, importAdaptGauge } from '../src/import/index.js';
 import { readTrials } from '../src/report/write.js';
 
-// The AdaptGauge raw results live in the shared data checkout, beside this repository.
-const shared = join(import.meta.dirname, '..', '..', 'shared', 'data', 'adaptgauge', 'results');
-const present = existsSync(shared);
-const SKIP_REASON = 'shared AdaptGauge data not present (../shared is only in CI and dev checkouts)';
+// AdaptGauge's published raw results, copied into the repository (see data/adaptgauge/SOURCE.md).
+const RESULTS = join(import.meta.dirname, '..', 'data', 'adaptgauge', 'results');
 
-if (!present) {
-  describe('AdaptGauge import over the shared data', () => {
-    it.skip(SKIP_REASON, () => {});
-  });
-  console.warn(`skipping: ${SKIP_REASON}`);
-}
-
-describe.skipIf(!present)('AdaptGauge import over the shared data', () => {
+describe('AdaptGauge import over the published raw results', () => {
   const out = mkdtempSync(join(tmpdir(), 'fewshot-adaptgauge-'));
   afterAll(() => rmSync(out, { recursive: true, force: true }));
-  const files = present ? readdirSync(shared).filter((f) => /^raw_results_.*\.csv$/.test(f)).sort() : [];
+  const files = readdirSync(RESULTS).filter((f) => /^raw_results_.*\.csv$/.test(f)).sort();
 
   it('finds the raw result files', () => {
-    expect(files.length).toBeGreaterThan(0);
+    expect(files).toEqual(['raw_results_cloud_model_demo.csv', 'raw_results_local_model_demo.csv', 'raw_results_qwen35_demo.csv']);
   });
 
   it.each(files)('%s: every row becomes a trial and every ERROR row a provider error', (file) => {
-    const path = join(shared, file);
+    const path = join(RESULTS, file);
     // Counted independently of the importer, straight from the CSV.
     const rows = parse(readFileSync(path), { columns: true, bom: true, skip_empty_lines: true }) as Record<string, string>[];
     const errorRows = rows.filter((r) => (r.actual_output ?? '').trimStart().startsWith('ERROR:')).length;
