@@ -28,7 +28,9 @@ describe('analysis of the published AdaptGauge runs', () => {
     for (const summary of summaries.get(file)!) {
       for (const curve of summary.curves) {
         expect(curve.label, `${summary.runId} ${curve.provider} ${curve.selector}`).toBe('inconclusive');
-        expect(curve.itemsNeeded!).toBeGreaterThan(Math.max(...curve.points.map((p) => p.nItems)));
+        // More items would decide it, unless failures left two cells without a shared answered item.
+        if (curve.itemsNeeded === null) expect(curve.reason).toMatch(/share no item the model answered in both/);
+        else expect(curve.itemsNeeded).toBeGreaterThan(Math.max(...curve.points.map((p) => p.nItems)));
       }
       for (const c of summary.collapse) expect(c.label).not.toBe('selection-collapse');
       for (const a of summary.advice) expect(a.decision).toBe('inconclusive');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyOutcome } from '../src/analysis/outcome.js';
+import { classifyOutcome, isAnswerFailure } from '../src/analysis/outcome.js';
 import { wilson } from '../src/analysis/stats.js';
 import { analyzeRun } from '../src/analysis/analyze.js';
 import { summarizeCells } from '../src/analysis/summarize.js';
@@ -26,6 +26,14 @@ describe('classifyOutcome', () => {
     // Truncated even when the cut-off text happened to parse.
     expect(classifyOutcome(trial({ finishReason: 'length', parseOk: true }))).toBe('truncated');
   });
+
+  it('counts a refusal as the model\'s answer, whether the provider raised it or reported it', () => {
+    // Runs written before refusals counted carry them as a provider error of kind `refused`.
+    expect(classifyOutcome(providerError({}, 'refused'))).toBe('refusal');
+    expect(classifyOutcome(trial({ finishReason: 'refused', output: 'I cannot help with that.', parseOk: false }))).toBe('refusal');
+    expect(isAnswerFailure('refusal')).toBe(true);
+    expect(isAnswerFailure('provider_error')).toBe(false);
+  });
 });
 
 describe('summarizeCells', () => {
@@ -46,14 +54,19 @@ describe('summarizeCells', () => {
     const [s, ...rest] = summarizeCells(trials);
     expect(rest).toHaveLength(0);
     expect(s).toMatchObject({ provider: 'p', model: 'm', selector: 'random', k: 2, nItems: 4, nTrials: 8 });
-    expect(s!.outcomes).toEqual({ answered: 3, provider_error: 2, empty: 1, truncated: 1, parse_failure: 1 });
+    expect(s!.outcomes).toEqual({ answered: 3, provider_error: 2, empty: 1, truncated: 1, parse_failure: 1, refusal: 0 });
     expect(s!.providerErrorsByKind).toEqual({ rate_limit: 1, timeout: 1 });
-    // Answered: item a has scores 1, 0 -> 0.5; item b has 1 -> 1. Two items, not three trials.
-    expect(s!.accuracy).toEqual(wilson(1.5, 2));
-    expect(s!.accuracy!.estimate).toBeCloseTo(0.75, 12);
+    // Accuracy: answer failures score 0, provider failures are left out. a (1 + 0) / 2, b 1 (its
+    // rate limit left out), c (empty + truncated) 0, d (parse failure; its timeout left out) 0.
+    expect(s!.accuracy).toEqual(wilson(1.5, 4));
+    expect(s!.accuracy!.estimate).toBeCloseTo(0.375, 12);
+    // Among parsed replies only: a 0.5, b 1. Two items, not three trials.
+    expect(s!.parsedAccuracy).toEqual(wilson(1.5, 2));
     // End to end: a 0.5, b (1 + 0) / 2, c 0, d 0 -> 1 out of 4 items.
     expect(s!.endToEndAccuracy).toEqual(wilson(1, 4));
     expect(s!.failureRate).toBeCloseTo(5 / 8, 12);
+    expect(s!.answerFailureRate).toBeCloseTo(3 / 6, 12);
+    expect(s!.providerFailureRate).toBeCloseTo(2 / 8, 12);
   });
 
   it('averages costs over calls that returned', () => {
@@ -77,9 +90,11 @@ describe('summarizeCells', () => {
     expect(summarizeCells(trials)[0]!.measures).toEqual({});
   });
 
-  it('gives null accuracy when nothing was answered', () => {
+  it('gives null accuracy when the model answered nothing, and 0 when it answered only failures', () => {
+    expect(summarizeCells([providerError()])[0]!.accuracy).toBeNull();
     const [s] = summarizeCells([providerError(), empty({ itemId: 'x' })]);
-    expect(s!.accuracy).toBeNull();
+    expect(s!.accuracy).toEqual(wilson(0, 1));
+    expect(s!.parsedAccuracy).toBeNull();
     expect(s!.endToEndAccuracy).toEqual(wilson(0, 2));
     expect(s!.failureRate).toBe(1);
     expect(s!.meanTokensIn).toBe(100); // the empty output's call returned
@@ -154,7 +169,7 @@ describe('buildSummary', () => {
     expect(s.totals).toEqual({
       trials: trials.length,
       answered: trials.length - 2,
-      failures: { provider_error: 1, empty: 0, truncated: 0, parse_failure: 1 },
+      failures: { provider_error: 1, empty: 0, truncated: 0, parse_failure: 1, refusal: 0 },
     });
     expect(s.providers).toEqual([
       { id: 'local', status: 'ran', model: 'baseline' },

@@ -40,10 +40,11 @@ export function comparison(a: [string, number], b: [string, number], estimate: n
     estimate,
     ciLow,
     ciHigh,
-    method: 'paired-bootstrap',
+    method: 'sign-flip-monte-carlo',
     pValue: 0.01,
     pAdjusted: 0.03,
     significant: false,
+    family: 'descriptive',
     ...more,
   };
 }
@@ -81,6 +82,7 @@ export function twoProviderSummary(collapse?: CollapseSummary[]): RunSummary {
         k: null,
         gainSelector: null,
         lossSelector: null,
+        checks: [],
         selectorTests: localSelectorTests(),
       },
     ],

@@ -324,7 +324,7 @@ describe('selection chart', () => {
       'n (paired items)': '3',
       'adjusted p (Holm)': '0.2',
       significance: 'not significant',
-      test: 'paired-bootstrap',
+      test: 'sign-flip-monte-carlo',
     });
     expect(tipAt(8)).toMatchObject({ 'adjusted p (Holm)': '0.004', significance: 'significant' });
   });
@@ -335,7 +335,7 @@ describe('selection chart', () => {
     expect(buildReportCharts(summary).filter((c) => c.section === 'selection').map((c) => c.id)).toEqual(['selectors-local']);
     // Tests across k only: nothing to plot either.
     const acrossK = twoProviderSummary([
-      { provider: 'local', label: 'stable', detail: '', k: null, gainSelector: null, lossSelector: null, selectorTests: localSelectorTests().slice(3) },
+      { provider: 'local', label: 'stable', detail: '', k: null, gainSelector: null, lossSelector: null, checks: [], selectorTests: localSelectorTests().slice(3) },
     ]);
     expect(buildReportCharts(acrossK).some((c) => c.section === 'selection')).toBe(false);
   });

@@ -28,7 +28,7 @@ function report(name = 'demo') {
     target: 0.5,
     requestsPerMonth: 100_000,
     collapse: [
-      { provider: 'local', label: 'stable', detail: 'The gain holds with both selectors.', k: null, gainSelector: null, lossSelector: null, selectorTests: [] },
+      { provider: 'local', label: 'stable', detail: 'The gain holds with both selectors.', k: null, gainSelector: null, lossSelector: null, checks: [], selectorTests: [] },
     ],
     failureTrends: [
       truncationTrend(),
@@ -204,7 +204,7 @@ describe('renderReportHtml', () => {
     const info = runInfo({ notices: ['<img src=x onerror=alert(1)>'] });
     const summary = fixtureSummary([trial({ provider: '<b>p</b>', selector: 'a"b' })], info, {
       failureTrends: [truncationTrend({ provider: '<b>p</b>', selector: 'a"b', detail: '<i>x</i>' })],
-      collapse: [{ provider: '<b>p</b>', label: 'inconclusive', detail: '<i>y</i>', k: null, gainSelector: null, lossSelector: null, selectorTests: [] }],
+      collapse: [{ provider: '<b>p</b>', label: 'inconclusive', detail: '<i>y</i>', k: null, gainSelector: null, lossSelector: null, checks: [], selectorTests: [] }],
     });
     expect(summary.advice[0]!.provider).toBe('<b>p</b>');
     const page = renderReportHtml(summary, info);

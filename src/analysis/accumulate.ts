@@ -1,7 +1,7 @@
 import type { ProviderErrorKind } from '../providers/provider.js';
 import type { TrialRecord } from '../runner/trial.js';
 import { fnv1a } from '../util/hash.js';
-import { classifyOutcome, FAILURE_OUTCOMES, OUTCOMES, type FailureOutcome, type Outcome } from './outcome.js';
+import { classifyOutcome, FAILURE_OUTCOMES, isAnswerFailure, OUTCOMES, type FailureOutcome, type Outcome } from './outcome.js';
 
 /**
  * One trial kept for the report's drill-down: what a sceptic needs to check a number by hand (the
@@ -57,8 +57,12 @@ export interface CellTotals {
   errorKinds: Map<ProviderErrorKind, number>;
   /** Calls that returned (no provider error), and their token and latency sums. */
   returned: { count: number; tokensIn: number; cachedTokens: number; tokensOut: number; latencyMs: number };
-  /** Per item (provider's item index): all trials, answered trials, sum of answered scores (clamped to [0, 1]). */
+  /**
+   * Per item (provider's item index): all trials; scored trials (the model answered: parsed replies
+   * and answer failures, which score 0); parsed replies; sum of their scores (clamped to [0, 1]).
+   */
   trialCount: number[];
+  scoredCount: number[];
   answeredCount: number[];
   answeredSum: number[];
   /** Per failure outcome, per item: trials that failed that way. */
@@ -134,8 +138,11 @@ export class TrialAccumulator {
     }
     if (outcome !== 'answered') {
       bump(cell.failures[outcome], i, 1);
+      // An answer failure is the model's answer to the prompt: scored 0, so it counts but adds nothing.
+      if (isAnswerFailure(outcome)) bump(cell.scoredCount, i, 1);
       return;
     }
+    bump(cell.scoredCount, i, 1);
     const score = clamp01(t.score);
     if (score !== 0 && score !== 1) cell.binary = false;
     bump(cell.answeredCount, i, 1);
@@ -225,6 +232,7 @@ export class TrialAccumulator {
         errorKinds: new Map(),
         returned: { count: 0, tokensIn: 0, cachedTokens: 0, tokensOut: 0, latencyMs: 0 },
         trialCount: [],
+        scoredCount: [],
         answeredCount: [],
         answeredSum: [],
         failures: Object.fromEntries(FAILURE_OUTCOMES.map((o) => [o, []])) as unknown as Record<FailureOutcome, number[]>,

@@ -1,4 +1,5 @@
 import { ZERO_SHOT_SELECTOR } from '../runner/trial.js';
+import { FAILURE_NAMES } from './outcome.js';
 import { costPerRequest, resolvePrice, type Price, type PriceTable, type ResolvedPrice } from './prices.js';
 import { compareSelectors, compareStrings } from './summarize.js';
 import type {
@@ -32,12 +33,6 @@ export interface AdviseInput {
 /** Curve labels that say more shots will not buy a gain worth having. */
 const SETTLED: ReadonlySet<CurveLabel> = new Set(['plateau', 'peak-regression', 'no-benefit']);
 
-const FAILURE_NAMES: Record<FailureKey, string> = {
-  provider_error: 'provider errors',
-  empty: 'empty outputs',
-  truncated: 'truncated outputs',
-  parse_failure: 'parse failures',
-};
 
 /**
  * One piece of advice per provider in `candidates`, in that order: keep few-shot (at which
@@ -279,7 +274,7 @@ function curveSentences(curve: CurveSummary): string[] {
   const point = curve.points.find((p) => p.k === atK && p.accuracy !== null && p.ciLow !== null && p.ciHigh !== null);
   let first = `${curve.selector}: ${curve.label}${where}`;
   if (point) {
-    first += `; accuracy at k=${point.k} is ${pct(point.accuracy!)} [${num(point.ciLow!)}, ${num(point.ciHigh!)}] (n=${point.nAnsweredItems} items)`;
+    first += `; accuracy at k=${point.k} is ${pct(point.accuracy!)} [${num(point.ciLow!)}, ${num(point.ciHigh!)}] (n=${point.nScoredItems} items)`;
   }
   const out = [`${first}.`];
   if (curve.label !== 'plateau' && curve.label !== 'peak-regression' && curve.reason.trim() !== '') {

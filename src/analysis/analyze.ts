@@ -2,7 +2,7 @@ import type { TrialSource } from './accumulate.js';
 import { ZERO_SHOT_SELECTOR } from '../runner/trial.js';
 import { findCandidates } from './candidates.js';
 import { detectCollapse, planSelectorTests } from './collapse.js';
-import { planCurveTests, type CurveTests } from './curve-tests.js';
+import type { CurveData } from './curve-tests.js';
 import { planFailureTrends, summarizeTrend, type PlannedTrend } from './failure-trends.js';
 import { buildItemMatrices, type CellItems, type ItemMatrix } from './item-scores.js';
 import { labelCurve } from './labels.js';
@@ -23,46 +23,48 @@ export interface RunAnalysis {
   collapse: CollapseSummary[];
   failureTrends: FailureTrend[];
   candidates: ProviderCandidates[];
-  /** How many significance tests the Holm correction covered. */
+  /** Tests in the run's descriptive family (Holm within it). */
   testCount: number;
 }
 
-interface PlannedCurve {
-  provider: string;
-  selector: string;
-  tests: CurveTests;
-}
-
 /**
- * The whole verdict pipeline over trial records: plan every paired test of the run, correct them
- * together (Holm), then label curves, look for selection-collapse and failure trends, and find the
- * cells tied with each provider's best. Pure: the same trials and settings give the same result.
+ * The whole verdict pipeline over trial records. Each claim is decided in its own family: a curve's
+ * label from its own checks (labels.ts), a provider's collapse verdict from its own (collapse.ts),
+ * the advice's tied set from its own (candidates.ts). Tests that decide nothing (each k against
+ * zero-shot, selector against selector) form the descriptive family, and failure trends theirs;
+ * each is Holm-corrected within itself, so adding a provider or selector costs no curve its power.
+ * Pure: the same trials and settings give the same result.
  */
 export function analyzeRun(trials: TrialSource, cells: readonly CellSummary[], settings: AnalysisSettings): RunAnalysis {
-  const family = new TestFamily(settings);
+  const descriptive = new TestFamily(settings, 'descriptive');
+  const failureFamily = new TestFamily(settings, 'failure-trend');
   const matrices = buildItemMatrices(trials);
-  const planned: PlannedCurve[] = [];
+  const planned: { curve: CurveData; gains: Comparison[] }[] = [];
   const trends: PlannedTrend[] = [];
   for (const matrix of matrices) {
     for (const [selector, curveCells] of curvesOf(matrix)) {
       const hasZero = curveCells[0]?.ref.k === 0;
-      planned.push({ provider: matrix.provider, selector, tests: planCurveTests(matrix.provider, curveCells, hasZero, family) });
-      trends.push(...planFailureTrends(matrix.provider, selector, curveCells, family));
+      const curve: CurveData = { provider: matrix.provider, selector, cells: curveCells, hasZero };
+      const gains = hasZero ? curveCells.slice(1).map((cell) => descriptive.compareAccuracy(matrix.provider, curveCells[0]!, cell)) : [];
+      planned.push({ curve, gains });
+      trends.push(...planFailureTrends(matrix.provider, selector, curveCells, failureFamily));
     }
   }
   const bySelector = (provider: string) =>
-    new Map(planned.filter((p) => p.provider === provider && p.selector !== ZERO_SHOT_SELECTOR).map((p) => [p.selector, p.tests]));
-  const selectorTests = new Map(matrices.map((m) => [m.provider, planSelectorTests(m.provider, bySelector(m.provider), family)]));
-  family.correct();
+    new Map(planned.filter((p) => p.curve.provider === provider && p.curve.selector !== ZERO_SHOT_SELECTOR).map((p) => [p.curve.selector, p.curve]));
+  const gainsOf = (provider: string) => planned.filter((p) => p.curve.provider === provider).flatMap((p) => p.gains);
+  const selectorTests = new Map(matrices.map((m) => [m.provider, planSelectorTests(m.provider, bySelector(m.provider), descriptive)]));
+  descriptive.correct();
+  failureFamily.correct();
 
-  const curves = planned.map((p) => curveSummary(p, cells, settings));
-  const collapse = matrices.map((m) => detectCollapse(m.provider, bySelector(m.provider), settings, selectorTests.get(m.provider)));
+  const curves = planned.map((p) => curveSummary(p.curve, p.gains, cells, settings));
+  const collapse = matrices.map((m) => detectCollapse(m.provider, bySelector(m.provider), settings, selectorTests.get(m.provider), gainsOf(m.provider)));
   return {
     curves,
     collapse,
     failureTrends: trends.map(summarizeTrend),
     candidates: matrices.map((m) => findCandidates(m, cells, settings)),
-    testCount: family.size,
+    testCount: descriptive.size,
   };
 }
 
@@ -78,9 +80,9 @@ function curvesOf(matrix: ItemMatrix): [string, CellItems[]][] {
   });
 }
 
-function curveSummary(p: PlannedCurve, cells: readonly CellSummary[], settings: AnalysisSettings): CurveSummary {
-  const label = labelCurve(p.tests, settings);
-  const points = p.tests.cells.map((c) => pointSummary(p.provider, c, cells));
+function curveSummary(curve: CurveData, gains: Comparison[], cells: readonly CellSummary[], settings: AnalysisSettings): CurveSummary {
+  const label = labelCurve(curve, settings);
+  const points = curve.cells.map((c) => pointSummary(curve.provider, c, cells));
   let bestK: number | null = null;
   let best = Number.NEGATIVE_INFINITY;
   for (const point of points) {
@@ -89,19 +91,20 @@ function curveSummary(p: PlannedCurve, cells: readonly CellSummary[], settings: 
       bestK = point.k;
     }
   }
-  const tests = [...p.tests.gains, p.tests.lastStep, p.tests.drop?.comparison ?? null].filter((c): c is Comparison => c !== null);
   return {
-    provider: p.provider,
-    model: cells.find((c) => c.provider === p.provider)?.model ?? p.provider,
-    selector: p.selector,
+    provider: curve.provider,
+    model: cells.find((c) => c.provider === curve.provider)?.model ?? curve.provider,
+    selector: curve.selector,
     label: label.label,
     bestK,
     kneeK: label.kneeK,
     peakK: label.peakK,
+    scope: label.scope,
     reason: label.reason,
     itemsNeeded: label.itemsNeeded,
     points,
-    tests: [...new Set(tests)],
+    checks: label.checks,
+    tests: gains,
   };
 }
 
@@ -115,16 +118,23 @@ function pointSummary(provider: string, cell: CellItems, cells: readonly CellSum
     accuracy: s.accuracy?.estimate ?? null,
     ciLow: s.accuracy?.lower ?? null,
     ciHigh: s.accuracy?.upper ?? null,
-    nAnsweredItems: s.accuracy?.n ?? 0,
+    nScoredItems: s.accuracy?.n ?? 0,
+    parsedAccuracy: s.parsedAccuracy?.estimate ?? null,
+    parsedCiLow: s.parsedAccuracy?.lower ?? null,
+    parsedCiHigh: s.parsedAccuracy?.upper ?? null,
+    nParsedItems: s.parsedAccuracy?.n ?? 0,
     accuracyEndToEnd: s.endToEndAccuracy?.estimate ?? null,
     endToEndCiLow: s.endToEndAccuracy?.lower ?? null,
     endToEndCiHigh: s.endToEndAccuracy?.upper ?? null,
     failureRate: s.failureRate,
+    answerFailureRate: s.answerFailureRate,
+    providerFailureRate: s.providerFailureRate,
     failures: {
       provider_error: s.outcomes.provider_error,
       empty: s.outcomes.empty,
       truncated: s.outcomes.truncated,
       parse_failure: s.outcomes.parse_failure,
+      refusal: s.outcomes.refusal,
     },
     meanTokensIn: s.meanTokensIn,
     meanTokensOut: s.meanTokensOut,

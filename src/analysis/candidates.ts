@@ -1,16 +1,21 @@
 import { Rng } from '../util/rng.js';
 import { bootstrapColumnMeans, quantile } from './bootstrap.js';
 import type { CellItems, ItemMatrix } from './item-scores.js';
-import { pairedDifference } from './paired.js';
+import { holm, pairedDifference } from './paired.js';
 import { isBinarySingle } from './test-family.js';
 import { compareSelectors, type CellSummary } from './summarize.js';
 import type { AnalysisSettings, CandidateCell, ProviderCandidates } from './verdict-types.js';
 
 /**
- * The provider's best cell and the cells statistically tied with it. "Best" is picked from the
- * data, so a plain comparison against it would favour it (winner's curse): the best is re-picked
- * inside every bootstrap resample, and a cell counts as worse only when the basic-bootstrap bound
- * of (best - cell) stays above 0 and an exact paired test against the best rejects as well.
+ * The provider's best cell and the cells statistically tied with it: the advice's family. A cell is
+ * called worse than the best only when two one-sided checks at alpha both hold:
+ * - an exact paired test that the best beats it (McNemar or sign-flip, one-sided), Holm-corrected
+ *   over every cell compared with the best, so the chance of calling any cell worse by mistake
+ *   stays at alpha however many cells the sweep has;
+ * - the basic-bootstrap bound of (best - cell) above 0 with the best re-picked inside every
+ *   resample, since "best" is picked from the data (winner's curse).
+ * Requiring both (an intersection-union test) keeps the family's level; the tied set is what
+ * remains.
  */
 export function findCandidates(matrix: ItemMatrix, cells: readonly CellSummary[], settings: AnalysisSettings): ProviderCandidates {
   const own = cells.filter((c) => c.provider === matrix.provider);
@@ -44,16 +49,25 @@ export function findCandidates(matrix: ItemMatrix, cells: readonly CellSummary[]
   const rng = new Rng([settings.seed, matrix.provider, 'tied-with-best']);
   const resampled = settings.bootstrapResamples > 0 ? bootstrapColumnMeans(columns, settings.bootstrapResamples, rng) : [];
   const best = items[bestIndex]!;
+  // One-sided exact p that the best beats each other cell, Holm over all of them.
+  const exactP = items.map((cell, c) =>
+    c === bestIndex
+      ? 1
+      : pairedDifference(cell.accuracy, best.accuracy, {
+          resamples: settings.bootstrapResamples,
+          seedParts: [settings.seed, matrix.provider, 'tied', c],
+          binarySingle: isBinarySingle(cell, best),
+          alternative: 'greater',
+        }).pValue,
+  );
+  const others = exactP.map((p, c) => ({ p, c })).filter((x) => x.c !== bestIndex);
+  const adjusted = holm(others.map((x) => x.p));
+  const exactWorse = new Set(others.filter((_, i) => adjusted[i]! < settings.alpha).map((x) => x.c));
   const tied = candidates.filter((_, c) => {
     if (c === bestIndex) return true;
     // Worse only when the exact paired test says so too: the bootstrap alone is over-confident
     // with few items (with 3 items it would call almost any gap real).
-    const exact = pairedDifference(items[c]!.accuracy, best.accuracy, {
-      resamples: settings.bootstrapResamples,
-      seedParts: [settings.seed, matrix.provider, 'tied', c],
-      binarySingle: isBinarySingle(items[c]!, best),
-    });
-    if (!(exact.pValue < settings.alpha && exact.estimate > 0)) return true;
+    if (!exactWorse.has(c)) return true;
     if (resampled.length === 0) return false;
     const gaps = resampled.map((means) => maxFinite(means) - means[c]!);
     // Basic bootstrap: (best - cell) is positive when 2 * observed exceeds the upper quantile of the resampled gaps.

@@ -1,22 +1,26 @@
-import type { CurveTests } from './curve-tests.js';
+import { CurveChecks, type CurveData } from './curve-tests.js';
 import type { TestFamily } from './test-family.js';
-import { pEquals } from './labels.js';
-import type { AnalysisSettings, CollapseSummary, Comparison } from './verdict-types.js';
+import type { AnalysisSettings, CollapseSummary, Comparison, LabelCheck } from './verdict-types.js';
 
 const pts = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
 
 /**
- * Selection-collapse (per provider): at some k, one selector's significant gain over zero-shot of
- * at least delta turns, under another selector at the same k, into a significant loss of at least
- * delta against zero-shot. Stable when, wherever a selector gains, every other selector at that k
- * is shown to lose less than delta; inconclusive otherwise.
+ * Selection-collapse (per provider), its own family at alpha, split evenly between its two claims:
+ * - collapse: at some k, selector a beats zero-shot (one-sided exact p) while selector b is more than
+ *   delta below zero-shot (upper bound), each check at alpha/2 over the number of (a, b, k)
+ *   candidates, since the triple is picked from the data;
+ * - stable: no selector at any k is delta or more below zero-shot (every lower bound above -delta,
+ *   at alpha/2: an all-must-hold claim needs no further split), given that some selector gains.
+ * Otherwise inconclusive. The two claims exclude each other, so at most one is reported.
  */
 export function detectCollapse(
   provider: string,
-  curves: ReadonlyMap<string, CurveTests>,
+  curves: ReadonlyMap<string, CurveData>,
   settings: AnalysisSettings,
   selectorTests: Comparison[] = [],
+  gains: readonly Comparison[] = [],
 ): CollapseSummary {
+  const checks: LabelCheck[] = [];
   const none = (detail: string, label: CollapseSummary['label']): CollapseSummary => ({
     provider,
     label,
@@ -24,56 +28,76 @@ export function detectCollapse(
     k: null,
     gainSelector: null,
     lossSelector: null,
+    checks,
     selectorTests,
   });
   const selectors = [...curves.keys()];
   if (selectors.length < 2) return none('only one selector ran: selection-collapse needs two or more on the same items', 'inconclusive');
   if (![...curves.values()].every((c) => c.hasZero)) return none('no k=0 in the sweep: gains cannot be measured', 'inconclusive');
 
-  const gainAt = (selector: string, k: number): Comparison | null => {
-    const tests = curves.get(selector)!;
-    const j = tests.cells.findIndex((c) => c.ref.k === k);
-    return j > 0 ? (tests.gains[j] ?? null) : null;
-  };
-  const ks = [...new Set(selectors.flatMap((s) => curves.get(s)!.cells.map((c) => c.ref.k)))].filter((k) => k > 0).sort((a, b) => a - b);
-
-  let anyGain = false;
-  let allBounded = true;
+  const { alpha, delta } = settings;
+  const checkers = new Map([...curves].map(([s, c]) => [s, new CurveChecks(c, settings)]));
+  const indexAt = (selector: string, k: number) => curves.get(selector)!.cells.findIndex((c, j) => j > 0 && c.ref.k === k);
+  const ks = [...new Set(selectors.flatMap((s) => curves.get(s)!.cells.slice(1).map((c) => c.ref.k)))].sort((a, b) => a - b);
+  const triples: { a: string; b: string; k: number; ja: number; jb: number }[] = [];
   for (const k of ks) {
     for (const a of selectors) {
-      const gain = gainAt(a, k);
-      if (!gain || !(gain.significant && gain.estimate >= settings.delta)) continue;
-      anyGain = true;
       for (const b of selectors) {
-        if (b === a) continue;
-        const other = gainAt(b, k);
-        if (!other) continue;
-        if (other.significant && other.estimate <= -settings.delta) {
-          return {
-            provider,
-            label: 'selection-collapse',
-            detail:
-              `at k=${k}, ${a} gains ${pts(gain.estimate)} points over zero-shot [${pts(gain.ciLow)}, ${pts(gain.ciHigh)}] ` +
-              `but ${b} loses ${pts(other.estimate)} points [${pts(other.ciLow)}, ${pts(other.ciHigh)}], adjusted ${pEquals(other.pAdjusted)}, n=${other.nItems}.`,
-            k,
-            gainSelector: a,
-            lossSelector: b,
-            selectorTests,
-          };
-        }
-        if (!(other.ciLow > -settings.delta)) allBounded = false;
+        const ja = indexAt(a, k);
+        const jb = indexAt(b, k);
+        if (a !== b && ja > 0 && jb > 0) triples.push({ a, b, k, ja, jb });
       }
     }
   }
-  if (!anyGain) return none('no selector gains significantly over zero-shot, so there is no gain that could collapse', 'inconclusive');
-  if (allBounded) {
-    return none(`wherever a selector gains, every other selector at that k is shown to lose less than ${pts(settings.delta)} points against zero-shot`, 'stable');
+  const collect = () => {
+    for (const c of checkers.values()) checks.push(...c.made);
+  };
+  const level = alpha / 2 / Math.max(1, triples.length);
+  // The most extreme candidates first; every candidate's checks are at the split level, so trying
+  // several costs nothing more.
+  const gain = (s: string, j: number) => checkers.get(s)!.estimate(0, j);
+  const promising = triples.filter((t) => gain(t.a, t.ja) > 0 && gain(t.b, t.jb) < -delta).sort((x, y) => gain(x.b, x.jb) - gain(y.b, y.jb));
+  for (const t of promising) {
+    const ca = checkers.get(t.a)!;
+    const cb = checkers.get(t.b)!;
+    const lost = cb.bound('collapse', 0, t.jb, 'upper', -delta, level, `${t.b} at k=${t.k} is more than ${(100 * delta).toFixed(1)} points below zero-shot`);
+    if (!lost) continue;
+    if (!ca.better('collapse', 0, t.ja, level, `${t.a} at k=${t.k} beats zero-shot`)) continue;
+    collect();
+    return {
+      provider,
+      label: 'selection-collapse',
+      detail:
+        `at k=${t.k}, ${t.a} gains ${pts(ca.estimate(0, t.ja))} points over zero-shot but ${t.b} loses ${pts(cb.estimate(0, t.jb))} points, ` +
+        `shown more than ${(100 * delta).toFixed(1)} points below zero-shot (n=${cb.diffs(0, t.jb).length} items).`,
+      k: t.k,
+      gainSelector: t.a,
+      lossSelector: t.b,
+      checks,
+      selectorTests,
+    };
   }
-  return none('no collapse is shown, but a loss of the margin under another selector cannot be ruled out', 'inconclusive');
+
+  if (!gains.some((g) => g.significant && g.estimate > 0)) {
+    collect();
+    return none('no selector gains significantly over zero-shot, so there is no gain that could collapse', 'inconclusive');
+  }
+  let bounded = true;
+  for (const s of selectors) {
+    const c = checkers.get(s)!;
+    for (let j = 1; j < curves.get(s)!.cells.length && bounded; j++) {
+      bounded = c.bound('stable', 0, j, 'lower', -delta, alpha / 2, `${s} at k=${c.k(j)} is less than ${(100 * delta).toFixed(1)} points below zero-shot`);
+    }
+  }
+  collect();
+  if (bounded) {
+    return none(`no selector at any k is shown ${(100 * delta).toFixed(1)} points or more below zero-shot: every one is bounded above that loss`, 'stable');
+  }
+  return none('no collapse is shown, but a loss of the margin under some selector cannot be ruled out', 'inconclusive');
 }
 
-/** Every pair of selectors at every k > 0 both ran: which selector is better at that k? */
-export function planSelectorTests(provider: string, curves: ReadonlyMap<string, CurveTests>, family: TestFamily): Comparison[] {
+/** Descriptive: every pair of selectors at every k > 0 both ran, which is better at that k? */
+export function planSelectorTests(provider: string, curves: ReadonlyMap<string, CurveData>, family: TestFamily): Comparison[] {
   const selectors = [...curves.keys()];
   const tests: Comparison[] = [];
   for (let x = 0; x < selectors.length; x++) {

@@ -1,60 +1,115 @@
-import { argmax, columnMean } from './bootstrap.js';
 import type { CellItems } from './item-scores.js';
-import type { TestFamily } from './test-family.js';
-import type { Comparison } from './verdict-types.js';
+import { adjustedWald, pairedDifference } from './paired.js';
+import { normalQuantile } from './stats.js';
+import { isBinarySingle } from './test-family.js';
+import type { AnalysisSettings, LabelCheck } from './verdict-types.js';
 
-/** The tests one curve's label rests on, planned before the run-wide Holm correction. */
-export interface CurveTests {
-  /** cells[0] is k = 0 when the sweep had it; the rest by increasing k. */
+/** One curve: a provider and selector, its cells by increasing k (cells[0] is k = 0 when swept). */
+export interface CurveData {
+  provider: string;
+  selector: string;
   cells: CellItems[];
   hasZero: boolean;
-  /** gains[j]: cells[j] vs zero-shot (index 0 unused). */
-  gains: (Comparison | null)[];
-  /** Largest k vs second largest: is the curve still rising at the end? */
-  lastStep: Comparison | null;
-  /** From the observed peak to the lowest later point, its p-value corrected for having picked that pair. */
-  drop: { peak: number; trough: number; comparison: Comparison } | null;
 }
 
-export function planCurveTests(
-  provider: string,
-  cells: CellItems[],
-  hasZero: boolean,
-  family: TestFamily,
-): CurveTests {
-  const gains: (Comparison | null)[] = cells.map(() => null);
-  if (hasZero) for (let j = 1; j < cells.length; j++) gains[j] = family.compareAccuracy(provider, cells[0]!, cells[j]!);
+/**
+ * The one-sided checks a label rests on, between cells j < l of one curve: bounds of the paired
+ * mean difference (adjusted Wald at the check's own level) and one-sided exact p-values. Item
+ * differences are computed once per pair; every check is kept, in the order made, for summary.json.
+ */
+export class CurveChecks {
+  readonly made: LabelCheck[] = [];
+  private readonly diffCache = new Map<string, number[]>();
 
-  const m = cells.length - 1;
-  const firstShot = hasZero ? 1 : 0;
-  let lastStep: Comparison | null = null;
-  if (m - 1 >= firstShot) {
-    // With one k > 0 beside zero-shot, the last step is that gain: do not test it twice.
-    lastStep = hasZero && m - 1 === 0 ? gains[m]! : family.compareAccuracy(provider, cells[m - 1]!, cells[m]!);
+  constructor(
+    readonly curve: CurveData,
+    private readonly settings: AnalysisSettings,
+  ) {}
+
+  k(j: number): number {
+    return this.curve.cells[j]!.ref.k;
   }
 
-  let drop: CurveTests['drop'] = null;
-  const means = cells.map((c) => columnMean(c.accuracy));
-  const peak = argmax(means, firstShot);
-  if (peak >= 0 && peak < m) {
-    const trough = argminAfter(means, peak);
-    if (trough > peak && means[trough]! < means[peak]!) {
-      // Winner's curse: the (peak, trough) pair was picked as the largest observed drop among all
-      // (earlier, later) pairs of k > 0, so its p-value is multiplied by the number of such pairs
-      // (Bonferroni over the candidates), which keeps the test valid whichever pair the data picked.
-      const shots = m - firstShot + 1;
-      const candidatePairs = (shots * (shots - 1)) / 2;
-      drop = { peak, trough, comparison: family.compareAccuracy(provider, cells[peak]!, cells[trough]!, 0, candidatePairs) };
+  /** Items answered in both cells: b - a per item. */
+  diffs(j: number, l: number): number[] {
+    const key = `${j},${l}`;
+    let d = this.diffCache.get(key);
+    if (!d) {
+      d = [];
+      const a = this.curve.cells[j]!.accuracy;
+      const b = this.curve.cells[l]!.accuracy;
+      for (let i = 0; i < a.length; i++) if (Number.isFinite(a[i]!) && Number.isFinite(b[i]!)) d.push(b[i]! - a[i]!);
+      this.diffCache.set(key, d);
     }
+    return d;
   }
-  return { cells, hasZero, gains, lastStep, drop };
-}
 
-function argminAfter(values: readonly number[], after: number): number {
-  let best = -1;
-  for (let i = after + 1; i < values.length; i++) {
-    const v = values[i]!;
-    if (Number.isFinite(v) && (best < 0 || v < values[best]!)) best = i;
+  /** Is mean(l - j) shown below `threshold` (upper bound) or above it (lower bound), at one-sided `level`? */
+  bound(question: LabelCheck['question'], j: number, l: number, side: 'upper' | 'lower', threshold: number, level: number, claim: string): boolean {
+    const d = this.diffs(j, l);
+    const z = normalQuantile(1 - level);
+    const { low, high } = d.length > 0 ? adjustedWald(d, z) : { low: -1, high: 1 };
+    const value = side === 'upper' ? high : low;
+    const holds = d.length > 0 && (side === 'upper' ? value < threshold : value > threshold);
+    this.record(question, j, l, d, side === 'upper' ? 'upper-bound' : 'lower-bound', level, value, threshold, holds, 'adjusted-wald', claim);
+    return holds;
   }
-  return best;
+
+  /** Is cell l shown better than cell j (one-sided exact p below `level`)? */
+  better(question: LabelCheck['question'], j: number, l: number, level: number, claim: string): boolean {
+    const a = this.curve.cells[j]!;
+    const b = this.curve.cells[l]!;
+    const r = pairedDifference(a.accuracy, b.accuracy, {
+      resamples: this.settings.bootstrapResamples,
+      seedParts: [this.settings.seed, this.curve.provider, 'label', a.ref.selector, a.ref.k, b.ref.selector, b.ref.k],
+      binarySingle: isBinarySingle(a, b),
+      alternative: 'greater',
+    });
+    const holds = r.nItems > 0 && r.pValue < level;
+    this.record(question, j, l, this.diffs(j, l), 'one-sided-p', level, r.pValue, level, holds, r.method, claim);
+    return holds;
+  }
+
+  /** Mean of l - j over the paired items (NaN without pairs). */
+  estimate(j: number, l: number): number {
+    const d = this.diffs(j, l);
+    return d.length > 0 ? d.reduce((s, x) => s + x, 0) / d.length : Number.NaN;
+  }
+
+  /** Standard deviation of the item differences l - j. */
+  spread(j: number, l: number): number {
+    const d = this.diffs(j, l);
+    if (d.length < 2) return Number.NaN;
+    const m = d.reduce((s, x) => s + x, 0) / d.length;
+    return Math.sqrt(d.reduce((s, x) => s + (x - m) ** 2, 0) / (d.length - 1));
+  }
+
+  private record(
+    question: LabelCheck['question'],
+    j: number,
+    l: number,
+    d: readonly number[],
+    test: LabelCheck['test'],
+    level: number,
+    value: number,
+    threshold: number,
+    holds: boolean,
+    method: LabelCheck['method'],
+    claim: string,
+  ): void {
+    this.made.push({
+      question,
+      claim,
+      a: { ...this.curve.cells[j]!.ref },
+      b: { ...this.curve.cells[l]!.ref },
+      nItems: d.length,
+      estimate: d.length > 0 ? d.reduce((s, x) => s + x, 0) / d.length : 0,
+      test,
+      level,
+      value,
+      threshold,
+      holds,
+      method,
+    });
+  }
 }

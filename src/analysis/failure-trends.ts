@@ -1,15 +1,11 @@
 import { pEquals } from './labels.js';
+import { FAILURE_NAMES, FAILURE_OUTCOMES } from './outcome.js';
 import type { CellItems } from './item-scores.js';
 import type { TestFamily } from './test-family.js';
 import type { Comparison, FailureKey, FailureTrend } from './verdict-types.js';
 
-const KINDS: readonly FailureKey[] = ['provider_error', 'empty', 'truncated', 'parse_failure'];
-const KIND_NAMES: Record<FailureKey, string> = {
-  provider_error: 'provider errors',
-  empty: 'empty outputs',
-  truncated: 'truncated outputs',
-  parse_failure: 'parse failures',
-};
+const KINDS: readonly FailureKey[] = FAILURE_OUTCOMES;
+const KIND_NAMES = FAILURE_NAMES;
 
 export interface PlannedTrend {
   provider: string;

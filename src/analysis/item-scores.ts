@@ -1,15 +1,19 @@
 import { accumulate, at, type ProviderTotals, type TrialSource } from './accumulate.js';
+import { FAILURE_OUTCOMES } from './outcome.js';
 import { compareSelectors, compareStrings } from './summarize.js';
 import type { CellRef, FailureKey } from './verdict-types.js';
 
 /** Per-item values of one cell: NaN where the item has no value in that cell. */
 export interface CellItems {
   ref: CellRef;
-  /** Mean answered score per item (NaN: no answered trial). */
+  /**
+   * Mean score per item over the trials the model answered, answer failures scored 0 (NaN: every
+   * trial of the item failed at the provider, so the model never answered it).
+   */
   accuracy: Float64Array;
-  /** Answered trials per item: McNemar needs exactly one per item. */
-  answeredCount: Uint32Array;
-  /** True when every answered score is exactly 0 or 1. */
+  /** Scored trials per item (parsed replies and answer failures): McNemar needs exactly one per item. */
+  scoredCount: Uint32Array;
+  /** True when every score is exactly 0 or 1 (answer failures score 0, so they keep it binary). */
   binary: boolean;
   /** Per failure kind, the share of the item's trials that failed that way (NaN: item not asked). */
   failure: Record<FailureKey, Float64Array>;
@@ -27,7 +31,7 @@ export interface ItemMatrix {
   cells: CellItems[];
 }
 
-const FAILURE_KEYS: readonly FailureKey[] = ['provider_error', 'empty', 'truncated', 'parse_failure'];
+const FAILURE_KEYS: readonly FailureKey[] = FAILURE_OUTCOMES;
 
 export function cellKey(ref: CellRef): string {
   return `${ref.selector}\u0000${ref.k}`;
@@ -48,13 +52,13 @@ function buildMatrix(provider: ProviderTotals): ItemMatrix {
   for (const totals of provider.cells.values()) {
     const ref = { selector: totals.selector, k: totals.k };
     const failure = Object.fromEntries(FAILURE_KEYS.map((f) => [f, new Float64Array(n)])) as Record<FailureKey, Float64Array>;
-    const cell: CellItems = { ref, accuracy: new Float64Array(n), answeredCount: new Uint32Array(n), binary: totals.binary, failure, trialCount: new Uint32Array(n) };
+    const cell: CellItems = { ref, accuracy: new Float64Array(n), scoredCount: new Uint32Array(n), binary: totals.binary, failure, trialCount: new Uint32Array(n) };
     order.forEach((i, j) => {
-      const answered = at(totals.answeredCount, i);
+      const scored = at(totals.scoredCount, i);
       const total = at(totals.trialCount, i);
-      cell.answeredCount[j] = answered;
+      cell.scoredCount[j] = scored;
       cell.trialCount[j] = total;
-      cell.accuracy[j] = answered > 0 ? at(totals.answeredSum, i) / answered : Number.NaN;
+      cell.accuracy[j] = scored > 0 ? at(totals.answeredSum, i) / scored : Number.NaN;
       for (const f of FAILURE_KEYS) failure[f][j] = total > 0 ? at(totals.failures[f], i) / total : Number.NaN;
     });
     out.push(cell);

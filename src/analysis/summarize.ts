@@ -17,12 +17,22 @@ export interface CellSummary {
   cachedTrials: number;
   outcomes: Record<Outcome, number>;
   providerErrorsByKind: Partial<Record<ProviderErrorKind, number>>;
-  /** Over answered trials only, items as the unit (n = items with at least one answered trial). */
+  /**
+   * The accuracy every verdict uses: over the trials the model answered, answer failures (empty,
+   * truncated, unparseable, refused) scored 0, provider failures left out; items as the unit
+   * (n = items with at least one such trial).
+   */
   accuracy: Interval | null;
-  /** Over all trials, failures scored 0, items as the unit: what a user of the pipeline would get. */
+  /** Secondary: over parsed replies only (n = items with at least one parsed reply). */
+  parsedAccuracy: Interval | null;
+  /** Over all trials, provider failures scored 0 as well: what a user of the pipeline would get today. */
   endToEndAccuracy: Interval | null;
   /** Non-answered trials / all trials. */
   failureRate: number;
+  /** Answer failures / trials the model answered (0 when it answered none). */
+  answerFailureRate: number;
+  /** Provider failures / all trials. */
+  providerFailureRate: number;
   /** Means over calls that returned (no provider error): a failed call says nothing about prompt size or speed. */
   meanTokensIn: number | null;
   /** Of meanTokensIn, the part the provider served from its prompt cache (cheaper). */
@@ -30,7 +40,7 @@ export interface CellSummary {
   meanTokensOut: number | null;
   meanLatencyMs: number | null;
   /**
-   * Each task measure (a [0, 1] detail such as routes' feasibility) over answered trials,
+   * Each task measure (a [0, 1] detail such as routes' feasibility) over parsed replies,
    * items as the unit like accuracy; null when no answered trial carries it.
    */
   measures: Record<string, Interval | null>;
@@ -74,22 +84,31 @@ export function summarizeCells(source: TrialSource, measureKeys: readonly string
 
 function summarizeCell(cell: CellTotals, order: readonly number[], measureKeys: readonly string[]): CellSummary {
   let nItems = 0;
-  let answeredItems = 0;
-  let answeredMeans = 0;
+  let scoredItems = 0;
+  let scoredMeans = 0;
+  let parsedItems = 0;
+  let parsedMeans = 0;
   let endToEndMeans = 0;
   for (const i of order) {
     const trials = at(cell.trialCount, i);
     if (trials === 0) continue;
     nItems++;
+    const scored = at(cell.scoredCount, i);
     const answered = at(cell.answeredCount, i);
     const sum = at(cell.answeredSum, i);
     // A failure counts as 0 end to end, whatever score the record carries.
     endToEndMeans += sum / trials;
+    if (scored > 0) {
+      scoredItems++;
+      scoredMeans += sum / scored;
+    }
     if (answered > 0) {
-      answeredItems++;
-      answeredMeans += sum / answered;
+      parsedItems++;
+      parsedMeans += sum / answered;
     }
   }
+  const providerFailures = cell.outcomes.provider_error;
+  const modelAnswered = cell.nTrials - providerFailures;
   const { returned } = cell;
   const meanOf = (total: number) => (returned.count > 0 ? total / returned.count : null);
   return {
@@ -104,9 +123,12 @@ function summarizeCell(cell: CellTotals, order: readonly number[], measureKeys: 
     providerErrorsByKind: Object.fromEntries(
       [...cell.errorKinds].sort(([a], [b]) => compareStrings(a, b)),
     ) as Partial<Record<ProviderErrorKind, number>>,
-    accuracy: wilson(answeredMeans, answeredItems),
+    accuracy: wilson(scoredMeans, scoredItems),
+    parsedAccuracy: wilson(parsedMeans, parsedItems),
     endToEndAccuracy: wilson(endToEndMeans, nItems),
     failureRate: (cell.nTrials - cell.outcomes.answered) / cell.nTrials,
+    answerFailureRate: modelAnswered > 0 ? (modelAnswered - cell.outcomes.answered) / modelAnswered : 0,
+    providerFailureRate: providerFailures / cell.nTrials,
     meanTokensIn: meanOf(returned.tokensIn),
     meanCachedTokens: meanOf(returned.cachedTokens),
     meanTokensOut: meanOf(returned.tokensOut),

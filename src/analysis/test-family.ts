@@ -1,12 +1,12 @@
-import { adjustedWald, holm, pairedDifference, type PairedResult } from './paired.js';
+import { holm, pairedDifference, type PairedResult } from './paired.js';
 import type { CellItems } from './item-scores.js';
-import type { AnalysisSettings, CellRef, Comparison } from './verdict-types.js';
+import type { AnalysisSettings, CellRef, Comparison, FamilyName } from './verdict-types.js';
 
-/** Whether the exact McNemar test applies: 0/1 scores and exactly one answered trial per paired item. */
+/** Whether the exact McNemar test applies: 0/1 scores and exactly one scored trial per paired item. */
 export function isBinarySingle(a: CellItems, b: CellItems): boolean {
   if (!a.binary || !b.binary) return false;
   for (let i = 0; i < a.accuracy.length; i++) {
-    if (Number.isFinite(a.accuracy[i]!) && Number.isFinite(b.accuracy[i]!) && (a.answeredCount[i] !== 1 || b.answeredCount[i] !== 1)) {
+    if (Number.isFinite(a.accuracy[i]!) && Number.isFinite(b.accuracy[i]!) && (a.scoredCount[i] !== 1 || b.scoredCount[i] !== 1)) {
       return false;
     }
   }
@@ -14,23 +14,27 @@ export function isBinarySingle(a: CellItems, b: CellItems): boolean {
 }
 
 /**
- * Every significance test of a run, collected first and Holm-corrected together: a run that
- * tests many curves must not find differences by testing often.
+ * One family of significance tests, collected first and Holm-corrected together. A family holds the
+ * tests of one kind of statement (the descriptive comparisons of a run, its failure trends, compare's
+ * regressions): a claim's own tests never share their alpha with tests that do not decide it.
  */
 export class TestFamily {
   private readonly tests: Comparison[] = [];
   private adjusted = false;
 
-  constructor(private readonly settings: AnalysisSettings) {}
+  constructor(
+    private readonly settings: AnalysisSettings,
+    readonly name: FamilyName,
+  ) {}
 
-  /** Accuracy of b minus a over the paired items; `multiplier` corrects a p-value for a data-picked pair. */
-  compareAccuracy(provider: string, a: CellItems, b: CellItems, pFloor = 0, multiplier = 1): Comparison {
+  /** Accuracy of b minus a over the paired items. */
+  compareAccuracy(provider: string, a: CellItems, b: CellItems): Comparison {
     const result = pairedDifference(a.accuracy, b.accuracy, {
       resamples: this.settings.bootstrapResamples,
       seedParts: [this.settings.seed, provider, 'accuracy', a.ref.selector, a.ref.k, b.ref.selector, b.ref.k],
       binarySingle: isBinarySingle(a, b),
     });
-    return this.add(provider, a.ref, b.ref, { ...result, pValue: Math.min(1, result.pValue * multiplier) }, pFloor);
+    return this.add(provider, a.ref, b.ref, result, 0);
   }
 
   /** Failure share of b minus a over the paired items (one kind of failure). */
@@ -57,6 +61,7 @@ export class TestFamily {
       pValue: Math.max(r.pValue, pFloor),
       pAdjusted: Number.NaN,
       significant: false,
+      family: this.name,
     };
     this.tests.push(comparison);
     return comparison;
@@ -75,24 +80,4 @@ export class TestFamily {
   get size(): number {
     return this.tests.length;
   }
-}
-
-/** z of a one-sided 95% bound: the equivalence test (TOST) at 5%. */
-export const Z_ONE_SIDED_95 = 1.644854;
-
-/**
- * One-sided 95% bounds of accuracy(b) - accuracy(a), for equivalence (TOST): "within delta" holds
- * when lower > -delta and upper < delta. Such all-must-hold claims (intersection-union tests) need
- * no multiplicity correction.
- */
-export function equivalenceBounds(a: CellItems, b: CellItems): { nItems: number; lower: number; upper: number } {
-  const diffs: number[] = [];
-  for (let i = 0; i < a.accuracy.length; i++) {
-    const x = a.accuracy[i]!;
-    const y = b.accuracy[i]!;
-    if (Number.isFinite(x) && Number.isFinite(y)) diffs.push(y - x);
-  }
-  if (diffs.length === 0) return { nItems: 0, lower: -1, upper: 1 };
-  const { low, high } = adjustedWald(diffs, Z_ONE_SIDED_95);
-  return { nItems: diffs.length, lower: low, upper: high };
 }

@@ -2,10 +2,12 @@
  * The analysis contract: what summary.json carries beyond per-cell numbers.
  * Every figure has its sample size and interval; a label is only given when the data support it.
  */
+import type { LabelQuestion } from './label-family.js';
+import type { PairedMethod } from './paired.js';
 
 /** Settings of the statistics; recorded in summary.json so every number can be reproduced. */
 export interface AnalysisSettings {
-  /** Family-wise error rate of the run's significance tests (Holm-corrected). */
+  /** Error rate of each claim: a curve's label, a provider's collapse verdict, the advice's tied set; each family's tests are corrected within it. */
   alpha: number;
   /** Practical margin: the smallest accuracy difference that matters (0.05 = 5 points). */
   delta: number;
@@ -29,27 +31,59 @@ export interface CellRef {
   k: number;
 }
 
+/**
+ * The family a test's correction belongs to: `descriptive` (gains over zero-shot and selector
+ * against selector, shown in tables; Holm over the run's descriptive tests, deciding nothing),
+ * `failure-trend` (Holm over the run's failure-rate trends), `compare-regression` and
+ * `compare-provider-errors` (fewshot compare's two families).
+ */
+export type FamilyName = 'descriptive' | 'failure-trend' | 'compare-regression' | 'compare-provider-errors';
+
 /** A paired comparison over items of two cells of one provider: estimate = accuracy(b) - accuracy(a). */
 export interface Comparison {
   provider: string;
   a: CellRef;
   b: CellRef;
-  /** Items with answered trials in both cells (the pairs). */
+  /** Items the model answered in both cells (the pairs). */
   nItems: number;
   estimate: number;
-  /** 95% interval of the difference. */
+  /** 95% interval of the difference (adjusted Wald). */
   ciLow: number;
   ciHigh: number;
-  method: 'mcnemar-exact' | 'paired-bootstrap';
+  /** The test that produced pValue. */
+  method: PairedMethod;
   pValue: number;
-  /** Holm-adjusted over every significance test of the run. */
+  /** Holm-adjusted within `family`. */
   pAdjusted: number;
   significant: boolean;
+  family: FamilyName;
+}
+
+/**
+ * One check behind a label (or a collapse verdict): a one-sided bound of accuracy(b) - accuracy(a)
+ * compared with a threshold, or a one-sided p-value compared with its level. `level` already holds
+ * the claim's share of alpha and any split over candidates (label-family.ts).
+ */
+export interface LabelCheck {
+  question: LabelQuestion | 'collapse' | 'stable';
+  /** What the check shows when it holds, e.g. "k=16 gains less than 5.0 points over k=4". */
+  claim: string;
+  a: CellRef;
+  b: CellRef;
+  nItems: number;
+  estimate: number;
+  test: 'upper-bound' | 'lower-bound' | 'one-sided-p';
+  level: number;
+  /** The bound, or the p-value. */
+  value: number;
+  threshold: number;
+  holds: boolean;
+  method: PairedMethod | 'adjusted-wald';
 }
 
 export type CurveLabel = 'improving' | 'plateau' | 'peak-regression' | 'no-benefit' | 'inconclusive';
 
-export type FailureKey = 'provider_error' | 'empty' | 'truncated' | 'parse_failure';
+export type FailureKey = 'provider_error' | 'empty' | 'truncated' | 'parse_failure' | 'refusal';
 
 export interface CurvePointSummary {
   k: number;
@@ -57,16 +91,30 @@ export interface CurvePointSummary {
   cellSelector: string;
   nItems: number;
   nTrials: number;
-  /** Answered accuracy (items as the unit) and its 95% interval; null when nothing was answered. */
+  /**
+   * Accuracy (items as the unit; answer failures scored 0, provider failures left out) and its 95%
+   * interval: what labels, advice and compare use. Null when the model answered nothing.
+   */
   accuracy: number | null;
   ciLow: number | null;
   ciHigh: number | null;
-  /** Items with at least one answered trial: the n behind accuracy. */
-  nAnsweredItems: number;
+  /** Items with at least one trial the model answered: the n behind accuracy. */
+  nScoredItems: number;
+  /** Secondary: accuracy among parsed replies only, with its interval and n. */
+  parsedAccuracy: number | null;
+  parsedCiLow: number | null;
+  parsedCiHigh: number | null;
+  nParsedItems: number;
+  /** Every failure scored 0, provider failures included. */
   accuracyEndToEnd: number | null;
   endToEndCiLow: number | null;
   endToEndCiHigh: number | null;
+  /** Any failure / all trials. */
   failureRate: number;
+  /** Answer failures / trials the model answered. */
+  answerFailureRate: number;
+  /** Provider failures / all trials. */
+  providerFailureRate: number;
   /** Failure counts by kind (trials). */
   failures: Record<FailureKey, number>;
   meanTokensIn: number | null;
@@ -78,18 +126,22 @@ export interface CurveSummary {
   model: string;
   selector: string;
   label: CurveLabel;
-  /** Highest answered accuracy (point estimate); null without data. */
+  /** Highest accuracy (point estimate); null without data. */
   bestK: number | null;
   /** The k after which more shots are shown to buy less than delta (plateau only). */
   kneeK: number | null;
   /** The k of the peak before a significant drop (peak-regression only). */
   peakK: number | null;
+  /** The swept range the label speaks for, e.g. "k <= 16": a label is a claim about that range only. */
+  scope: string;
   /** One sentence saying why this label (and, when inconclusive, what would decide it). */
   reason: string;
-  /** Rough number of items that would decide an inconclusive curve; null otherwise. */
+  /** Rough number of items that would decide an inconclusive curve; null otherwise (also when more items cannot decide). */
   itemsNeeded: number | null;
   points: CurvePointSummary[];
-  /** The paired tests behind the label. */
+  /** The checks the label rests on, in the order made (its own family: see label-family.ts). */
+  checks: LabelCheck[];
+  /** Descriptive: each k against zero-shot (family `descriptive`). */
   tests: Comparison[];
 }
 
@@ -101,7 +153,9 @@ export interface CollapseSummary {
   k: number | null;
   gainSelector: string | null;
   lossSelector: string | null;
-  /** Selector against selector at each k both ran, paired over items (Holm-corrected with the run). */
+  /** The checks the verdict rests on (the provider's collapse family). */
+  checks: LabelCheck[];
+  /** Descriptive: selector against selector at each k both ran, paired over items (family `descriptive`). */
   selectorTests: Comparison[];
 }
 
@@ -111,7 +165,7 @@ export interface FailureTrend {
   selector: string;
   kind: FailureKey;
   rates: { k: number; rate: number; nTrials: number }[];
-  /** Paired difference of item failure rates, largest k minus k = 0, with its 95% interval. */
+  /** Paired difference of item failure rates, largest k minus k = 0, with its 95% interval (family `failure-trend`). */
   estimate: number;
   ciLow: number;
   ciHigh: number;

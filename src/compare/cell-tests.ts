@@ -1,11 +1,10 @@
 import type { CellItems } from '../analysis/item-scores.js';
 import { TestFamily } from '../analysis/test-family.js';
+import { ANSWER_FAILURES } from '../analysis/outcome.js';
 import type { AnalysisSettings, Comparison, FailureKey } from '../analysis/verdict-types.js';
 import type { CellPair } from './match.js';
 import type { CellVerdict, CompareOptions, PairedTest } from './types.js';
 
-/** Failures caused by the answer (what a prompt change can cause), apart from provider errors (infrastructure). */
-const ANSWER_FAILURES: readonly FailureKey[] = ['empty', 'truncated', 'parse_failure'];
 
 export interface CellTests {
   pair: CellPair;
@@ -20,14 +19,14 @@ export interface CellTests {
  * The paired tests of every compared cell, candidate minus baseline over the shared items (each
  * item's mean over its repeats; exact McNemar for 0/1 scores with one trial per item, else the
  * sign-flip randomization test; adjusted-Wald intervals; all from src/analysis/paired.ts):
- * - answered accuracy and the share of answer failures: one Holm family over every compared cell
+ * - accuracy (answer failures scored 0) and the share of answer failures: one Holm family over every compared cell
  *   (two tests a cell), since either can make a regression;
  * - the share of provider errors: its own Holm family, for flags only.
  */
 export function testCells(pairs: readonly CellPair[], options: CompareOptions, seed: number): { tests: CellTests[]; testCount: number } {
   const settings: AnalysisSettings = { alpha: options.alpha, delta: options.margin, bootstrapResamples: options.resamples, seed, confidenceLevel: 0.95 };
-  const regressionFamily = new TestFamily(settings);
-  const errorFamily = new TestFamily(settings);
+  const regressionFamily = new TestFamily(settings, 'compare-regression');
+  const errorFamily = new TestFamily(settings, 'compare-provider-errors');
   const planned = pairs.map((pair) => {
     const { provider, baseline: b, candidate: c } = pair;
     return {
@@ -54,17 +53,17 @@ const EPS = 1e-9;
 function judge(accuracy: PairedTest, failures: PairedTest, margin: number): { verdict: CellVerdict; reasons: string[] } {
   const reasons: string[] = [];
   if (accuracy.significant && accuracy.estimate <= -margin + EPS) {
-    reasons.push(`answered accuracy dropped ${points(-accuracy.estimate)} points (p ${pEq(accuracy.pAdjusted)} after Holm), at least the ${points(margin)}-point margin`);
+    reasons.push(`accuracy dropped ${points(-accuracy.estimate)} points (p ${pEq(accuracy.pAdjusted)} after Holm), at least the ${points(margin)}-point margin`);
   }
   if (failures.significant && failures.estimate >= margin - EPS) {
-    reasons.push(`answer failures (empty, truncated, unparseable) rose ${points(failures.estimate)} points (p ${pEq(failures.pAdjusted)} after Holm)`);
+    reasons.push(`answer failures (empty, truncated, unparseable, refused) rose ${points(failures.estimate)} points (p ${pEq(failures.pAdjusted)} after Holm)`);
   }
   if (reasons.length > 0) return { verdict: 'regression', reasons };
   if (accuracy.significant && accuracy.estimate >= margin - EPS) {
-    return { verdict: 'improvement', reasons: [`answered accuracy rose ${points(accuracy.estimate)} points (p ${pEq(accuracy.pAdjusted)} after Holm)`] };
+    return { verdict: 'improvement', reasons: [`accuracy rose ${points(accuracy.estimate)} points (p ${pEq(accuracy.pAdjusted)} after Holm)`] };
   }
   if (accuracy.significant || failures.significant) return { verdict: 'within-margin', reasons: ['a significant change smaller than the margin'] };
-  if (accuracy.nItems === 0) return { verdict: 'no-pairs', reasons: ['no item was answered on both sides'] };
+  if (accuracy.nItems === 0) return { verdict: 'no-pairs', reasons: ['no item was answered by the model on both sides'] };
   return { verdict: 'no-significant-change', reasons: [] };
 }
 
@@ -96,6 +95,7 @@ function paired(c: Comparison): PairedTest {
     pValue: c.pValue,
     pAdjusted: c.pAdjusted,
     significant: c.significant,
+    family: c.family,
   };
 }
 

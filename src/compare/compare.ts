@@ -4,6 +4,7 @@ import { buildItemMatrices, type CellItems } from '../analysis/item-scores.js';
 import { buildSummary, type RunSummary } from '../analysis/summary.js';
 import type { CellSummary } from '../analysis/summarize.js';
 import type { FailureKey } from '../analysis/verdict-types.js';
+import { ANSWER_FAILURES } from '../analysis/outcome.js';
 import { testCells, type CellTests } from './cell-tests.js';
 import { CompareError } from './errors.js';
 import { adviceFlags, costFlags, coverageFlags, failureFlags, labelFlags } from './flags.js';
@@ -140,7 +141,7 @@ function side(own: CellItems, other: CellItems, summary: CellSummary | null, pri
       accN++;
     }
     if (own.trialCount[j]! > 0 && other.trialCount[j]! > 0) {
-      answerSum += sumOf(own, ['empty', 'truncated', 'parse_failure'], j);
+      answerSum += sumOf(own, ANSWER_FAILURES, j);
       errorSum += own.failure.provider_error[j]!;
       askedN++;
     }

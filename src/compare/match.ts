@@ -89,7 +89,7 @@ function pick(cell: CellItems, rows: readonly number[]): CellItems {
   return {
     ref: cell.ref,
     accuracy: Float64Array.from(rows, (r) => cell.accuracy[r]!),
-    answeredCount: Uint32Array.from(rows, (r) => cell.answeredCount[r]!),
+    scoredCount: Uint32Array.from(rows, (r) => cell.scoredCount[r]!),
     binary: cell.binary,
     failure,
     trialCount: n === 0 ? new Uint32Array(0) : Uint32Array.from(rows, (r) => cell.trialCount[r]!),

@@ -203,14 +203,14 @@ ${intro}
 
 /** What a sceptic needs to reproduce the numbers: sample sizes, settings, seeds, versions, warnings. */
 function methodology(s: RunSummary, runInfo: RunInfo): string {
-  const answeredItems = s.curves.flatMap((c) => c.points.map((p) => p.nAnsweredItems));
+  const scoredItems = s.curves.flatMap((c) => c.points.map((p) => p.nScoredItems));
   const trialsPerCell = s.cells.map((c) => c.nTrials);
   const range = (xs: number[]) => (xs.length > 0 ? `${Math.min(...xs)}-${Math.max(...xs)}` : 'none');
   const rows: [string, string][] = [
     [
       'sample sizes',
       `${formatCount(s.totals.trials)} trials (${formatCount(s.totals.answered)} answered) in ${s.cells.length} cells; ${s.task.evalItems} evaluation items; ` +
-        `answered items per curve point: ${range(answeredItems)}; trials per cell: ${range(trialsPerCell)}; repeats: ${(runInfo.config as { repeats?: number } | null)?.repeats ?? 'n/a'}`,
+        `items the model answered per curve point: ${range(scoredItems)}; trials per cell: ${range(trialsPerCell)}; repeats: ${(runInfo.config as { repeats?: number } | null)?.repeats ?? 'n/a'}`,
     ],
     ['alpha (family-wise)', `${s.settings.alpha}, Holm over ${s.testCount} tests`],
     ['delta (practical margin)', `${(s.settings.delta * 100).toFixed(1)} points`],

@@ -30,7 +30,8 @@ export function cellColumns(measures: readonly TaskMeasure[]): Column<CellSummar
     { header: 'k', value: (c) => String(c.k), numeric: true },
     { header: 'items', value: (c) => String(c.nItems), numeric: true },
     { header: 'trials', value: (c) => String(c.nTrials), numeric: true },
-    { header: 'accuracy (answered) [95% CI] n', value: (c) => formatInterval(c.accuracy), numeric: true },
+    { header: 'accuracy [95% CI] n', value: (c) => formatInterval(c.accuracy), numeric: true },
+    { header: 'accuracy among parsed replies [95% CI] n', value: (c) => formatInterval(c.parsedAccuracy), numeric: true },
     { header: 'end-to-end [95% CI] n', value: (c) => formatInterval(c.endToEndAccuracy), numeric: true },
     { header: 'answered', value: (c) => String(c.outcomes.answered), numeric: true },
     {
@@ -44,6 +45,8 @@ export function cellColumns(measures: readonly TaskMeasure[]): Column<CellSummar
     { header: 'empty', value: (c) => String(c.outcomes.empty), numeric: true },
     { header: 'truncated', value: (c) => String(c.outcomes.truncated), numeric: true },
     { header: 'parse failures', value: (c) => String(c.outcomes.parse_failure), numeric: true },
+    { header: 'refusals', value: (c) => String(c.outcomes.refusal), numeric: true },
+    { header: 'answer failure rate', value: (c) => pct(c.answerFailureRate), numeric: true },
     { header: 'failure rate', value: (c) => pct(c.failureRate), numeric: true },
     { header: 'mean tokens in', value: (c) => formatNumber(c.meanTokensIn, 0), numeric: true },
     { header: 'cached share', value: (c) => (c.meanTokensIn && c.meanCachedTokens !== null ? pct(c.meanCachedTokens / c.meanTokensIn) : '—'), numeric: true },
@@ -69,7 +72,7 @@ export function curveColumns(): Column<CurveSummary>[] {
       header: 'accuracy at best k [95% CI] n',
       value: (c) => {
         const p = c.points.find((x) => x.k === c.bestK);
-        return p ? formatEstimate(p.accuracy, p.ciLow, p.ciHigh, p.nAnsweredItems) : 'n/a';
+        return p ? formatEstimate(p.accuracy, p.ciLow, p.ciHigh, p.nScoredItems) : 'n/a';
       },
       numeric: true,
     },

@@ -1,4 +1,5 @@
 // Plain-text pieces of the verdict, shared by report.html and summary.md (renderers escape them).
+import { FAILURE_NAMES } from '../analysis/outcome.js';
 import { loadPriceTable } from '../analysis/prices.js';
 import type { Advice, CollapseSummary, CurveLabel, CurveSummary, Decision, FailureKey, FailureTrend } from '../analysis/verdict-types.js';
 import { formatCount, formatEstimate, formatMoney, pct } from './format.js';
@@ -30,12 +31,7 @@ export const COLLAPSE_MEANINGS: Record<CollapseSummary['label'], string> = {
   inconclusive: 'too little data to tell whether the gain depends on the selector.',
 };
 
-export const FAILURE_NAMES: Record<FailureKey, string> = {
-  provider_error: 'provider errors',
-  empty: 'empty outputs',
-  truncated: 'truncated outputs',
-  parse_failure: 'parse failures',
-};
+export { FAILURE_NAMES };
 
 /** "k=4 with random", "zero-shot (k=0)", or "nothing recommended". */
 export function recommendationText(a: Advice): string {

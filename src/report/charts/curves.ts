@@ -17,14 +17,16 @@ export interface CurveDatum {
   accuracy: number | null;
   ciLow: number | null;
   ciHigh: number | null;
-  /** "72.0% [65.1, 78.3] n=60" (items answered). */
+  /** "72.0% [65.1, 78.3] n=60" (items the model answered; answer failures count wrong). */
   interval: string;
+  /** The same among parsed replies only (secondary). */
+  parsedInterval: string;
   endToEnd: number | null;
   endToEndLow: number | null;
   endToEndHigh: number | null;
   endToEndInterval: string;
   nItems: number;
-  nAnsweredItems: number;
+  nScoredItems: number;
   nTrials: number;
   failureRate: number;
 }
@@ -49,8 +51,8 @@ export interface CurveBadge {
 
 const HEIGHT = 300;
 
-export const ANSWERED = 'answered trials (95% band)';
-export const END_TO_END = 'end to end (failures count as wrong)';
+export const ANSWERED = 'accuracy (95% band)';
+export const END_TO_END = 'end to end (provider failures count as wrong too)';
 
 export function curveSeries(curve: Pick<CurveSummary, 'selector' | 'label'>): string {
   return `${curve.selector} — ${curve.label}`;
@@ -69,13 +71,14 @@ export function curveData(curves: readonly CurveSummary[]): CurveDatum[] {
         accuracy: p.accuracy,
         ciLow: p.ciLow,
         ciHigh: p.ciHigh,
-        interval: formatEstimate(p.accuracy, p.ciLow, p.ciHigh, p.nAnsweredItems),
+        interval: formatEstimate(p.accuracy, p.ciLow, p.ciHigh, p.nScoredItems),
         endToEnd: p.accuracyEndToEnd,
         endToEndLow: p.endToEndCiLow,
         endToEndHigh: p.endToEndCiHigh,
         endToEndInterval: formatEstimate(p.accuracyEndToEnd, p.endToEndCiLow, p.endToEndCiHigh, p.nItems),
         nItems: p.nItems,
-        nAnsweredItems: p.nAnsweredItems,
+        nScoredItems: p.nScoredItems,
+        parsedInterval: formatEstimate(p.parsedAccuracy, p.parsedCiLow, p.parsedCiHigh, p.nParsedItems),
         nTrials: p.nTrials,
         failureRate: p.failureRate,
       });
@@ -167,7 +170,7 @@ export function curvesSpec(summary: RunSummary, provider: string, selectors: rea
           { field: 'series', type: 'nominal', title: 'selector — label' },
           { field: 'k', type: 'quantitative', title: 'k (shots)' },
           { field: 'endToEndInterval', type: 'nominal', title: 'end to end: accuracy [95% interval] n items' },
-          { field: 'failureRate', type: 'quantitative', format: '.1%', title: 'failure rate (counted wrong here)' },
+          { field: 'failureRate', type: 'quantitative', format: '.1%', title: 'failure rate (all counted wrong here)' },
           { field: 'nTrials', type: 'quantitative', title: 'trials' },
         ],
       },
@@ -180,9 +183,10 @@ export function curvesSpec(summary: RunSummary, provider: string, selectors: rea
           { field: 'series', type: 'nominal', title: 'selector — label' },
           { field: 'k', type: 'quantitative', title: 'k (shots)' },
           { field: 'cell', type: 'nominal', title: 'cell' },
-          { field: 'accuracy', type: 'quantitative', format: '.1%', title: 'accuracy (answered)' },
-          { field: 'interval', type: 'nominal', title: 'accuracy [95% interval] n items answered' },
-          { field: 'nAnsweredItems', type: 'quantitative', title: 'n (items answered)' },
+          { field: 'accuracy', type: 'quantitative', format: '.1%', title: 'accuracy (answer failures count wrong)' },
+          { field: 'interval', type: 'nominal', title: 'accuracy [95% interval] n items' },
+          { field: 'nScoredItems', type: 'quantitative', title: 'n (items the model answered)' },
+          { field: 'parsedInterval', type: 'nominal', title: 'among parsed replies [95% interval] n' },
           { field: 'nItems', type: 'quantitative', title: 'items' },
           { field: 'nTrials', type: 'quantitative', title: 'trials' },
           { field: 'failureRate', type: 'quantitative', format: '.1%', title: 'failure rate' },
@@ -230,7 +234,7 @@ export function curvesSpec(summary: RunSummary, provider: string, selectors: rea
     description: `Accuracy vs shots for ${provider}${model ? ` (${model})` : ''}, ${summary.experimentName} (${summary.runId})`,
     title: {
       text: `Accuracy vs shots: ${provider}${model ? ` (${model})` : ''}`,
-      subtitle: 'solid: answered trials with 95% band (items as the unit); dashed: end to end, failures counted wrong',
+      subtitle: 'solid: accuracy, answer failures counted wrong, provider failures left out, 95% band (items as the unit); dashed: end to end',
     },
     width: 560,
     height: HEIGHT,

@@ -9,6 +9,7 @@ export const FAILURE_LABELS: Record<FailureKey, string> = {
   empty: 'empty output',
   truncated: 'truncated output',
   parse_failure: 'parse failure',
+  refusal: 'refusal',
 };
 
 const FAILURE_COLORS: Record<FailureKey, string> = {
@@ -16,6 +17,7 @@ const FAILURE_COLORS: Record<FailureKey, string> = {
   empty: '#9d755d',
   truncated: '#f58518',
   parse_failure: '#b279a2',
+  refusal: '#54a24b',
 };
 
 /** One failure kind's share of one cell's trials (the k = 0 cell is in every selector's panel). */
