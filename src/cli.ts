@@ -126,7 +126,7 @@ export async function main(argv: string[]): Promise<number> {
         y
           .positional('baseline', { type: 'string', demandOption: true, describe: 'results folder of the baseline run (or a folder of runs: the latest is taken)' })
           .positional('candidate', { type: 'string', demandOption: true, describe: 'results folder of the candidate run' })
-          .option('margin', { type: 'number', describe: `smallest drop in answered accuracy (or rise in answer failures) that is a regression (default ${DEFAULT_COMPARE_OPTIONS.margin} = 3 points)` })
+          .option('margin', { type: 'number', describe: `smallest drop in accuracy (or rise in answer failures) that is a regression (default ${DEFAULT_COMPARE_OPTIONS.margin} = 3 points)` })
           .option('alpha', { type: 'number', describe: `family-wise error rate over the compared cells, Holm (default ${DEFAULT_COMPARE_OPTIONS.alpha})` })
           .option('cost-threshold', { type: 'number', describe: `relative rise in tokens or cost per request that is flagged (default ${DEFAULT_COMPARE_OPTIONS.costThreshold} = 10%)` })
           .option('resamples', { type: 'number', describe: `sign-flip test draws beyond its exact range (default ${DEFAULT_COMPARE_OPTIONS.resamples})` })
@@ -149,7 +149,7 @@ export async function main(argv: string[]): Promise<number> {
           .positional('run', { type: 'string', demandOption: true, describe: 'a results folder, e.g. results/routes-20261125T173000Z' })
           .option('alpha', { type: 'number', describe: 'family-wise error rate of the significance tests (default: the experiment\'s, else 0.05)' })
           .option('delta', { type: 'number', describe: 'practical margin in accuracy, e.g. 0.05 = 5 points (default: the experiment\'s, else 0.05)' })
-          .option('target', { type: 'number', describe: 'target answered accuracy in (0, 1]: missing it on a settled curve means fine-tune' })
+          .option('target', { type: 'number', describe: 'target accuracy in (0, 1]: missing it on a settled curve means fine-tune' })
           .option('requests-per-month', { type: 'number', describe: 'production volume, for the monthly cost' })
           .option('resamples', { type: 'number', describe: 'randomization/bootstrap resamples (default 2000)' }),
       async (args) => {

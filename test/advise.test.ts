@@ -238,7 +238,7 @@ describe('advise: decisions', () => {
     );
     const failures = a.reasons.filter((r) => r.startsWith('Failure rate'));
     expect(failures).toEqual([
-      'Failure rate of truncated outputs rises with k for random: from 2.0% at k=0 to 12.0% at k=8, +10.0 points [3.1, 16.9] (operational, not an accuracy effect).',
+      "Failure rate of truncated outputs rises with k for random: from 2.0% at k=0 to 12.0% at k=8, +10.0 points [3.1, 16.9] (the model's answers: counted wrong in accuracy).",
     ]);
     expect(a.decision).toBe('keep-few-shot'); // operational findings never change the accuracy decision
   });

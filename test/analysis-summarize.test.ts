@@ -157,7 +157,7 @@ describe('buildSummary', () => {
     const trials = [...sweep(), providerError({ itemId: 'z' }), parseFailure({ itemId: 'z', seed: 1 })];
     const s = buildSummary(trials, runInfo(), now, ['torn line skipped']);
     expect(s).toMatchObject({
-      schemaVersion: 2,
+      schemaVersion: 3,
       runId: 'run-1',
       experimentName: 'demo',
       generatedAt: '2025-02-03T04:05:06.000Z',

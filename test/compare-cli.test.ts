@@ -123,7 +123,7 @@ describe('fewshot compare with the local provider', () => {
     const run = await fewshot(['sweep', changed, '--out', 'local-changed-out', '--quiet', '--baseline', 'local-base']);
     expect(run.code, run.stderr + run.stdout).toBe(1);
     expect(run.stdout).toContain('fewshot compare: 2 regressions in 5 compared cells');
-    expect(run.stdout).toMatch(/^ {2}local \/ similar \/ k=4: answered accuracy dropped [\d.]+ points \(p < 0\.001 after Holm\)/m);
+    expect(run.stdout).toMatch(/^ {2}local \/ similar \/ k=4: accuracy dropped [\d.]+ points \(p < 0\.001 after Holm\)/m);
     expect(run.stdout).toContain('  selectors.similar.name: "similar" -> "first"');
     const dir = runDir('local-changed-out');
     const result = readJson<CompareResult>(join(dir, 'compare.json'));
@@ -237,8 +237,8 @@ describe('the CI gate (sweep --baseline) against the fake OpenAI server', () => 
     expect(newRequests.every((r) => r.body.model === 'gpt-4o-mini')).toBe(true);
     expect(cand.stdout).toContain(`${trialsPerProvider} new calls, ${trialsPerProvider} from the cache`);
     expect(cand.stdout).toContain('fewshot compare: 2 regressions in 4 compared cells');
-    expect(cand.stdout).toContain('  openai:gpt-4o-mini / none / k=0: answered accuracy dropped 100.0 points (p < 0.001 after Holm), at least the 3.0-point margin');
-    expect(cand.stdout).toContain('  openai:gpt-4o-mini / random / k=2: answered accuracy dropped 100.0 points (p < 0.001 after Holm), at least the 3.0-point margin');
+    expect(cand.stdout).toContain('  openai:gpt-4o-mini / none / k=0: accuracy dropped 100.0 points (p < 0.001 after Holm), at least the 3.0-point margin');
+    expect(cand.stdout).toContain('  openai:gpt-4o-mini / random / k=2: accuracy dropped 100.0 points (p < 0.001 after Holm), at least the 3.0-point margin');
     expect(cand.stdout).toContain('  providers.openai:gpt-4o-mini.systemPrompt: (unset) -> "Classify the ticket. TERSE-MODE: answer in one word."');
 
     const dir = runDir('server-harmful-out');

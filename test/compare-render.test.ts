@@ -95,7 +95,7 @@ describe('renderers', () => {
     // Columns line up: every row has the verdict where the header has it.
     const at = rows[0]!.indexOf('verdict');
     for (const row of rows.slice(1)) expect(row.length).toBeGreaterThan(at);
-    expect(out).toContain('  local / similar / k=2: answered accuracy dropped 100.0 points (p = 0.003 after Holm), at least the 3.0-point margin');
+    expect(out).toContain('  local / similar / k=2: accuracy dropped 100.0 points (p = 0.003 after Holm), at least the 3.0-point margin');
     expect(out).toContain('[failure-rise] openai-compatible:m<&"\'|x / random / k=2: provider errors rose 100.0 points');
     expect(out).toContain('  -Answer with the label only.');
     expect(out).toContain('  +Answer with the label ```only``` | x.');
@@ -107,7 +107,7 @@ describe('renderers', () => {
     expect(md.startsWith('## :x: fewshot compare: 1 regression in 3 compared cells\n')).toBe(true);
     const regressions = md.slice(md.indexOf('### Regressions'), md.indexOf('### Flags'));
     expect(regressions).toContain('| local / similar / k=2 | 12 | 100.0% | 0.0% |');
-    expect(regressions).toContain('answered accuracy dropped 100.0 points (p = 0.003 after Holm)');
+    expect(regressions).toContain('accuracy dropped 100.0 points (p = 0.003 after Holm)');
     // The hostile id cannot break a table row or inject HTML.
     expect(md).toContain('openai-compatible:m\\<\\&"\'\\|x / random / k=2: provider errors rose 100.0 points');
     expect(md).not.toContain('<&');
@@ -125,7 +125,7 @@ describe('renderers', () => {
     expectWellFormed(xml);
     expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="fewshot compare" tests="6" failures="1" errors="0" skipped="1" time="0">/);
     expect(xml).toContain('<testsuite name="local" tests="4" failures="1" errors="0" skipped="1" time="0">');
-    expect(xml).toContain('<testcase classname="fewshot.local" name="similar k=2" time="0">\n      <failure type="regression" message="local / similar / k=2: answered accuracy dropped 100.0 points (p = 0.003 after Holm), at least the 3.0-point margin">');
+    expect(xml).toContain('<testcase classname="fewshot.local" name="similar k=2" time="0">\n      <failure type="regression" message="local / similar / k=2: accuracy dropped 100.0 points (p = 0.003 after Holm), at least the 3.0-point margin">');
     expect(xml).toContain('<testcase classname="fewshot.local" name="first k=2" time="0">\n      <skipped message="only in the baseline (12 items): not compared"/>');
     expect(xml).toContain('<testsuite name="openai-compatible:m&lt;&amp;&quot;&apos;|x" tests="2" failures="0"');
     expect((xml.match(/<testcase /g) ?? []).length).toBe(6);

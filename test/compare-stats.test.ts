@@ -52,7 +52,7 @@ describe('compare: regressions', () => {
     // 12 discordant pairs, all worse: p = 2 / 2^12, times 6 tests for the smallest under Holm.
     expect(similar.accuracy.pValue).toBeCloseTo(2 / 4096, 12);
     expect(similar.accuracy.pAdjusted).toBeCloseTo((6 * 2) / 4096, 12);
-    expect(similar.reasons[0]).toMatch(/^answered accuracy dropped 100\.0 points \(p = 0\.003 after Holm\), at least the 3\.0-point margin$/);
+    expect(similar.reasons[0]).toMatch(/^accuracy dropped 100\.0 points \(p = 0\.003 after Holm\), at least the 3\.0-point margin$/);
     expect(cellOf(r, 'random', 2).verdict).toBe('no-significant-change');
     expect(cellOf(r, 'none', 0).verdict).toBe('no-significant-change');
     expect(failsGate(r, 'regression')).toBe(true);
@@ -103,7 +103,7 @@ describe('compare: regressions', () => {
   it('repeats make item means: the sign-flip randomization test, repeats never counted as items', () => {
     const r = compare(cell('local', 'random', 4, outcomes(20, 20), {}, 3), cell('local', 'random', 4, outcomes(20, 0), {}, 3));
     const c = cellOf(r, 'random', 4);
-    expect(c.accuracy.method).toBe('paired-bootstrap');
+    expect(c.accuracy.method).toBe('sign-flip-exact');
     expect(c.accuracy.nItems).toBe(20);
     expect(c.verdict).toBe('regression');
   });
@@ -111,11 +111,13 @@ describe('compare: regressions', () => {
   it('answers that stop parsing are a regression (answer failures), not an untestable cell', () => {
     const r = compare(threeCells(), [...threeCells().filter((t) => t.selector !== 'similar'), ...cell('local', 'similar', 2, Array(12).fill('parse'))]);
     const similar = cellOf(r, 'similar', 2);
-    expect(similar.accuracy.nItems).toBe(0);
+    // Unparseable answers score 0: accuracy is tested over all 12 items, and the failures are named too.
+    expect(similar.accuracy.nItems).toBe(12);
+    expect(similar.candidate.accuracy).toBe(0);
     expect(similar.answerFailures.estimate).toBe(1);
     expect(similar.candidate.answerFailureRate).toBe(1);
     expect(similar.verdict).toBe('regression');
-    expect(similar.reasons[0]).toMatch(/^answer failures \(empty, truncated, unparseable\) rose 100\.0 points/);
+    expect(similar.reasons.join(' ')).toMatch(/answer failures \(empty, truncated, unparseable, refused\) rose 100\.0 points/);
   });
 
   it('provider errors are flagged, not a regression: infrastructure, not the prompt', () => {

@@ -184,14 +184,18 @@ describe('curves chart', () => {
       ciLow: point.ciLow,
       ciHigh: point.ciHigh,
       endToEnd: point.accuracyEndToEnd,
-      nAnsweredItems: 3,
+      nScoredItems: 3,
       nTrials: 6,
     });
     expect(row.interval).toBe('66.7% [20.8, 93.9] n=3');
-    // local/similar at k = 2 has a parse failure: answered and end-to-end accuracy part ways.
+    // local/similar at k = 2 has a parse failure: it counts wrong in accuracy (no provider failure, so
+    // accuracy is the end-to-end figure), and the accuracy among parsed replies is shown beside it.
     const failing = curveData(curves).find((r) => r.selector === 'similar' && r.k === 2)!;
     expect(failing.failureRate).toBeCloseTo(1 / 7);
-    expect(failing.endToEnd!).toBeLessThan(failing.accuracy!);
+    expect(failing.endToEnd!).toBeCloseTo(failing.accuracy!, 12);
+    const failingPoint = curves.find((c) => c.selector === 'similar')!.points.find((p) => p.k === 2)!;
+    expect(failingPoint.parsedAccuracy!).toBeGreaterThan(failingPoint.accuracy!);
+    expect(failing.parsedInterval).toMatch(/n=3$/);
   });
 
   it('marks the knee where kneeK is set and the peak where peakK is set, and nothing else', async () => {
@@ -254,21 +258,22 @@ describe('curves chart', () => {
     const { items } = await run(local);
     const tips = items.filter((i) => i.tooltip).map((i) => i.tooltip!);
     // Vega formats every tooltip value as text.
-    const tip = tips.find((t) => t['selector — label'] === 'random — plateau' && t['k (shots)'] === '2' && 'accuracy (answered)' in t);
+    const tip = tips.find((t) => t['selector — label'] === 'random — plateau' && t['k (shots)'] === '2' && 'accuracy (answer failures count wrong)' in t);
     expect(tip).toEqual({
       'selector — label': 'random — plateau',
       'k (shots)': '2',
       cell: 'random',
-      'accuracy (answered)': '66.7%',
-      'accuracy [95% interval] n items answered': '66.7% [20.8, 93.9] n=3',
-      'n (items answered)': '3',
+      'accuracy (answer failures count wrong)': '66.7%',
+      'accuracy [95% interval] n items': '66.7% [20.8, 93.9] n=3',
+      'n (items the model answered)': '3',
+      'among parsed replies [95% interval] n': '66.7% [20.8, 93.9] n=3',
       items: '3',
       trials: '6',
       'failure rate': '0.0%',
       'end to end [95% interval] n items': '66.7% [20.8, 93.9] n=3',
     });
     const e2e = tips.find((t) => t['selector — label'] === 'similar — improving' && t['k (shots)'] === '2' && 'end to end: accuracy [95% interval] n items' in t);
-    expect(e2e!['failure rate (counted wrong here)']).toBe('14.3%');
+    expect(e2e!['failure rate (all counted wrong here)']).toBe('14.3%');
   });
 });
 

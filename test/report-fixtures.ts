@@ -139,7 +139,7 @@ export function fixtureSummary(trials: readonly TrialRecord[], info: RunInfo, op
     if (!providers.some((p) => p.id === id)) providers.push({ id, status: 'ran', model: modelOf(id) });
   }
   return {
-    schemaVersion: 2,
+    schemaVersion: 3,
     testCount: 0,
     runId: info.runId,
     experimentName: info.experiment.name,

@@ -108,7 +108,7 @@ describe('writeReportFiles', () => {
     });
     const written = JSON.parse(readFileSync(paths.summaryPath, 'utf8'));
     expect(written).toEqual(JSON.parse(JSON.stringify(summary)));
-    expect(written).toMatchObject({ schemaVersion: 2, runId: 'run-1', generatedAt: '2025-02-03T04:05:06.000Z' });
+    expect(written).toMatchObject({ schemaVersion: 3, runId: 'run-1', generatedAt: '2025-02-03T04:05:06.000Z' });
     expect(written.advice).toHaveLength(1);
     expect(written.notices.at(-1)).toMatch(/incomplete last line/);
     const markdown = readFileSync(paths.markdownPath, 'utf8');
@@ -135,7 +135,7 @@ describe('writeReport', () => {
     });
     for (const p of Object.values(paths)) expect(existsSync(p)).toBe(true);
     const summary = JSON.parse(readFileSync(paths.summaryPath, 'utf8'));
-    expect(summary).toMatchObject({ schemaVersion: 2, runId: 'run-1', generatedAt: '2025-02-03T04:05:06.000Z' });
+    expect(summary).toMatchObject({ schemaVersion: 3, runId: 'run-1', generatedAt: '2025-02-03T04:05:06.000Z' });
     expect(summary.curves).toHaveLength(2);
     expect(summary.advice).toHaveLength(1);
     expect(summary.notices.at(-1)).toMatch(/incomplete last line/);

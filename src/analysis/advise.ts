@@ -1,5 +1,5 @@
 import { ZERO_SHOT_SELECTOR } from '../runner/trial.js';
-import { FAILURE_NAMES } from './outcome.js';
+import { FAILURE_NAMES, failureNature } from './outcome.js';
 import { costPerRequest, resolvePrice, type Price, type PriceTable, type ResolvedPrice } from './prices.js';
 import { compareSelectors, compareStrings } from './summarize.js';
 import type {
@@ -313,7 +313,7 @@ function failureSentences(trends: readonly FailureTrend[], provider: string): st
           : '';
       return (
         `Failure rate of ${FAILURE_NAMES[t.kind]} rises with k for ${t.selector}${span ? `:${span}` : ''}, ` +
-        `${signedPoints(t.estimate)} points [${num(t.ciLow)}, ${num(t.ciHigh)}] (operational, not an accuracy effect).`
+        `${signedPoints(t.estimate)} points [${num(t.ciLow)}, ${num(t.ciHigh)}] (${failureNature(t.kind)}).`
       );
     });
 }

@@ -26,6 +26,10 @@ export class CurveChecks {
     private readonly settings: AnalysisSettings,
   ) {}
 
+  get delta(): number {
+    return this.settings.delta;
+  }
+
   k(j: number): number {
     return this.curve.cells[j]!.ref.k;
   }

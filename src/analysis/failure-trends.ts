@@ -1,5 +1,5 @@
 import { pEquals } from './labels.js';
-import { FAILURE_NAMES, FAILURE_OUTCOMES } from './outcome.js';
+import { FAILURE_NAMES, FAILURE_OUTCOMES, failureNature } from './outcome.js';
 import type { CellItems } from './item-scores.js';
 import type { TestFamily } from './test-family.js';
 import type { Comparison, FailureKey, FailureTrend } from './verdict-types.js';
@@ -18,7 +18,8 @@ export interface PlannedTrend {
 /**
  * For each failure kind seen in a curve, tests its rate at the largest k against the smallest
  * (normally zero-shot), paired over items: a failure rate that rises with k (timeouts as prompts
- * grow, truncation) is an operational finding reported beside the accuracy label, never in it.
+ * grow, truncation) is reported beside the accuracy label: for provider failures an operational
+ * finding kept out of accuracy; for answer failures, the reason accuracy moved (they count wrong in it).
  */
 export function planFailureTrends(provider: string, selector: string, cells: CellItems[], family: TestFamily): PlannedTrend[] {
   if (cells.length < 2) return [];
@@ -59,7 +60,7 @@ export function summarizeTrend(p: PlannedTrend): FailureTrend {
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   const detail = flagged
     ? `${KIND_NAMES[p.kind]} rise from ${pct(from.rate)} at k=${from.k} to ${pct(to.rate)} at k=${to.k} ` +
-      `(+${(100 * c.estimate).toFixed(1)} points [${(100 * c.ciLow).toFixed(1)}, ${(100 * c.ciHigh).toFixed(1)}], adjusted ${pEquals(c.pAdjusted)}, n=${c.nItems} items): operational, not an accuracy effect.`
+      `(+${(100 * c.estimate).toFixed(1)} points [${(100 * c.ciLow).toFixed(1)}, ${(100 * c.ciHigh).toFixed(1)}], adjusted ${pEquals(c.pAdjusted)}, n=${c.nItems} items): ${failureNature(p.kind)}.`
     : `${KIND_NAMES[p.kind]}: ${pct(from.rate)} at k=${from.k}, ${pct(to.rate)} at k=${to.k}; no significant rise with k (adjusted ${pEquals(c.pAdjusted)}).`;
   return {
     provider: p.provider,

@@ -6,15 +6,19 @@
  *
  * - drop (peak-regression): the (peak, trough) pair is picked from the data, so its share is split
  *   again over every (earlier, later) pair of k it could have been;
- * - flat (plateau knees and no-benefit): knees are tested as a fixed sequence, from the reference k
- *   down to k = 0, each at the full share, stopping at the first that fails. A fixed sequence needs
- *   no correction for the number of knees tried (Maurer, Hothorn & Lehmacher 1995): the first false
- *   claim in the sequence is the only way in, and it is passed with probability at most the share;
+ * - none (no-benefit): every k's gain over zero-shot below delta, all at the share (an
+ *   intersection-union test: all must hold, so no split is needed);
+ * - flat (plateau knees): knees are tested as a fixed sequence, from the reference k down to k = 1,
+ *   each at the full share, stopping at the first that fails. A fixed sequence needs no correction
+ *   for the number of knees tried (Maurer, Hothorn & Lehmacher 1995): a false knee can only be
+ *   reached by passing the first false claim in the sequence, which happens with probability at
+ *   most the share;
  * - gain (the plateau's "shots help by the knee"): split over the candidate knees;
  * - rise (improving): one check, the largest k against the reference k.
- * The shares favour the flat claims, the ones that need the most items.
+ * The shares favour the claims that need the most items (no-benefit and plateau bound every
+ * difference within delta; peak-regression, gains and improving show one difference).
  */
-export const LABEL_ALPHA_SHARES = { drop: 0.1, gain: 0.1, flat: 0.6, rise: 0.2 } as const;
+export const LABEL_ALPHA_SHARES = { drop: 0.05, gain: 0.05, none: 0.3, flat: 0.45, rise: 0.15 } as const;
 
 export type LabelQuestion = keyof typeof LABEL_ALPHA_SHARES;
 

@@ -9,6 +9,8 @@ export interface LabelResult {
   label: CurveLabel;
   kneeK: number | null;
   peakK: number | null;
+  /** The k a peak-regression falls to (shown more than delta below the peak). */
+  troughK: number | null;
   /** The range the label speaks for: "k <= 16". */
   scope: string;
   reason: string;
@@ -55,6 +57,7 @@ export function labelCurve(curve: CurveData, settings: AnalysisSettings): LabelR
     label,
     kneeK: null,
     peakK: null,
+    troughK: null,
     scope,
     reason,
     itemsNeeded: null,
@@ -82,23 +85,26 @@ export function labelCurve(curve: CurveData, settings: AnalysisSettings): LabelR
       return result(
         'peak-regression',
         `within ${scope}: peaks at k=${k(peak)} (${gain}then k=${k(trough)} falls ${describe(c, peak, trough)} below it: shown more than ${d} points at the label's level).`,
-        { peakK: k(peak) },
+        { peakK: k(peak), troughK: k(trough) },
       );
     }
   }
 
-  // 2. The flat sequence: from the reference k down, "no larger k gains delta or more".
+  // 2. No-benefit: no k gains delta or more over zero-shot (every upper bound below delta).
   let knee = -1;
   if (curve.hasZero) {
+    const noneLevel = alpha * LABEL_ALPHA_SHARES.none;
+    let none = true;
+    for (let l = 1; l <= m && none; l++) none = c.bound('none', 0, l, 'upper', delta, noneLevel, `k=${k(l)} gains less than ${d} points over zero-shot`);
+    if (none) return result('no-benefit', `within ${scope}: no k gains ${d} points or more over zero-shot (${largestGain(c, m)}).`);
+
+    // 3. The flat sequence: from the reference k down to k=1, "no larger k gains delta or more".
     const level = alpha * LABEL_ALPHA_SHARES.flat;
-    for (let j = r; j >= 0; j--) {
+    for (let j = r; j >= 1; j--) {
       let flat = true;
       for (let l = j + 1; l <= m && flat; l++) flat = c.bound('flat', j, l, 'upper', delta, level, `k=${k(l)} gains less than ${d} points over k=${k(j)}`);
       if (!flat) break;
       knee = j;
-    }
-    if (knee === 0) {
-      return result('no-benefit', `within ${scope}: no k gains ${d} points or more over zero-shot (${largestGain(c, m)}).`);
     }
     if (knee > 0) {
       const level2 = (alpha * LABEL_ALPHA_SHARES.gain) / Math.max(1, r);
@@ -257,7 +263,7 @@ function lower95(c: CurveChecks, j: number, l: number): number {
 function largestGain(c: CurveChecks, m: number): string {
   let best = 1;
   for (let l = 2; l <= m; l++) if (c.estimate(0, l) > c.estimate(0, best)) best = l;
-  const help = lower95(c, 0, best) > 0 ? 'shots help, by less than the margin: ' : '';
+  const help = lower95(c, 0, best) > 0 ? `shots help, by less than ${fmtDelta(c.delta)} points: ` : '';
   return `${help}largest gain ${describe(c, 0, best)} at k=${c.k(best)}`;
 }
 

@@ -60,3 +60,8 @@ export const FAILURE_NAMES: Record<FailureOutcome, string> = {
   parse_failure: 'parse failures',
   refusal: 'refusals',
 };
+
+/** What a rising rate of this failure kind means for the verdict. */
+export function failureNature(kind: FailureOutcome): string {
+  return kind === 'provider_error' ? 'operational: kept out of accuracy' : "the model's answers: counted wrong in accuracy";
+}

@@ -2,7 +2,7 @@
 import type { TrialRecord } from '../runner/trial.js';
 import { Rng } from '../util/rng.js';
 
-/** True answered accuracy per k for the shapes a label should recognise. */
+/** True accuracy per k for the shapes a label should recognise. */
 export const KS = [0, 1, 2, 4, 8, 16];
 export const SHAPES = {
   improving: [0.3, 0.4, 0.5, 0.6, 0.7, 0.85],

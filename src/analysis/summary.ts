@@ -7,13 +7,17 @@ import { advise } from './advise.js';
 import { analysisOptions, type AnalysisOverrides } from './options.js';
 import { type Advice, type AnalysisSettings, type CollapseSummary, type CurveSummary, type FailureTrend } from './verdict-types.js';
 
-export const SUMMARY_SCHEMA_VERSION = 2;
+export const SUMMARY_SCHEMA_VERSION = 3;
 export const CONFIDENCE_LEVEL = 0.95;
 export const INTERVAL_METHOD =
-  'Cell accuracy: 95% Wilson score interval with items as the unit (each item\'s mean over its repeats; ' +
-  'conservative for graded and repeated scores). Differences between cells: paired over items, adjusted Wald ' +
-  'interval (Agresti-Min); exact McNemar for 0/1 scores with one trial per item, otherwise a sign-flip ' +
-  'randomization test; Holm over every test of the run.';
+  'Cell accuracy: 95% Wilson score interval with items as the unit (each item\'s mean over its repeats; answer ' +
+  'failures scored 0, provider failures left out; conservative for graded and repeated scores). Differences ' +
+  'between cells: paired over items, adjusted Wald interval (Agresti-Min); p-values by exact McNemar for 0/1 ' +
+  'scores with one trial per item, otherwise a sign-flip randomization test (exact, Monte Carlo, or its ' +
+  'continuity-corrected normal tail, as each test\'s `method` says). Each claim is decided in its own family: ' +
+  'a curve\'s label by one-sided checks at shares of alpha (`checks`), a provider\'s collapse verdict likewise, ' +
+  'the advice\'s tied set by Holm over the cells compared with the best; descriptive comparisons and failure ' +
+  'trends are Holm-corrected within their own families.';
 
 export interface ProviderSummary {
   id: string;
@@ -43,7 +47,7 @@ export interface RunSummary {
   totals: { trials: number; answered: number; failures: Record<FailureOutcome, number> };
   /** The statistics' settings: with the trials they reproduce every number here. */
   settings: AnalysisSettings;
-  /** Significance tests in the run's Holm family. */
+  /** Tests in the run's descriptive family (Holm within it): each k against zero-shot, selector against selector. */
   testCount: number;
   /** The experiment's target accuracy, when it states one. */
   target: number | null;

@@ -159,7 +159,7 @@ export interface CollapseSummary {
   selectorTests: Comparison[];
 }
 
-/** Does a failure rate rise with k? An operational finding, never mixed into accuracy labels. */
+/** Does a failure rate rise with k? For provider failures an operational finding kept out of accuracy; answer failures count wrong in it. */
 export interface FailureTrend {
   provider: string;
   selector: string;

@@ -21,7 +21,7 @@ export function headline(r: CompareResult): string {
 /** What a regression is, with the settings in force. */
 export function rule(r: CompareResult): string {
   return (
-    `regression = a drop in answered accuracy, or a rise in answer failures, of at least ${points(r.options.margin)} points ` +
+    `regression = a drop in accuracy (answer failures counted wrong), or a rise in answer failures, of at least ${points(r.options.margin)} points ` +
     `that is significant after Holm over ${r.testCount} tests at alpha ${r.options.alpha}`
   );
 }

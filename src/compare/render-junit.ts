@@ -90,7 +90,7 @@ function testcase(provider: string, name: string, body: string[]): string {
 
 function cellDetail(c: CellComparison): string {
   return (
-    `${cellName(c)}: ${VERDICT_WORDS[c.verdict]}; answered accuracy ${pctOrNa(c.baseline.accuracy)} -> ${pctOrNa(c.candidate.accuracy)} ` +
+    `${cellName(c)}: ${VERDICT_WORDS[c.verdict]}; accuracy ${pctOrNa(c.baseline.accuracy)} -> ${pctOrNa(c.candidate.accuracy)} ` +
     `over ${c.accuracy.nItems} paired items, difference ${difference(c)} points, p ${c.accuracy.pValue.toPrecision(3)} (Holm ${c.accuracy.pAdjusted.toPrecision(3)}, ${c.accuracy.method}); ` +
     `answer failures ${pctOrNa(c.baseline.answerFailureRate)} -> ${pctOrNa(c.candidate.answerFailureRate)}; ` +
     `provider errors ${pctOrNa(c.baseline.providerErrorRate)} -> ${pctOrNa(c.candidate.providerErrorRate)}`

@@ -49,7 +49,7 @@ export interface RunRef {
 export type PairedTest = Omit<Comparison, 'provider' | 'a' | 'b'>;
 
 /**
- * - regression: a significant drop in answered accuracy, or a significant rise in answer failures
+ * - regression: a significant drop in accuracy (answer failures counted wrong), or a significant rise in answer failures
  *   (empty, truncated, unparseable), of at least the margin;
  * - improvement: a significant gain in accuracy of at least the margin (and no regression);
  * - within-margin: a significant change smaller than the margin;
@@ -58,7 +58,7 @@ export type PairedTest = Omit<Comparison, 'provider' | 'a' | 'b'>;
 export type CellVerdict = 'regression' | 'improvement' | 'within-margin' | 'no-significant-change' | 'no-pairs';
 
 export interface CellSide {
-  /** Mean answered accuracy over the paired items (answered on both sides); null without pairs. */
+  /** Mean accuracy over the paired items (answered by the model on both sides; answer failures count 0); null without pairs. */
   accuracy: number | null;
   /** Mean per-item share of trials whose answer failed (empty, truncated, parse failure), over items asked on both sides. */
   answerFailureRate: number | null;

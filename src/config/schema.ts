@@ -130,7 +130,7 @@ export const experimentSchema = z
       .refine((ps) => new Set(ps.map((p) => p.id)).size === ps.length, { message: 'provider ids must not repeat' }),
     concurrency: z.number().int().positive().max(1024).default(8),
     out: z.string().min(1).default('results'),
-    /** Target answered accuracy in [0, 1]: missing it on a settled curve means fine-tune. */
+    /** Target accuracy in [0, 1] (answer failures count wrong): missing it on a settled curve means fine-tune. */
     target: z.number().gt(0).max(1).optional(),
     /** Requests per month in production, for the monthly cost in the advice. */
     requestsPerMonth: z.number().int().positive().optional(),

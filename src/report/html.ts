@@ -212,7 +212,7 @@ function methodology(s: RunSummary, runInfo: RunInfo): string {
       `${formatCount(s.totals.trials)} trials (${formatCount(s.totals.answered)} answered) in ${s.cells.length} cells; ${s.task.evalItems} evaluation items; ` +
         `items the model answered per curve point: ${range(scoredItems)}; trials per cell: ${range(trialsPerCell)}; repeats: ${(runInfo.config as { repeats?: number } | null)?.repeats ?? 'n/a'}`,
     ],
-    ['alpha (family-wise)', `${s.settings.alpha}, Holm over ${s.testCount} tests`],
+    ['alpha', `${s.settings.alpha} for each claim (a curve's label, a collapse verdict, the advice's tied set); descriptive comparisons: Holm over ${s.testCount} tests`],
     ['delta (practical margin)', `${(s.settings.delta * 100).toFixed(1)} points`],
     ['confidence level', pct(s.confidenceLevel, 0)],
     ['bootstrap / randomization resamples', formatCount(s.settings.bootstrapResamples)],
@@ -233,10 +233,10 @@ ${warnings.length > 0 ? `<ul class="notices">${warnings.map((w) => `<li>${h(w)}<
 function howToRead(s: RunSummary): string {
   return `<ul>
 <li><strong>The verdict</strong> per provider: <em>keep few-shot</em> (at the selector and k shown), <em>fine-tune</em> (a stated target is missed even at the upper end of the best interval and more shots will not help), <em>extend the sweep</em> (accuracy is still rising at the largest k), or <em>inconclusive</em> (more items needed). The recommended setting is the cheapest, in tokens per request, of those statistically tied with the best.</li>
-<li><strong>Statistics</strong>: ${h(settingsLine(s.settings))}. Cells are compared with <strong>paired tests</strong> over the same items: McNemar's exact test for one 0/1 score per item, a sign-flip randomization test over items otherwise. Every p-value of the run is <strong>Holm</strong>-adjusted together, so alpha bounds the chance of any false finding. The best cell is chosen again inside each bootstrap resample, so the <strong>winner's curse</strong> (the best of many noisy cells looks better than it is) does not make cheaper cells look worse than they are.</li>
+<li><strong>Statistics</strong>: ${h(settingsLine(s.settings))}. Cells are compared with <strong>paired tests</strong> over the same items: McNemar's exact test for one 0/1 score per item, a sign-flip randomization test over items otherwise. Each curve's label rests on one-sided checks, each at a fixed <strong>share of alpha</strong> (a fixed sequence over candidate knees, a split over data-picked pairs), so alpha bounds the chance that the label is wrong; the descriptive comparisons in the tables are <strong>Holm</strong>-adjusted within their own family. The best cell is chosen again inside each bootstrap resample, so the <strong>winner's curse</strong> (the best of many noisy cells looks better than it is) does not make cheaper cells look worse than they are.</li>
 <li><strong>Curve labels</strong>: ${(Object.keys(LABEL_MEANINGS) as (keyof typeof LABEL_MEANINGS)[]).map((l) => `<span class="badge ${h(l)}">${h(l)}</span> ${h(LABEL_MEANINGS[l])}`).join(' ')}</li>
 <li><strong>Selection</strong>: ${(Object.keys(COLLAPSE_MEANINGS) as (keyof typeof COLLAPSE_MEANINGS)[]).map((l) => `<span class="badge ${h(l)}">${h(l)}</span> ${h(COLLAPSE_MEANINGS[l])}`).join(' ')}</li>
-<li><strong>Failure trends</strong> (a failure rate that rises with k, e.g. truncated outputs as prompts grow) are operational findings, reported beside the accuracy labels and never mixed into them.</li>
+<li><strong>Failure trends</strong> (a failure rate that rises with k, e.g. truncated outputs as prompts grow) are reported beside the accuracy labels: a rising rate of provider failures is an operational finding kept out of accuracy; a rising rate of answer failures (empty, truncated, unparseable, refused) is part of what accuracy measures.</li>
 <li><strong>Costs</strong> are mean tokens per request (in + out) times list prices; ${h(priceNote())} An experiment's <code>prices:</code> wins over the table.</li>
 <li><strong>Accuracy</strong> is measured over <em>answered</em> trials only: what the model knows when it gives a readable answer.</li>
 <li><strong>Failures</strong> (provider errors, empty outputs, truncated outputs, unparseable outputs) are counted apart and never scored as wrong answers. <strong>End-to-end</strong> accuracy counts them as 0: what a user of the whole pipeline would get.</li>
@@ -322,7 +322,7 @@ function failures(s: RunSummary): string {
       ? `<ul class="flagged-list">${flagged
           .map(
             (t) =>
-              `<li><span class="badge flagged">rises with k</span> <strong>${h(FAILURE_NAMES[t.kind])}</strong> for ${h(t.provider)} / ${h(t.selector)}: ${h(failureRates(t))}; ${h(formatDifference(t.estimate, t.ciLow, t.ciHigh))}. ${h(t.detail)} (operational, not an accuracy effect)</li>`,
+              `<li><span class="badge flagged">rises with k</span> <strong>${h(FAILURE_NAMES[t.kind])}</strong> for ${h(t.provider)} / ${h(t.selector)}: ${h(failureRates(t))}; ${h(formatDifference(t.estimate, t.ciLow, t.ciHigh))}. ${h(t.detail)}</li>`,
           )
           .join('')}</ul>`
       : '<p class="muted">No failure rate is shown to rise with k.</p>';

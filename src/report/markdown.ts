@@ -100,7 +100,7 @@ export function renderSummaryMarkdown(summary: RunSummary): string {
       lines.push(
         `- **${md(FAILURE_NAMES[t.kind])} rise with k** for ${md(t.provider)} / ${md(t.selector)}: ` +
           `${md(failureRates(t))}; ${md(formatDifference(t.estimate, t.ciLow, t.ciHigh))}. ` +
-          `${md(t.detail)} (operational, not an accuracy effect)`,
+          `${md(t.detail)}`,
       );
     }
     if (flagged.length > 0) lines.push('');
@@ -116,11 +116,11 @@ export function renderSummaryMarkdown(summary: RunSummary): string {
     '',
     '- The recommended setting is the cheapest (tokens per request) of those statistically tied with the best; ' +
       'the best is re-selected inside each bootstrap resample, so the winner\'s curse does not penalize cheaper cells.',
-    `- ${md(settingsLine(summary.settings))}. Paired tests over items (McNemar exact or paired bootstrap), ` +
-      'Holm-adjusted over the whole run.',
+    `- ${md(settingsLine(summary.settings))}. Paired tests over items (exact McNemar, or a sign-flip randomization test); ` +
+      'each label rests on one-sided checks at its share of alpha (listed under the curve in summary.json), so a label is wrong with probability at most alpha; descriptive comparisons are Holm-adjusted within their own family.',
     ...(Object.keys(LABEL_MEANINGS) as (keyof typeof LABEL_MEANINGS)[]).map((l) => `- **${l}**: ${md(LABEL_MEANINGS[l])}`),
-    '- Accuracy is over answered trials only; failures (provider errors, empty, truncated, unparseable outputs) are counted apart, never as wrong answers.',
-    '- End-to-end accuracy counts failures as 0.',
+    '- Accuracy counts answer failures (empty, truncated, unparseable, refused replies: the model\'s answer to the prompt) as wrong and leaves provider failures (rate limits, server errors, timeouts: the API\'s) out; both are also counted apart by kind.',
+    '- Accuracy among parsed replies is a secondary figure; end-to-end accuracy counts provider failures as 0 too.',
     `- ${md(summary.intervalMethod)} n is the number of distinct items.`,
     '- The k = 0 (zero-shot) row is shared by every selector\'s curve.',
     '',

@@ -18,11 +18,11 @@ export function decisionTitle(a: Advice): string {
 }
 
 export const LABEL_MEANINGS: Record<CurveLabel, string> = {
-  improving: 'accuracy is still rising significantly at the largest k swept: the sweep stopped before the curve levelled off.',
-  plateau: 'accuracy levels off: beyond the knee k, more shots are shown to buy less than delta.',
-  'peak-regression': 'accuracy peaks at some k and then drops significantly with more shots.',
-  'no-benefit': 'no k is shown to beat zero-shot by delta or more: shots buy nothing measurable.',
-  inconclusive: 'the intervals are too wide to tell; "items needed" is roughly how many items would decide it.',
+  improving: 'within the swept range, the largest k is shown to beat the k two doublings below it by more than delta: the sweep stopped before the curve levelled off.',
+  plateau: 'within the swept range, the knee k beats zero-shot and no larger k is shown to gain delta or more over it.',
+  'peak-regression': 'within the swept range, a k beats zero-shot and a larger k is shown more than delta below it.',
+  'no-benefit': 'within the swept range, no k is shown to gain delta or more over zero-shot (a smaller gain may be real: the reason says so).',
+  inconclusive: 'no claim is shown; "items needed" is roughly how many items would decide it (absent when more items cannot).',
 };
 
 export const COLLAPSE_MEANINGS: Record<CollapseSummary['label'], string> = {
@@ -105,7 +105,7 @@ export function failureRates(t: FailureTrend): string {
 /** The run's statistical settings in one line, for how-to-read. */
 export function settingsLine(s: { alpha: number; delta: number; bootstrapResamples: number; seed: number; confidenceLevel: number }): string {
   return (
-    `alpha = ${s.alpha} (family-wise, Holm-corrected), delta = ${pct(s.delta)} ` +
+    `alpha = ${s.alpha} (each claim's error: a curve's label, a collapse verdict, the advice), delta = ${pct(s.delta)} ` +
     `(${(s.delta * 100).toFixed(1)} points: the smallest difference that matters), ` +
     `${formatCount(s.bootstrapResamples)} bootstrap resamples, seed ${s.seed}, ${pct(s.confidenceLevel, 0)} intervals`
   );

@@ -111,7 +111,7 @@ export function curveBadges(curves: readonly CurveSummary[]): CurveBadge[] {
 }
 
 /**
- * Accuracy vs k for one provider: per selector a line with points (answered accuracy) over its 95%
+ * Accuracy vs k for one provider: per selector a line with points (accuracy, answer failures counted wrong) over its 95%
  * band, a dashed line of the same colour for end-to-end accuracy (failures counted wrong), a rule
  * and text at the knee / peak, and the curve label beside the last point and in the legend.
  */

@@ -44,7 +44,7 @@ export function buildReportCharts(summary: RunSummary, options: ChartOptions = {
         `curves-${slugs.get(p)!}`,
         'curves',
         `Accuracy vs shots: ${p}`,
-        'Solid lines with points are answered accuracy per selector with their 95% bands, dashed lines the same selector end to end (failures counted wrong), and dotted rules mark the knee or peak; the x axis is k on a log scale.',
+        'Solid lines with points are accuracy per selector (answer failures counted wrong, provider failures left out) with their 95% bands, dashed lines the same selector end to end (provider failures counted wrong too), and dotted rules mark the knee or peak; the x axis is k on a log scale.',
         curvesSpec(summary, p, selectors),
       ),
     );
@@ -69,7 +69,7 @@ export function buildReportCharts(summary: RunSummary, options: ChartOptions = {
         'failures',
         'operations',
         'Failures by kind vs shots',
-        'Each bar stacks the shares of a cell\'s trials that failed, by kind, per provider (rows) and selector (columns); failures are operational and are left out of answered accuracy.',
+        'Each bar stacks the shares of a cell\'s trials that failed, by kind, per provider (rows) and selector (columns); provider failures are operational and are left out of accuracy; answer failures (empty, truncated, unparseable, refused) count as wrong in it.',
         failures,
       ),
     );

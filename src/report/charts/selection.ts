@@ -105,7 +105,7 @@ function clean(x: number): number {
 
 /**
  * Paired differences against the best selector at each k, as points with 95% error bars around a
- * zero rule; filled points are significant after the run's Holm adjustment, hollow ones are not.
+ * zero rule; filled points are significant after the Holm adjustment of the run's descriptive comparisons, hollow ones are not.
  * Null when the provider has no selector tests that fit (fewer than two selectors, or none stored).
  */
 export function selectionSpec(summary: RunSummary, provider: string, selectors: readonly string[]): TopLevelSpec | null {
