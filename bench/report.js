@@ -1,9 +1,10 @@
 // Report-build benchmark (`node bench/report.js` after `npm run build`; part of `npm run bench`).
 // A simulated 100,000-trial run (3 providers x 2 selectors x k 0,1,2,4,8,16 x 1,520 items x 2 repeats,
 // outputs of about 200 characters, shot ids, parsed answers, a few failures): how long writeReport
-// (summary.json + summary.md + report.html) and `fewshot report` (re-reading trials.jsonl) take, and
-// how large report.html is. The baseline, measured in the same run, is the time to merely read and
-// JSON.parse the same trials.jsonl, so the ratios compare across machines.
+// (summary.json + summary.md + report.html), writeReportCharts (the chart SVGs, drawn in Node) and
+// `fewshot report` (re-reading trials.jsonl, then both) take, and how large report.html is. The
+// baseline, measured in the same run, is the time to merely read and JSON.parse the same trials.jsonl,
+// so the ratios compare across machines.
 // Targets: each build within seconds (under 10 s), report.html a few MB at most (under 5 MB).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { simulateTrials, SHAPES } from '../dist/analysis/simulate.js';
-import { writeReport } from '../dist/report/write.js';
+import { writeReport, writeReportCharts } from '../dist/report/write.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'dist', 'bin.js');
@@ -129,6 +130,12 @@ try {
   const htmlMb = statSync(built.result.reportPath).size / MB;
   const summaryMb = statSync(built.result.summaryPath).size / MB;
 
+  // writeReportCharts: each chart's Vega-Lite spec and SVG (what a sweep and `fewshot report` do next).
+  const chartsStarted = process.hrtime.bigint();
+  const chartPaths = await writeReportCharts(join(dir, 'in-memory'), built.result.summary, info);
+  const chartsMs = ms(chartsStarted);
+  const svgs = chartPaths.filter((p) => p.endsWith('.svg')).length;
+
   // `fewshot report`: a fresh process re-reads and validates trials.jsonl, then writes the report.
   const started = process.hrtime.bigint();
   const cli = spawnSync(process.execPath, [BIN, 'report', runDir], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
@@ -146,8 +153,9 @@ try {
     `report: writeReport (summary.json ${summaryMb.toFixed(2)} MB + summary.md + report.html) ${seconds(built.ms)} ` +
       `-> ${(built.ms / baselineMs).toFixed(1)}x the baseline; report.html ${htmlMb.toFixed(2)} MB`,
   );
+  console.log(`report: writeReportCharts (drawing the ${svgs} chart SVGs in Node) ${seconds(chartsMs)} -> ${(chartsMs / baselineMs).toFixed(1)}x the baseline`);
   console.log(
-    `report: fewshot report (new process: read and validate trials.jsonl, rebuild) ${seconds(cliMs)} ` +
+    `report: fewshot report (new process: read and validate trials.jsonl, rebuild, draw the chart SVGs) ${seconds(cliMs)} ` +
       `-> ${(cliMs / baselineMs).toFixed(1)}x the baseline; report.html ${cliHtmlMb.toFixed(2)} MB`,
   );
   const fast = built.ms < TARGET_SECONDS * 1000 && cliMs < TARGET_SECONDS * 1000;

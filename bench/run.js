@@ -1,12 +1,24 @@
 // Benchmarks: `npm run bench`. Each prints a ratio against a baseline measured in the same run,
 // so numbers compare across machines; absolute times are printed for context only.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { evaluateRoute, generateInstances, solveRoute } from '../dist/tasks/routes.js';
 import { runSweep } from '../dist/runner/sweep.js';
 import { prepareSweep } from '../dist/runner/sweep.js';
 import { selectShots } from '../dist/runner/execute.js';
+import { writeReport, writeReportCharts } from '../dist/report/write.js';
+
+async function bestAsync(runs, fn) {
+  let min = Infinity;
+  let result;
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint();
+    result = await fn();
+    min = Math.min(min, Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return { ms: min, result };
+}
 
 function time(fn) {
   const start = process.hrtime.bigint();
@@ -54,7 +66,8 @@ instances.forEach((_, i) => {
   const b = brute.result[i];
   if (a.cost !== b.cost || a.completion !== b.completion) throw new Error(`solver disagrees with brute force on instance ${i}`);
 });
-console.log(`solver: ${instances.length} instances of 7 stores: pruned ${solver.ms.toFixed(1)} ms, exhaustive ${brute.ms.toFixed(1)} ms -> ${(brute.ms / solver.ms).toFixed(1)}x faster (same optima)`);
+const orders = permutations(instances[0].stores.map((s) => s.letter)).length;
+console.log(`solver: ${instances.length} instances of 7 stores (${orders.toLocaleString('en-US')} orders each): pruned ${solver.ms.toFixed(1)} ms, exhaustive ${brute.ms.toFixed(1)} ms -> ${(brute.ms / solver.ms).toFixed(1)}x faster (same optima)`);
 
 // 2. Harness overhead: the flagship sweep end to end (plan, select, render, local baseline, parse,
 //    score, trials.jsonl, report) vs the same trials' task work alone (select, render, baseline, parse, score).
@@ -85,14 +98,29 @@ try {
     }
   });
   let sweepMs = Infinity;
+  let runDir;
   for (let i = 0; i < 3; i++) {
     const started = process.hrtime.bigint();
-    await runSweep({ experimentPath: experiment, quiet: true, log: () => {} });
+    ({ runDir } = await runSweep({ experimentPath: experiment, quiet: true, log: () => {} }));
     sweepMs = Math.min(sweepMs, Number(process.hrtime.bigint() - started) / 1e6);
   }
   console.log(
     `sweep: ${plan.length} local trials end to end ${sweepMs.toFixed(0)} ms (${Math.round((plan.length / sweepMs) * 1000)} trials/s), ` +
       `task work alone ${taskOnly.ms.toFixed(0)} ms -> harness overhead ${(sweepMs / taskOnly.ms).toFixed(2)}x`,
+  );
+  // The sweep's two fixed costs at its end, apart (best of 3 each, on the trials the last sweep wrote):
+  // writeReport (running totals, summary.json, summary.md, report.html) and writeReportCharts (each
+  // chart's Vega-Lite spec and its SVG, drawn in Node by vega's headless view).
+  const trials = readFileSync(join(runDir, 'trials.jsonl'), 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
+  const info = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8'));
+  const again = join(out, 'report-again');
+  const report = best(3, () => writeReport(again, trials, info));
+  const charts = await bestAsync(3, () => writeReportCharts(again, report.result.summary, info));
+  const svgs = readdirSync(join(again, 'charts')).filter((f) => f.endsWith('.svg')).length;
+  console.log(
+    `sweep: of which the report (summary.json, summary.md, report.html from the ${trials.length} trials) ${report.ms.toFixed(0)} ms and ` +
+      `drawing the ${svgs} chart SVGs in Node ${charts.ms.toFixed(0)} ms -> ${(((report.ms + charts.ms) / sweepMs) * 100).toFixed(0)}% of the end-to-end time ` +
+      `(${((charts.ms / sweepMs) * 100).toFixed(0)}% the SVGs)`,
   );
 } finally {
   rmSync(out, { recursive: true, force: true });
