@@ -48,6 +48,12 @@ describe('analysis of the published AdaptGauge runs', () => {
     const failures = curve.points.reduce((n, p) => n + p.failures.provider_error, 0);
     expect(failures).toBe(9);
     expect(curve.label).not.toBe('peak-regression');
+    const fmt = (xs: (number | null)[]) => xs.map((x) => (x === null ? 'n/a' : x.toFixed(2))).join(', ');
+    console.log(
+      `gemini-3-flash-preview on custom_route_001: end to end ${fmt(curve.points.map((p) => p.accuracyEndToEnd))}; ` +
+        `provider failures ${failures} of ${curve.points.reduce((n, p) => n + p.nTrials, 0)} calls; ` +
+        `accuracy over the calls that answered ${fmt(curve.points.map((p) => p.accuracy))}; label ${curve.label}`,
+    );
     // Over the calls that answered, the curve is high and flat-ish; end to end it is dragged down by the errors.
     for (const p of curve.points) {
       if (p.failures.provider_error > 0 && p.accuracy !== null) expect(p.accuracyEndToEnd!).toBeLessThan(p.accuracy);

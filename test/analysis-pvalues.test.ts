@@ -143,7 +143,7 @@ describe('continuity-corrected normal fallback', () => {
         if (m === 20) rows.push(`${k}/${m - k}: exact ${exact.two.toPrecision(4)}, corrected ${corrected.toPrecision(4)}, uncorrected ${uncorrected.toPrecision(4)}`);
       }
     }
-    console.log(`binary, m = 20:\n  ${rows.join('\n  ')}`);
+    console.log(`binary, m = 20:\n  ${rows.join('\n  ')}\ncorrected normal >= exact p in all ${checked} tail splits of 15 to 20 items; the uncorrected tail falls below it in ${uncorrectedBelow}`);
     expect(checked).toBe(39);
     // Without the correction the normal tail is below the exact p in nearly every case.
     expect(uncorrectedBelow).toBe(29);
