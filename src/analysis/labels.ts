@@ -109,7 +109,8 @@ export function labelCurve(curve: CurveData, settings: AnalysisSettings): LabelR
     if (knee > 0) {
       const level2 = (alpha * LABEL_ALPHA_SHARES.gain) / Math.max(1, r);
       if (c.better('gain', 0, knee, level2, `k=${k(knee)} beats zero-shot`)) {
-        const small = lower95(c, 0, knee) < delta && estimateOf(c, 0, knee) < delta ? ` (shots help, by less than ${d} points)` : '';
+        // The knee's gain is shown above 0; say so when its 95% interval also stays below delta.
+        const small = upper95(c, 0, knee) < delta ? ` (shots help, by less than ${d} points)` : '';
         return result(
           'plateau',
           `within ${scope}: k=${k(knee)} beats zero-shot by ${describe(c, 0, knee)}${small}, and no larger k gains ${d} points or more over it (${largestGainFrom(c, knee, m)}).`,
@@ -250,8 +251,9 @@ function describe(c: CurveChecks, j: number, l: number): string {
   return `${pts(c.estimate(j, l))} points [95% CI ${pts(low)}, ${pts(high)}], n=${d.length}`;
 }
 
-function estimateOf(c: CurveChecks, j: number, l: number): number {
-  return c.estimate(j, l);
+function upper95(c: CurveChecks, j: number, l: number): number {
+  const d = c.diffs(j, l);
+  return d.length > 0 ? adjustedWald(d).high : Number.NaN;
 }
 
 function lower95(c: CurveChecks, j: number, l: number): number {
