@@ -3,7 +3,7 @@
  * near every boundary (slow risers, late peaks, declines just over and under delta, gains just
  * under and over delta), each swept on four k grids and simulated thousands of times. A label is
  * right when its stated claim holds on the true curve and wrong when it does not; the wrong rate
- * must stay at or below alpha for every shape, grid and n. The table printed here is the README's.
+ * must stay at or below alpha for every shape, grid and n. The table printed here is the one in docs/statistics.md.
  */
 import { describe, expect, it } from 'vitest';
 import { analyzeRun } from '../src/analysis/analyze.js';

@@ -1,7 +1,7 @@
 /**
  * Ground truth for validating labels: true curves defined on any k grid, a fast simulator of paired
  * 0/1 item scores, and what each label claims about the true curve. The validation test and the
- * README's table use these; the claims here are the ones labels.ts states in its reasons.
+ * table in docs/statistics.md use these; the claims here are the ones labels.ts states in its reasons.
  */
 import type { CurveData } from './curve-tests.js';
 import type { CellItems } from './item-scores.js';
