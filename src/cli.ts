@@ -2,24 +2,28 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import type { AnalysisOverrides } from './analysis/options.js';
-import { ConfigError } from './config/load.js';
+import { ConfigError, loadExperiment } from './config/load.js';
+import { checkOutputFolders } from './config/paths.js';
+import { MAX_RESAMPLES, MIN_RESAMPLES } from './config/schema.js';
 import { compareCommand, FAIL_ON, prepareGate, runGate, type Gate } from './compare/command.js';
 import { CompareError, DEFAULT_COMPARE_OPTIONS, type FailOn } from './compare/index.js';
 import { TaskDataError } from './tasks/errors.js';
 import { formatImportResult, ImportError, importAdaptGauge } from './import/index.js';
 import { TrialAccumulator } from './analysis/accumulate.js';
-import { eachTrial, TrialsFileError, writeReport, writeReportCharts } from './report/write.js';
-import { parseDuration, resolveCacheDir, ResponseCache } from './runner/cache.js';
+import { checkReportFolderWritable, eachTrial, ReportFolderError, TrialsFileError, writeReport, writeReportCharts } from './report/write.js';
+import { CACHE_DIR_VARIABLE, CacheError, clearCache, damagedCacheMessage, inspectCache, parseDuration, resolveCacheDir } from './runner/cache.js';
 import { BudgetError, checkBudgetEstimate } from './runner/budget.js';
 import { estimateSweep } from './runner/estimate.js';
 import type { RunSummary } from './analysis/summary.js';
-import type { RunInfo } from './runner/run-info.js';
+import { readRunInfo, RunInfoError, type RunInfo } from './runner/run-info.js';
 import { Interrupt } from './runner/interrupt.js';
 import { prepareSweep, runSweep } from './runner/sweep.js';
+import type { SelectorSpec } from './selectors/selector.js';
 import { TOOL_VERSION } from './version.js';
 
 /**
- * Exit codes: 0 done, 1 unexpected failure, 2 bad input (nothing was run), 130 stopped by Ctrl-C.
+ * Exit codes: 0 done, 1 unexpected failure (or a regression), 2 bad input (nothing was run), and a
+ * stopped sweep 128 + the signal: 130 Ctrl-C (SIGINT), 143 SIGTERM, 129 SIGHUP.
  * `compare` and `sweep --baseline`: 0 no regression, 1 regression (or a flag under --fail-on flag), 2 bad input.
  */
 export const EXIT = { ok: 0, failure: 1, regression: 1, badInput: 2, interrupted: 130 } as const;
@@ -46,7 +50,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('force', { type: 'boolean', default: false, describe: 'start even when the estimate exceeds the experiment\'s budget or cannot be priced (the budget still stops calls during the run)' })
           .option('cache', { type: 'boolean', default: true, describe: 'answer calls made before from the response cache (--no-cache: call everything again)' })
           .option('cache-dir', { type: 'string', describe: 'response cache folder (default: $FEWSHOT_CACHE_DIR, else .fewshot/ beside the experiment)' })
-          .option('grace', { type: 'number', default: 30, describe: 'seconds the calls in flight get to finish after Ctrl-C before they are cancelled' })
+          .option('grace', { type: 'number', default: 30, describe: 'seconds the calls in flight get to finish after Ctrl-C, SIGTERM or SIGHUP before they are cancelled' })
           .option('baseline', { type: 'string', describe: 'a results folder of an earlier run of this experiment: after the sweep, compare against it (writes compare.md, compare.json, compare.junit.xml into the run)' })
           .option('fail-on', { choices: FAIL_ON, describe: 'with --baseline: exit 1 on a regression (default), on any regression or flag, or never' })
           .option('margin', { type: 'number', describe: `with --baseline: the smallest accuracy drop that is a regression (default ${DEFAULT_COMPARE_OPTIONS.margin})` })
@@ -60,6 +64,7 @@ export async function main(argv: string[]): Promise<number> {
           throw new UsageError(`--${args.failOn !== undefined ? 'fail-on' : 'margin'} needs --baseline <results folder>`);
         }
         const gate = args.baseline !== undefined ? prepareGate(args.experiment, args.baseline, args.failOn ?? 'regression', args.margin) : null;
+        checkSweepFolders(args);
         exitCode = args.dryRun ? dryRun(args.experiment, args.concurrency) : await sweep(args, gate);
       },
     )
@@ -96,6 +101,7 @@ export async function main(argv: string[]): Promise<number> {
       'Check an experiment file and print what a sweep would run, without running it',
       (y) => y.positional('experiment', { type: 'string', demandOption: true }),
       (args) => {
+        checkSweepFolders({ experiment: args.experiment, cache: false });
         exitCode = dryRun(args.experiment, undefined);
       },
     )
@@ -112,8 +118,8 @@ export async function main(argv: string[]): Promise<number> {
       async (args) => {
         const result = importAdaptGauge(args.file, args.out, args.name !== undefined ? { name: args.name } : {});
         for (const run of result.runs) {
-          const json = (name: string) => JSON.parse(readFileSync(join(run.dir, name), 'utf8')) as unknown;
-          await writeReportCharts(run.dir, json('summary.json') as RunSummary, json('run.json') as RunInfo);
+          const summary = JSON.parse(readFileSync(join(run.dir, 'summary.json'), 'utf8')) as RunSummary;
+          await writeReportCharts(run.dir, summary, readRunInfo(join(run.dir, 'run.json')));
         }
         for (const line of formatImportResult(result)) console.log(line);
         exitCode = EXIT.ok;
@@ -138,6 +144,7 @@ export async function main(argv: string[]): Promise<number> {
           .example('$0 compare baselines/routes results/routes-20261125T180000Z', 'the table, exit 1 on a regression')
           .example('$0 compare baselines/routes results/routes-20261125T180000Z --markdown >> "$GITHUB_STEP_SUMMARY"', 'the Markdown summary for a CI job'),
       (args) => {
+        checkResamples(args.resamples, (message) => new CompareError(message));
         exitCode = compareCommand(args);
       },
     )
@@ -180,6 +187,18 @@ export async function main(argv: string[]): Promise<number> {
   return exitCode;
 }
 
+/** Before any call: the results folder (and for a sweep the response cache's) can be written; exit 2 naming the path otherwise. */
+function checkSweepFolders(args: { experiment: string; out?: string | undefined; cache: boolean; cacheDir?: string | undefined }): void {
+  const source = args.cacheDir ? 'flag' : process.env[CACHE_DIR_VARIABLE] ? 'env' : 'default';
+  checkOutputFolders({
+    experiment: args.experiment,
+    config: loadExperiment(args.experiment),
+    outFlag: args.out,
+    cache: args.cache ? { dir: resolveCacheDir({ flag: args.cacheDir, env: process.env, experimentPath: args.experiment }), source } : null,
+    usageError: (message) => new UsageError(message),
+  });
+}
+
 function checkConcurrency(value: number | undefined): void {
   if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
     throw new UsageError(`--concurrency: expected a whole number > 0, got ${value}`);
@@ -190,10 +209,10 @@ async function sweep(
   args: { experiment: string; out?: string | undefined; concurrency?: number | undefined; quiet: boolean; force: boolean; cache: boolean; cacheDir?: string | undefined; grace: number },
   gate: Gate | null,
 ): Promise<number> {
-  // First Ctrl-C: no new calls, a bounded wait for those in flight, a partial report; a second one quits at once.
-  const interrupt = new Interrupt(args.grace * 1000, (line) => console.error(`\n${line}`), () => process.exit(EXIT.interrupted));
-  const onSigint = () => interrupt.handle();
-  process.on('SIGINT', onSigint);
+  // First Ctrl-C, SIGTERM or SIGHUP: no new calls, a bounded wait for those in flight, a partial report
+  // (exit 130, 143, 129); a second signal of any kind quits at once.
+  const interrupt = new Interrupt(args.grace * 1000, (line) => console.error(`\n${line}`), (code) => process.exit(code));
+  const unlisten = interrupt.listen(process);
   try {
     const result = await runSweep({
       experimentPath: args.experiment,
@@ -208,11 +227,11 @@ async function sweep(
     const hits = result.cacheHits > 0 ? ` (${result.cacheHits} answered from the cache)` : '';
     console.log(`${result.status === 'complete' ? 'done' : 'stopped early'}: ${result.trials} trials${hits} in ${result.seconds.toFixed(1)}s`);
     console.log(`${result.newCalls} new call${result.newCalls === 1 ? '' : 's'}, ${result.cacheHits} from the cache`);
-    if (interrupt.stopping) return EXIT.interrupted;
+    if (interrupt.stopping) return interrupt.exitCode ?? EXIT.interrupted;
     return gate ? runGate(gate, result.runDir) : EXIT.ok;
   } finally {
     interrupt.dispose();
-    process.off('SIGINT', onSigint);
+    unlisten();
   }
 }
 
@@ -227,18 +246,19 @@ function cacheDirOf(args: { experiment?: string | undefined; cacheDir?: string |
 }
 
 function cacheStats(dir: string): number {
-  const cache = ResponseCache.openExisting(dir);
-  if (!cache) {
+  const found = inspectCache(dir);
+  if (found.state === 'missing') {
     console.log(`no response cache in ${dir}`);
     return EXIT.ok;
   }
-  try {
-    const stats = cache.stats();
-    console.log(`${relative(process.cwd(), stats.path) || stats.path}: ${stats.entries} entries, ${formatBytes(stats.sizeBytes)} on disk`);
-    for (const p of stats.byProvider) console.log(`  ${p.provider}  ${p.entries}`);
-  } finally {
-    cache.close();
+  // A damaged file is reported as such (exit 2), never as a healthy cache; it is left as it is.
+  if (found.state === 'damaged') {
+    console.error(`error: ${damagedCacheMessage(found.path, found.reason)}`);
+    return EXIT.badInput;
   }
+  const { stats } = found;
+  console.log(`${relative(process.cwd(), stats.path) || stats.path}: ${stats.entries} entries, ${formatBytes(stats.sizeBytes)} on disk`);
+  for (const p of stats.byProvider) console.log(`  ${p.provider}  ${p.entries}`);
   return EXIT.ok;
 }
 
@@ -246,16 +266,15 @@ function cacheClear(dir: string, provider: string | undefined, olderThan: string
   // Checked before the file is touched: a typo must not clear everything.
   const olderThanMs = olderThan === undefined ? undefined : parseDuration(olderThan);
   if (olderThanMs === null) throw new UsageError(`--older-than: expected a duration such as 30m, 12h, 7d or 2w, got "${olderThan}"`);
-  const cache = ResponseCache.openExisting(dir);
-  if (!cache) {
-    console.log(`no response cache in ${dir}: nothing to clear`);
-    return EXIT.ok;
-  }
-  try {
-    const removed = cache.clear({ provider, olderThanMs });
-    console.log(`removed ${removed} entries; ${cache.stats().entries} left in ${relative(process.cwd(), cache.path) || cache.path}`);
-  } finally {
-    cache.close();
+  // Works on a damaged file too: without a filter it is deleted, with one it is moved aside whole.
+  const outcome = clearCache(dir, { provider, olderThanMs });
+  const shown = relative(process.cwd(), outcome.path) || outcome.path;
+  if (outcome.state === 'missing') console.log(`no response cache in ${dir}: nothing to clear`);
+  else if (outcome.state === 'cleared') console.log(`removed ${outcome.removed} entries; ${outcome.left} left in ${shown}`);
+  else if (outcome.state === 'damaged-removed') console.log(`removed ${shown}: it was damaged (${outcome.reason}); the next sweep starts a fresh cache`);
+  else {
+    const moved = relative(process.cwd(), outcome.movedTo) || outcome.movedTo;
+    console.log(`${shown} is damaged (${outcome.reason}): entries cannot be picked out of it, so it was moved whole to ${moved} (delete that once you no longer need it); the next sweep starts a fresh cache`);
   }
   return EXIT.ok;
 }
@@ -269,7 +288,7 @@ function dryRun(experiment: string, concurrency: number | undefined): number {
   const { config, data, resolutions, plan } = prepared;
   console.log(`${experiment}: valid experiment "${config.name}"`);
   console.log(`  task ${config.task.type}: ${data.pool.length} pool examples, ${data.items.length} evaluation items`);
-  console.log(`  shots ${[...config.shots].sort((a, b) => a - b).join(', ')}; selectors ${config.selectors.join(', ')}; repeats ${config.repeats}`);
+  console.log(`  shots ${[...config.shots].sort((a, b) => a - b).join(', ')}; selectors ${config.selectors.map(describeSelector).join(', ')}; repeats ${config.repeats}`);
   for (const note of data.notices) console.log(`  note: ${note}`);
   const estimates = new Map(estimateSweep(prepared).map((e) => [e.provider, e]));
   for (const r of resolutions) {
@@ -307,6 +326,24 @@ function dryRun(experiment: string, concurrency: number | undefined): number {
   return EXIT.ok;
 }
 
+/** `--resamples` of report and compare: the range analysis.bootstrapResamples allows (a huge count runs for hours). */
+function checkResamples(value: number | undefined, fail: (message: string) => Error): number | undefined {
+  if (value !== undefined && !(Number.isInteger(value) && value >= MIN_RESAMPLES && value <= MAX_RESAMPLES)) {
+    throw fail(`--resamples: expected a whole number from ${MIN_RESAMPLES} to ${MAX_RESAMPLES}, got ${value}`);
+  }
+  return value;
+}
+
+/** `similar`, `mmr (diverse, lambda 0.3)`, `embedding (provider openai:text-embedding-3-small)`: the curve's label, then its selector and options. */
+function describeSelector(spec: SelectorSpec): string {
+  const details = [
+    ...(spec.label !== undefined ? [spec.name] : []),
+    ...(spec.lambda !== undefined ? [`lambda ${spec.lambda}`] : []),
+    ...(spec.provider !== undefined ? [`provider ${spec.provider}`] : []),
+  ];
+  return details.length > 0 ? `${spec.label ?? spec.name} (${details.join(', ')})` : spec.name;
+}
+
 function formatCount(n: number): string {
   return n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(0)}k` : String(n);
 }
@@ -322,7 +359,7 @@ function reportOverrides(args: { alpha?: number | undefined; delta?: number | un
   const delta = check('delta', args.delta, (v) => v > 0 && v < 1, 'a number in (0, 1)');
   const target = check('target', args.target, (v) => v > 0 && v <= 1, 'a number in (0, 1]');
   const volume = check('requests-per-month', args.requestsPerMonth, (v) => Number.isInteger(v) && v > 0, 'a whole number > 0');
-  const resamples = check('resamples', args.resamples, (v) => Number.isInteger(v) && v >= 200, 'a whole number >= 200');
+  const resamples = checkResamples(args.resamples, (message) => new UsageError(message));
   if (alpha !== undefined) overrides.alpha = alpha;
   if (delta !== undefined) overrides.delta = delta;
   if (target !== undefined) overrides.target = target;
@@ -339,12 +376,15 @@ async function rebuildReport(runDir: string, overrides: AnalysisOverrides): Prom
   }
   let info: RunInfo;
   try {
-    info = JSON.parse(readFileSync(infoPath, 'utf8')) as RunInfo;
+    // run.json by the schema every reader shares; then, before the trials are read, the folder must take the report.
+    info = readRunInfo(infoPath);
+    checkReportFolderWritable(runDir);
   } catch (err) {
-    throw new UsageError(`${infoPath}: not valid JSON (${(err as Error).message})`);
+    if (err instanceof RunInfoError || err instanceof ReportFolderError) throw new UsageError(err.message);
+    throw err;
   }
   // Streamed into running totals, as the sweep does: a million-trial run rebuilds in flat memory.
-  const totals = new TrialAccumulator((info.task?.measures ?? []).map((m) => m.key));
+  const totals = new TrialAccumulator(info.task.measures.map((m) => m.key));
   const { count, warnings } = eachTrial(trialsPath, (t) => totals.add(t));
   for (const w of warnings) console.error(`warning: ${w}`);
   const { reportPath, summary } = writeReport(runDir, totals, info, { notices: warnings, overrides });
@@ -362,7 +402,7 @@ function reportError(err: unknown): number {
     console.error(`error: not started: ${err.message}`);
     return EXIT.badInput;
   }
-  if (err instanceof TrialsFileError || err instanceof UsageError || err instanceof ImportError || err instanceof TaskDataError || err instanceof CompareError) {
+  if (err instanceof TrialsFileError || err instanceof UsageError || err instanceof ImportError || err instanceof TaskDataError || err instanceof CompareError || err instanceof CacheError) {
     console.error(`error: ${err.message}`);
     return EXIT.badInput;
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { advise, decidingCurve, nextK, recommendedCell, tokensPerRequest, type AdviseInput } from '../src/analysis/advise.js';
+import { decidingCurve, nextK, recommendedCell, tokensPerRequest, type AdviseInput } from '../src/analysis/advise.js';
+import { advise } from '../src/report/advice-text.js';
 import { parsePriceTable } from '../src/analysis/prices.js';
 import type {
   CandidateCell,

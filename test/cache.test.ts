@@ -1,20 +1,35 @@
 // The response cache in process: key properties, the SQLite store (get/put/stats/clear), durations,
-// and the runner's use of it (hits marked cached, errors and the local baseline never stored).
+// and the runner's use of it (hits marked cached, errors and the local baseline never stored); a damaged
+// file moved aside (on open and mid-run), a failed write turning the cache off, an unwritable folder refused.
 
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CompletionRequest, CompletionResult, Provider } from '../src/providers/provider.js';
 import { ProviderError } from '../src/providers/provider.js';
 import { LocalProvider } from '../src/providers/local.js';
-import { cacheKey, parseDuration, publicEndpoint, resolveCacheDir, ResponseCache, type CacheKeyInput } from '../src/runner/cache.js';
+import {
+  CacheDamagedError,
+  CacheError,
+  cacheKey,
+  checkCacheWritable,
+  clearCache,
+  inspectCache,
+  parseDuration,
+  publicEndpoint,
+  resolveCacheDir,
+  ResponseCache,
+  type CacheKeyInput,
+} from '../src/runner/cache.js';
 import { executePlan, type ExecuteContext } from '../src/runner/execute.js';
 import { planTrials } from '../src/runner/plan.js';
 import type { TrialRecord } from '../src/runner/trial.js';
 import { plainArms } from '../src/selectors/arms.js';
 import { getSelector } from '../src/selectors/index.js';
 import { ROUTE_ANSWER, routesTask } from './providers-helpers.js';
+import { thrownBy } from './thrown.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'fewshot-cache-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -240,5 +255,185 @@ describe('executePlan with the cache', () => {
     expect(records.every((r) => !r.cached)).toBe(true);
     expect(cache.stats().entries).toBe(0);
     cache.close();
+  });
+});
+
+/** Bytes from a fixed seed: damage that is the same on every run. */
+function noise(length: number, seed: number): Buffer {
+  const bytes = Buffer.alloc(length);
+  let x = seed;
+  for (let i = 0; i < length; i++) {
+    x = (x * 1103515245 + 12345) & 0x7fffffff;
+    bytes[i] = (x >> 16) & 255;
+  }
+  return bytes;
+}
+
+/** Overwrites pages [from, to) of a SQLite file (4096-byte pages) with noise; page 0 holds the header and schema. */
+function damagePages(file: string, from: number, to: number): void {
+  const fd = openSync(file, 'r+');
+  for (let page = from; page < to; page++) writeSync(fd, noise(4096, page + 1), 0, 4096, page * 4096);
+  closeSync(fd);
+}
+
+/** A cache of `n` real entries, checkpointed into the main file (no WAL left), closed. */
+function filledCache(dir: string, n: number): string {
+  const cache = new ResponseCache(dir);
+  for (let i = 0; i < n; i++) cache.put(`filler-${i}`, 'openai:gpt-4o-mini', { ...RESULT, text: `${ROUTE_ANSWER} ${'x'.repeat(500)} ${i}` });
+  cache.close();
+  return join(dir, 'cache.sqlite');
+}
+
+const CORRUPT_NAME = /^cache\.sqlite\.corrupt-\d{8}T\d{6}Z$/;
+
+describe('a damaged cache file', () => {
+  it('random bytes named cache.sqlite: open() moves it and its -wal/-shm aside, says so once, and starts a fresh cache', () => {
+    const dir = freshDir();
+    mkdirSync(dir);
+    const junk = noise(20_000, 42);
+    writeFileSync(join(dir, 'cache.sqlite'), junk);
+    writeFileSync(join(dir, 'cache.sqlite-wal'), noise(100, 1));
+    writeFileSync(join(dir, 'cache.sqlite-shm'), noise(100, 2));
+    expect(thrownBy(CacheDamagedError, () => new ResponseCache(dir)).reason).toContain('file is not a database');
+    expect(inspectCache(dir)).toMatchObject({ state: 'damaged', reason: 'SQLITE_NOTADB: file is not a database' });
+
+    const notices: string[] = [];
+    const at = Date.UTC(2025, 0, 2, 3, 4, 5);
+    const cache = ResponseCache.open(dir, { onNotice: (n) => notices.push(n), now: () => at });
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatch(/^response cache .*cache\.sqlite is damaged \(SQLITE_NOTADB: file is not a database\); moved it to .*cache\.sqlite\.corrupt-20250102T030405Z and started a fresh cache/);
+    expect(cache.notices).toEqual(notices);
+    // Moved, not deleted: the bytes are as they were; the WAL keeps its suffix beside the moved file.
+    expect(readFileSync(join(dir, 'cache.sqlite.corrupt-20250102T030405Z')).equals(junk)).toBe(true);
+    expect(readFileSync(join(dir, 'cache.sqlite.corrupt-20250102T030405Z-wal')).equals(noise(100, 1))).toBe(true);
+    expect(existsSync(join(dir, 'cache.sqlite.corrupt-20250102T030405Z-shm'))).toBe(true);
+    // The fresh cache works.
+    cache.put('k', 'openai:gpt-4o-mini', RESULT);
+    expect(cache.get('k')).toEqual(RESULT);
+    expect(cache.enabled).toBe(true);
+    cache.close();
+    expect(inspectCache(dir)).toMatchObject({ state: 'ok', stats: { entries: 1 } });
+  });
+
+  it('a real cache with pages overwritten in the middle fails quick_check and is moved aside whole', () => {
+    const dir = freshDir();
+    const file = filledCache(dir, 400);
+    expect(existsSync(`${file}-wal`)).toBe(false);
+    const pages = statSync(file).size / 4096;
+    expect(pages).toBeGreaterThan(40);
+    expect(inspectCache(dir)).toMatchObject({ state: 'ok', stats: { entries: 400 } });
+    damagePages(file, Math.floor(pages / 2) - 2, Math.floor(pages / 2) + 2);
+    const damaged = readFileSync(file);
+
+    expect(thrownBy(CacheDamagedError, () => new ResponseCache(dir)).reason).toMatch(/^quick_check: /);
+    const found = inspectCache(dir);
+    expect(found).toMatchObject({ state: 'damaged', reason: expect.stringMatching(/^quick_check: .*page/i) });
+    expect(readFileSync(file).equals(damaged)).toBe(true); // stats leaves it as it is
+
+    const notices: string[] = [];
+    const cache = ResponseCache.open(dir, { onNotice: (n) => notices.push(n) });
+    expect(notices).toEqual([expect.stringMatching(/is damaged \(quick_check: .*\); moved it to .*cache\.sqlite\.corrupt-/)]);
+    const moved = readdirSync(dir).filter((f) => CORRUPT_NAME.test(f));
+    expect(moved).toHaveLength(1);
+    expect(readFileSync(join(dir, moved[0]!)).equals(damaged)).toBe(true);
+    expect(cache.stats().entries).toBe(0);
+    cache.close();
+  });
+
+  it('clear works on a damaged file: deleted without a filter, moved aside whole with one', () => {
+    const whole = freshDir();
+    mkdirSync(whole);
+    writeFileSync(join(whole, 'cache.sqlite'), noise(8192, 3));
+    writeFileSync(join(whole, 'cache.sqlite-wal'), noise(64, 4));
+    expect(clearCache(whole)).toMatchObject({ state: 'damaged-removed', reason: 'SQLITE_NOTADB: file is not a database' });
+    expect(readdirSync(whole)).toEqual([]);
+
+    const some = freshDir();
+    const file = filledCache(some, 400);
+    damagePages(file, 20, 24);
+    const outcome = clearCache(some, { provider: 'openai:gpt-4o-mini' }, () => Date.UTC(2025, 5, 1));
+    expect(outcome).toMatchObject({ state: 'damaged-moved', reason: expect.stringMatching(/^quick_check: /), movedTo: `${file}.corrupt-20250601T000000Z` });
+    // The file (with the -wal/-shm a read-only check may leave beside it) moved whole; no cache.sqlite left.
+    expect(readdirSync(some)).toContain('cache.sqlite.corrupt-20250601T000000Z');
+    expect(readdirSync(some).every((f) => f.startsWith('cache.sqlite.corrupt-20250601T000000Z'))).toBe(true);
+  });
+
+  it('damage met by a read during the run: the file is moved aside, the run goes on with a fresh cache, every trial is recorded', async () => {
+    const dir = freshDir();
+    const notices: string[] = [];
+    const cache = ResponseCache.open(dir, { onNotice: (n) => notices.push(n) });
+    const provider = stubProvider(() => RESULT);
+    await run(context(provider, cache));
+    expect(provider.calls).toBe(8);
+    expect(notices).toEqual([]); // sound when opened
+
+    // Another process damages every page but the header (after merging the WAL into the file), then
+    // writes once, so this process's connection rereads pages from disk instead of its memory.
+    const file = join(dir, 'cache.sqlite');
+    const other = new Database(file);
+    other.pragma('wal_checkpoint(TRUNCATE)');
+    damagePages(file, 1, statSync(file).size / 4096);
+    other.pragma('user_version = 1');
+    other.close();
+
+    const second = await run(context(provider, cache));
+    expect(second).toHaveLength(8);
+    expect(second.every((r) => r.error === null && r.output === ROUTE_ANSWER && !r.cached)).toBe(true);
+    expect(provider.calls).toBe(16); // the damaged answers are asked again: nothing thrown, nothing dropped
+    expect(notices).toEqual([expect.stringMatching(/was found damaged during the run \(SQLITE_CORRUPT[^)]*\); moved it to .*cache\.sqlite\.corrupt-\d{8}T\d{6}Z and went on with a fresh cache/)]);
+    expect(readdirSync(dir).filter((f) => CORRUPT_NAME.test(f))).toHaveLength(1);
+    expect(cache.enabled).toBe(true);
+    expect(cache.stats().entries).toBe(8); // the new answers went into the fresh cache
+    cache.close();
+  });
+
+  it('a write that fails during the run (another process holds the write lock) turns the cache off with one notice; every answer is still recorded', async () => {
+    const dir = freshDir();
+    const notices: string[] = [];
+    const cache = ResponseCache.open(dir, { onNotice: (n) => notices.push(n), busyTimeoutMs: 20 });
+    const other = new Database(join(dir, 'cache.sqlite'));
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      const provider = stubProvider((_r, call) => ({ ...RESULT, requestId: `req_${call}` }));
+      const records = await run(context(provider, cache));
+      expect(records).toHaveLength(8);
+      expect(provider.calls).toBe(8);
+      expect(records.every((r) => r.error === null && r.output === ROUTE_ANSWER && r.requestId !== null)).toBe(true);
+      expect(notices).toEqual([
+        expect.stringMatching(/could not be written \(SQLITE_BUSY: database is locked\); the cache is off for the rest of this run: answers still go to trials\.jsonl/),
+      ]);
+      expect(cache.enabled).toBe(false);
+      expect(cache.get('anything')).toBeNull();
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+      cache.close();
+    }
+  });
+});
+
+describe('an unwritable cache', () => {
+  it('is refused before any call, naming the path: a folder whose parent is a regular file (as root too)', () => {
+    const parent = join(tmp, 'a-file');
+    writeFileSync(parent, 'not a folder');
+    const dir = join(parent, 'cache');
+    const err = thrownBy(CacheError, () => checkCacheWritable(dir));
+    expect(err.message).toContain(dir);
+    expect(err.message).toMatch(/cannot create the response cache folder \((ENOTDIR|EEXIST)/);
+    expect(err.message).toContain('run with --no-cache');
+    expect(thrownBy(CacheError, () => ResponseCache.open(dir)).message).toBe(err.message);
+  });
+
+  it('is refused when files cannot be created in the folder: a path under /proc (as root too)', (ctx) => {
+    if (!existsSync('/proc/self')) ctx.skip('no /proc on this system');
+    const err = thrownBy(CacheError, () => ResponseCache.open('/proc/self'));
+    expect(err.message).toMatch(/^\/proc\/self: the response cache folder is not writable \(E[A-Z]+: /);
+    expect(err.message).toContain('expected a folder this user can write');
+  });
+
+  it('a cache file that is a folder is refused too', () => {
+    const dir = freshDir();
+    mkdirSync(join(dir, 'cache.sqlite'), { recursive: true });
+    expect(thrownBy(CacheError, () => ResponseCache.open(dir)).message).toMatch(/cache\.sqlite: the response cache file is not writable \(EISDIR/);
   });
 });

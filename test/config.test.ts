@@ -1,5 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import { ConfigError, loadExperiment, parseExperiment } from '../src/config/load.js';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, configFieldError, loadExperiment, MAX_EXPERIMENT_BYTES, parseExperiment } from '../src/config/load.js';
+import { MAX_RESAMPLES } from '../src/config/schema.js';
 import { thrownBy } from './thrown.js';
 
 const valid = `name: small
@@ -89,5 +93,79 @@ describe('experiment config', () => {
   it('formats issues as file:line:col: field: message', () => {
     const err = thrownBy(ConfigError, () => parseExperiment(valid.replace('  - local\n', '  - gpt4\n'), 'experiments/x.yaml'));
     expect(err.message).toMatch(/^experiments\/x.yaml:9:5: providers\[0\]: expected "local"/);
+  });
+});
+
+describe('experiment files that would exhaust memory (issue 13)', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'fewshot-config-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  /** 10 levels of 9 aliases each: 9^10 (~3.5 billion) strings once expanded. */
+  function aliasBomb(): string {
+    const lines = ['a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
+    let previous = 'a';
+    for (let i = 0; i < 9; i++) {
+      lines.push(`b${i}: &b${i} [${Array(9).fill(`*${previous}`).join(', ')}]`);
+      previous = `b${i}`;
+    }
+    return `${lines.join('\n')}\n`;
+  }
+
+  it('refuses a YAML alias bomb ("billion laughs") as a ConfigError naming the file', () => {
+    const err = thrownBy(ConfigError, () => parseExperiment(aliasBomb(), 'bomb.yaml'));
+    expect(err.message).toMatch(/^bomb\.yaml: invalid YAML: its aliases \(\*name\) expand too far/);
+  });
+
+  it('refuses an experiment file over 1 MB from its size, before reading it', () => {
+    expect(MAX_EXPERIMENT_BYTES).toBe(1 << 20);
+    // 50 MB, sparse: reading it would take the memory the limit is there to keep.
+    const huge = join(tmp, 'huge.yaml');
+    writeFileSync(huge, '');
+    truncateSync(huge, 50 << 20);
+    const err = thrownBy(ConfigError, () => loadExperiment(huge));
+    expect(err.message).toBe(`${huge}: the experiment file is 50.0 MB; the limit is 1.0 MB (an experiment is a few KB of YAML: is this the right file? datasets belong in their own files, named under task:)`);
+  });
+
+  it('refuses a valid experiment padded just past 1 MB, and reads one just under it', () => {
+    const padded = (bytes: number) => {
+      const file = join(tmp, `padded-${bytes}.yaml`);
+      writeFileSync(file, valid + '#'.repeat(bytes - Buffer.byteLength(valid) - 1) + '\n');
+      return file;
+    };
+    expect(loadExperiment(padded(MAX_EXPERIMENT_BYTES)).name).toBe('small');
+    expect(() => loadExperiment(padded(MAX_EXPERIMENT_BYTES + 1))).toThrow(/the limit is 1\.0 MB/);
+  });
+});
+
+describe('reserved and required fields (issue 13)', () => {
+  it('refuses a selector labelled "none": the shared zero-shot cell has that name', () => {
+    const issues = issuesOf(`${valid}selectors:\n  - random\n  - name: first\n    label: none\n`);
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ field: 'selectors[1].label', line: 15, column: 12 });
+    expect(issues[0]!.message).toMatch(/"none" is reserved for the shared zero-shot \(k = 0\) cell/);
+    // Any other label is fine, "None" included.
+    expect(parseExperiment(`${valid}selectors: [random, { name: first, label: None }]\n`, 'exp.yaml').selectors[1]).toEqual({ name: 'first', label: 'None' });
+  });
+
+  it('requires baseUrl for an openai-compatible provider, written as a string or an object', () => {
+    const bare = issuesOf(valid.replace('  - local\n', '  - openai-compatible:llama3\n'));
+    expect(bare).toHaveLength(1);
+    expect(bare[0]).toMatchObject({ field: 'providers[0].baseUrl', line: 9, column: 5 });
+    expect(bare[0]!.message).toMatch(/openai-compatible providers need `baseUrl:`/);
+    const object = issuesOf(valid.replace('  - local\n', '  - id: openai-compatible:llama3\n    apiKeyEnv: LOCAL_KEY\n'));
+    expect(object[0]).toMatchObject({ field: 'providers[0].baseUrl', line: 9 });
+    const ok = parseExperiment(valid.replace('  - local\n', '  - { id: openai-compatible:llama3, baseUrl: "http://localhost:11434/v1" }\n'), 'exp.yaml');
+    expect(ok.providers[0]).toEqual({ id: 'openai-compatible:llama3', baseUrl: 'http://localhost:11434/v1' });
+  });
+
+  it('caps analysis.bootstrapResamples at MAX_RESAMPLES (the --resamples flags share it)', () => {
+    expect(MAX_RESAMPLES).toBe(100_000);
+    const issues = issuesOf(`${valid}analysis: { bootstrapResamples: 100001 }\n`);
+    expect(issues[0]).toMatchObject({ field: 'analysis.bootstrapResamples' });
+  });
+
+  it('points an error found after validation at the field\'s line (configFieldError)', () => {
+    const config = parseExperiment(`${valid}out: somewhere\n`, 'exp.yaml');
+    expect(configFieldError(config, 'exp.yaml', ['out'], 'is a file').message).toBe('exp.yaml:12:6: out: is a file');
   });
 });

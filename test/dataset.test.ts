@@ -219,3 +219,43 @@ describe('fixed pool and eval files', () => {
     expect(thrownBy(TaskDataError, () => loadDataset({ pool: f, eval: f }, 0, dir)).reason).toMatch(/id "d\.jsonl:1" is also pool example/);
   });
 });
+
+describe('text encoding (issue 13)', () => {
+  /** A directory with one file of raw bytes. */
+  function bytesDir(name: string, parts: (string | number[])[]): string {
+    const dir = mkdtempSync(join(tmpdir(), 'fewshot-dataset-'));
+    writeFileSync(join(dir, name), Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p)))));
+    return dir;
+  }
+
+  it('refuses invalid UTF-8 in JSONL with file:line and the byte, instead of reading it as U+FFFD', () => {
+    // Line 3 was saved as Latin-1: "café" is 63 61 66 E9.
+    const dir = bytesDir('t.jsonl', ['{"q":"crème brûlée","l":"x"}\n\n{"q":"caf', [0xe9], ' au lait","l":"y"}\n{"q":"fine","l":"x"}\n']);
+    const err = thrownBy(TaskDataError, () => readDataFile({ file: 't.jsonl', fields: { input: 'q', label: 'l' } }, dir));
+    expect(err.file).toBe(join(dir, 't.jsonl'));
+    expect(err.line).toBe(3);
+    expect(err.message).toBe(
+      `${join(dir, 't.jsonl')}:3: not valid UTF-8 (byte 0xe9 at byte 10 of the line): datasets must be UTF-8 text; re-save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)`,
+    );
+  });
+
+  it('refuses invalid UTF-8 in CSV at its line: a stray continuation byte, a cut-off sequence at the end of a line', () => {
+    const stray = bytesDir('s.csv', ['question,answer\nok,yes\nbad ', [0x80], ',no\n']);
+    expect(thrownBy(TaskDataError, () => readDataFile({ file: 's.csv', fields: { input: 'question', label: 'answer' } }, stray))).toMatchObject({ line: 3 });
+    expect(() => readDataFile({ file: 's.csv', fields: { input: 'question', label: 'answer' } }, stray)).toThrow(/byte 0x80 at byte 5 of the line/);
+    const cut = bytesDir('c.csv', ['question,answer\nok,yes\nfine,no\nend,caf', [0xc3], '\r\n']);
+    const err = thrownBy(TaskDataError, () => readDataFile({ file: 'c.csv', fields: { input: 'question', label: 'answer' } }, cut));
+    expect(err).toMatchObject({ line: 4 });
+    expect(err.message).toMatch(/byte 0xc3 at byte 8 of the line/);
+  });
+
+  it('refuses a UTF-16 file at line 1, and still reads UTF-8 with a BOM, multi-byte text and a literal U+FFFD', () => {
+    const utf16 = mkdtempSync(join(tmpdir(), 'fewshot-dataset-'));
+    writeFileSync(join(utf16, 'w.jsonl'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('{"q":"a","l":"x"}\n', 'utf16le')]));
+    const err = thrownBy(TaskDataError, () => readDataFile({ file: 'w.jsonl', fields: { input: 'q', label: 'l' } }, utf16));
+    expect(err).toMatchObject({ line: 1 });
+    expect(err.message).toMatch(/:1: not valid UTF-8 \(byte 0xff at byte 1 of the line\)/);
+    const dir = bytesDir('ok.jsonl', [[0xef, 0xbb, 0xbf], '{"q":"日本語 🙂","l":"x"}\n{"q":"replacement \uFFFD char","l":"y"}\n']);
+    expect(readDataFile({ file: 'ok.jsonl', fields: { input: 'q', label: 'l' } }, dir).map((r) => r.input)).toEqual(['日本語 🙂', 'replacement \uFFFD char']);
+  });
+});

@@ -52,6 +52,69 @@ describe('Interrupt', () => {
   });
 });
 
+describe('Interrupt: SIGTERM and SIGHUP', () => {
+  it.each([
+    { signal: 'SIGTERM' as const, code: 143 },
+    { signal: 'SIGHUP' as const, code: 129 },
+  ])('$signal first: stops like the first Ctrl-C (grace, then abort), says so, exit code $code; a second signal of any kind quits with its own code', ({ signal, code }) => {
+    vi.useFakeTimers();
+    try {
+      const said: string[] = [];
+      const quits: number[] = [];
+      const interrupt = new Interrupt(2_000, (l) => said.push(l), (c) => quits.push(c));
+      expect(interrupt.exitCode).toBeNull();
+      interrupt.handle(signal);
+      expect(interrupt.stopping).toBe(true);
+      expect(interrupt.stoppedBy).toBe(signal);
+      expect(interrupt.exitCode).toBe(code);
+      expect(said[0]).toBe(`${signal} received; stopping: no new calls; up to 2s for the calls in flight, then a partial report (Ctrl-C again to quit now)`);
+      vi.advanceTimersByTime(1_999);
+      expect(interrupt.signal.aborted).toBe(false);
+      vi.advanceTimersByTime(1);
+      expect(interrupt.signal.aborted).toBe(true);
+      expect(quits).toEqual([]);
+      interrupt.handle('SIGINT');
+      expect(quits).toEqual([130]);
+      interrupt.handle(signal);
+      expect(quits).toEqual([130, code]);
+      // The stop stays the first signal's.
+      expect(interrupt.exitCode).toBe(code);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('Ctrl-C keeps exit code 130 and its message', () => {
+    const said: string[] = [];
+    const interrupt = new Interrupt(500, (l) => said.push(l), () => {});
+    interrupt.handle();
+    interrupt.dispose();
+    expect(interrupt.exitCode).toBe(130);
+    expect(said[0]).toBe('stopping: no new calls; up to 0.5s for the calls in flight, then a partial report (Ctrl-C again to quit now)');
+  });
+
+  it('listen() takes SIGINT, SIGTERM and SIGHUP from the process, and removes exactly its handlers again', () => {
+    const names = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+    const before = new Map(names.map((n) => [n, process.listeners(n)]));
+    const quits: number[] = [];
+    const interrupt = new Interrupt(60_000, () => {}, (c) => quits.push(c));
+    const unlisten = interrupt.listen(process);
+    try {
+      const added = (n: (typeof names)[number]) => process.listeners(n).filter((l) => !before.get(n)!.includes(l));
+      for (const n of names) expect(added(n), n).toHaveLength(1);
+      // Called directly rather than through process.emit: other listeners (the test runner's) stay out of it.
+      (added('SIGTERM')[0] as () => void)();
+      expect(interrupt.exitCode).toBe(143);
+      (added('SIGHUP')[0] as () => void)();
+      expect(quits).toEqual([129]);
+    } finally {
+      unlisten();
+      interrupt.dispose();
+    }
+    for (const n of names) expect(process.listeners(n), n).toEqual(before.get(n));
+  });
+});
+
 describe('Ctrl-C during a sweep against a provider that stops answering', () => {
   it('calls in flight get the grace period, are then cancelled and not recorded; the report is partial', async () => {
     const f = flavour('openai');

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createContext, runInContext } from 'node:vm';
 import * as vega from 'vega';
-import { compile } from 'vega-lite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { costPerRequest, type PriceTable } from '../src/analysis/prices.js';
 import type { RunSummary } from '../src/analysis/summary.js';

@@ -1,6 +1,6 @@
 // RunSummary builders for the report tests: cells from real trials (summarizeCells), the verdict
 // parts (curves, collapse, failure trends, advice) hand-made, so the report is tested on its own.
-import { advise } from '../src/analysis/advise.js';
+import { advise } from '../src/report/advice-text.js';
 import { countOutcomes } from '../src/analysis/outcome.js';
 import { summarizeCells, type CellSummary } from '../src/analysis/summarize.js';
 import type { RunSummary } from '../src/analysis/summary.js';

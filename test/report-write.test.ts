@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { eachTrial, readTrials, TrialsFileError, writeReport, writeReportFiles } from '../src/report/write.js';
+import { checkReportFolderWritable, eachTrial, readTrials, ReportFolderError, TrialsFileError, writeReport, writeReportFiles } from '../src/report/write.js';
 import type { TrialRecord } from '../src/runner/trial.js';
 import { providerError, runInfo, sweep, trial } from './analysis-fixtures.js';
 import { fixtureSummary } from './report-fixtures.js';
@@ -150,5 +150,22 @@ describe('writeReport', () => {
     expect(summary.target).toBe(0.99);
     expect(summary.settings.delta).toBe(0.1);
     expect(readFileSync(paths.markdownPath, 'utf8')).toContain('Target: 99.0% accuracy.');
+  });
+});
+
+describe('checkReportFolderWritable', () => {
+  it('passes a writable run folder (and its charts/ folder) and leaves no probe file behind', () => {
+    const runDir = join(dir, 'writable-run');
+    mkdirSync(join(runDir, 'charts'), { recursive: true });
+    checkReportFolderWritable(runDir);
+    expect(readdirSync(runDir)).toEqual(['charts']);
+    expect(readdirSync(join(runDir, 'charts'))).toEqual([]);
+  });
+
+  it('names the folder it cannot write into and why (a path through a file: refused for root too)', () => {
+    const notAFolder = file('not-a-folder', 'x');
+    const e = thrownBy(ReportFolderError, () => checkReportFolderWritable(notAFolder));
+    expect(e.dir).toBe(notAFolder);
+    expect(e.message).toMatch(new RegExp(`^${notAFolder}: cannot write the report there \\(ENOTDIR: .*\\); "fewshot report" rewrites summary\\.json`));
   });
 });

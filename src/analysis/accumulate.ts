@@ -1,5 +1,6 @@
 import type { ProviderErrorKind } from '../providers/provider.js';
 import type { TrialRecord } from '../runner/trial.js';
+import { clamp01 } from '../util/clamp.js';
 import { fnv1a } from '../util/hash.js';
 import { classifyOutcome, FAILURE_OUTCOMES, isAnswerFailure, OUTCOMES, type FailureOutcome, type Outcome } from './outcome.js';
 
@@ -296,11 +297,6 @@ export function at(values: readonly number[], i: number): number {
 function bump(values: number[], i: number, x: number): void {
   while (values.length <= i) values.push(0);
   values[i]! += x;
-}
-
-function clamp01(x: number): number {
-  if (!Number.isFinite(x)) return 0;
-  return Math.min(1, Math.max(0, x));
 }
 
 function finite(x: number): number {

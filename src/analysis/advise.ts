@@ -1,6 +1,5 @@
 import { ZERO_SHOT_SELECTOR } from '../runner/trial.js';
-import { FAILURE_NAMES, failureNature } from './outcome.js';
-import { costPerRequest, resolvePrice, type Price, type PriceTable, type ResolvedPrice } from './prices.js';
+import { costPerRequest, resolvePrice, type Price, type PriceTable } from './prices.js';
 import { compareSelectors, compareStrings } from './summarize.js';
 import type {
   Advice,
@@ -33,11 +32,88 @@ export interface AdviseInput {
 /** Curve labels that say more shots will not buy a gain worth having. */
 const SETTLED: ReadonlySet<CurveLabel> = new Set(['plateau', 'peak-regression', 'no-benefit']);
 
+/** A cell as a reason cites it: where it is, and its accuracy with interval and n. */
+export type CellFact = Pick<CandidateCell, 'selector' | 'k' | 'accuracy' | 'ciLow' | 'ciHigh' | 'nItems'>;
+
+/** Where a curve's reason looks: its knee (plateau), its peak (peak-regression), or its end (improving). */
+export interface CurveTurn {
+  at: 'knee' | 'peak' | 'end';
+  k: number;
+}
+
+/** A curve point with an interval, as a reason cites it. */
+export interface CurvePointFact {
+  k: number;
+  accuracy: number;
+  ciLow: number;
+  ciHigh: number;
+  nScoredItems: number;
+}
 
 /**
- * One piece of advice per provider in `candidates`, in that order: keep few-shot (at which
- * selector and k), fine-tune, extend the sweep, or inconclusive, with the reasons and the cost.
- * Pure and deterministic: the same input gives the same advice.
+ * One reason behind a piece of advice, as data: its kind and the names and numbers it cites.
+ * src/report/advice-text.ts writes each as one sentence of `Advice.reasons`; analysis holds no
+ * wording. `curve` is the deciding curve's selector, null when none was summarized for the
+ * provider (the text then names the best cell's selector). In the order they are listed:
+ * - the headline, one of: no-answers (then only no-price may follow), extend-sweep, fine-tune,
+ *   misses-target, zero-shot-enough, keep-few-shot, not-settled;
+ * - recommended: the recommended cell against the best;
+ * - the deciding curve: curve, then curve-reason or items-needed; or no-curve;
+ * - target-met or target-in-interval, when a target is stated and within the best cell's reach;
+ * - selection-collapse, when the provider's selection collapses;
+ * - failure-trend: each flagged failure trend of the provider;
+ * - prompt-size: the recommended cell's tokens per request against zero-shot's;
+ * - no-price, when the provider has no price.
+ */
+export type AdviceFact =
+  | { kind: 'no-answers'; provider: string }
+  | { kind: 'extend-sweep'; curve: string | null; best: CellFact; largestK: number; nextK: number }
+  | {
+      kind: 'fine-tune';
+      best: CellFact;
+      target: number;
+      curve: string | null;
+      label: CurveLabel;
+      /** Why more shots will not do: the curve is settled, or the few-shot gain does not survive a change of selector. */
+      because: 'settled' | 'selection-collapse';
+    }
+  | { kind: 'misses-target'; best: CellFact; target: number; curve: string | null; label: CurveLabel }
+  | { kind: 'zero-shot-enough'; delta: number }
+  | { kind: 'keep-few-shot'; recommended: CellFact }
+  | { kind: 'not-settled'; best: CellFact; curve: string | null; label: CurveLabel }
+  | { kind: 'recommended'; recommended: CellFact; best: CellFact; isBest: boolean }
+  | { kind: 'curve'; selector: string; label: CurveLabel; turn: CurveTurn | null; point: CurvePointFact | null }
+  /** The curve's own reason (CurveSummary.reason), with the items that would decide it. */
+  | { kind: 'curve-reason'; reason: string; itemsNeeded: number | null }
+  | { kind: 'items-needed'; itemsNeeded: number }
+  | { kind: 'no-curve'; provider: string }
+  | { kind: 'target-met'; best: CellFact; target: number }
+  | { kind: 'target-in-interval'; best: CellFact; target: number }
+  | { kind: 'selection-collapse'; detail: string }
+  | {
+      kind: 'failure-trend';
+      failure: FailureKey;
+      selector: string;
+      /** The rates at the smallest and the largest k, when there are two to cite. */
+      span: { from: { k: number; rate: number }; to: { k: number; rate: number } } | null;
+      estimate: number;
+      ciLow: number;
+      ciHigh: number;
+    }
+  | { kind: 'prompt-size'; recommended: CellFact; tokens: number; zeroShotTokens: number }
+  | { kind: 'no-price'; provider: string };
+
+/** A piece of advice before its reasons are written: the decision, the cell, the costs, and the reasons as facts. */
+export type AdviceDecision = Omit<Advice, 'reasons'> & { facts: AdviceFact[] };
+
+/** Writes a decision's facts as its reasons, one sentence each (src/report/advice-text.ts's `adviceReasons`). */
+export type AdviceReasonRenderer = (facts: readonly AdviceFact[]) => string[];
+
+/**
+ * One decision per provider in `candidates`, in that order: keep few-shot (at which selector and
+ * k), fine-tune, extend the sweep, or inconclusive, with the cost and the reasons as facts (see
+ * `AdviceFact`; `withReasons` turns a decision into the Advice of summary.json).
+ * Pure and deterministic: the same input gives the same decisions.
  *
  * The recommended cell is the cheapest (mean tokens in + out per request) of the cells
  * statistically tied with the best; ties by smaller k, then selector name. The decision, in order:
@@ -50,8 +126,14 @@ const SETTLED: ReadonlySet<CurveLabel> = new Set(['plateau', 'peak-regression', 
  * The deciding curve is the recommended selector's; when zero-shot is recommended, the best
  * cell's selector's (see `decidingCurve`).
  */
-export function advise(input: AdviseInput): Advice[] {
-  return input.candidates.map((c) => adviseProvider(c, input));
+export function decideAdvice(input: AdviseInput): AdviceDecision[] {
+  return input.candidates.map((c) => decideProvider(c, input));
+}
+
+/** The Advice of summary.json: the decision with its facts written as reasons (last, as summary.json lists them). */
+export function withReasons(decision: AdviceDecision, renderReasons: AdviceReasonRenderer): Advice {
+  const { facts, ...advice } = decision;
+  return { ...advice, reasons: renderReasons(facts) };
 }
 
 /** The cheapest cell tied with the best (the best included); null when nothing was answered. */
@@ -108,8 +190,8 @@ function compareCost(a: number | null, b: number | null): number {
   return a - b;
 }
 
-function adviseProvider(c: ProviderCandidates, input: AdviseInput): Advice {
-  const reasons: string[] = [];
+function decideProvider(c: ProviderCandidates, input: AdviseInput): AdviceDecision {
+  const facts: AdviceFact[] = [];
   const price = resolvePrice(c.provider, input.priceOverrides ?? undefined, input.priceTable);
   const rec = recommendedCell(c);
   const best = c.best;
@@ -139,8 +221,8 @@ function adviseProvider(c: ProviderCandidates, input: AdviseInput): Advice {
   };
 
   if (!best || !rec) {
-    reasons.push(`No answered trials for ${c.provider}: nothing to compare, so nothing is recommended.`);
-    reasons.push(...priceReasons(c.provider, price));
+    facts.push({ kind: 'no-answers', provider: c.provider });
+    if (!price) facts.push({ kind: 'no-price', provider: c.provider });
     return {
       ...base,
       decision: 'inconclusive',
@@ -150,7 +232,7 @@ function adviseProvider(c: ProviderCandidates, input: AdviseInput): Advice {
       ciLow: null,
       ciHigh: null,
       nItems: 0,
-      reasons,
+      facts,
     };
   }
 
@@ -159,55 +241,46 @@ function adviseProvider(c: ProviderCandidates, input: AdviseInput): Advice {
   const collapse = input.collapse.find((x) => x.provider === c.provider) ?? null;
   const collapsed = collapse?.label === 'selection-collapse';
   const missesTarget = input.target !== null && best.ciHigh < input.target;
-  const curveName = curve ? curve.selector : (best.selector === ZERO_SHOT_SELECTOR ? 'zero-shot' : best.selector);
+  const bestCell = cellFact(best);
+  const curveSelector = curve ? curve.selector : null;
 
   let decision: Decision;
-  let headline: string;
   if (label === 'improving') {
     decision = 'extend-sweep';
     const largest = curve ? Math.max(0, ...curve.points.map((p) => p.k)) : best.k;
-    headline =
-      `${curveName} is still improving at k=${largest}: extend the sweep to k=${curve ? nextK(curve) : largest * 2 || 1} ` +
-      'before deciding (more shots may still help).';
+    facts.push({ kind: 'extend-sweep', curve: curveSelector, best: bestCell, largestK: largest, nextK: curve ? nextK(curve) : largest * 2 || 1 });
   } else if (missesTarget && (SETTLED.has(label) || collapsed)) {
     decision = 'fine-tune';
-    const why = SETTLED.has(label)
-      ? `more shots will not close the gap (${curveName}: ${label})`
-      : 'the few-shot gain does not survive a change of selector (selection-collapse)';
-    headline =
-      `The best setting (${cellName(best)}, ${formatAccuracy(best)}) is below the target of ${pct(input.target!)} ` +
-      `even at its upper bound, and ${why}: consider fine-tuning.`;
+    facts.push({
+      kind: 'fine-tune',
+      best: bestCell,
+      target: input.target!,
+      curve: curveSelector,
+      label,
+      because: SETTLED.has(label) ? 'settled' : 'selection-collapse',
+    });
   } else if (missesTarget) {
     decision = 'inconclusive';
-    headline =
-      `The best setting (${cellName(best)}, ${formatAccuracy(best)}) misses the target of ${pct(input.target!)} ` +
-      `even at its upper bound, but the ${curveName} curve is not settled (${label}): ` +
-      'measure more items before choosing between more shots and fine-tuning.';
+    facts.push({ kind: 'misses-target', best: bestCell, target: input.target!, curve: curveSelector, label });
   } else if (SETTLED.has(label)) {
     decision = 'keep-few-shot';
-    headline =
-      rec.k === 0
-        ? `Zero-shot is enough: it is statistically tied with the best setting, so shots buy nothing measurable ` +
-          `(no gain of ${points(input.delta)} points or more shown).`
-        : `Keep few-shot: ${cellName(rec)}.`;
+    facts.push(rec.k === 0 ? { kind: 'zero-shot-enough', delta: input.delta } : { kind: 'keep-few-shot', recommended: cellFact(rec) });
   } else {
     decision = 'inconclusive';
-    headline = `Not settled yet: the ${curveName} curve is ${label}.`;
+    facts.push({ kind: 'not-settled', best: bestCell, curve: curveSelector, label });
   }
-  reasons.push(headline);
-  reasons.push(recommendationSentence(rec, best));
-  if (curve) reasons.push(...curveSentences(curve));
-  else reasons.push(`No curve was summarized for ${c.provider}, so the shape of accuracy vs k is unknown.`);
-  if (input.target !== null && !missesTarget) reasons.push(targetSentence(best, input.target));
-  if (collapse && collapsed) reasons.push(`selection-collapse: ${collapse.detail}`);
-  reasons.push(...failureSentences(input.failureTrends, c.provider));
+  facts.push({ kind: 'recommended', recommended: cellFact(rec), best: bestCell, isBest: sameCell(rec, best) });
+  if (curve) facts.push(...curveFacts(curve));
+  else facts.push({ kind: 'no-curve', provider: c.provider });
+  if (input.target !== null && !missesTarget) {
+    facts.push({ kind: best.ciLow >= input.target ? 'target-met' : 'target-in-interval', best: bestCell, target: input.target });
+  }
+  if (collapse && collapsed) facts.push({ kind: 'selection-collapse', detail: collapse.detail });
+  facts.push(...failureFacts(input.failureTrends, c.provider));
   if (rec.k > 0 && tokens.recommended !== null && tokens.zeroShot !== null && tokens.zeroShot > 0) {
-    reasons.push(
-      `${cellName(rec)} sends about ${Math.round(tokens.recommended)} tokens per request ` +
-        `vs ${Math.round(tokens.zeroShot)} zero-shot (${(tokens.recommended / tokens.zeroShot).toFixed(1)}x).`,
-    );
+    facts.push({ kind: 'prompt-size', recommended: cellFact(rec), tokens: tokens.recommended, zeroShotTokens: tokens.zeroShot });
   }
-  reasons.push(...priceReasons(c.provider, price));
+  if (!price) facts.push({ kind: 'no-price', provider: c.provider });
 
   return {
     ...base,
@@ -218,7 +291,7 @@ function adviseProvider(c: ProviderCandidates, input: AdviseInput): Advice {
     ciLow: rec.ciLow,
     ciHigh: rec.ciHigh,
     nItems: rec.nItems,
-    reasons,
+    facts,
   };
 }
 
@@ -246,60 +319,34 @@ function bestFewShot(curve: CurveSummary): number {
   return best;
 }
 
-function recommendationSentence(rec: CandidateCell, best: CandidateCell): string {
-  const bestShort = `${cellName(best)}, ${pct(best.accuracy)}`;
-  if (sameCell(rec, best)) {
-    return `${capitalize(cellName(rec))} is the best setting, ${formatAccuracy(rec)}, and no cheaper setting is statistically tied with it.`;
-  }
-  return (
-    `${capitalize(cellName(rec))} is the cheapest setting statistically tied with the best (${bestShort}): ` +
-    `${formatAccuracy(rec)}.`
-  );
-}
-
-function curveSentences(curve: CurveSummary): string[] {
+/** What the deciding curve's reasons cite: its shape and the point it turns at, then its own reason or the items that would decide it. */
+function curveFacts(curve: CurveSummary): AdviceFact[] {
   const largest = Math.max(0, ...curve.points.map((p) => p.k));
-  let where = '';
+  let turn: CurveTurn | null = null;
   let atK: number | null = curve.bestK;
   if (curve.label === 'plateau' && curve.kneeK !== null) {
-    where = ` from k=${curve.kneeK}`;
+    turn = { at: 'knee', k: curve.kneeK };
     atK = curve.kneeK;
   } else if (curve.label === 'peak-regression' && curve.peakK !== null) {
-    where = ` (peak at k=${curve.peakK}, significantly lower after)`;
+    turn = { at: 'peak', k: curve.peakK };
     atK = curve.peakK;
   } else if (curve.label === 'improving') {
-    where = ` up to k=${largest}`;
+    turn = { at: 'end', k: largest };
     atK = largest;
   }
-  const point = curve.points.find((p) => p.k === atK && p.accuracy !== null && p.ciLow !== null && p.ciHigh !== null);
-  let first = `${curve.selector}: ${curve.label}${where}`;
-  if (point) {
-    first += `; accuracy at k=${point.k} is ${pct(point.accuracy!)} [${num(point.ciLow!)}, ${num(point.ciHigh!)}] (n=${point.nScoredItems} items)`;
-  }
-  const out = [`${first}.`];
+  const p = curve.points.find((p) => p.k === atK && p.accuracy !== null && p.ciLow !== null && p.ciHigh !== null);
+  const point = p ? { k: p.k, accuracy: p.accuracy!, ciLow: p.ciLow!, ciHigh: p.ciHigh!, nScoredItems: p.nScoredItems } : null;
+  const out: AdviceFact[] = [{ kind: 'curve', selector: curve.selector, label: curve.label, turn, point }];
   if (curve.label !== 'plateau' && curve.label !== 'peak-regression' && curve.reason.trim() !== '') {
-    let reason = capitalize(sentence(curve.reason));
-    if (curve.itemsNeeded !== null && !reason.includes(String(curve.itemsNeeded))) {
-      reason += ` About ${curve.itemsNeeded} items would decide it.`;
-    }
-    out.push(reason);
+    out.push({ kind: 'curve-reason', reason: curve.reason, itemsNeeded: curve.itemsNeeded });
   } else if (curve.itemsNeeded !== null && curve.label === 'inconclusive') {
-    out.push(`About ${curve.itemsNeeded} items would decide it.`);
+    out.push({ kind: 'items-needed', itemsNeeded: curve.itemsNeeded });
   }
   return out;
 }
 
-function targetSentence(best: CandidateCell, target: number): string {
-  if (best.ciLow >= target) {
-    return `The best setting (${cellName(best)}) meets the target of ${pct(target)}: its interval [${num(best.ciLow)}, ${num(best.ciHigh)}] lies above it.`;
-  }
-  return (
-    `The target of ${pct(target)} lies inside the best setting's interval [${num(best.ciLow)}, ${num(best.ciHigh)}] ` +
-    `(${cellName(best)}, n=${best.nItems} items): it may or may not be met.`
-  );
-}
-
-function failureSentences(trends: readonly FailureTrend[], provider: string): string[] {
+/** The provider's flagged failure trends, by selector then kind. */
+function failureFacts(trends: readonly FailureTrend[], provider: string): AdviceFact[] {
   return trends
     .filter((t) => t.provider === provider && t.flagged)
     .sort((a, b) => compareSelectors(a.selector, b.selector) || compareStrings(a.kind, b.kind))
@@ -309,57 +356,16 @@ function failureSentences(trends: readonly FailureTrend[], provider: string): st
       const last = rates[rates.length - 1];
       const span =
         first && last && first !== last
-          ? ` from ${pct(first.rate)} at k=${first.k} to ${pct(last.rate)} at k=${last.k}`
-          : '';
-      return (
-        `Failure rate of ${FAILURE_NAMES[t.kind]} rises with k for ${t.selector}${span ? `:${span}` : ''}, ` +
-        `${signedPoints(t.estimate)} points [${num(t.ciLow)}, ${num(t.ciHigh)}] (${failureNature(t.kind)}).`
-      );
+          ? { from: { k: first.k, rate: first.rate }, to: { k: last.k, rate: last.rate } }
+          : null;
+      return { kind: 'failure-trend', failure: t.kind, selector: t.selector, span, estimate: t.estimate, ciLow: t.ciLow, ciHigh: t.ciHigh };
     });
 }
 
-function priceReasons(provider: string, price: ResolvedPrice | null): string[] {
-  if (!price) return [`No price for ${provider}: add it under prices: in the experiment to see costs.`];
-  return [];
-}
-
-function cellName(cell: CandidateCell): string {
-  if (cell.k === 0 || cell.selector === ZERO_SHOT_SELECTOR) return 'zero-shot (k=0)';
-  return `k=${cell.k} with ${cell.selector}`;
-}
-
-/** "72.0% [65.1, 78.3] (n=60 items)". */
-function formatAccuracy(cell: Pick<CandidateCell, 'accuracy' | 'ciLow' | 'ciHigh' | 'nItems'>): string {
-  return `${pct(cell.accuracy)} [${num(cell.ciLow)}, ${num(cell.ciHigh)}] (n=${cell.nItems} items)`;
-}
-
-function pct(x: number): string {
-  return `${(x * 100).toFixed(1)}%`;
-}
-
-/** A proportion as percentage points without the sign, for interval bounds: 0.651 -> "65.1". */
-function num(x: number): string {
-  return (x * 100).toFixed(1);
-}
-
-function points(x: number): string {
-  return (x * 100).toFixed(1);
-}
-
-function signedPoints(x: number): string {
-  return `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}`;
+function cellFact(cell: CandidateCell): CellFact {
+  return { selector: cell.selector, k: cell.k, accuracy: cell.accuracy, ciLow: cell.ciLow, ciHigh: cell.ciHigh, nItems: cell.nItems };
 }
 
 function times(x: number | null, factor: number): number | null {
   return x === null ? null : x * factor;
-}
-
-/** Sentence case, except a leading "k=" which reads as a symbol. */
-function capitalize(s: string): string {
-  return s.length > 0 && !s.startsWith('k=') ? s[0]!.toUpperCase() + s.slice(1) : s;
-}
-
-function sentence(s: string): string {
-  const t = s.trim();
-  return /[.!?]$/.test(t) ? t : `${t}.`;
 }

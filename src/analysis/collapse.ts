@@ -1,8 +1,7 @@
+import { points, signedPoints } from '../util/format-numbers.js';
 import { CurveChecks, type CurveData } from './curve-tests.js';
 import type { TestFamily } from './test-family.js';
 import type { AnalysisSettings, CollapseSummary, Comparison, LabelCheck } from './verdict-types.js';
-
-const pts = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
 
 /**
  * Selection-collapse (per provider), its own family at alpha, split evenly between its two claims:
@@ -60,7 +59,7 @@ export function detectCollapse(
   for (const t of promising) {
     const ca = checkers.get(t.a)!;
     const cb = checkers.get(t.b)!;
-    const lost = cb.bound('collapse', 0, t.jb, 'upper', -delta, level, `${t.b} at k=${t.k} is more than ${(100 * delta).toFixed(1)} points below zero-shot`);
+    const lost = cb.bound('collapse', 0, t.jb, 'upper', -delta, level, `${t.b} at k=${t.k} is more than ${points(delta)} points below zero-shot`);
     if (!lost) continue;
     if (!ca.better('collapse', 0, t.ja, level, `${t.a} at k=${t.k} beats zero-shot`)) continue;
     collect();
@@ -68,8 +67,8 @@ export function detectCollapse(
       provider,
       label: 'selection-collapse',
       detail:
-        `at k=${t.k}, ${t.a} gains ${pts(ca.estimate(0, t.ja))} points over zero-shot but ${t.b} loses ${pts(cb.estimate(0, t.jb))} points, ` +
-        `shown more than ${(100 * delta).toFixed(1)} points below zero-shot (n=${cb.diffs(0, t.jb).length} items).`,
+        `at k=${t.k}, ${t.a} gains ${signedPoints(ca.estimate(0, t.ja))} points over zero-shot but ${t.b} loses ${signedPoints(cb.estimate(0, t.jb))} points, ` +
+        `shown more than ${points(delta)} points below zero-shot (n=${cb.diffs(0, t.jb).length} items).`,
       k: t.k,
       gainSelector: t.a,
       lossSelector: t.b,
@@ -86,12 +85,12 @@ export function detectCollapse(
   for (const s of selectors) {
     const c = checkers.get(s)!;
     for (let j = 1; j < curves.get(s)!.cells.length && bounded; j++) {
-      bounded = c.bound('stable', 0, j, 'lower', -delta, alpha / 2, `${s} at k=${c.k(j)} is less than ${(100 * delta).toFixed(1)} points below zero-shot`);
+      bounded = c.bound('stable', 0, j, 'lower', -delta, alpha / 2, `${s} at k=${c.k(j)} is less than ${points(delta)} points below zero-shot`);
     }
   }
   collect();
   if (bounded) {
-    return none(`no selector at any k is shown ${(100 * delta).toFixed(1)} points or more below zero-shot: every one is bounded above that loss`, 'stable');
+    return none(`no selector at any k is shown ${points(delta)} points or more below zero-shot: every one is bounded above that loss`, 'stable');
   }
   return none('no collapse is shown, but a loss of the margin under some selector cannot be ruled out', 'inconclusive');
 }

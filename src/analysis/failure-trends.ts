@@ -1,4 +1,4 @@
-import { pEquals } from './labels.js';
+import { pct, pEquals, points } from '../util/format-numbers.js';
 import { FAILURE_NAMES, FAILURE_OUTCOMES, failureNature } from './outcome.js';
 import type { CellItems } from './item-scores.js';
 import type { TestFamily } from './test-family.js';
@@ -57,10 +57,9 @@ export function summarizeTrend(p: PlannedTrend): FailureTrend {
   const flagged = c.significant && c.estimate > 0;
   const from = rates[0]!;
   const to = rates[rates.length - 1]!;
-  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   const detail = flagged
     ? `${KIND_NAMES[p.kind]} rise from ${pct(from.rate)} at k=${from.k} to ${pct(to.rate)} at k=${to.k} ` +
-      `(+${(100 * c.estimate).toFixed(1)} points [${(100 * c.ciLow).toFixed(1)}, ${(100 * c.ciHigh).toFixed(1)}], adjusted ${pEquals(c.pAdjusted)}, n=${c.nItems} items): ${failureNature(p.kind)}.`
+      `(+${points(c.estimate)} points [${points(c.ciLow)}, ${points(c.ciHigh)}], adjusted ${pEquals(c.pAdjusted)}, n=${c.nItems} items): ${failureNature(p.kind)}.`
     : `${KIND_NAMES[p.kind]}: ${pct(from.rate)} at k=${from.k}, ${pct(to.rate)} at k=${to.k}; no significant rise with k (adjusted ${pEquals(c.pAdjusted)}).`;
   return {
     provider: p.provider,

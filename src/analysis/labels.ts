@@ -1,3 +1,4 @@
+import { points, signedPoints } from '../util/format-numbers.js';
 import { argmax, columnMean } from './bootstrap.js';
 import { CurveChecks, type CurveData } from './curve-tests.js';
 import { LABEL_ALPHA_SHARES, referenceIndex } from './label-family.js';
@@ -25,14 +26,6 @@ const Z_POWER80 = 0.841621;
 const MIN_SD = 0.1;
 /** Beyond this many items, more items are not a practical way to decide (the difference sits at delta). */
 const MAX_ITEMS = 1_000_000;
-
-const pts = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
-const abs = (x: number) => (100 * Math.abs(x)).toFixed(1);
-
-/** `p=0.012`, or `p<0.001` below what three decimals show. */
-export function pEquals(p: number): string {
-  return p < 0.001 ? 'p<0.001' : `p=${p.toFixed(3)}`;
-}
 
 /**
  * Labels one curve: each label is a claim about the true curve over the swept k, reported only when
@@ -248,7 +241,7 @@ function describe(c: CurveChecks, j: number, l: number): string {
   const d = c.diffs(j, l);
   if (d.length === 0) return 'no paired items';
   const { low, high } = adjustedWald(d);
-  return `${pts(c.estimate(j, l))} points [95% CI ${pts(low)}, ${pts(high)}], n=${d.length}`;
+  return `${signedPoints(c.estimate(j, l))} points [95% CI ${signedPoints(low)}, ${signedPoints(high)}], n=${d.length}`;
 }
 
 function upper95(c: CurveChecks, j: number, l: number): number {
@@ -277,7 +270,7 @@ function largestGainFrom(c: CurveChecks, knee: number, m: number): string {
 }
 
 function fmtDelta(delta: number): string {
-  return abs(delta);
+  return points(Math.abs(delta));
 }
 
 function argminAfter(values: readonly number[], after: number): number {

@@ -3,7 +3,7 @@ import { accumulate, type TrialSource } from './accumulate.js';
 import type { FailureOutcome } from './outcome.js';
 import { analyzeRun } from './analyze.js';
 import { summarizeCells, type CellSummary } from './summarize.js';
-import { advise } from './advise.js';
+import { decideAdvice, withReasons, type AdviceReasonRenderer } from './advise.js';
 import { analysisOptions, type AnalysisOverrides } from './options.js';
 import { type Advice, type AnalysisSettings, type CollapseSummary, type CurveSummary, type FailureTrend } from './verdict-types.js';
 
@@ -35,7 +35,8 @@ export interface RunSummary {
   generatedAt: string;
   confidenceLevel: typeof CONFIDENCE_LEVEL;
   intervalMethod: string;
-  status: RunInfo['status'];
+  /** run.json's status; `interrupted` when it still says `running` (the sweep never finished: no end time). Reports from older versions may say `running`. */
+  status: RunInfo['status'] | 'interrupted';
   startedAt: string;
   endedAt: string | null;
   plannedTrials: number;
@@ -63,13 +64,19 @@ export interface RunSummary {
   advice: Advice[];
 }
 
-/** Build the run summary. Deterministic for the same inputs except `generatedAt` (pass `now` to pin it). */
+/**
+ * Build the run summary. Deterministic for the same inputs except `generatedAt` (pass `now` to pin it).
+ * `renderReasons` writes each advice's reasons (src/report/advice-text.ts's `adviceReasons`, passed
+ * in by the report: analysis holds no wording and does not import report/); without it every
+ * `Advice.reasons` is empty, for callers that read only the decisions (compare).
+ */
 export function buildSummary(
   source: TrialSource,
   runInfo: RunInfo,
   now: Date = new Date(),
   extraNotices: readonly string[] = [],
   overrides: AnalysisOverrides = {},
+  renderReasons: AdviceReasonRenderer = () => [],
 ): RunSummary {
   const options = analysisOptions(runInfo.config, runInfo.seed, overrides);
   const { settings } = options;
@@ -77,7 +84,7 @@ export function buildSummary(
   const trials = accumulate(source, (runInfo.task.measures ?? []).map((m) => m.key));
   const cells = summarizeCells(trials);
   const analysis = analyzeRun(trials, cells, settings);
-  const advice = advise({
+  const decisions = decideAdvice({
     curves: analysis.curves,
     collapse: analysis.collapse,
     candidates: analysis.candidates,
@@ -87,6 +94,7 @@ export function buildSummary(
     priceOverrides: options.priceOverrides,
     delta: settings.delta,
   });
+  const advice = decisions.map((d) => withReasons(d, renderReasons));
   const { answered, failures } = trials.outcomeTotals();
 
   const modelsByProvider = new Map([...trials.providers].map(([id, p]) => [id, p.models]));
@@ -113,6 +121,7 @@ export function buildSummary(
     notices.push(`${id} has trials but is not listed in run.json`);
   }
   notices.push(...runInfo.notices, ...extraNotices);
+  if (runInfo.status === 'running') notices.push('the sweep was interrupted (run.json still says running and has no end time: a second Ctrl-C, a kill or a crash); run the experiment again to resume from the cache');
 
   return {
     schemaVersion: SUMMARY_SCHEMA_VERSION,
@@ -121,11 +130,12 @@ export function buildSummary(
     generatedAt: now.toISOString(),
     confidenceLevel: CONFIDENCE_LEVEL,
     intervalMethod: INTERVAL_METHOD,
-    status: runInfo.status,
+    // The live sweep settles run.json's status before its report; `running` here means nothing ever did.
+    status: runInfo.status === 'running' ? 'interrupted' : runInfo.status,
     startedAt: runInfo.startedAt,
     endedAt: runInfo.endedAt,
     plannedTrials: runInfo.plannedTrials,
-    completedTrials: runInfo.completedTrials,
+    completedTrials: runInfo.status === 'running' ? trials.trials : runInfo.completedTrials,
     providers,
     notices,
     task: runInfo.task,

@@ -2,6 +2,7 @@ import type { CellItems } from '../analysis/item-scores.js';
 import { TestFamily } from '../analysis/test-family.js';
 import { ANSWER_FAILURES } from '../analysis/outcome.js';
 import type { AnalysisSettings, Comparison, FailureKey } from '../analysis/verdict-types.js';
+import { points, pRelation } from '../util/format-numbers.js';
 import type { CellPair } from './match.js';
 import type { CellVerdict, CompareOptions, PairedTest } from './types.js';
 
@@ -53,14 +54,14 @@ const EPS = 1e-9;
 function judge(accuracy: PairedTest, failures: PairedTest, margin: number): { verdict: CellVerdict; reasons: string[] } {
   const reasons: string[] = [];
   if (accuracy.significant && accuracy.estimate <= -margin + EPS) {
-    reasons.push(`accuracy dropped ${points(-accuracy.estimate)} points (p ${pEq(accuracy.pAdjusted)} after Holm), at least the ${points(margin)}-point margin`);
+    reasons.push(`accuracy dropped ${points(-accuracy.estimate)} points (p ${pRelation(accuracy.pAdjusted)} after Holm), at least the ${points(margin)}-point margin`);
   }
   if (failures.significant && failures.estimate >= margin - EPS) {
-    reasons.push(`answer failures (empty, truncated, unparseable, refused) rose ${points(failures.estimate)} points (p ${pEq(failures.pAdjusted)} after Holm)`);
+    reasons.push(`answer failures (empty, truncated, unparseable, refused) rose ${points(failures.estimate)} points (p ${pRelation(failures.pAdjusted)} after Holm)`);
   }
   if (reasons.length > 0) return { verdict: 'regression', reasons };
   if (accuracy.significant && accuracy.estimate >= margin - EPS) {
-    return { verdict: 'improvement', reasons: [`accuracy rose ${points(accuracy.estimate)} points (p ${pEq(accuracy.pAdjusted)} after Holm)`] };
+    return { verdict: 'improvement', reasons: [`accuracy rose ${points(accuracy.estimate)} points (p ${pRelation(accuracy.pAdjusted)} after Holm)`] };
   }
   if (accuracy.significant || failures.significant) return { verdict: 'within-margin', reasons: ['a significant change smaller than the margin'] };
   if (accuracy.nItems === 0) return { verdict: 'no-pairs', reasons: ['no item was answered by the model on both sides'] };
@@ -99,18 +100,5 @@ function paired(c: Comparison): PairedTest {
   };
 }
 
-export function points(x: number): string {
-  return (x * 100).toFixed(1);
-}
-
-/** "= 0.012" or "< 0.001", to follow a "p". */
-function pEq(p: number): string {
-  const f = formatP(p);
-  return f.startsWith('<') ? `< ${f.slice(1)}` : `= ${f}`;
-}
-
-export function formatP(p: number): string {
-  if (!Number.isFinite(p)) return 'n/a';
-  if (p < 0.001) return '<0.001';
-  return p.toFixed(3);
-}
+// flags.ts takes `points` from here; its one home is src/util/format-numbers.ts.
+export { points } from '../util/format-numbers.js';

@@ -188,7 +188,11 @@ function runRef(run: LoadedRun): RunRef {
 function notices(baseline: LoadedRun, candidate: LoadedRun, itemsChanged: boolean | null): string[] {
   const out = [...baseline.notices, ...candidate.notices];
   for (const run of [baseline, candidate]) {
-    if (run.info.status !== 'complete') out.push(`the ${run.side} run is ${run.info.status}: cells and items it did not reach are listed as one-sided`);
+    if (run.info.status !== 'complete') {
+      // run.json still saying `running` means the sweep never finished: a second signal, a kill or a crash.
+      const status = run.info.status === 'running' ? 'interrupted (run.json has no end time)' : run.info.status;
+      out.push(`the ${run.side} run is ${status}: cells and items it did not reach are listed as one-sided`);
+    }
     if (!run.info.prompt) out.push(`the ${run.side} run.json has no prompt fingerprint (an older fewshot, or an import): templates are not compared`);
   }
   if (baseline.info.experiment.name !== candidate.info.experiment.name) {

@@ -1,4 +1,4 @@
-import { formatP } from './cell-tests.js';
+import { formatP, pct, points, signedPointsPlainZero } from '../util/format-numbers.js';
 import type { CellComparison, CellVerdict, CompareResult, RunRef } from './types.js';
 
 /** Shared wording of the renderers (terminal, Markdown, JUnit). */
@@ -31,19 +31,14 @@ export function cellName(c: Pick<CellComparison, 'provider' | 'selector' | 'k'>)
 }
 
 export function pctOrNa(x: number | null): string {
-  return x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`;
-}
-
-export function points(x: number): string {
-  return (x * 100).toFixed(1);
+  return x === null ? 'n/a' : pct(x);
 }
 
 /** "-12.0 [-20.1, -3.9]" in points. */
 export function difference(c: CellComparison): string {
   const a = c.accuracy;
   if (a.nItems === 0) return 'n/a';
-  const sign = a.estimate > 0 ? '+' : '';
-  return `${sign}${points(a.estimate)} [${points(a.ciLow)}, ${points(a.ciHigh)}]`;
+  return `${signedPointsPlainZero(a.estimate)} [${points(a.ciLow)}, ${points(a.ciHigh)}]`;
 }
 
 export function pAdjusted(c: CellComparison): string {

@@ -1,9 +1,8 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { TrialAccumulator } from '../analysis/accumulate.js';
 import { eachTrial, TrialsFileError } from '../report/trials-file.js';
-import type { RunInfo } from '../runner/run-info.js';
+import { readRunInfo as readSharedRunInfo, RunInfoError, type RunInfo } from '../runner/run-info.js';
 import { CompareError } from './errors.js';
 
 export type Side = 'baseline' | 'candidate';
@@ -22,22 +21,6 @@ export interface LoadedRun {
   /** E.g. a torn last line of trials.jsonl, or which run of a folder of runs was taken. */
   notices: string[];
 }
-
-// What compare reads from run.json; lenient about everything else (older versions, imports).
-const runInfoSchema = z.looseObject({
-  runId: z.string(),
-  experiment: z.looseObject({ name: z.string() }),
-  config: z.unknown(),
-  seed: z.number().int(),
-  status: z.enum(['running', 'complete', 'partial']),
-  startedAt: z.string(),
-  providers: z.array(z.looseObject({ id: z.string(), status: z.enum(['ran', 'skipped']) })),
-  notices: z.array(z.string()),
-  plannedTrials: z.number(),
-  completedTrials: z.number(),
-  task: z.looseObject({ type: z.string() }),
-  prompt: z.looseObject({ hash: z.string(), settingsHash: z.string(), itemsHash: z.string(), template: z.string() }).optional(),
-});
 
 /**
  * The run folder a path names: the path itself when it holds run.json; else, when its subfolders
@@ -68,7 +51,7 @@ export function loadRun(path: string, side: Side): LoadedRun {
   const trialsPath = join(dir, 'trials.jsonl');
   if (!existsSync(trialsPath)) throw new CompareError(`${side} ${trialsPath}: not found; a results folder holds the trials it recorded there`);
   // Streamed into running totals: no record is kept, so two large runs compare in flat memory.
-  const totals = new TrialAccumulator((info.task.measures ?? []).map((m) => m.key));
+  const totals = new TrialAccumulator(info.task.measures.map((m) => m.key));
   let cachedTrials = 0;
   let newCalls = 0;
   let read;
@@ -94,27 +77,12 @@ export function loadRun(path: string, side: Side): LoadedRun {
   };
 }
 
+/** run.json, validated by the schema every reader shares (runner/run-info.ts); a CompareError naming the side, file and field. */
 function readRunInfo(path: string, side: Side): RunInfo {
-  let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    return readSharedRunInfo(path);
   } catch (err) {
-    throw new CompareError(`${side} ${path}: cannot read (${(err as Error).message})`);
+    if (err instanceof RunInfoError) throw new CompareError(`${side} ${err.message}`);
+    throw err;
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new CompareError(`${side} ${path}: not valid JSON (${(err as Error).message})`);
-  }
-  const parsed = runInfoSchema.safeParse(value);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.slice(0, 3).map((issue) => {
-      const field = issue.path.map(String).join('.') || '(file)';
-      return `field "${field}": ${issue.message}`;
-    });
-    throw new CompareError(`${side} ${path}: not a fewshot run.json: ${problems.join('; ')}`);
-  }
-  const info = parsed.data as unknown as RunInfo;
-  return { ...info, task: { ...info.task, measures: info.task.measures ?? [] } };
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { experimentSchema, type ExperimentConfig } from './schema.js';
@@ -28,19 +28,67 @@ export function formatIssue(file: string, issue: ConfigIssue): string {
   return issue.field ? `${where}: ${issue.field}: ${issue.message}` : `${where}: ${issue.message}`;
 }
 
+/**
+ * The largest experiment file read (1 MiB). Real experiments are a few KB; the limit keeps a wrong
+ * file (a dataset passed by mistake, a generated monster) from exhausting memory in the parser.
+ */
+export const MAX_EXPERIMENT_BYTES = 1 << 20;
+
 /** Reads and validates an experiment file; throws ConfigError naming the file, line and field. */
 export function loadExperiment(file: string): ExperimentConfig {
-  let source: string;
-  try {
-    source = readFileSync(file, 'utf8');
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message;
-    throw new ConfigError(file, [{ line: null, column: null, field: '', message: `cannot read the experiment: ${reason}` }]);
-  }
+  const source = readExperimentSource(file);
   return parseExperiment(source, file);
 }
 
+/** The file's text, refused before it is read when over MAX_EXPERIMENT_BYTES (and never read past it). */
+function readExperimentSource(file: string): string {
+  const fail = (message: string): never => {
+    throw new ConfigError(file, [{ line: null, column: null, field: '', message }]);
+  };
+  const tooLarge = (bytes: string) =>
+    `the experiment file is ${bytes}; the limit is ${formatSize(MAX_EXPERIMENT_BYTES)} (an experiment is a few KB of YAML: is this the right file? datasets belong in their own files, named under task:)`;
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return fail(`cannot read the experiment: ${code === 'ENOENT' ? 'file not found' : (err as Error).message}`);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) return fail('cannot read the experiment: is a folder, not a file');
+    if (stat.size > MAX_EXPERIMENT_BYTES) return fail(tooLarge(formatSize(stat.size)));
+    // A pipe or device has no size to check first: read at most one byte past the limit.
+    const buffer = Buffer.alloc(MAX_EXPERIMENT_BYTES + 1);
+    let length = 0;
+    for (;;) {
+      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+      if (length > MAX_EXPERIMENT_BYTES) return fail(tooLarge(`over ${formatSize(MAX_EXPERIMENT_BYTES)}`));
+    }
+    return buffer.toString('utf8', 0, length);
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    return fail(`cannot read the experiment: ${(err as Error).message}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function formatSize(bytes: number): string {
+  return bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MB` : bytes >= 1 << 10 ? `${(bytes / (1 << 10)).toFixed(1)} KB` : `${bytes} bytes`;
+}
+
+/** Where each parsed config came from, for errors about a field found after validation (see configFieldError). */
+const origins = new WeakMap<object, { doc: Document; lines: LineCounter }>();
+
 export function parseExperiment(source: string, file: string): ExperimentConfig {
+  if (Buffer.byteLength(source, 'utf8') > MAX_EXPERIMENT_BYTES) {
+    throw new ConfigError(file, [
+      { line: null, column: null, field: '', message: `the experiment is over ${formatSize(MAX_EXPERIMENT_BYTES)}, the limit for an experiment file` },
+    ]);
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(source, { lineCounter, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -54,7 +102,23 @@ export function parseExperiment(source: string, file: string): ExperimentConfig 
       })),
     );
   }
-  const data: unknown = doc.toJS();
+  let data: unknown;
+  try {
+    // The yaml library refuses an alias that expands too far ("billion laughs") with a ReferenceError.
+    data = doc.toJS();
+  } catch (err) {
+    const message = (err as Error).message;
+    throw new ConfigError(file, [
+      {
+        line: null,
+        column: null,
+        field: '',
+        message: /alias/i.test(message)
+          ? `invalid YAML: its aliases (*name) expand too far (${message}); write the values out or use fewer nested aliases`
+          : `invalid YAML: ${firstLine(message)}`,
+      },
+    ]);
+  }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new ConfigError(file, [
       { line: 1, column: 1, field: '', message: 'expected a mapping of fields (name, task, shots, providers, ...)' },
@@ -64,7 +128,24 @@ export function parseExperiment(source: string, file: string): ExperimentConfig 
   if (!result.success) {
     throw new ConfigError(file, result.error.issues.map((issue) => locateIssue(issue, doc, lineCounter, data)));
   }
+  origins.set(result.data, { doc, lines: lineCounter });
   return result.data;
+}
+
+/** Whether the experiment file wrote the field (false when it is a default, or the config was not parsed here). */
+export function fieldInFile(config: ExperimentConfig, path: (string | number)[]): boolean {
+  return origins.get(config)?.doc.hasIn(path) ?? false;
+}
+
+/**
+ * A ConfigError about a field of a loaded experiment, found after validation (an `out:` folder that
+ * cannot be written, say), pointing at the field's line like a schema issue.
+ */
+export function configFieldError(config: ExperimentConfig, file: string, path: (string | number)[], message: string): ConfigError {
+  const origin = origins.get(config);
+  const offset = origin ? nodeOffset(origin.doc, path, false) : null;
+  const pos = offset === null || !origin ? null : origin.lines.linePos(offset);
+  return new ConfigError(file, [{ line: pos?.line ?? null, column: pos?.col ?? null, field: formatPath(path), message }]);
 }
 
 function locateIssue(union: z.core.$ZodIssue, doc: Document, lines: LineCounter, data: unknown): ConfigIssue {

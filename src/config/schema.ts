@@ -3,6 +3,7 @@ import { priceOverridesSchema } from '../analysis/prices.js';
 import { adaptgaugeTaskSchema } from './adaptgauge-schema.js';
 import { classifyTaskSchema, declaredPoolSize, generateTaskSchema } from './dataset-schema.js';
 import { ORDERS } from '../selectors/arms.js';
+import { ZERO_SHOT_SELECTOR } from '../runner/trial.js';
 import { SELECTOR_NAMES } from '../selectors/index.js';
 import type { SelectorSpec } from '../selectors/selector.js';
 
@@ -38,9 +39,14 @@ export const providerSchema = z
   .strict();
 
 /** A provider may be written as a bare id string or as an object with options. */
-const providerEntry = z.union([providerId, providerSchema]).transform((entry) =>
-  typeof entry === 'string' ? { id: entry } : entry,
-);
+const providerEntry = z
+  .union([providerId, providerSchema])
+  .transform((entry) => (typeof entry === 'string' ? { id: entry } : entry))
+  // No SDK default to fall back on: an openai-compatible server is wherever baseUrl says.
+  .refine((p) => !p.id.startsWith('openai-compatible:') || p.baseUrl !== undefined, {
+    message: 'openai-compatible providers need `baseUrl:` (the server\'s OpenAI-style API, e.g. http://localhost:11434/v1 for Ollama); write the provider as { id, baseUrl }',
+    path: ['baseUrl'],
+  });
 
 export const routesTaskSchema = z
   .object({
@@ -69,7 +75,14 @@ const selectorEntry = z
     z
       .object({
         name: selectorName,
-        label: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { message: 'expected a label of letters, digits, ".", "_" or "-"' }).optional(),
+        label: z
+          .string()
+          .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { message: 'expected a label of letters, digits, ".", "_" or "-"' })
+          // The zero-shot cell every curve shares is selector "none": an arm of that name would merge into it.
+          .refine((l) => l !== ZERO_SHOT_SELECTOR, {
+            message: `"${ZERO_SHOT_SELECTOR}" is reserved for the shared zero-shot (k = 0) cell: choose another label`,
+          })
+          .optional(),
         lambda: z.number().min(0).max(1).optional(),
         provider: providerId.optional(),
       })
@@ -81,6 +94,10 @@ const selectorEntry = z
   ])
   .transform((entry): SelectorSpec => (typeof entry === 'string' ? { name: entry } : entry));
 
+/** The range of `analysis.bootstrapResamples`, and of the `--resamples` flag of `fewshot report` and `fewshot compare`. */
+export const MIN_RESAMPLES = 200;
+export const MAX_RESAMPLES = 100_000;
+
 /** How strict the verdicts are; recorded in summary.json with every result. */
 export const analysisSchema = z
   .object({
@@ -88,7 +105,7 @@ export const analysisSchema = z
     alpha: z.number().gt(0).lt(0.5).default(0.05),
     /** Practical margin: the smallest accuracy difference worth acting on (0.05 = 5 points). */
     delta: z.number().gt(0).lt(1).default(0.05),
-    bootstrapResamples: z.number().int().min(200).max(100_000).default(2000),
+    bootstrapResamples: z.number().int().min(MIN_RESAMPLES).max(MAX_RESAMPLES).default(2000),
   })
   .strict();
 

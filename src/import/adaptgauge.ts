@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import type { ProviderErrorKind } from '../providers/provider.js';
 import { writeReport } from '../report/write.js';
-import type { RunInfo } from '../runner/run-info.js';
+import { readRunInfo, RunInfoError, type RunInfo } from '../runner/run-info.js';
 import { TrialWriter, writeRunInfo } from '../runner/store.js';
 import { ZERO_SHOT_SELECTOR } from '../runner/trial.js';
 import { sha256 } from '../util/hash.js';
@@ -94,19 +94,21 @@ export function formatImportResult(result: ImportResult): string[] {
 /** Refuse to mix an import into a folder that holds another run; re-importing the same run replaces it. */
 function claimDir(file: string, dir: string, runId: string): string {
   if (existsSync(dir) && readdirSync(dir).length > 0) {
-    let existing: unknown = null;
-    try {
-      existing = (JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { runId?: unknown }).runId;
-    } catch {
-      // No readable run.json: not one of our runs.
+    // Read with the schema every reader of run.json shares: only a valid run.json of this very run may be replaced.
+    const infoPath = join(dir, 'run.json');
+    let holds: string;
+    if (!existsSync(infoPath)) holds = 'other files';
+    else {
+      try {
+        const existing = readRunInfo(infoPath).runId;
+        if (existing === runId) return dir;
+        holds = `run ${existing}`;
+      } catch (err) {
+        if (!(err instanceof RunInfoError)) throw err;
+        holds = `other files (${err.message})`;
+      }
     }
-    if (existing !== runId) {
-      throw new ImportError(
-        file,
-        null,
-        `${dir} already holds ${typeof existing === 'string' ? `run ${existing}` : 'other files'}; import into another folder or under another name`,
-      );
-    }
+    throw new ImportError(file, null, `${dir} already holds ${holds}; import into another folder or under another name`);
   }
   mkdirSync(dir, { recursive: true });
   return dir;

@@ -69,6 +69,8 @@ export function resolveProvider(config: ProviderConfig, task: Task, env: NodeJS.
   if (variables.length > 0 && !keyVariable) {
     return { id: config.id, status: 'skipped', reason: `no API key: set ${variables.join(' or ')} to run it` };
   }
+  // Experiment files cannot get here: the schema refuses an openai-compatible provider without baseUrl
+  // (exit 2 naming the field). This guards programmatic callers that build a ProviderConfig by hand.
   if (kind === 'openai-compatible' && !config.baseUrl) {
     return { id: config.id, status: 'skipped', reason: 'openai-compatible providers need a baseUrl (e.g. http://localhost:11434/v1 for Ollama)' };
   }

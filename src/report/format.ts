@@ -1,14 +1,13 @@
 import type { Interval } from '../analysis/stats.js';
+import { pct, points, signedPointsPlainZero } from '../util/format-numbers.js';
 
-/** 0.8 -> "80.0%". */
-export function pct(x: number, digits = 1): string {
-  return `${(x * 100).toFixed(digits)}%`;
-}
+// The report modules take these from here; their one home is src/util/format-numbers.ts.
+export { formatP, pct } from '../util/format-numbers.js';
 
 /** "80.0% [49.0, 94.3] n=10", or "n/a" when there is no data. */
 export function formatInterval(iv: Interval | null): string {
   if (!iv) return 'n/a';
-  return `${pct(iv.estimate)} [${(iv.lower * 100).toFixed(1)}, ${(iv.upper * 100).toFixed(1)}] n=${iv.n}`;
+  return `${pct(iv.estimate)} [${points(iv.lower)}, ${points(iv.upper)}] n=${iv.n}`;
 }
 
 /** The same from separate fields (summary.json's curve points and advice): "72.0% [65.1, 78.3] n=60". */
@@ -19,8 +18,7 @@ export function formatEstimate(estimate: number | null, low: number | null, high
 
 /** A difference of proportions in percentage points with its interval: "+10.0 points [3.1, 16.9]". */
 export function formatDifference(estimate: number, low: number, high: number): string {
-  const sign = estimate > 0 ? '+' : '';
-  return `${sign}${(estimate * 100).toFixed(1)} points [${(low * 100).toFixed(1)}, ${(high * 100).toFixed(1)}]`;
+  return `${signedPointsPlainZero(estimate)} points [${points(low)}, ${points(high)}]`;
 }
 
 /** A mean for a table: "n/a" for null, otherwise rounded to what a reader can use. */

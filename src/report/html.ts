@@ -36,7 +36,7 @@ h2 { font-size: 1.15rem; margin: 28px 0 8px; border-bottom: 1px solid var(--line
 .muted { color: var(--muted); }
 .status { margin: 4px 0 16px; }
 .status .badge { display: inline-block; padding: 0 8px; border-radius: 10px; font-size: 0.85rem; font-weight: 600; background: #dafbe1; color: #116329; }
-.status .badge.partial, .status .badge.running { background: #fff8c5; color: var(--warn); }
+.status .badge.partial, .status .badge.running, .status .badge.interrupted { background: #fff8c5; color: var(--warn); }
 .notices { background: #fff8c5; border: 1px solid #d4a72c66; border-radius: 6px; padding: 8px 12px 8px 28px; margin: 0 0 16px; }
 #chart { min-height: 200px; }
 .table-wrap { overflow-x: auto; border: 1px solid var(--line); border-radius: 6px; }
@@ -250,7 +250,7 @@ ${(s.task.measures ?? []).map((m) => `<li><strong>${h(m.label)}</strong>: ${h(m.
 function statusLine(s: RunSummary): string {
   const duration = formatDuration(s.startedAt, s.endedAt);
   const parts = [
-    `${s.totals.trials} trials recorded (${s.completedTrials} of ${s.plannedTrials} planned)`,
+    `${s.totals.trials} trials recorded (${s.totals.trials} of ${s.plannedTrials} planned${s.completedTrials !== s.totals.trials ? `; run.json counts ${s.completedTrials} completed` : ''})`,
     `${s.totals.answered} answered`,
     `started ${s.startedAt}`,
   ];

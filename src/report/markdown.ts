@@ -52,7 +52,7 @@ export function renderSummaryMarkdown(summary: RunSummary): string {
   const duration = formatDuration(summary.startedAt, summary.endedAt);
   lines.push(
     `Status: **${md(summary.status)}**, ${summary.totals.trials} trials recorded ` +
-      `(${summary.completedTrials} of ${summary.plannedTrials} planned), ${summary.totals.answered} answered. ` +
+      `(${summary.totals.trials} of ${summary.plannedTrials} planned${summary.completedTrials !== summary.totals.trials ? `; run.json counts ${summary.completedTrials} completed` : ''}), ${summary.totals.answered} answered. ` +
       `Started ${md(summary.startedAt)}${duration ? `, took ${duration}` : ''}.`,
     '',
   );

@@ -1,7 +1,7 @@
 import type { CellSummary } from '../analysis/summarize.js';
 import type { CollapseSummary, CurveSummary, FailureTrend } from '../analysis/verdict-types.js';
 import type { TaskMeasure } from '../tasks/task.js';
-import { formatDifference, formatEstimate, formatInterval, formatNumber, pct } from './format.js';
+import { formatDifference, formatEstimate, formatInterval, formatNumber, formatP, pct } from './format.js';
 import { FAILURE_NAMES, failureRates, turningPoint } from './verdict.js';
 
 /** One table column: a header and how to show a row in it. Shared by the HTML and Markdown reports. */
@@ -106,10 +106,4 @@ export function failureColumns(): Column<FailureTrend>[] {
     { header: 'rises with k', value: (t) => (t.flagged ? 'yes' : 'no') },
     { header: 'detail', value: (t) => t.detail, wrap: true },
   ];
-}
-
-/** "0.003", "<0.001". */
-export function formatP(p: number): string {
-  if (!Number.isFinite(p)) return 'n/a';
-  return p < 0.001 ? '<0.001' : p.toFixed(3);
 }

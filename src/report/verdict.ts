@@ -1,7 +1,7 @@
 // Plain-text pieces of the verdict, shared by report.html and summary.md (renderers escape them).
 import { FAILURE_NAMES } from '../analysis/outcome.js';
 import { loadPriceTable } from '../analysis/prices.js';
-import type { Advice, CollapseSummary, CurveLabel, CurveSummary, Decision, FailureKey, FailureTrend } from '../analysis/verdict-types.js';
+import type { Advice, CollapseSummary, CurveLabel, CurveSummary, Decision, FailureTrend } from '../analysis/verdict-types.js';
 import { formatCount, formatEstimate, formatMoney, pct } from './format.js';
 
 export const DECISION_TITLES: Record<Decision, string> = {

@@ -1,14 +1,16 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analysisOptions, type AnalysisOverrides } from '../analysis/options.js';
 import { buildSummary, type RunSummary } from '../analysis/summary.js';
 import type { RunInfo } from '../runner/run-info.js';
 import { accumulate, type SampledTrial, type TrialSource } from '../analysis/accumulate.js';
+import { probeWrite } from '../util/writable.js';
+import { adviceReasons } from './advice-text.js';
 import { buildReportCharts, writeChartFiles } from './charts/index.js';
 import { renderReportHtml } from './html.js';
 import { renderSummaryMarkdown } from './markdown.js';
 
-export { eachTrial, readTrials, TrialsFileError, type ReadTrialsResult } from './trials-file.js';
+export { eachTrial, readTrials, TrialsFileError, type EachTrialResult, type ReadTrialsResult } from './trials-file.js';
 
 export interface ReportPaths {
   summaryPath: string;
@@ -38,7 +40,7 @@ export function writeReport(
   options: WriteReportOptions = {},
 ): WrittenReport {
   const totals = accumulate(trials, (runInfo.task.measures ?? []).map((m) => m.key));
-  const summary = buildSummary(totals, runInfo, options.now ?? new Date(), options.notices ?? [], options.overrides ?? {});
+  const summary = buildSummary(totals, runInfo, options.now ?? new Date(), options.notices ?? [], options.overrides ?? {}, adviceReasons);
   return { ...writeReportFiles(runDir, summary, runInfo, totals.samples()), summary };
 }
 
@@ -70,4 +72,31 @@ function writeAtomic(path: string, content: string): void {
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, content);
   renameSync(tmp, path);
+}
+
+/** A results folder the report files cannot be written into: which folder, and why. */
+export class ReportFolderError extends Error {
+  constructor(
+    readonly dir: string,
+    readonly reason: string,
+  ) {
+    super(
+      `${dir}: cannot write the report there (${reason}); "fewshot report" rewrites summary.json, summary.md, ` +
+        'report.html and charts/ in the results folder: make it writable, or copy the folder and report on the copy',
+    );
+    this.name = 'ReportFolderError';
+  }
+}
+
+/**
+ * Before a rebuild reads anything large: the run folder (and its charts/ folder, when there is one)
+ * can be written. Tested by creating and removing a probe file, not from permission bits, which
+ * root ignores and which say nothing of read-only mounts or ACLs. Throws ReportFolderError.
+ */
+export function checkReportFolderWritable(runDir: string): void {
+  const charts = join(runDir, 'charts');
+  for (const dir of existsSync(charts) ? [runDir, charts] : [runDir]) {
+    const denied = probeWrite(dir);
+    if (denied !== null) throw new ReportFolderError(dir, denied);
+  }
 }

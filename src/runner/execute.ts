@@ -181,14 +181,20 @@ async function attemptTrial(spec: TrialSpec, ctx: ExecuteContext, signal?: Abort
       if (reserved === null) return null;
       reservation = reserved;
     }
+    // The call gets a signal of its own, linked to the sweep's only while it runs: the SDKs add an
+    // abort listener to the signal they are given and never remove it, so handing them the sweep's
+    // signal would leave one listener on it per call (MaxListenersExceededWarning after ten).
+    const call = linkedSignal(signal);
     try {
-      result = await runtime.provider.complete({ ...request, subject: { item, shots } }, signal);
+      result = await runtime.provider.complete({ ...request, subject: { item, shots } }, call.signal);
     } catch (err) {
       budget?.settle(spec.provider, reservation, 0, 0, 0);
       if (signal?.aborted) return ABORTED;
       // A failed call is recorded with its kind and the sweep goes on; it is never a wrong answer,
       // and never cached: a rerun tries it again.
       return { ...base, ...failedCall(err) };
+    } finally {
+      call.unlink();
     }
     budget?.settle(spec.provider, reservation, result.tokensIn, result.tokensOut, result.cachedTokens);
     // Stored before the trial line is written: once a trial is on disk, its answer is too.
@@ -229,6 +235,22 @@ async function attemptTrial(spec: TrialSpec, ctx: ExecuteContext, signal?: Abort
     requestId: result.requestId,
     attempts: result.attempts ?? 1,
   };
+}
+
+/**
+ * A child of `parent` for one call: aborted when the parent aborts, until unlink() removes the one
+ * listener it put on the parent. Without a parent: no signal (the call cannot be cancelled).
+ */
+export function linkedSignal(parent?: AbortSignal): { signal: AbortSignal | undefined; unlink: () => void } {
+  if (!parent) return { signal: undefined, unlink: () => {} };
+  const controller = new AbortController();
+  if (parent.aborted) {
+    controller.abort(parent.reason);
+    return { signal: controller.signal, unlink: () => {} };
+  }
+  const onAbort = () => controller.abort(parent.reason);
+  parent.addEventListener('abort', onAbort, { once: true });
+  return { signal: controller.signal, unlink: () => parent.removeEventListener('abort', onAbort) };
 }
 
 /** The fields of a record that come from the call, as opposed to the cell and item. */

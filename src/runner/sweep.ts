@@ -11,7 +11,7 @@ import { createTask } from '../tasks/index.js';
 import type { Task, TaskData } from '../tasks/task.js';
 import { TOOL_VERSION } from '../version.js';
 import { BudgetTracker, checkBudgetEstimate } from './budget.js';
-import { ResponseCache } from './cache.js';
+import { checkCacheWritable, ResponseCache } from './cache.js';
 import { estimateSweep } from './estimate.js';
 import { executePlan, type ProviderRuntime } from './execute.js';
 import { promptFingerprint } from './fingerprint.js';
@@ -131,6 +131,10 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   for (const r of resolutions) if (r.status === 'ready') for (const notice of r.notices ?? []) data.notices.push(notice);
   for (const notice of data.notices) log(`note: ${notice}`);
 
+  // Opened only when a provider it serves will run: a local-only sweep leaves no cache file behind.
+  const useCache = options.cacheDir !== undefined && [...plan.countByProvider().keys()].some((p) => p !== 'local');
+  // An unwritable cache stops the sweep here (exit 2), before the results folder and any call: an answer paid for could not be kept.
+  if (useCache) checkCacheWritable(options.cacheDir!);
   const { runId, dir } = createRunDir(resolve(options.outDir ?? config.out), config.name, started);
   const info: RunInfo = {
     runId,
@@ -161,8 +165,13 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   log(`run ${runId}: ${plan.length} trials (${[...counts].map(([p, n]) => `${p} ${n}`).join(', ') || 'no provider to run'})`);
 
   await prepareSelectors(prepared);
-  // Opened only when a provider it serves will run: a local-only sweep leaves no cache file behind.
-  const cache = options.cacheDir !== undefined && [...counts.keys()].some((p) => p !== 'local') ? new ResponseCache(options.cacheDir) : null;
+  // Cache problems (a damaged file moved aside, a failed write turning the cache off): one line on stderr, above the bars once they run, and a run.json notice.
+  let cacheNote: (line: string) => void = (line) => (options.progressStream ?? process.stderr).write(`${line}\n`);
+  const onNotice = (notice: string) => {
+    info.notices.push(notice);
+    cacheNote(`note: ${notice}`);
+  };
+  const cache = useCache ? ResponseCache.open(options.cacheDir!, { onNotice }) : null;
   if (cache) log(`cache: ${relative(process.cwd(), cache.path) || cache.path} (answers already there are not asked again)`);
   const writer = new TrialWriter(join(dir, 'trials.jsonl'));
   // Trials go to disk and into running totals as they complete; no record is kept in memory.
@@ -183,6 +192,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   });
   // While bars are live, lines go above them rather than through them.
   const say = (line: string) => (progress.live ? progress.note(line) : log(line));
+  cacheNote = (line) => progress.note(line);
   try {
     await executePlan(plan, { ...buildContext(prepared, runId, env), cache, budget: tracker }, {
       onRecord: (record) => {

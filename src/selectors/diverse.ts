@@ -1,4 +1,4 @@
-import { type Bm25Index, type Bm25Query, cosine, indexFor } from './bm25.js';
+import { type Bm25Index, type Bm25Query, cosine } from './bm25.js';
 import { bm25Selector } from './similar.js';
 import type { Selector } from './selector.js';
 

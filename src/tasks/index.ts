@@ -19,12 +19,12 @@ export function createTask(config: TaskConfig, seed: number, context: TaskContex
   switch (config.type) {
     // Each task is a Task over its own item data; the runner treats the data as opaque.
     case 'routes':
-      return createRoutesTask(config, seed) as unknown as Task;
+      return createRoutesTask(config, seed);
     case 'classify':
-      return createClassifyTask(config, seed, context.baseDir) as unknown as Task;
+      return createClassifyTask(config, seed, context.baseDir);
     case 'generate':
-      return createGenerateTask(config, seed, context.baseDir) as unknown as Task;
+      return createGenerateTask(config, seed, context.baseDir);
     case 'adaptgauge':
-      return createAdaptGaugeTask(config, seed, context.baseDir, resolveAdaptGaugeJudge(config, context.env, context.providerOptions)) as unknown as Task;
+      return createAdaptGaugeTask(config, seed, context.baseDir, resolveAdaptGaugeJudge(config, context.env, context.providerOptions));
   }
 }
