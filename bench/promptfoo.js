@@ -16,7 +16,7 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, wri
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runSweep } from '../dist/runner/sweep.js';
+import { runSweep } from '../dist/app/sweep-and-report.js';
 
 // promptfoo 0.122+ requires Node >= 22.22; 0.121.20 is the newest release whose engines field
 // (`^20.20.0 || >=22.22.0`) accepts Node 20 (checked with `npm view 'promptfoo@>=0.121' version engines`).

@@ -4,8 +4,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { evaluateRoute, generateInstances, solveRoute } from '../dist/tasks/routes.js';
-import { runSweep } from '../dist/runner/sweep.js';
-import { prepareSweep } from '../dist/runner/sweep.js';
+import { runSweep } from '../dist/app/sweep-and-report.js';
+import { prepareSweep } from '../dist/runner/prepare.js';
 import { selectShots } from '../dist/runner/execute.js';
 import { writeReport, writeReportCharts } from '../dist/report/write.js';
 
@@ -132,7 +132,7 @@ try {
   const { simulateTrials, SHAPES } = await import('../dist/analysis/simulate.js');
   const { summarizeCells } = await import('../dist/analysis/summarize.js');
   const { analyzeRun } = await import('../dist/analysis/analyze.js');
-  const { DEFAULT_ANALYSIS_SETTINGS } = await import('../dist/analysis/verdict-types.js');
+  const { DEFAULT_ANALYSIS_SETTINGS } = await import('../dist/analysis/options.js');
   const trials = [];
   for (const provider of ['a', 'b', 'c']) {
     for (const [selector, shape] of [['random', 'plateau'], ['similar', 'improving']]) {

@@ -20,7 +20,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { selectShots } from '../dist/runner/execute.js';
-import { prepareSweep, runSweep } from '../dist/runner/sweep.js';
+import { runSweep } from '../dist/app/sweep-and-report.js';
+import { prepareSweep } from '../dist/runner/prepare.js';
 
 const LATENCY_MS = 50;
 const SELF = fileURLToPath(import.meta.url);

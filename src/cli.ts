@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import type { AnalysisOverrides } from './analysis/options.js';
@@ -10,14 +10,16 @@ import { CompareError, DEFAULT_COMPARE_OPTIONS, type FailOn } from './compare/in
 import { TaskDataError } from './tasks/errors.js';
 import { formatImportResult, ImportError, importAdaptGauge } from './import/index.js';
 import { TrialAccumulator } from './analysis/accumulate.js';
-import { checkReportFolderWritable, eachTrial, ReportFolderError, TrialsFileError, writeReport, writeReportCharts } from './report/write.js';
+import { checkReportFolderWritable, ReportFolderError, writeReport, writeReportCharts } from './report/write.js';
+import { eachTrial, TrialsFileError } from './records/trials-file.js';
 import { CACHE_DIR_VARIABLE, CacheError, clearCache, damagedCacheMessage, inspectCache, parseDuration, resolveCacheDir } from './runner/cache.js';
 import { BudgetError, checkBudgetEstimate } from './runner/budget.js';
 import { estimateSweep } from './runner/estimate.js';
-import type { RunSummary } from './analysis/summary.js';
-import { readRunInfo, RunInfoError, type RunInfo } from './runner/run-info.js';
+import { readSummary } from './records/summary.js';
+import { readRunInfo, RunInfoError, type RunInfo } from './records/run-info.js';
 import { Interrupt } from './runner/interrupt.js';
-import { prepareSweep, runSweep } from './runner/sweep.js';
+import { prepareSweep } from './runner/prepare.js';
+import { runSweep } from './app/sweep-and-report.js';
 import type { SelectorSpec } from './selectors/selector.js';
 import { TOOL_VERSION } from './version.js';
 
@@ -63,7 +65,7 @@ export async function main(argv: string[]): Promise<number> {
         if (args.baseline === undefined && (args.failOn !== undefined || args.margin !== undefined)) {
           throw new UsageError(`--${args.failOn !== undefined ? 'fail-on' : 'margin'} needs --baseline <results folder>`);
         }
-        const gate = args.baseline !== undefined ? prepareGate(args.experiment, args.baseline, args.failOn ?? 'regression', args.margin) : null;
+        const gate = args.baseline !== undefined ? prepareGate(args.experiment, args.baseline, args.failOn ?? 'regression', args.margin, loadExperiment) : null;
         checkSweepFolders(args);
         exitCode = args.dryRun ? dryRun(args.experiment, args.concurrency) : await sweep(args, gate);
       },
@@ -118,7 +120,7 @@ export async function main(argv: string[]): Promise<number> {
       async (args) => {
         const result = importAdaptGauge(args.file, args.out, args.name !== undefined ? { name: args.name } : {});
         for (const run of result.runs) {
-          const summary = JSON.parse(readFileSync(join(run.dir, 'summary.json'), 'utf8')) as RunSummary;
+          const summary = readSummary(join(run.dir, 'summary.json'));
           await writeReportCharts(run.dir, summary, readRunInfo(join(run.dir, 'run.json')));
         }
         for (const line of formatImportResult(result)) console.log(line);
@@ -326,7 +328,7 @@ function dryRun(experiment: string, concurrency: number | undefined): number {
   return EXIT.ok;
 }
 
-/** `--resamples` of report and compare: the range analysis.bootstrapResamples allows (a huge count runs for hours). */
+/** `--resamples` of report and compare: the range analysis.resamples allows (a huge count runs for hours). */
 function checkResamples(value: number | undefined, fail: (message: string) => Error): number | undefined {
   if (value !== undefined && !(Number.isInteger(value) && value >= MIN_RESAMPLES && value <= MAX_RESAMPLES)) {
     throw fail(`--resamples: expected a whole number from ${MIN_RESAMPLES} to ${MAX_RESAMPLES}, got ${value}`);
@@ -364,7 +366,7 @@ function reportOverrides(args: { alpha?: number | undefined; delta?: number | un
   if (delta !== undefined) overrides.delta = delta;
   if (target !== undefined) overrides.target = target;
   if (volume !== undefined) overrides.requestsPerMonth = volume;
-  if (resamples !== undefined) overrides.bootstrapResamples = resamples;
+  if (resamples !== undefined) overrides.resamples = resamples;
   return overrides;
 }
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ProviderError } from '../src/providers/provider.js';
 import { withRetries } from '../src/providers/retry.js';
-import { runSweep } from '../src/runner/sweep.js';
+import { runSweep } from '../src/app/sweep-and-report.js';
 import { Rng } from '../src/util/rng.js';
 import { FLAVOURS, ROUTE_ANSWER, SENTINEL, trackServers } from './providers-helpers.js';
 

@@ -11,7 +11,6 @@ import { adaptgaugeTaskSchema } from '../src/config/adaptgauge-schema.js';
 import { itemIdOf } from '../src/import/adaptgauge-map.js';
 import type { AdaptGaugeRow } from '../src/import/adaptgauge-csv.js';
 import { LocalProvider } from '../src/providers/local.js';
-import { ProviderError } from '../src/providers/provider.js';
 import {
   createAdaptGaugeTask,
   isLabelTask,
@@ -19,13 +18,15 @@ import {
   normalizeAnswer,
   parseAdaptGaugeTask,
   parseVerdict,
-  resolveAdaptGaugeJudge,
   tokenF1,
   type AdaptGaugeDeps,
   type AdaptGaugeItemData,
 } from '../src/tasks/adaptgauge-pack.js';
 import { TaskDataError } from '../src/tasks/errors.js';
-import type { ScoreResult, Task, TaskItem } from '../src/tasks/task.js';
+import { localBaseline } from '../src/tasks/local-baseline.js';
+import { resolveAdaptGaugeJudge } from '../src/runner/judge.js';
+import { ModelScorer, type ModelScoring } from '../src/runner/score.js';
+import { isModelCall, type ScoreResult, type Task, type TaskItem } from '../src/tasks/task.js';
 import { startOpenAIServer, type FakeServer } from './servers/index.js';
 import { thrownBy } from './thrown.js';
 
@@ -80,9 +81,22 @@ function load(file: string, taskId?: string, deps: AdaptGaugeDeps = {}) {
   return { task, data: task.load() };
 }
 
-const scoreOf = async (task: Task<AdaptGaugeItemData, string>, text: string, item: TaskItem<AdaptGaugeItemData>): Promise<ScoreResult | null> => {
+/** How a sweep scores an answer: the task scores it, or describes a judge call that the runner's ModelScorer makes. */
+const judgeOutcome = async (task: Task<AdaptGaugeItemData, string>, text: string, item: TaskItem<AdaptGaugeItemData>, scorer?: ModelScorer): Promise<ModelScoring | null> => {
   const parsed = task.parse(text);
-  return parsed.ok ? await task.score(parsed.answer, item) : null;
+  if (!parsed.ok) return null;
+  const scoring = task.score(parsed.answer, item);
+  if (!isModelCall(scoring)) return { status: 'scored', score: scoring, judge: null as never };
+  expect(scoring).toMatchObject({ kind: 'needs-model', role: 'judge' });
+  if (!scorer) throw new Error(`${item.id} needs a judge`);
+  return scorer.score(scoring, 'openai:answerer');
+};
+
+const scoreOf = async (task: Task<AdaptGaugeItemData, string>, text: string, item: TaskItem<AdaptGaugeItemData>, scorer?: ModelScorer): Promise<ScoreResult | null> => {
+  const outcome = await judgeOutcome(task, text, item, scorer);
+  if (outcome === null) return null;
+  if (outcome.status !== 'scored') throw new Error(outcome.status === 'failed' ? outcome.message : outcome.status);
+  return outcome.score;
 };
 
 describe('loading', () => {
@@ -189,12 +203,12 @@ describe('loading', () => {
     expect(data.items.map((i) => i.data.scoringMethod)).toEqual(['f1']);
     expect(data.notices).toEqual(['mix: 2 llm_judge items skipped: name a judge provider under task.judge (e.g. judge: openai:gpt-4o-mini)']);
 
-    const unavailable = resolveAdaptGaugeJudge({ judge: { id: 'openai:gpt-4o-mini' } }, {});
+    const unavailable = resolveAdaptGaugeJudge({ judge: { id: 'openai:gpt-4o-mini' } }, {}).deps;
     expect(unavailable).toEqual({ judge: null, judgeUnavailable: 'judge openai:gpt-4o-mini: no API key: set OPENAI_API_KEY to run it' });
     expect(load('mixed.json', undefined, unavailable).data.notices).toEqual([
       'mix: 2 llm_judge items skipped: judge openai:gpt-4o-mini: no API key: set OPENAI_API_KEY to run it',
     ]);
-    expect(resolveAdaptGaugeJudge({}, { OPENAI_API_KEY: 'k' })).toEqual({ judge: null });
+    expect(resolveAdaptGaugeJudge({}, { OPENAI_API_KEY: 'k' })).toEqual({ deps: { judge: null }, model: null });
 
     const allJudged = taskJson('route', { test_cases: (mixed.test_cases as Json[]).slice(0, 2) });
     const err = thrownBy(TaskDataError, () => load(write('judged.json', allJudged)));
@@ -296,17 +310,21 @@ describe('llm_judge through a judge model (openai SDK against the fake server)',
     const s = await startOpenAIServer();
     servers.push(s);
     const options = adaptgaugeTaskSchema.parse({ type: 'adaptgauge', file: write('route.json', judgedTask()), judge });
-    const deps = resolveAdaptGaugeJudge(options, { OPENAI_API_KEY: SENTINEL, OPENAI_BASE_URL: `${s.url}/v1` }, { sleep: async () => {} });
+    const { deps, model } = resolveAdaptGaugeJudge(options, { OPENAI_API_KEY: SENTINEL, OPENAI_BASE_URL: `${s.url}/v1` }, { sleep: async () => {} });
+    // The task knows only that a judge answers; the runner's scorer holds it (no cache or budget here).
+    expect(deps).toEqual({ judge: 'openai:gpt-4o-mini' });
+    expect(model!.endpoint).toBe(`${s.url}/v1`);
+    const scorer = new ModelScorer(new Map([['judge', model!]]), null, null);
     const task = createAdaptGaugeTask(options, 0, tmp, deps);
-    return { s, task, data: task.load() };
+    return { s, task, scorer, data: task.load() };
   }
 
   it('sends a rubric prompt with the input, the reference and the answer; reads the score on the last line', async () => {
-    const { s, task, data } = await setup();
+    const { s, task, scorer, data } = await setup();
     expect(data.items.map((i) => i.data.scoringMethod)).toEqual(['llm_judge', 'llm_judge', 'exact_match']);
     expect(data.notices).toEqual([]);
     s.queue({ kind: 'text', text: 'The route matches the reference except the order.\nScore: 7', tokensIn: 120, tokensOut: 9 });
-    const scored = await scoreOf(task, 'A -> C -> B', data.items[0]!);
+    const scored = await scoreOf(task, 'A -> C -> B', data.items[0]!, scorer);
     expect(scored).toEqual({
       score: 0.7,
       details: { scoringMethod: 'llm_judge', judge: 'openai:gpt-4o-mini', judgeScore: 7, judgeTokensIn: 120, judgeTokensOut: 9 },
@@ -324,43 +342,45 @@ describe('llm_judge through a judge model (openai SDK against the fake server)',
 
     // A rubric object goes to the judge as a rubric.
     s.queue({ kind: 'text', text: '10' });
-    expect(await scoreOf(task, 'X -> Y', data.items[1]!)).toMatchObject({ score: 1 });
+    expect(await scoreOf(task, 'X -> Y', data.items[1]!, scorer)).toMatchObject({ score: 1 });
     expect(s.requests[1]!.body.messages[1].content).toContain('Rubric (the criteria a good answer meets):\n{\n  "must_visit"');
 
     // Exact items never call the judge.
-    expect(await scoreOf(task, 'B', data.items[2]!)).toMatchObject({ score: 1 });
+    expect(await scoreOf(task, 'B', data.items[2]!, scorer)).toMatchObject({ score: 1 });
     expect(s.requests).toHaveLength(2);
   });
 
   it('one verdict per (item, answer): repeats and concurrent trials share one judge call', async () => {
-    const { s, task, data } = await setup();
+    const { s, task, scorer, data } = await setup();
     s.queue({ kind: 'text', text: '4', delayMs: 50 });
-    const results = await Promise.all([1, 2, 3].map(() => scoreOf(task, 'A -> B', data.items[0]!)));
-    expect(results.map((r) => r!.score)).toEqual([0.4, 0.4, 0.4]);
-    expect(await scoreOf(task, 'A -> B', data.items[0]!)).toMatchObject({ score: 0.4 });
+    const results = await Promise.all([1, 2, 3].map(() => judgeOutcome(task, 'A -> B', data.items[0]!, scorer)));
+    expect(results.map((r) => r!.status === 'scored' && r!.score.score)).toEqual([0.4, 0.4, 0.4]);
+    // One trial paid for the call; the others reused its verdict.
+    expect(results.map((r) => r!.status === 'scored' && r!.judge.cached)).toEqual([false, true, true]);
+    expect(await scoreOf(task, 'A -> B', data.items[0]!, scorer)).toMatchObject({ score: 0.4 });
     expect(s.requests).toHaveLength(1);
   });
 
-  it('an unreadable verdict or a failed judge call is a ProviderError naming the judge (a failed measurement, not a 0)', async () => {
-    const { s, task, data } = await setup({ id: 'openai:gpt-4o-mini', maxAttempts: 2, temperature: 1, maxOutputTokens: 64 });
-    s.queue({ kind: 'text', text: 'I would say it is quite good, maybe 8 out of 10, but' });
-    const unreadable = (await Promise.resolve(scoreOf(task, 'A -> B', data.items[0]!)).catch((e: unknown) => e)) as ProviderError;
-    expect(unreadable).toBeInstanceOf(ProviderError);
-    expect(unreadable.kind).toBe('malformed');
-    expect(unreadable.message).toMatch(/^judge openai:gpt-4o-mini: no 0-10 score on the verdict's last line: "I would say/);
+  it('an unreadable verdict or a failed judge call is a failure naming the judge (a failed measurement, not a 0)', async () => {
+    const { s, task, scorer, data } = await setup({ id: 'openai:gpt-4o-mini', maxAttempts: 2, temperature: 1, maxOutputTokens: 64 });
+    s.queue({ kind: 'text', text: 'I would say it is quite good, maybe 8 out of 10, but', tokensIn: 30, tokensOut: 12 });
+    const unreadable = await judgeOutcome(task, 'A -> B', data.items[0]!, scorer);
+    expect(unreadable).toMatchObject({ status: 'failed', judge: { provider: 'openai:gpt-4o-mini', tokensIn: 30, tokensOut: 12, cached: false, attempts: 1 } });
+    expect(unreadable!.status === 'failed' && unreadable!.message).toMatch(/^judge openai:gpt-4o-mini: no 0-10 score on the verdict's last line: "I would say/);
     expect(s.requests[0]!.body).toMatchObject({ temperature: 1, max_completion_tokens: 64 });
 
     s.queue({ kind: 'status', status: 500 });
-    const failed = (await Promise.resolve(scoreOf(task, 'A -> B', data.items[0]!)).catch((e: unknown) => e)) as ProviderError;
-    expect(failed.kind).toBe('server');
-    expect(failed.message).toMatch(/^judge openai:gpt-4o-mini: \S/);
-    expect(failed.message).not.toMatch(/gpt-4o-mini: openai:/);
-    expect(failed.attempts).toBe(2);
-    expect(failed.message).not.toContain(SENTINEL);
+    const failed = await judgeOutcome(task, 'A -> B', data.items[0]!, scorer);
+    expect(failed).toMatchObject({ status: 'failed', judge: { tokensIn: 0, tokensOut: 0, cached: false, attempts: 2 } });
+    const message = failed!.status === 'failed' ? failed!.message : '';
+    expect(message).toMatch(/^judge openai:gpt-4o-mini: \S/);
+    expect(message).not.toMatch(/gpt-4o-mini: openai:/);
+    expect(message).not.toContain(SENTINEL);
+    expect(s.requests).toHaveLength(3);
 
     // A failure is not remembered: the next trial asks again.
     s.queue({ kind: 'text', text: '9' });
-    expect(await scoreOf(task, 'A -> B', data.items[0]!)).toMatchObject({ score: 0.9 });
+    expect(await scoreOf(task, 'A -> B', data.items[0]!, scorer)).toMatchObject({ score: 0.9 });
   });
 
   it('verdict parsing reads only the last line', () => {
@@ -397,7 +417,7 @@ describe('experiment configuration', () => {
     const config = parseYaml(readFileSync(path, 'utf8')) as Json;
     const options = adaptgaugeTaskSchema.parse(config.task);
     expect(config).toMatchObject({ shots: [0, 1, 2, 4], selectors: ['random', 'first'], repeats: 3, providers: ['local', { id: 'openai:gpt-4o-mini' }] });
-    const task = createAdaptGaugeTask(options, 0, join(REPO, 'experiments'), resolveAdaptGaugeJudge(options, {}));
+    const task = createAdaptGaugeTask(options, 0, join(REPO, 'experiments'), resolveAdaptGaugeJudge(options, {}).deps);
     const data = task.load();
     expect(data.pool).toHaveLength(8);
     expect(data.items).toHaveLength(5);
@@ -412,7 +432,7 @@ describe('experiment configuration', () => {
     }
     // Through the local provider, as a sweep calls it.
     const shots = data.pool.slice(0, 2);
-    const local = new LocalProvider(task as unknown as Task);
+    const local = new LocalProvider(localBaseline(task as unknown as Task));
     const answer = await local.complete({ messages: task.render(shots, data.items[0]!), subject: { item: data.items[0]!, shots } });
     expect(answer.text).toBe(task.baseline(data.items[0]!, shots));
     expect(answer.tokensIn).toBeGreaterThan(0);

@@ -9,6 +9,7 @@ import { ResilientProvider } from '../src/providers/resilient.js';
 import { resolveProvider } from '../src/providers/registry.js';
 import { DEFAULT_RETRY_POLICY } from '../src/providers/retry.js';
 import type { ProviderConfig } from '../src/config/schema.js';
+import { localBaseline } from '../src/tasks/local-baseline.js';
 import { routesTask } from './providers-helpers.js';
 
 /** A clock that moves only when the test says so; sleeps are timers on it. */
@@ -322,7 +323,7 @@ describe('ResilientProvider with a throttle', () => {
 describe('resolveProvider: one throttle per provider', () => {
   const env = { OPENAI_API_KEY: 'sk-test' };
   const resolve = (config: Record<string, unknown>, options: Parameters<typeof resolveProvider>[3] = {}) => {
-    const r = resolveProvider({ id: 'openai:gpt-4o-mini', baseUrl: 'http://127.0.0.1:9/v1', ...config } as ProviderConfig, routesTask, env, options);
+    const r = resolveProvider({ id: 'openai:gpt-4o-mini', baseUrl: 'http://127.0.0.1:9/v1', ...config } as ProviderConfig, localBaseline(routesTask), env, options);
     if (r.status !== 'ready') throw new Error(r.reason);
     return r;
   };

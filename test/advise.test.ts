@@ -1,15 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { decidingCurve, nextK, recommendedCell, tokensPerRequest, type AdviseInput } from '../src/analysis/advise.js';
 import { advise } from '../src/report/advice-text.js';
-import { parsePriceTable } from '../src/analysis/prices.js';
-import type {
-  CandidateCell,
-  CollapseSummary,
-  CurveLabel,
-  CurveSummary,
-  FailureTrend,
-  ProviderCandidates,
-} from '../src/analysis/verdict-types.js';
+import { parsePriceTable } from '../src/config/prices.js';
+import type { CandidateCell, ProviderCandidates } from '../src/analysis/candidates.js';
+import type { CollapseSummary, CurveLabel, CurveSummary, FailureTrend } from '../src/records/summary.js';
 
 const PROVIDER = 'openai:gpt-4o-mini';
 const table = parsePriceTable({

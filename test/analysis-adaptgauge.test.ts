@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { RunSummary } from '../src/analysis/summary.js';
+import type { RunSummary } from '../src/records/summary.js';
 import { importAdaptGauge } from '../src/import/index.js';
 
 // AdaptGauge's published results, copied into the repository (see data/adaptgauge/SOURCE.md).

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { buildSummary } from '../src/analysis/summary.js';
-import type { TrialRecord } from '../src/runner/trial.js';
+import type { TrialRecord } from '../src/records/trial.js';
 import { Rng } from '../src/util/rng.js';
 import { parseFailure, providerError, runInfo, trial } from './analysis-fixtures.js';
 
@@ -22,7 +22,7 @@ function sweep(items: number, seed: string, parsed: (k: number) => number, right
     const ease = rng.next();
     const format = rng.next();
     for (const k of KS) {
-      const base = { provider: 'local', model: 'm', selector: k === 0 ? 'none' : 'random', k, itemId: `item-${i}`, seed: 0, tokensIn: 100 + 40 * k };
+      const base = { provider: 'local', model: 'm', selector: k === 0 ? 'none' : 'random', k, itemId: `item-${i}`, repeat: 0, tokensIn: 100 + 40 * k };
       const v = rng.next() < 0.85 ? ease : rng.next();
       if (rng.next() < outage(k)) trials.push(providerError(base, 'timeout'));
       else if (format >= parsed(k)) trials.push(parseFailure({ ...base, output: 'The ticket is about a refund.' }));

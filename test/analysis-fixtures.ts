@@ -1,6 +1,6 @@
 // Builders for hand-made trial records and run info, shared by the analysis and report tests.
-import type { RunInfo } from '../src/runner/run-info.js';
-import type { TrialRecord } from '../src/runner/trial.js';
+import type { RunInfo } from '../src/records/run-info.js';
+import type { TrialRecord } from '../src/records/trial.js';
 
 /** An answered, correct trial unless overridden. */
 export function trial(overrides: Partial<TrialRecord> = {}): TrialRecord {
@@ -10,7 +10,7 @@ export function trial(overrides: Partial<TrialRecord> = {}): TrialRecord {
     model: 'baseline',
     selector: 'random',
     k: 2,
-    seed: 0,
+    repeat: 0,
     itemId: 'item-1',
     shotIds: [],
     promptHash: 'hash',
@@ -102,10 +102,10 @@ export function sweep(): TrialRecord[] {
   ];
   for (const [selector, k, rate] of cells) {
     for (const itemId of ['a', 'b', 'c']) {
-      for (const seed of [0, 1]) {
-        // Deterministic pattern: the first round(rate * 6) (item, seed) pairs are correct.
-        const index = ['a', 'b', 'c'].indexOf(itemId) * 2 + seed;
-        trials.push(trial({ selector, k, itemId, seed, score: index < Math.round(rate * 6) ? 1 : 0 }));
+      for (const repeat of [0, 1]) {
+        // Deterministic pattern: the first round(rate * 6) (item, repeat) pairs are correct.
+        const index = ['a', 'b', 'c'].indexOf(itemId) * 2 + repeat;
+        trials.push(trial({ selector, k, itemId, repeat, score: index < Math.round(rate * 6) ? 1 : 0 }));
       }
     }
   }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeRun } from '../src/analysis/analyze.js';
 import { adjustedWald, binomialCdfHalf, holm, mcnemarExact, pairedDifference, signFlipPValue, signFlipTest } from '../src/analysis/paired.js';
 import { summarizeCells } from '../src/analysis/summarize.js';
-import { DEFAULT_ANALYSIS_SETTINGS } from '../src/analysis/verdict-types.js';
+import { DEFAULT_ANALYSIS_SETTINGS } from '../src/analysis/options.js';
 import { Rng } from '../src/util/rng.js';
 import { SHAPES, simulateTrials } from '../src/analysis/simulate.js';
 

@@ -11,8 +11,8 @@ import {
   signFlipNormal,
   signFlipPValue,
   signFlipTest,
-  type PairedMethod,
 } from '../src/analysis/paired.js';
+import type { PairedMethod } from '../src/records/summary.js';
 import { Rng } from '../src/util/rng.js';
 
 /** Exact two-sided / one-sided sign-test p-values from integer binomial coefficients (no floating sums). */

@@ -3,8 +3,8 @@ import { classifyOutcome, isAnswerFailure } from '../src/analysis/outcome.js';
 import { wilson } from '../src/analysis/stats.js';
 import { analyzeRun } from '../src/analysis/analyze.js';
 import { summarizeCells } from '../src/analysis/summarize.js';
-import { DEFAULT_ANALYSIS_SETTINGS } from '../src/analysis/verdict-types.js';
-import type { TrialRecord } from '../src/runner/trial.js';
+import { DEFAULT_ANALYSIS_SETTINGS } from '../src/analysis/options.js';
+import type { TrialRecord } from '../src/records/trial.js';
 import { buildSummary } from '../src/analysis/summary.js';
 import { Rng } from '../src/util/rng.js';
 import { empty, parseFailure, providerError, runInfo, sweep, trial, truncated } from './analysis-fixtures.js';
@@ -39,15 +39,15 @@ describe('classifyOutcome', () => {
 describe('summarizeCells', () => {
   const cell = { provider: 'p', model: 'm', selector: 'random', k: 2 };
   const trials = [
-    trial({ ...cell, itemId: 'a', seed: 0, score: 1, details: { feasible: true, optimalityRatio: 0.9, note: 'x' } }),
-    trial({ ...cell, itemId: 'a', seed: 1, score: 0, details: { feasible: false, optimalityRatio: 0.5 } }),
-    trial({ ...cell, itemId: 'b', seed: 0, score: 1, details: { feasible: true, optimalityRatio: null } }),
-    providerError({ ...cell, itemId: 'b', seed: 1 }, 'rate_limit'),
-    empty({ ...cell, itemId: 'c', seed: 0 }),
+    trial({ ...cell, itemId: 'a', repeat: 0, score: 1, details: { feasible: true, optimalityRatio: 0.9, note: 'x' } }),
+    trial({ ...cell, itemId: 'a', repeat: 1, score: 0, details: { feasible: false, optimalityRatio: 0.5 } }),
+    trial({ ...cell, itemId: 'b', repeat: 0, score: 1, details: { feasible: true, optimalityRatio: null } }),
+    providerError({ ...cell, itemId: 'b', repeat: 1 }, 'rate_limit'),
+    empty({ ...cell, itemId: 'c', repeat: 0 }),
     // A failure is never scored, whatever score the record carries; its details are ignored too.
-    truncated({ ...cell, itemId: 'c', seed: 1, score: 1, details: { feasible: true } }),
-    parseFailure({ ...cell, itemId: 'd', seed: 0 }),
-    providerError({ ...cell, itemId: 'd', seed: 1 }, 'timeout'),
+    truncated({ ...cell, itemId: 'c', repeat: 1, score: 1, details: { feasible: true } }),
+    parseFailure({ ...cell, itemId: 'd', repeat: 0 }),
+    providerError({ ...cell, itemId: 'd', repeat: 1 }, 'timeout'),
   ];
 
   it('counts outcomes and clusters accuracy by item', () => {
@@ -154,7 +154,7 @@ describe('buildSummary', () => {
   const now = new Date('2025-02-03T04:05:06.000Z');
 
   it('collects run info, totals, notices, cells and curves', () => {
-    const trials = [...sweep(), providerError({ itemId: 'z' }), parseFailure({ itemId: 'z', seed: 1 })];
+    const trials = [...sweep(), providerError({ itemId: 'z' }), parseFailure({ itemId: 'z', repeat: 1 })];
     const s = buildSummary(trials, runInfo(), now, ['torn line skipped']);
     expect(s).toMatchObject({
       schemaVersion: 3,

@@ -10,10 +10,11 @@ import { analyzeRun } from '../src/analysis/analyze.js';
 import { labelCurve } from '../src/analysis/labels.js';
 import { summarizeCells } from '../src/analysis/summarize.js';
 import { claimHolds, idealLabel, K_GRIDS, simulateCurve, TRUE_SHAPES, trueAccuracy } from '../src/analysis/validation.js';
-import { DEFAULT_ANALYSIS_SETTINGS, type AnalysisSettings } from '../src/analysis/verdict-types.js';
+import { DEFAULT_ANALYSIS_SETTINGS } from '../src/analysis/options.js';
+import type { AnalysisSettings } from '../src/records/summary.js';
 import { SHAPES, simulateTrials, type SimulationOptions } from '../src/analysis/simulate.js';
 
-const SETTINGS: AnalysisSettings = { ...DEFAULT_ANALYSIS_SETTINGS, bootstrapResamples: 400 };
+const SETTINGS: AnalysisSettings = { ...DEFAULT_ANALYSIS_SETTINGS, resamples: 400 };
 const CONSISTENCY = 0.7;
 const SIZES = [100, 400, 1000] as const;
 const RUNS = 200;

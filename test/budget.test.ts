@@ -6,12 +6,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { costPerRequest } from '../src/analysis/prices.js';
+import { costPerRequest } from '../src/config/prices.js';
 import { main } from '../src/cli.js';
 import { BudgetError, BudgetTracker } from '../src/runner/budget.js';
 import { estimateSweep } from '../src/runner/estimate.js';
-import { prepareSweep, runSweep } from '../src/runner/sweep.js';
-import type { TrialRecord } from '../src/runner/trial.js';
+import { runSweep } from '../src/app/sweep-and-report.js';
+import { prepareSweep } from '../src/runner/prepare.js';
+import type { TrialRecord } from '../src/records/trial.js';
 import { fakeSleep, flavour, ROUTE_ANSWER, routesExperimentYaml, SENTINEL, trackServers } from './providers-helpers.js';
 import type { FakeServer } from './servers/index.js';
 
@@ -183,5 +184,24 @@ describe('BudgetTracker', () => {
     expect(t.reserve(ID, 0, null)).toBeNull(); // unknown max: 4096 tokens
     expect(t.record()).toMatchObject({ budget: 1, currency: 'USD', skippedTrials: 2 });
     expect(t.record().total).toBeCloseTo(0.1);
+  });
+
+  it("a judge's calls share the cap at the judge's price; their cost is booked by judge, a refusal against the judged provider's trials", () => {
+    const JUDGE = 'openai:gpt-4o';
+    const t = new BudgetTracker(1, ['local', ID], { [ID]: PRICE, [JUDGE]: { input: 2000, output: 2000 } }, [JUDGE]);
+    expect(t.record().byJudge).toEqual({ [JUDGE]: 0 });
+    const a = t.reserve('local', 100, 100, JUDGE); // 0.4 at the judge's price, though `local` is free
+    expect(a).toBeCloseTo(0.4);
+    t.settle('local', a!, 100, 50, 0, JUDGE); // 0.3
+    expect(t.spentByJudge(JUDGE)).toBeCloseTo(0.3);
+    expect(t.spentBy(ID)).toBe(0);
+    expect(t.reserve(ID, 300, 100, JUDGE)).toBeNull(); // 0.3 + 0.8 > 1
+    expect(t.notice()).toMatch(/^budget reached: 1 trials not run \(openai:gpt-4o-mini: 1\)/);
+    const record = t.record();
+    expect(record.total).toBeCloseTo(0.3);
+    expect(record.byProvider).toEqual({ [ID]: 0 });
+    expect(record.byJudge![JUDGE]).toBeCloseTo(0.3);
+    // Without a judge, run.json's spend has no byJudge (as in older runs).
+    expect(new BudgetTracker(1, [ID], null).record()).not.toHaveProperty('byJudge');
   });
 });

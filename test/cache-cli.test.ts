@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it, type TestContext } from 'vitest';
 import { ResponseCache } from '../src/runner/cache.js';
-import type { TrialRecord } from '../src/runner/trial.js';
+import type { TrialRecord } from '../src/records/trial.js';
 import { ROUTE_ANSWER, SENTINEL } from './providers-helpers.js';
 import { startOpenAIServer, type FakeServer } from './servers/index.js';
 
@@ -96,7 +96,7 @@ function trialsOf(out: string): TrialRecord[] {
     .map((l) => JSON.parse(l) as TrialRecord);
 }
 
-const cellOf = (t: TrialRecord) => `${t.selector}/${t.k}/${t.seed}/${t.itemId}`;
+const cellOf = (t: TrialRecord) => `${t.selector}/${t.k}/${t.repeat}/${t.itemId}`;
 const bySpec = (trials: TrialRecord[]) => new Map(trials.map((t) => [cellOf(t), t]));
 
 function cacheFileBytes(dir: string): Buffer {

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { CompletionRequest, CompletionResult, Provider } from '../src/providers/provider.js';
 import { ProviderError } from '../src/providers/provider.js';
 import { LocalProvider } from '../src/providers/local.js';
+import { localBaseline } from '../src/tasks/local-baseline.js';
 import {
   CacheDamagedError,
   CacheError,
@@ -25,7 +26,7 @@ import {
 } from '../src/runner/cache.js';
 import { executePlan, type ExecuteContext } from '../src/runner/execute.js';
 import { planTrials } from '../src/runner/plan.js';
-import type { TrialRecord } from '../src/runner/trial.js';
+import type { TrialRecord } from '../src/records/trial.js';
 import { plainArms } from '../src/selectors/arms.js';
 import { getSelector } from '../src/selectors/index.js';
 import { ROUTE_ANSWER, routesTask } from './providers-helpers.js';
@@ -190,7 +191,7 @@ async function run(ctx: ExecuteContext, repeats = 1): Promise<TrialRecord[]> {
   const plan = planTrials({ itemCount: ctx.items.length, repeats, providers: [...ctx.providers.keys()], selectors: ['random'], shots: [0, 1] });
   const records: TrialRecord[] = [];
   await executePlan(plan, ctx, { onRecord: (r) => records.push(r) });
-  const id = (r: TrialRecord) => `${r.selector}/${r.k}/${r.seed}/${r.itemId}`;
+  const id = (r: TrialRecord) => `${r.selector}/${r.k}/${r.repeat}/${r.itemId}`;
   return records.sort((a, b) => id(a).localeCompare(id(b)));
 }
 
@@ -220,7 +221,7 @@ describe('executePlan with the cache', () => {
     const records = await run(ctx, 2);
     // k = 0 prompts are equal across repeats (random k = 1 draws differ by repeat, so may not be).
     const zero = records.filter((r) => r.k === 0);
-    expect(zero.filter((r) => r.seed === 1).every((r) => r.cached)).toBe(true);
+    expect(zero.filter((r) => r.repeat === 1).every((r) => r.cached)).toBe(true);
     expect(provider.calls).toBe(cache.stats().entries);
     expect(provider.calls).toBeLessThan(16);
     cache.close();
@@ -250,7 +251,7 @@ describe('executePlan with the cache', () => {
 
   it('the local baseline is not cached', async () => {
     const cache = new ResponseCache(freshDir());
-    const records = await run(context(new LocalProvider(routesTask), cache));
+    const records = await run(context(new LocalProvider(localBaseline(routesTask)), cache));
     expect(records.length).toBe(8);
     expect(records.every((r) => !r.cached)).toBe(true);
     expect(cache.stats().entries).toBe(0);

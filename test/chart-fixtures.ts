@@ -1,8 +1,7 @@
 // Summaries for the chart tests: two providers x two selectors with failures, latency, tokens and
 // caches, and hand-made selector tests (one stored the other way round) for the selection chart.
-import type { RunSummary } from '../src/analysis/summary.js';
-import type { CollapseSummary, Comparison, CurveLabel } from '../src/analysis/verdict-types.js';
-import type { TrialRecord } from '../src/runner/trial.js';
+import type { CollapseSummary, Comparison, CurveLabel, RunSummary } from '../src/records/summary.js';
+import type { TrialRecord } from '../src/records/trial.js';
 import { parseFailure, providerError, runInfo, sweep, truncated } from './analysis-fixtures.js';
 import { fixtureSummary } from './report-fixtures.js';
 
@@ -19,15 +18,15 @@ export function twoProviderTrials(): TrialRecord[] {
     tokensOut: 12,
     cachedTokens: t.k > 0 ? 60 : 0,
     latencyMs: 400 + 30 * t.k,
-    // One (item, seed) pair per cell came from the response cache.
-    cached: t.itemId === 'a' && t.seed === 0,
+    // One (item, repeat) pair per cell came from the response cache.
+    cached: t.itemId === 'a' && t.repeat === 0,
   }));
   return [
     ...local,
     ...openai,
-    parseFailure({ selector: 'similar', k: 2, itemId: 'c', seed: 2 }),
-    providerError({ provider: OPENAI, model: 'gpt-4o-mini-2024-07-18', selector: 'random', k: 8, itemId: 'a', seed: 2 }, 'timeout'),
-    truncated({ provider: OPENAI, model: 'gpt-4o-mini-2024-07-18', selector: 'random', k: 8, itemId: 'b', seed: 2 }),
+    parseFailure({ selector: 'similar', k: 2, itemId: 'c', repeat: 2 }),
+    providerError({ provider: OPENAI, model: 'gpt-4o-mini-2024-07-18', selector: 'random', k: 8, itemId: 'a', repeat: 2 }, 'timeout'),
+    truncated({ provider: OPENAI, model: 'gpt-4o-mini-2024-07-18', selector: 'random', k: 8, itemId: 'b', repeat: 2 }),
   ];
 }
 

@@ -105,7 +105,7 @@ describe('fewshot CLI', () => {
     const lines = readFileSync(join(dir, 'trials.jsonl'), 'utf8').trim().split('\n');
     expect(lines).toHaveLength(70);
     const trial = JSON.parse(lines[0]!);
-    for (const field of ['provider', 'selector', 'k', 'seed', 'itemId', 'shotIds', 'promptHash', 'output', 'parseOk', 'score', 'error', 'tokensIn', 'tokensOut', 'latencyMs', 'cached']) {
+    for (const field of ['provider', 'selector', 'k', 'repeat', 'itemId', 'shotIds', 'promptHash', 'output', 'parseOk', 'score', 'error', 'tokensIn', 'tokensOut', 'latencyMs', 'cached']) {
       expect(trial).toHaveProperty(field);
     }
     const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));

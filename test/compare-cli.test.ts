@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CompareResult } from '../src/compare/types.js';
-import type { RunInfo } from '../src/runner/run-info.js';
-import type { TrialRecord } from '../src/runner/trial.js';
+import type { RunInfo } from '../src/records/run-info.js';
+import type { TrialRecord } from '../src/records/trial.js';
 import { SENTINEL } from './providers-helpers.js';
 import { startOpenAIServer, type FakeServer } from './servers/index.js';
 
@@ -236,6 +236,7 @@ describe('the CI gate (sweep --baseline) against the fake OpenAI server', () => 
     expect(newRequests).toHaveLength(trialsPerProvider);
     expect(newRequests.every((r) => r.body.model === 'gpt-4o-mini')).toBe(true);
     expect(cand.stdout).toContain(`${trialsPerProvider} new calls, ${trialsPerProvider} from the cache`);
+    console.log(`the candidate sweep's last lines:\n${cand.stdout.split('\n').filter((l) => /^(done|stopped early): |^\d+ new calls?, /.test(l)).join('\n')}`);
     expect(cand.stdout).toContain('fewshot compare: 2 regressions in 4 compared cells');
     expect(cand.stdout).toContain('  openai:gpt-4o-mini / none / k=0: accuracy dropped 100.0 points (p < 0.001 after Holm), at least the 3.0-point margin');
     expect(cand.stdout).toContain('  openai:gpt-4o-mini / random / k=2: accuracy dropped 100.0 points (p < 0.001 after Holm), at least the 3.0-point margin');

@@ -3,8 +3,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TrialAccumulator } from '../src/analysis/accumulate.js';
 import type { LoadedRun, Side } from '../src/compare/load.js';
-import type { RunInfo } from '../src/runner/run-info.js';
-import type { TrialRecord } from '../src/runner/trial.js';
+import type { RunInfo } from '../src/records/run-info.js';
+import type { TrialRecord } from '../src/records/trial.js';
 import { parseFailure, providerError, runInfo, trial } from './analysis-fixtures.js';
 
 /** A cell's outcomes, item by item: 1 right, 0 wrong, 'parse' a parse failure, 'error' a provider error. */
@@ -14,8 +14,8 @@ export type Outcome = 0 | 1 | 'parse' | 'error';
 export function cell(provider: string, selector: string, k: number, outcomes: readonly Outcome[], extra: Partial<TrialRecord> = {}, repeat = 1): TrialRecord[] {
   const trials: TrialRecord[] = [];
   outcomes.forEach((o, i) => {
-    for (let seed = 0; seed < repeat; seed++) {
-      const base = { provider, model: provider, selector, k, seed, itemId: `item-${String(i).padStart(3, '0')}`, ...extra };
+    for (let r = 0; r < repeat; r++) {
+      const base = { provider, model: provider, selector, k, repeat: r, itemId: `item-${String(i).padStart(3, '0')}`, ...extra };
       if (o === 'parse') trials.push(parseFailure(base));
       else if (o === 'error') trials.push(providerError(base));
       else trials.push(trial({ ...base, score: o }));

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { compareRuns } from '../src/compare/compare.js';
 import { CompareError } from '../src/compare/errors.js';
 import { DEFAULT_COMPARE_OPTIONS, failsGate, type CompareOptions, type CompareResult } from '../src/compare/types.js';
-import type { TrialRecord } from '../src/runner/trial.js';
+import type { TrialRecord } from '../src/records/trial.js';
 import { cell, loaded, outcomes, type Outcome } from './compare-fixtures.js';
 import { thrownBy } from './thrown.js';
 

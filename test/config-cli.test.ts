@@ -88,7 +88,7 @@ describe('datasets', () => {
 });
 
 describe('--resamples', () => {
-  it('fewshot report caps it at 100000 like analysis.bootstrapResamples', () => {
+  it('fewshot report caps it at 100000 like analysis.resamples', () => {
     expectBadInput(fewshot(['report', join(tmp, 'no-run'), '--resamples', '1e12']), 'error: --resamples: expected a whole number from 200 to 100000, got 1000000000000');
     expectBadInput(fewshot(['report', join(tmp, 'no-run'), '--resamples', '100001']), '--resamples: expected a whole number from 200 to 100000, got 100001');
     expectBadInput(fewshot(['report', join(tmp, 'no-run'), '--resamples', '150']), '--resamples: expected a whole number from 200 to 100000, got 150');

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, configFieldError, loadExperiment, MAX_EXPERIMENT_BYTES, parseExperiment } from '../src/config/load.js';
+import { ConfigError, configFieldError, experimentNotices, loadExperiment, MAX_EXPERIMENT_BYTES, parseExperiment } from '../src/config/load.js';
 import { MAX_RESAMPLES } from '../src/config/schema.js';
 import { thrownBy } from './thrown.js';
 
@@ -158,10 +158,34 @@ describe('reserved and required fields (issue 13)', () => {
     expect(ok.providers[0]).toEqual({ id: 'openai-compatible:llama3', baseUrl: 'http://localhost:11434/v1' });
   });
 
-  it('caps analysis.bootstrapResamples at MAX_RESAMPLES (the --resamples flags share it)', () => {
+  it('caps analysis.resamples at MAX_RESAMPLES (the --resamples flags share it)', () => {
     expect(MAX_RESAMPLES).toBe(100_000);
-    const issues = issuesOf(`${valid}analysis: { bootstrapResamples: 100001 }\n`);
-    expect(issues[0]).toMatchObject({ field: 'analysis.bootstrapResamples' });
+    expect(issuesOf(`${valid}analysis: { resamples: 100001 }\n`)[0]).toMatchObject({ field: 'analysis.resamples' });
+    // The deprecated name is checked the same way.
+    expect(issuesOf(`${valid}analysis: { bootstrapResamples: 100001 }\n`)[0]).toMatchObject({ field: 'analysis.bootstrapResamples' });
+  });
+
+  it('reads analysis.resamples, 2000 when absent, with no notice', () => {
+    const config = parseExperiment(`${valid}analysis: { alpha: 0.1, resamples: 5000 }\n`, 'exp.yaml');
+    expect(config.analysis).toEqual({ alpha: 0.1, delta: 0.05, resamples: 5000 });
+    expect(experimentNotices(config)).toEqual([]);
+    expect(parseExperiment(valid, 'exp.yaml').analysis).toEqual({ alpha: 0.05, delta: 0.05, resamples: 2000 });
+    expect(parseExperiment(`${valid}analysis: { alpha: 0.1 }\n`, 'exp.yaml').analysis).toEqual({ alpha: 0.1, delta: 0.05, resamples: 2000 });
+  });
+
+  it('reads the deprecated analysis.bootstrapResamples as analysis.resamples, with a notice naming the new key', () => {
+    const config = parseExperiment(`${valid}analysis:\n  bootstrapResamples: 3000\n`, 'exp.yaml');
+    expect(config.analysis).toEqual({ alpha: 0.05, delta: 0.05, resamples: 3000 });
+    expect(experimentNotices(config)).toEqual([
+      'exp.yaml:13:3: analysis.bootstrapResamples is deprecated, rename it analysis.resamples (same meaning; the old name is still read)',
+    ]);
+  });
+
+  it('refuses analysis.resamples and analysis.bootstrapResamples together', () => {
+    const issues = issuesOf(`${valid}analysis:\n  resamples: 3000\n  bootstrapResamples: 3000\n`);
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ field: 'analysis.bootstrapResamples', line: 14 });
+    expect(issues[0]!.message).toBe('give `resamples` only: `bootstrapResamples` is its old name (got 3000)');
   });
 
   it('points an error found after validation at the field\'s line (configFieldError)', () => {

@@ -4,7 +4,7 @@ import { summarizeCells } from '../src/analysis/summarize.js';
 import { confusionViews } from '../src/report/confusion.js';
 import { renderSummaryMarkdown } from '../src/report/markdown.js';
 import { record } from '../src/analysis/simulate.js';
-import type { TrialRecord } from '../src/runner/trial.js';
+import type { TrialRecord } from '../src/records/trial.js';
 import { runInfo } from './analysis-fixtures.js';
 
 /** A label-task trial: the task recorded what it expected and what the model answered. */

@@ -5,7 +5,7 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, describe, expect, it } from 'vitest';
 import { classifyOutcome } from '../src/analysis/outcome.js';
 import { formatImportResult, importAdaptGauge } from '../src/import/index.js';
-import { readTrials } from '../src/report/write.js';
+import { readTrials } from '../src/records/trials-file.js';
 
 // AdaptGauge's published raw results, copied into the repository (see data/adaptgauge/SOURCE.md).
 const RESULTS = join(import.meta.dirname, '..', 'data', 'adaptgauge', 'results');

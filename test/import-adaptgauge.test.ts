@@ -5,9 +5,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { classifyOutcome } from '../src/analysis/outcome.js';
 import { inferErrorKind } from '../src/import/adaptgauge-map.js';
 import { importAdaptGauge, ImportError, type ImportResult } from '../src/import/index.js';
-import { readTrials } from '../src/report/write.js';
-import type { RunInfo } from '../src/runner/run-info.js';
-import type { TrialRecord } from '../src/runner/trial.js';
+import { readTrials } from '../src/records/trials-file.js';
+import type { RunInfo } from '../src/records/run-info.js';
+import type { TrialRecord } from '../src/records/trial.js';
 import { thrownBy } from './thrown.js';
 
 const root = mkdtempSync(join(tmpdir(), 'fewshot-import-'));
@@ -150,16 +150,16 @@ describe('importAdaptGauge: mapping', () => {
     ]);
     const trials = trialsOf(importRows(rows).out);
     const byItem = new Map<string, number[]>();
-    for (const t of trials) byItem.set(t.itemId, [...(byItem.get(t.itemId) ?? []), t.seed]);
+    for (const t of trials) byItem.set(t.itemId, [...(byItem.get(t.itemId) ?? []), t.repeat]);
     expect([...byItem.values()]).toEqual([[0, 1, 2], [0, 1, 2], [0, 1, 2]]);
     for (const id of byItem.keys()) expect(id).toMatch(/^classification_001:[0-9a-f]{12}$/);
   });
 
-  it('pools k = 0 rows run once per selection as further repeats, without seed collisions', () => {
+  it('pools k = 0 rows run once per selection as further repeats, without repeat collisions', () => {
     const columns = [...BASE_COLUMNS, 'example_selection'];
     const rows = ['fixed', 'tfidf'].flatMap((sel) => [1, 2, 3].map((trial) => row({ example_selection: sel, trial_id: trial })));
     const { out, result } = importRows(rows, columns);
-    expect(trialsOf(out).map((t) => t.seed)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(trialsOf(out).map((t) => t.repeat)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(result.runs[0]!.repeatsPerItem).toEqual({ min: 6, max: 6 });
     const info = JSON.parse(readFileSync(join(out, 'classification_001', 'run.json'), 'utf8')) as RunInfo;
     expect(info.notices.join('\n')).toMatch(/k = 0 once per example selection \(fixed, tfidf\)/);

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { Interrupt } from '../src/runner/interrupt.js';
-import { runSweep } from '../src/runner/sweep.js';
-import type { TrialRecord } from '../src/runner/trial.js';
+import { runSweep } from '../src/app/sweep-and-report.js';
+import type { TrialRecord } from '../src/records/trial.js';
 import { flavour, ROUTE_ANSWER, routesExperimentYaml, SENTINEL, trackServers } from './providers-helpers.js';
 
 const track = trackServers();

@@ -22,7 +22,7 @@ describe('planTrials', () => {
   });
 
   it('has no duplicate trials, and each provider\'s own stream is exactly its share of the whole', () => {
-    const key = (t: (typeof plan)[number]) => `${t.provider}|${t.selector}|${t.k}|${t.seed}|${t.itemIndex}`;
+    const key = (t: (typeof plan)[number]) => `${t.provider}|${t.selector}|${t.k}|${t.repeat}|${t.itemIndex}`;
     expect(new Set(plan.map(key)).size).toBe(plan.length);
     const streams = [...lazy.forProvider('local'), ...lazy.forProvider('openai:m')].map(key).sort();
     expect(streams).toEqual(plan.map(key).sort());
@@ -30,7 +30,7 @@ describe('planTrials', () => {
 
   it('plans no zero-shot cell when 0 is not among the shot counts', () => {
     expect([...planTrials({ itemCount: 1, repeats: 1, providers: ['local'], selectors: ['random'], shots: [2] })]).toEqual([
-      { provider: 'local', selector: 'random', k: 2, seed: 0, itemIndex: 0 },
+      { provider: 'local', selector: 'random', k: 2, repeat: 0, itemIndex: 0 },
     ]);
   });
 
@@ -38,6 +38,6 @@ describe('planTrials', () => {
     const big = planTrials({ itemCount: 100_000, repeats: 3, providers: ['local'], selectors: ['random', 'first'], shots: [0, 1, 2, 4, 8] });
     expect(big.length).toBe(100_000 * 3 * 9);
     const first = big.forProvider('local').next().value;
-    expect(first).toEqual({ provider: 'local', selector: 'none', k: 0, seed: 0, itemIndex: 0 });
+    expect(first).toEqual({ provider: 'local', selector: 'none', k: 0, repeat: 0, itemIndex: 0 });
   });
 });

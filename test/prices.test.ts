@@ -11,7 +11,7 @@ import {
   priceOverridesSchema,
   PriceTableError,
   resolvePrice,
-} from '../src/analysis/prices.js';
+} from '../src/config/prices.js';
 import { thrownBy } from './thrown.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fewshot-prices-'));
@@ -23,8 +23,8 @@ describe('the packaged price table', () => {
     expect(fileURLToPath(PRICE_TABLE_URL)).toBe(join(root, 'data', 'prices.json'));
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { files: string[] };
     expect(pkg.files).toContain('data');
-    // dist/analysis/prices.js resolves the same file as src/analysis/prices.ts.
-    expect(fileURLToPath(new URL('../../data/prices.json', pathToFileURL(join(root, 'dist', 'analysis', 'prices.js'))))).toBe(
+    // dist/config/prices.js resolves the same file as src/config/prices.ts.
+    expect(fileURLToPath(new URL('../../data/prices.json', pathToFileURL(join(root, 'dist', 'config', 'prices.js'))))).toBe(
       join(root, 'data', 'prices.json'),
     );
   });

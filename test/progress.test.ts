@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Progress, type ProgressOptions } from '../src/runner/progress.js';
-import type { TrialRecord } from '../src/runner/trial.js';
+import type { TrialRecord } from '../src/records/trial.js';
 
 /** A stream that keeps what is written; isTTY as asked, 100 columns. */
 function capture(isTTY: boolean) {
@@ -34,7 +34,7 @@ function trial(provider: string, over: Partial<TrialRecord> = {}): TrialRecord {
     model: 'm',
     selector: 'random',
     k: 2,
-    seed: 0,
+    repeat: 0,
     itemId: 'i',
     shotIds: [],
     promptHash: 'h',
@@ -285,5 +285,42 @@ describe('Progress in a terminal', () => {
     expect(vi.getTimerCount()).toBe(0);
     expect(progress.finish()).toHaveLength(2);
     expect(out.text()).toBe('');
+  });
+});
+
+describe('Progress with a judge (AdaptGauge llm_judge)', () => {
+  const judge = (cached: boolean, over: Partial<TrialRecord> = {}) =>
+    trial('openai:gpt-4o-mini', {
+      judge: { provider: 'openai:gpt-4o', model: 'gpt-4o', tokensIn: 100, tokensOut: 5, cachedTokens: 0, cached, attempts: cached ? 0 : 1 },
+      ...over,
+    });
+  const judgeFailed = () => judge(false, { score: 0, error: { kind: 'other', message: 'judging failed: judge openai:gpt-4o: boom' } });
+
+  it('a line of its own: trials judged, new calls, reused verdicts, failures and the judge spend; in the summary too', () => {
+    const { progress, out, clock } = make(false, { judge: { id: 'openai:gpt-4o', spend: () => 0.25 } });
+    progress.record(judge(false));
+    progress.record(judge(true));
+    progress.record(judgeFailed());
+    progress.record(trial('openai:gpt-4o-mini')); // an exact item: no judge
+    clock.advance(5000);
+    progress.record(trial('local'));
+    const lines = out.text().trimEnd().split('\n');
+    // Provider ids are padded to the judge's label, the longest.
+    expect(lines.at(-1)).toBe('judge openai:gpt-4o  judged 3  calls 2  cache hits 1  failures 1  $0.2500');
+    expect(lines[0]).toMatch(/^openai:gpt-4o-mini {3}4\/10 /);
+    const summary = progress.finish();
+    expect(summary).toHaveLength(3);
+    expect(summary[2]).toBe('judge openai:gpt-4o  judged 3  calls 2  cache hits 1  failures 1  $0.2500');
+  });
+
+  it('in a terminal, a judge line beside the bars (no bar, no ETA)', () => {
+    vi.useFakeTimers();
+    const { progress, out } = make(true, { judge: { id: 'openai:gpt-4o', spend: () => null } });
+    progress.record(judge(false));
+    progress.record(judge(true));
+    vi.advanceTimersByTime(1000);
+    expect(stripAnsi(out.text())).toMatch(/judge openai:gpt-4o {2}judged 2 {2}calls 1 {2}cache 1 {2}failures 0 {2}unpriced/);
+    progress.finish();
+    expect(vi.getTimerCount()).toBe(0);
   });
 });

@@ -8,6 +8,7 @@ import { GoogleProvider } from '../src/providers/google.js';
 import { OpenAIProvider, type HttpProviderSettings } from '../src/providers/openai.js';
 import { ProviderError, type FinishReason, type Provider } from '../src/providers/provider.js';
 import { resolveProvider, type ProviderResolution } from '../src/providers/registry.js';
+import { localBaseline } from '../src/tasks/local-baseline.js';
 import { createRoutesTask } from '../src/tasks/routes.js';
 import type { ChatMessage, Task, TaskItem } from '../src/tasks/task.js';
 import {
@@ -228,7 +229,7 @@ export function resolveAt(
   extra: Partial<ProviderConfig> = {},
   sleep: (ms: number) => Promise<void> = async () => {},
 ): Provider {
-  const resolution: ProviderResolution = resolveProvider(f.config(s, extra), routesTask, { [f.keyVariable]: SENTINEL }, { sleep });
+  const resolution: ProviderResolution = resolveProvider(f.config(s, extra), localBaseline(routesTask), { [f.keyVariable]: SENTINEL }, { sleep });
   if (resolution.status !== 'ready') throw new Error(`${f.id} was skipped: ${resolution.reason}`);
   return resolution.provider;
 }

@@ -4,6 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ProviderConfig } from '../src/config/schema.js';
 import { resolveProvider, type ProviderResolution } from '../src/providers/registry.js';
+import { localBaseline } from '../src/tasks/local-baseline.js';
 import { expectKeyOnlyInAuthHeader, flavour, routesPrompt, routesTask, SENTINEL, trackServers } from './providers-helpers.js';
 import { startAnthropicServer, startGeminiServer, startOpenAIServer } from './servers/index.js';
 
@@ -11,7 +12,7 @@ const track = trackServers();
 const { messages } = routesPrompt(0);
 
 function resolve(config: ProviderConfig, env: NodeJS.ProcessEnv): ProviderResolution {
-  return resolveProvider(config, routesTask, env, { sleep: async () => {} });
+  return resolveProvider(config, localBaseline(routesTask), env, { sleep: async () => {} });
 }
 
 function ready(r: ProviderResolution) {

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { executePlan, type ExecuteContext } from '../src/runner/execute.js';
 import { planTrials } from '../src/runner/plan.js';
-import { runSweep } from '../src/runner/sweep.js';
-import type { TrialRecord } from '../src/runner/trial.js';
+import { runSweep } from '../src/app/sweep-and-report.js';
+import type { TrialRecord } from '../src/records/trial.js';
 import { plainArms } from '../src/selectors/arms.js';
 import { getSelector } from '../src/selectors/index.js';
 import {

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ThrottleSnapshot } from '../src/providers/adaptive.js';
-import { runSweep } from '../src/runner/sweep.js';
-import type { TrialRecord } from '../src/runner/trial.js';
+import { runSweep } from '../src/app/sweep-and-report.js';
+import type { TrialRecord } from '../src/records/trial.js';
 import { ROUTE_ANSWER, SENTINEL, trackServers } from './providers-helpers.js';
 import { startOpenAIServer, type FakeServer, type RecordedRequest, type Reply } from './servers/index.js';
 
@@ -207,6 +207,11 @@ describe('a 429 storm with Retry-After', () => {
     expect(Math.min(...during.map((s) => s.limit))).toBeLessThanOrEqual(CONCURRENCY / 2);
     expect(changes.at(-1)!.limit).toBe(CONCURRENCY);
     expect(changes.at(-1)!.rateLimited).toBe(rateLimited);
+    console.log(
+      `429 storm: ${TRIALS} trials at concurrency ${CONCURRENCY}, ${rateLimited} answered 429 first; the throttle dropped to ` +
+        `${Math.min(...during.map((s) => s.limit))} during the storm and climbed back to ${changes.at(-1)!.limit}; most attempts of a trial ` +
+        `${Math.max(...stormTrials.map((t) => t.attempts ?? 1))} of ${MAX_ATTEMPTS}; max in flight ${stormy.maxInFlight}`,
+    );
 
     // The calm provider never slowed down (its throttle never changed) and finished before the stormy one.
     expect(history.get('openai-compatible:llama3')).toBeUndefined();

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { createContext, runInContext } from 'node:vm';
 import * as vega from 'vega';
 import { afterEach, describe, expect, it } from 'vitest';
-import { costPerRequest, type PriceTable } from '../src/analysis/prices.js';
-import type { RunSummary } from '../src/analysis/summary.js';
-import type { TrialRecord } from '../src/runner/trial.js';
+import { costPerRequest, type PriceTable } from '../src/config/prices.js';
+import type { RunSummary } from '../src/records/summary.js';
+import type { TrialRecord } from '../src/records/trial.js';
 import { buildReportCharts, compileChart, renderChartSvg, writeChartFiles, type ReportChart } from '../src/report/chart.js';
 import {
   ANSWERED,
@@ -435,7 +435,7 @@ describe('operations charts', () => {
       { provider: 'local', measure: PROMPT_CACHE, share: 0.125, ofTotal: '50 of 400 prompt tokens', part: 50, total: 400 },
     ]);
     const openai = cacheData(summary).filter((r) => r.provider === OPENAI);
-    // One (item, seed) pair per cell of 7 was cached: 7 of 44 trials.
+    // One (item, repeat) pair per cell of 7 was cached: 7 of 44 trials.
     expect(openai[0]).toMatchObject({ measure: RESPONSE_CACHE, part: 7, total: 44 });
   });
 });

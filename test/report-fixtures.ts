@@ -2,19 +2,12 @@
 // parts (curves, collapse, failure trends, advice) hand-made, so the report is tested on its own.
 import { advise } from '../src/report/advice-text.js';
 import { countOutcomes } from '../src/analysis/outcome.js';
-import { summarizeCells, type CellSummary } from '../src/analysis/summarize.js';
-import type { RunSummary } from '../src/analysis/summary.js';
-import {
-  DEFAULT_ANALYSIS_SETTINGS,
-  type CandidateCell,
-  type CollapseSummary,
-  type CurveLabel,
-  type CurveSummary,
-  type FailureTrend,
-  type ProviderCandidates,
-} from '../src/analysis/verdict-types.js';
-import type { RunInfo } from '../src/runner/run-info.js';
-import type { TrialRecord } from '../src/runner/trial.js';
+import { summarizeCells } from '../src/analysis/summarize.js';
+import type { CellSummary, CollapseSummary, CurveLabel, CurveSummary, FailureTrend, RunSummary } from '../src/records/summary.js';
+import { DEFAULT_ANALYSIS_SETTINGS } from '../src/analysis/options.js';
+import type { CandidateCell, ProviderCandidates } from '../src/analysis/candidates.js';
+import type { RunInfo } from '../src/records/run-info.js';
+import type { TrialRecord } from '../src/records/trial.js';
 
 export const NOW = new Date('2025-02-03T04:05:06.000Z');
 

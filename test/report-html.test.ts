@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createContext, runInContext, runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { packageDir } from '../src/report/assets.js';
+import { packageDir, reportScripts } from '../src/report/assets.js';
 import { escapeHtml, escapeInlineScript, jsonForScript } from '../src/report/escape.js';
 import { TrialAccumulator } from '../src/analysis/accumulate.js';
 import { renderReportHtml } from '../src/report/html.js';
@@ -21,7 +21,7 @@ function report(name = 'demo') {
       details: { feasible: t.score === 1, optimalityRatio: 0.5 + t.score / 2 },
     })),
     providerError({ itemId: 'z', k: 1 }),
-    empty({ itemId: 'z', k: 1, seed: 1 }),
+    empty({ itemId: 'z', k: 1, repeat: 1 }),
   ];
   const summary = fixtureSummary(trials, info, {
     labels: { random: 'plateau', similar: 'plateau' },
@@ -85,6 +85,9 @@ describe('renderReportHtml', () => {
     const executable = scripts(html).filter((p) => p.type === null);
     expect(executable).toHaveLength(3);
     expect(allowed).toEqual(executable.map((p) => createHash('sha256').update(p.body, 'utf8').digest('base64')));
+    const { vega, interpreter } = reportScripts();
+    const inlined = Buffer.byteLength(vega) + Buffer.byteLength(interpreter);
+    console.log(`report.html: ${executable.length} inline scripts allowed by sha256 hash; vega + vega-interpreter inlined: ${(inlined / 1e6).toFixed(2)} MB (${inlined} bytes)`);
   });
 
   it('carries the data and the page sections', () => {

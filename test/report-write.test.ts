@@ -2,8 +2,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkReportFolderWritable, eachTrial, readTrials, ReportFolderError, TrialsFileError, writeReport, writeReportFiles } from '../src/report/write.js';
-import type { TrialRecord } from '../src/runner/trial.js';
+import { checkReportFolderWritable, ReportFolderError, writeReport, writeReportFiles } from '../src/report/write.js';
+import { eachTrial, readTrials, TrialsFileError } from '../src/records/trials-file.js';
+import type { TrialRecord } from '../src/records/trial.js';
 import { providerError, runInfo, sweep, trial } from './analysis-fixtures.js';
 import { fixtureSummary } from './report-fixtures.js';
 import { thrownBy } from './thrown.js';

@@ -1,5 +1,5 @@
 /**
- * run.json is validated by one schema (runInfoSchema in src/runner/run-info.ts) wherever it is read:
+ * run.json is validated by one schema (runInfoSchema in src/records/run-info.ts) wherever it is read:
  * `fewshot report`, `fewshot compare`, and `fewshot import` checking a folder it would replace. A
  * run.json that does not fit is bad input (exit 2) naming the file, the field and what was expected,
  * never a TypeError with a stack; runs from older versions and imports still read. `fewshot report`
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { importAdaptGauge } from '../src/import/adaptgauge.js';
 import { ImportError } from '../src/import/import-error.js';
-import { parseRunInfo, readRunInfo, RunInfoError, runInfoSchema } from '../src/runner/run-info.js';
+import { parseRunInfo, readRunInfo, RunInfoError, runInfoSchema } from '../src/records/run-info.js';
 import { runInfo } from './analysis-fixtures.js';
 import { thrownBy } from './thrown.js';
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ResponseCache } from '../src/runner/cache.js';
-import type { TrialRecord } from '../src/runner/trial.js';
+import type { TrialRecord } from '../src/records/trial.js';
 import { ROUTE_ANSWER, SENTINEL } from './providers-helpers.js';
 import { startOpenAIServer, type FakeServer } from './servers/index.js';
 

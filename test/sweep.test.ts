@@ -5,13 +5,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { summarizeCells } from '../src/analysis/summarize.js';
 import { executePlan, type ExecuteContext } from '../src/runner/execute.js';
 import { planTrials } from '../src/runner/plan.js';
-import { runSweep } from '../src/runner/sweep.js';
-import type { TrialRecord } from '../src/runner/trial.js';
+import { runSweep } from '../src/app/sweep-and-report.js';
+import type { TrialRecord } from '../src/records/trial.js';
 import { ProviderError, type CompletionRequest, type CompletionResult, type Provider } from '../src/providers/provider.js';
 import { plainArms } from '../src/selectors/arms.js';
 import { getSelector } from '../src/selectors/index.js';
 import { createRoutesTask } from '../src/tasks/routes.js';
-import type { Task } from '../src/tasks/task.js';
+import type { Task, TaskItem } from '../src/tasks/task.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'fewshot-sweep-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -27,7 +27,8 @@ class ScriptedProvider implements Provider {
   constructor(private readonly task: Task) {}
   async complete(request: CompletionRequest): Promise<CompletionResult> {
     this.seen.push(request);
-    const item = request.subject!.item;
+    // The subject is opaque to providers (the local baseline's seam); the runner puts the task's items there.
+    const item = request.subject!.item as TaskItem;
     const n = Number(item.id.slice(-1));
     const ok = (text: string, finishReason: CompletionResult['finishReason'] = 'stop') => ({
       text, finishReason, tokensIn: 10, tokensOut: 5, cachedTokens: 0, latencyMs: 1, requestId: `req-${item.id}`,

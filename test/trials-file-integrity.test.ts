@@ -9,9 +9,9 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { RunSummary } from '../src/analysis/summary.js';
-import { eachTrial, readTrials, TrialsFileError } from '../src/report/trials-file.js';
-import type { TrialRecord } from '../src/runner/trial.js';
+import type { RunSummary } from '../src/records/summary.js';
+import { eachTrial, readTrials, TrialsFileError } from '../src/records/trials-file.js';
+import type { TrialRecord } from '../src/records/trial.js';
 import { sweep, trial } from './analysis-fixtures.js';
 import { thrownBy } from './thrown.js';
 
@@ -71,7 +71,7 @@ describe('duplicate trial records', () => {
       { model: 'other-model' },
       { selector: 'similar' },
       { k: 4 },
-      { seed: 1 },
+      { repeat: 1 },
       { itemId: 'other-item' },
       { promptHash: 'other-hash' },
     ].map((patch) => ({ ...base, ...patch }));
@@ -80,7 +80,7 @@ describe('duplicate trial records', () => {
   });
 
   it('stays exact past the key table growing (20,000 trials, every other one repeated)', () => {
-    const trials = Array.from({ length: 20_000 }, (_, i) => trial({ itemId: `item-${i}`, seed: i % 3 }));
+    const trials = Array.from({ length: 20_000 }, (_, i) => trial({ itemId: `item-${i}`, repeat: i % 3 }));
     const text = trials.map((t, i) => JSON.stringify(t) + '\n' + (i % 2 === 0 ? JSON.stringify(t) + '\n' : '')).join('');
     const result = eachTrial(file('many.jsonl', text), () => {});
     expect(result.count).toBe(20_000);

@@ -1,8 +1,8 @@
-import type { ProviderErrorKind } from '../providers/provider.js';
-import type { TrialRecord } from '../runner/trial.js';
+import { FAILURE_OUTCOMES, OUTCOMES, type FailureOutcome, type Outcome } from '../records/summary.js';
+import type { TrialErrorKind, TrialRecord } from '../records/trial.js';
 import { clamp01 } from '../util/clamp.js';
 import { fnv1a } from '../util/hash.js';
-import { classifyOutcome, FAILURE_OUTCOMES, isAnswerFailure, OUTCOMES, type FailureOutcome, type Outcome } from './outcome.js';
+import { classifyOutcome, isAnswerFailure } from './outcome.js';
 
 /**
  * One trial kept for the report's drill-down: what a sceptic needs to check a number by hand (the
@@ -12,7 +12,7 @@ export interface SampledTrial {
   provider: string;
   selector: string;
   k: number;
-  seed: number;
+  repeat: number;
   itemId: string;
   shotIds: string[];
   outcome: Outcome;
@@ -23,7 +23,7 @@ export interface SampledTrial {
   /** The parsed answer as JSON text (cut like output); null when parsing failed. */
   answer: string | null;
   parseError: string | null;
-  error: { kind: ProviderErrorKind; message: string } | null;
+  error: { kind: TrialErrorKind; message: string } | null;
   finishReason: string | null;
   latencyMs: number;
   tokensIn: number;
@@ -55,7 +55,7 @@ export interface CellTotals {
   models: Set<string>;
   nTrials: number;
   outcomes: Record<Outcome, number>;
-  errorKinds: Map<ProviderErrorKind, number>;
+  errorKinds: Map<TrialErrorKind, number>;
   /** Calls that returned (no provider error), and their token and latency sums. */
   returned: { count: number; tokensIn: number; cachedTokens: number; tokensOut: number; latencyMs: number };
   /**
@@ -185,7 +185,7 @@ export class TrialAccumulator {
     for (const id of [...this.providers.keys()].sort()) {
       const cells = [...this.providers.get(id)!.cells.values()].sort((a, b) => (a.selector < b.selector ? -1 : a.selector > b.selector ? 1 : a.k - b.k));
       for (const cell of cells) {
-        for (const item of [...cell.samples.keys()].sort()) out.push(...cell.samples.get(item)!.sort((a, b) => a.seed - b.seed));
+        for (const item of [...cell.samples.keys()].sort()) out.push(...cell.samples.get(item)!.sort((a, b) => a.repeat - b.repeat));
       }
     }
     return out;
@@ -259,7 +259,7 @@ function keepSample(cell: CellTotals, t: TrialRecord, outcome: Outcome): void {
     provider: t.provider,
     selector: t.selector,
     k: t.k,
-    seed: t.seed,
+    repeat: t.repeat,
     itemId: t.itemId,
     shotIds: [...t.shotIds],
     outcome,

@@ -1,17 +1,8 @@
-import { ZERO_SHOT_SELECTOR } from '../runner/trial.js';
-import { costPerRequest, resolvePrice, type Price, type PriceTable } from './prices.js';
+import { ZERO_SHOT_SELECTOR } from '../records/trial.js';
+import { costPerRequest, resolvePrice, type Price, type PriceTable } from '../config/prices.js';
 import { compareSelectors, compareStrings } from './summarize.js';
-import type {
-  Advice,
-  CandidateCell,
-  CollapseSummary,
-  CurveLabel,
-  CurveSummary,
-  Decision,
-  FailureKey,
-  FailureTrend,
-  ProviderCandidates,
-} from './verdict-types.js';
+import type { Advice, CollapseSummary, CurveLabel, CurveSummary, Decision, FailureKey, FailureTrend } from '../records/summary.js';
+import type { CandidateCell, ProviderCandidates } from './candidates.js';
 
 export interface AdviseInput {
   curves: readonly CurveSummary[];

@@ -1,22 +1,14 @@
 import type { TrialSource } from './accumulate.js';
-import { ZERO_SHOT_SELECTOR } from '../runner/trial.js';
-import { findCandidates } from './candidates.js';
+import { ZERO_SHOT_SELECTOR } from '../records/trial.js';
+import { findCandidates, type ProviderCandidates } from './candidates.js';
 import { detectCollapse, planSelectorTests } from './collapse.js';
 import type { CurveData } from './curve-tests.js';
 import { planFailureTrends, summarizeTrend, type PlannedTrend } from './failure-trends.js';
 import { buildItemMatrices, type CellItems, type ItemMatrix } from './item-scores.js';
 import { labelCurve } from './labels.js';
-import { compareStrings, type CellSummary } from './summarize.js';
+import { compareStrings } from './summarize.js';
+import type { AnalysisSettings, CellSummary, CollapseSummary, Comparison, CurvePointSummary, CurveSummary, FailureTrend } from '../records/summary.js';
 import { TestFamily } from './test-family.js';
-import type {
-  AnalysisSettings,
-  CollapseSummary,
-  Comparison,
-  CurvePointSummary,
-  CurveSummary,
-  FailureTrend,
-  ProviderCandidates,
-} from './verdict-types.js';
 
 export interface RunAnalysis {
   curves: CurveSummary[];

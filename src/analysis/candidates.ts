@@ -3,8 +3,34 @@ import { bootstrapColumnMeans, quantile } from './bootstrap.js';
 import type { CellItems, ItemMatrix } from './item-scores.js';
 import { holm, pairedDifference } from './paired.js';
 import { isBinarySingle } from './test-family.js';
-import { compareSelectors, type CellSummary } from './summarize.js';
-import type { AnalysisSettings, CandidateCell, ProviderCandidates } from './verdict-types.js';
+import type { AnalysisSettings, CellRef, CellSummary } from '../records/summary.js';
+import { compareSelectors } from './summarize.js';
+
+/** A provider's cells with their accuracy and prompt size: the input to advice. */
+export interface CandidateCell extends CellRef {
+  accuracy: number;
+  ciLow: number;
+  ciHigh: number;
+  nItems: number;
+  meanTokensIn: number | null;
+  meanTokensOut: number | null;
+  /** Of meanTokensIn, the part served from the provider's prompt cache. */
+  meanCachedTokens: number | null;
+}
+
+/**
+ * For one provider: the best cell and every cell statistically tied with it. The best is chosen
+ * inside each bootstrap resample (winner's curse), so `tied` is not biased against cheap cells.
+ */
+export interface ProviderCandidates {
+  provider: string;
+  model: string;
+  best: CandidateCell | null;
+  /** Includes the best; empty when nothing was answered. */
+  tied: CandidateCell[];
+  /** The zero-shot cell, for cost comparison; null when the sweep had no k = 0. */
+  zeroShot: CandidateCell | null;
+}
 
 /**
  * The provider's best cell and the cells statistically tied with it: the advice's family. A cell is
@@ -47,14 +73,14 @@ export function findCandidates(matrix: ItemMatrix, cells: readonly CellSummary[]
   const bestIndex = indexOfBest(candidates);
   const observed = candidates.map((c) => candidates[bestIndex]!.accuracy - c.accuracy);
   const rng = new Rng([settings.seed, matrix.provider, 'tied-with-best']);
-  const resampled = settings.bootstrapResamples > 0 ? bootstrapColumnMeans(columns, settings.bootstrapResamples, rng) : [];
+  const resampled = settings.resamples > 0 ? bootstrapColumnMeans(columns, settings.resamples, rng) : [];
   const best = items[bestIndex]!;
   // One-sided exact p that the best beats each other cell, Holm over all of them.
   const exactP = items.map((cell, c) =>
     c === bestIndex
       ? 1
       : pairedDifference(cell.accuracy, best.accuracy, {
-          resamples: settings.bootstrapResamples,
+          resamples: settings.resamples,
           seedParts: [settings.seed, matrix.provider, 'tied', c],
           binarySingle: isBinarySingle(cell, best),
           alternative: 'greater',

@@ -1,7 +1,7 @@
 import { points, signedPoints } from '../util/format-numbers.js';
 import { CurveChecks, type CurveData } from './curve-tests.js';
 import type { TestFamily } from './test-family.js';
-import type { AnalysisSettings, CollapseSummary, Comparison, LabelCheck } from './verdict-types.js';
+import type { AnalysisSettings, CollapseSummary, Comparison, LabelCheck } from '../records/summary.js';
 
 /**
  * Selection-collapse (per provider), its own family at alpha, split evenly between its two claims:

@@ -2,7 +2,7 @@ import type { CellItems } from './item-scores.js';
 import { adjustedWald, pairedDifference } from './paired.js';
 import { normalQuantile } from './stats.js';
 import { isBinarySingle } from './test-family.js';
-import type { AnalysisSettings, LabelCheck } from './verdict-types.js';
+import type { AnalysisSettings, LabelCheck } from '../records/summary.js';
 
 /** One curve: a provider and selector, its cells by increasing k (cells[0] is k = 0 when swept). */
 export interface CurveData {
@@ -64,7 +64,7 @@ export class CurveChecks {
     const a = this.curve.cells[j]!;
     const b = this.curve.cells[l]!;
     const r = pairedDifference(a.accuracy, b.accuracy, {
-      resamples: this.settings.bootstrapResamples,
+      resamples: this.settings.resamples,
       seedParts: [this.settings.seed, this.curve.provider, 'label', a.ref.selector, a.ref.k, b.ref.selector, b.ref.k],
       binarySingle: isBinarySingle(a, b),
       alternative: 'greater',

@@ -1,8 +1,8 @@
 import { pct, pEquals, points } from '../util/format-numbers.js';
-import { FAILURE_NAMES, FAILURE_OUTCOMES, failureNature } from './outcome.js';
+import { FAILURE_NAMES, failureNature } from './outcome.js';
+import { FAILURE_OUTCOMES, type Comparison, type FailureKey, type FailureTrend } from '../records/summary.js';
 import type { CellItems } from './item-scores.js';
 import type { TestFamily } from './test-family.js';
-import type { Comparison, FailureKey, FailureTrend } from './verdict-types.js';
 
 const KINDS: readonly FailureKey[] = FAILURE_OUTCOMES;
 const KIND_NAMES = FAILURE_NAMES;

@@ -1,7 +1,6 @@
 import { accumulate, at, type ProviderTotals, type TrialSource } from './accumulate.js';
-import { FAILURE_OUTCOMES } from './outcome.js';
+import { FAILURE_OUTCOMES, type CellRef, type FailureKey } from '../records/summary.js';
 import { compareSelectors, compareStrings } from './summarize.js';
-import type { CellRef, FailureKey } from './verdict-types.js';
 
 /** Per-item values of one cell: NaN where the item has no value in that cell. */
 export interface CellItems {

@@ -1,3 +1,5 @@
+import type { LabelQuestion } from '../records/summary.js';
+
 /**
  * How one curve's label spends its error budget alpha. A label is one claim about the true curve
  * over the swept k; it is reported only when the checks behind it hold, and each kind of claim gets
@@ -18,9 +20,7 @@
  * The shares favour the claims that need the most items (no-benefit and plateau bound every
  * difference within delta; peak-regression, gains and improving show one difference).
  */
-export const LABEL_ALPHA_SHARES = { drop: 0.05, gain: 0.05, none: 0.3, flat: 0.45, rise: 0.15 } as const;
-
-export type LabelQuestion = keyof typeof LABEL_ALPHA_SHARES;
+export const LABEL_ALPHA_SHARES = { drop: 0.05, gain: 0.05, none: 0.3, flat: 0.45, rise: 0.15 } as const satisfies Record<LabelQuestion, number>;
 
 /**
  * The reference k of a curve: the largest swept k at most a quarter of the largest (two doublings

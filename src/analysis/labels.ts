@@ -4,7 +4,7 @@ import { CurveChecks, type CurveData } from './curve-tests.js';
 import { LABEL_ALPHA_SHARES, referenceIndex } from './label-family.js';
 import { adjustedWald } from './paired.js';
 import { normalQuantile, Z95 } from './stats.js';
-import type { AnalysisSettings, CurveLabel, LabelCheck } from './verdict-types.js';
+import type { AnalysisSettings, CurveLabel, LabelCheck } from '../records/summary.js';
 
 export interface LabelResult {
   label: CurveLabel;

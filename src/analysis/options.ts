@@ -1,7 +1,16 @@
 import { z } from 'zod';
-import { analysisSchema } from '../config/schema.js';
-import { priceOverridesSchema, type Price } from './prices.js';
-import { DEFAULT_ANALYSIS_SETTINGS, type AnalysisSettings } from './verdict-types.js';
+import { analysisFieldsSchema } from '../config/schema.js';
+import { priceOverridesSchema, type Price } from '../config/prices.js';
+import type { AnalysisSettings } from '../records/summary.js';
+
+/** The statistics' settings when neither the experiment nor a flag sets them. */
+export const DEFAULT_ANALYSIS_SETTINGS: AnalysisSettings = {
+  alpha: 0.05,
+  delta: 0.05,
+  resamples: 2000,
+  seed: 0,
+  confidenceLevel: 0.95,
+};
 
 /** What the verdicts depend on besides the trials: statistics settings, target, volume, prices. */
 export interface AnalysisOptions {
@@ -15,7 +24,7 @@ export interface AnalysisOptions {
 export interface AnalysisOverrides {
   alpha?: number;
   delta?: number;
-  bootstrapResamples?: number;
+  resamples?: number;
   target?: number;
   requestsPerMonth?: number;
 }
@@ -27,7 +36,8 @@ const recorded = z
     target: z.number().optional(),
     requestsPerMonth: z.number().optional(),
     prices: priceOverridesSchema.optional(),
-    analysis: analysisSchema.partial().optional(),
+    // `bootstrapResamples`: the name of `resamples` in runs from older versions.
+    analysis: analysisFieldsSchema.partial().optional(),
   })
   .passthrough();
 
@@ -41,7 +51,7 @@ export function analysisOptions(config: unknown, seed: number, overrides: Analys
       ...DEFAULT_ANALYSIS_SETTINGS,
       alpha: overrides.alpha ?? a.alpha ?? DEFAULT_ANALYSIS_SETTINGS.alpha,
       delta: overrides.delta ?? a.delta ?? DEFAULT_ANALYSIS_SETTINGS.delta,
-      bootstrapResamples: overrides.bootstrapResamples ?? a.bootstrapResamples ?? DEFAULT_ANALYSIS_SETTINGS.bootstrapResamples,
+      resamples: overrides.resamples ?? a.resamples ?? a.bootstrapResamples ?? DEFAULT_ANALYSIS_SETTINGS.resamples,
       seed,
     },
     target: overrides.target ?? c.target ?? null,

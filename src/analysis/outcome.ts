@@ -1,21 +1,7 @@
-import type { TrialRecord } from '../runner/trial.js';
+import { FAILURE_OUTCOMES, type FailureOutcome, type Outcome } from '../records/summary.js';
+import type { TrialRecord } from '../records/trial.js';
 
-/**
- * What happened to one trial. Two kinds of failure are told apart:
- * - a provider failure (`provider_error`: rate limit, server, timeout, auth, bad request, context
- *   length, malformed response) produced no answer from the model: it says nothing about the prompt,
- *   so it is kept out of accuracy and reported apart;
- * - an answer failure (`empty`, `truncated`, `parse_failure`, `refusal`) is the model's answer to
- *   that prompt: it scores 0 in the accuracy that drives labels, advice and compare.
- */
-export type Outcome = 'answered' | 'provider_error' | 'empty' | 'truncated' | 'parse_failure' | 'refusal';
-
-/** Every outcome, in the order reports list them. */
-export const OUTCOMES: readonly Outcome[] = ['answered', 'provider_error', 'empty', 'truncated', 'parse_failure', 'refusal'];
-
-/** The failure outcomes (everything but `answered`). */
-export type FailureOutcome = Exclude<Outcome, 'answered'>;
-export const FAILURE_OUTCOMES: readonly FailureOutcome[] = ['provider_error', 'empty', 'truncated', 'parse_failure', 'refusal'];
+// The outcomes themselves (Outcome, OUTCOMES, FAILURE_OUTCOMES) are what summary.json counts: records/summary.ts.
 
 /** The model answered, but not usably: scored 0. */
 export type AnswerFailure = 'empty' | 'truncated' | 'parse_failure' | 'refusal';

@@ -1,12 +1,6 @@
+import type { PairedMethod } from '../records/summary.js';
 import { Rng } from '../util/rng.js';
 import { Z95 } from './stats.js';
-
-/**
- * How a p-value was computed. The sign-flip kinds are one randomization test read three ways:
- * exactly (enumeration, or the binomial when every difference has the same magnitude), by Monte
- * Carlo, or from the continuity-corrected normal tail when Monte Carlo cannot resolve it.
- */
-export type PairedMethod = 'mcnemar-exact' | 'sign-flip-exact' | 'sign-flip-monte-carlo' | 'sign-flip-normal' | 'none';
 
 /** 'greater' tests mean(b - a) > 0, 'less' tests mean(b - a) < 0. */
 export type Alternative = 'two-sided' | 'greater' | 'less';

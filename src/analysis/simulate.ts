@@ -1,5 +1,5 @@
 /** Synthetic trial records from curves of known shape: the ground truth the label validation and the analysis benchmark use. */
-import type { TrialRecord } from '../runner/trial.js';
+import type { TrialRecord } from '../records/trial.js';
 import { Rng } from '../util/rng.js';
 
 /** True accuracy per k for the shapes a label should recognise. */
@@ -54,14 +54,14 @@ export function simulateTrials(o: SimulationOptions): TrialRecord[] {
   return trials;
 }
 
-export function record(provider: string, selector: string, k: number, seed: number, itemId: string, score: number | null): TrialRecord {
+export function record(provider: string, selector: string, k: number, repeat: number, itemId: string, score: number | null): TrialRecord {
   return {
     runId: 'sim',
     provider,
     model: provider,
     selector,
     k,
-    seed,
+    repeat,
     itemId,
     shotIds: [],
     promptHash: '',

@@ -1,10 +1,4 @@
-/** A proportion estimate with its confidence interval; n is the number of units (items). */
-export interface Interval {
-  estimate: number;
-  lower: number;
-  upper: number;
-  n: number;
-}
+import type { Interval } from '../records/summary.js';
 
 /** z for a two-sided 95% interval. */
 export const Z95 = 1.959964;

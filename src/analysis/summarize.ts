@@ -1,58 +1,7 @@
-import type { ProviderErrorKind } from '../providers/provider.js';
-import { ZERO_SHOT_SELECTOR } from '../runner/trial.js';
+import type { CellSummary, Confusion, Interval } from '../records/summary.js';
+import { ZERO_SHOT_SELECTOR, type TrialErrorKind } from '../records/trial.js';
 import { accumulate, at, type CellTotals, type MeasureSums, type TrialSource } from './accumulate.js';
-import type { Outcome } from './outcome.js';
-import { wilson, type Interval } from './stats.js';
-
-/** One (provider, selector, k) cell of the sweep. */
-export interface CellSummary {
-  provider: string;
-  model: string;
-  selector: string;
-  k: number;
-  /** Distinct items asked in this cell. */
-  nItems: number;
-  nTrials: number;
-  /** Trials answered from the response cache (not paid again). */
-  cachedTrials: number;
-  outcomes: Record<Outcome, number>;
-  providerErrorsByKind: Partial<Record<ProviderErrorKind, number>>;
-  /**
-   * The accuracy every verdict uses: over the trials the model answered, answer failures (empty,
-   * truncated, unparseable, refused) scored 0, provider failures left out; items as the unit
-   * (n = items with at least one such trial).
-   */
-  accuracy: Interval | null;
-  /** Secondary: over parsed replies only (n = items with at least one parsed reply). */
-  parsedAccuracy: Interval | null;
-  /** Over all trials, provider failures scored 0 as well: what a user of the pipeline would get today. */
-  endToEndAccuracy: Interval | null;
-  /** Non-answered trials / all trials. */
-  failureRate: number;
-  /** Answer failures / trials the model answered (0 when it answered none). */
-  answerFailureRate: number;
-  /** Provider failures / all trials. */
-  providerFailureRate: number;
-  /** Means over calls that returned (no provider error): a failed call says nothing about prompt size or speed. */
-  meanTokensIn: number | null;
-  /** Of meanTokensIn, the part the provider served from its prompt cache (cheaper). */
-  meanCachedTokens: number | null;
-  meanTokensOut: number | null;
-  meanLatencyMs: number | null;
-  /**
-   * Each task measure (a [0, 1] detail such as routes' feasibility) over parsed replies,
-   * items as the unit like accuracy; null when no answered trial carries it.
-   */
-  measures: Record<string, Interval | null>;
-  /** Label tasks: answered trials by expected label (rows) and predicted label (columns). */
-  confusion?: Confusion;
-}
-
-export interface Confusion {
-  labels: string[];
-  /** counts[expected][predicted], every label present in both. */
-  counts: Record<string, Record<string, number>>;
-}
+import { wilson } from './stats.js';
 
 /** Locale-independent string order, so output does not depend on the machine's locale. */
 export function compareStrings(a: string, b: string): number {
@@ -122,7 +71,7 @@ function summarizeCell(cell: CellTotals, order: readonly number[], measureKeys: 
     outcomes: { ...cell.outcomes },
     providerErrorsByKind: Object.fromEntries(
       [...cell.errorKinds].sort(([a], [b]) => compareStrings(a, b)),
-    ) as Partial<Record<ProviderErrorKind, number>>,
+    ) as Partial<Record<TrialErrorKind, number>>,
     accuracy: wilson(scoredMeans, scoredItems),
     parsedAccuracy: wilson(parsedMeans, parsedItems),
     endToEndAccuracy: wilson(endToEndMeans, nItems),

@@ -1,13 +1,12 @@
-import type { RunInfo } from '../runner/run-info.js';
+import type { RunInfo } from '../records/run-info.js';
+import { SUMMARY_SCHEMA_VERSION, type ProviderSummary, type RunSummary } from '../records/summary.js';
 import { accumulate, type TrialSource } from './accumulate.js';
-import type { FailureOutcome } from './outcome.js';
 import { analyzeRun } from './analyze.js';
-import { summarizeCells, type CellSummary } from './summarize.js';
+import { summarizeCells } from './summarize.js';
 import { decideAdvice, withReasons, type AdviceReasonRenderer } from './advise.js';
 import { analysisOptions, type AnalysisOverrides } from './options.js';
-import { type Advice, type AnalysisSettings, type CollapseSummary, type CurveSummary, type FailureTrend } from './verdict-types.js';
 
-export const SUMMARY_SCHEMA_VERSION = 3;
+// The summary's types, its schema and its reader are records/summary.ts's; this builds it.
 export const CONFIDENCE_LEVEL = 0.95;
 export const INTERVAL_METHOD =
   'Cell accuracy: 95% Wilson score interval with items as the unit (each item\'s mean over its repeats; answer ' +
@@ -18,51 +17,6 @@ export const INTERVAL_METHOD =
   'a curve\'s label by one-sided checks at shares of alpha (`checks`), a provider\'s collapse verdict likewise, ' +
   'the advice\'s tied set by Holm over the cells compared with the best; descriptive comparisons and failure ' +
   'trends are Holm-corrected within their own families.';
-
-export interface ProviderSummary {
-  id: string;
-  status: 'ran' | 'skipped';
-  reason?: string;
-  /** Model(s) seen in the trials; null when the provider has none (e.g. skipped). */
-  model: string | null;
-}
-
-/** results/<run>/summary.json: everything the reports show, computed from trials.jsonl and run.json. */
-export interface RunSummary {
-  schemaVersion: typeof SUMMARY_SCHEMA_VERSION;
-  runId: string;
-  experimentName: string;
-  generatedAt: string;
-  confidenceLevel: typeof CONFIDENCE_LEVEL;
-  intervalMethod: string;
-  /** run.json's status; `interrupted` when it still says `running` (the sweep never finished: no end time). Reports from older versions may say `running`. */
-  status: RunInfo['status'] | 'interrupted';
-  startedAt: string;
-  endedAt: string | null;
-  plannedTrials: number;
-  completedTrials: number;
-  providers: ProviderSummary[];
-  /** Skipped providers first, then run.json's notices, then notices passed in (e.g. a torn trials line). */
-  notices: string[];
-  task: RunInfo['task'];
-  totals: { trials: number; answered: number; failures: Record<FailureOutcome, number> };
-  /** The statistics' settings: with the trials they reproduce every number here. */
-  settings: AnalysisSettings;
-  /** Tests in the run's descriptive family (Holm within it): each k against zero-shot, selector against selector. */
-  testCount: number;
-  /** The experiment's target accuracy, when it states one. */
-  target: number | null;
-  requestsPerMonth: number | null;
-  cells: CellSummary[];
-  /** One per provider x selector: points with intervals, the label and the tests behind it. */
-  curves: CurveSummary[];
-  /** One per provider: does the gain survive a change of selector? */
-  collapse: CollapseSummary[];
-  /** Failure rates that rise with k: operational findings, reported beside the labels. */
-  failureTrends: FailureTrend[];
-  /** One per provider: keep few-shot (at which selector and k), fine-tune, extend the sweep, or inconclusive. */
-  advice: Advice[];
-}
 
 /**
  * Build the run summary. Deterministic for the same inputs except `generatedAt` (pass `now` to pin it).

@@ -1,6 +1,6 @@
 import { holm, pairedDifference, type PairedResult } from './paired.js';
 import type { CellItems } from './item-scores.js';
-import type { AnalysisSettings, CellRef, Comparison, FamilyName } from './verdict-types.js';
+import type { AnalysisSettings, CellRef, Comparison, FamilyName } from '../records/summary.js';
 
 /** Whether the exact McNemar test applies: 0/1 scores and exactly one scored trial per paired item. */
 export function isBinarySingle(a: CellItems, b: CellItems): boolean {
@@ -30,7 +30,7 @@ export class TestFamily {
   /** Accuracy of b minus a over the paired items. */
   compareAccuracy(provider: string, a: CellItems, b: CellItems): Comparison {
     const result = pairedDifference(a.accuracy, b.accuracy, {
-      resamples: this.settings.bootstrapResamples,
+      resamples: this.settings.resamples,
       seedParts: [this.settings.seed, provider, 'accuracy', a.ref.selector, a.ref.k, b.ref.selector, b.ref.k],
       binarySingle: isBinarySingle(a, b),
     });
@@ -40,7 +40,7 @@ export class TestFamily {
   /** Failure share of b minus a over the paired items (one kind of failure). */
   compareRates(provider: string, a: { ref: CellRef; values: Float64Array; single: boolean }, b: { ref: CellRef; values: Float64Array; single: boolean }, kind: string): Comparison {
     const result = pairedDifference(a.values, b.values, {
-      resamples: this.settings.bootstrapResamples,
+      resamples: this.settings.resamples,
       seedParts: [this.settings.seed, provider, 'failure', kind, a.ref.selector, a.ref.k, b.ref.selector, b.ref.k],
       binarySingle: a.single && b.single,
     });

@@ -7,8 +7,7 @@ import type { CurveData } from './curve-tests.js';
 import type { CellItems } from './item-scores.js';
 import { referenceIndex } from './label-family.js';
 import type { LabelResult } from './labels.js';
-import { FAILURE_OUTCOMES } from './outcome.js';
-import type { CurveLabel, FailureKey } from './verdict-types.js';
+import { FAILURE_OUTCOMES, type CurveLabel, type FailureKey } from '../records/summary.js';
 import { Rng } from '../util/rng.js';
 
 /** A true curve: accuracy at anchor k values, linear in log2(1 + k) between them, flat beyond. */

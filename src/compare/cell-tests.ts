@@ -1,7 +1,5 @@
-import type { CellItems } from '../analysis/item-scores.js';
-import { TestFamily } from '../analysis/test-family.js';
-import { ANSWER_FAILURES } from '../analysis/outcome.js';
-import type { AnalysisSettings, Comparison, FailureKey } from '../analysis/verdict-types.js';
+import { ANSWER_FAILURES, TestFamily, type CellItems } from '../analysis/index.js';
+import type { AnalysisSettings, Comparison, FailureKey } from '../records/summary.js';
 import { points, pRelation } from '../util/format-numbers.js';
 import type { CellPair } from './match.js';
 import type { CellVerdict, CompareOptions, PairedTest } from './types.js';
@@ -25,7 +23,7 @@ export interface CellTests {
  * - the share of provider errors: its own Holm family, for flags only.
  */
 export function testCells(pairs: readonly CellPair[], options: CompareOptions, seed: number): { tests: CellTests[]; testCount: number } {
-  const settings: AnalysisSettings = { alpha: options.alpha, delta: options.margin, bootstrapResamples: options.resamples, seed, confidenceLevel: 0.95 };
+  const settings: AnalysisSettings = { alpha: options.alpha, delta: options.margin, resamples: options.resamples, seed, confidenceLevel: 0.95 };
   const regressionFamily = new TestFamily(settings, 'compare-regression');
   const errorFamily = new TestFamily(settings, 'compare-provider-errors');
   const planned = pairs.map((pair) => {

@@ -1,6 +1,5 @@
 import { writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { loadExperiment } from '../config/load.js';
 import { checkComparable, compareRuns } from './compare.js';
 import { CompareError } from './errors.js';
 import { renderCompareJson, writeCompareFiles } from './index.js';
@@ -68,10 +67,20 @@ export interface Gate {
   options: CompareOptions;
 }
 
-export function prepareGate(experiment: string, baselinePath: string, failOn: FailOn, margin: number | undefined): Gate {
+/**
+ * `readExperiment` reads and validates the experiment file (the CLI passes config's loadExperiment:
+ * compare reads results folders, never experiment files itself). It runs after the baseline is loaded.
+ */
+export function prepareGate(
+  experiment: string,
+  baselinePath: string,
+  failOn: FailOn,
+  margin: number | undefined,
+  readExperiment: (path: string) => { name: string; task: { type: string } },
+): Gate {
   const options = compareOptions({ margin });
   const baseline = loadRun(baselinePath, 'baseline');
-  const config = loadExperiment(experiment);
+  const config = readExperiment(experiment);
   checkComparable(
     { dir: baseline.dir, name: baseline.info.experiment.name, taskType: baseline.info.task.type },
     { dir: experiment, name: config.name, taskType: config.task.type },

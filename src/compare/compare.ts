@@ -1,10 +1,14 @@
-import { analysisOptions } from '../analysis/options.js';
-import { costPerRequest, resolvePrice, type ResolvedPrice } from '../analysis/prices.js';
-import { buildItemMatrices, type CellItems } from '../analysis/item-scores.js';
-import { buildSummary, type RunSummary } from '../analysis/summary.js';
-import type { CellSummary } from '../analysis/summarize.js';
-import type { FailureKey } from '../analysis/verdict-types.js';
-import { ANSWER_FAILURES } from '../analysis/outcome.js';
+import {
+  analysisOptions,
+  ANSWER_FAILURES,
+  buildItemMatrices,
+  buildSummary,
+  costPerRequest,
+  resolvePrice,
+  type CellItems,
+  type ResolvedPrice,
+} from '../analysis/index.js';
+import type { CellSummary, FailureKey, RunSummary } from '../records/summary.js';
 import { testCells, type CellTests } from './cell-tests.js';
 import { CompareError } from './errors.js';
 import { adviceFlags, costFlags, coverageFlags, failureFlags, labelFlags } from './flags.js';

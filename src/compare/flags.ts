@@ -1,5 +1,4 @@
-import type { RunSummary } from '../analysis/summary.js';
-import type { Advice, CollapseSummary, CurveLabel } from '../analysis/verdict-types.js';
+import type { Advice, CollapseSummary, CurveLabel, RunSummary } from '../records/summary.js';
 import { points } from './cell-tests.js';
 import type { CellComparison, Flag, OneSided } from './types.js';
 

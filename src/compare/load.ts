@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { TrialAccumulator } from '../analysis/accumulate.js';
-import { eachTrial, TrialsFileError } from '../report/trials-file.js';
-import { readRunInfo as readSharedRunInfo, RunInfoError, type RunInfo } from '../runner/run-info.js';
+import { TrialAccumulator } from '../analysis/index.js';
+import { eachTrial, TrialsFileError } from '../records/trials-file.js';
+import { readRunInfo as readSharedRunInfo, RunInfoError, type RunInfo } from '../records/run-info.js';
 import { CompareError } from './errors.js';
 
 export type Side = 'baseline' | 'candidate';
@@ -77,7 +77,7 @@ export function loadRun(path: string, side: Side): LoadedRun {
   };
 }
 
-/** run.json, validated by the schema every reader shares (runner/run-info.ts); a CompareError naming the side, file and field. */
+/** run.json, validated by the schema every reader shares (records/run-info.ts); a CompareError naming the side, file and field. */
 function readRunInfo(path: string, side: Side): RunInfo {
   try {
     return readSharedRunInfo(path);

@@ -1,6 +1,5 @@
-import { findCell, type CellItems, type ItemMatrix } from '../analysis/item-scores.js';
-import { compareStrings } from '../analysis/summarize.js';
-import type { CellRef, FailureKey } from '../analysis/verdict-types.js';
+import { compareStrings, findCell, type CellItems, type ItemMatrix } from '../analysis/index.js';
+import type { CellRef, FailureKey } from '../records/summary.js';
 import type { OneSided } from './types.js';
 
 /** One cell (provider x selector x k) present in both runs, both sides' item values over the same item ids. */

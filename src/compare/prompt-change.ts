@@ -1,5 +1,5 @@
-import { answerSettings } from '../runner/fingerprint.js';
-import type { RunInfo } from '../runner/run-info.js';
+import { answerSettings } from '../records/answer-settings.js';
+import type { RunInfo } from '../records/run-info.js';
 import { canonicalJson, sha256 } from '../util/hash.js';
 import { unifiedDiff } from './line-diff.js';
 import type { PromptChange } from './types.js';

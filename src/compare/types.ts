@@ -1,4 +1,4 @@
-import type { Comparison } from '../analysis/verdict-types.js';
+import type { Comparison } from '../records/summary.js';
 
 /** compare.json: a baseline run against a candidate run, cell by cell (schema version 1). */
 

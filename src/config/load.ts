@@ -81,7 +81,7 @@ function formatSize(bytes: number): string {
 }
 
 /** Where each parsed config came from, for errors about a field found after validation (see configFieldError). */
-const origins = new WeakMap<object, { doc: Document; lines: LineCounter }>();
+const origins = new WeakMap<object, { doc: Document; lines: LineCounter; notices: string[] }>();
 
 export function parseExperiment(source: string, file: string): ExperimentConfig {
   if (Buffer.byteLength(source, 'utf8') > MAX_EXPERIMENT_BYTES) {
@@ -128,8 +128,28 @@ export function parseExperiment(source: string, file: string): ExperimentConfig 
   if (!result.success) {
     throw new ConfigError(file, result.error.issues.map((issue) => locateIssue(issue, doc, lineCounter, data)));
   }
-  origins.set(result.data, { doc, lines: lineCounter });
+  origins.set(result.data, { doc, lines: lineCounter, notices: deprecationNotices(doc, lineCounter, file) });
   return result.data;
+}
+
+/** Fields under an old name, still read under their new one: [path as written, the new name]. */
+const RENAMED_FIELDS: readonly [path: string[], to: string][] = [[['analysis', 'bootstrapResamples'], 'analysis.resamples']];
+
+function deprecationNotices(doc: Document, lines: LineCounter, file: string): string[] {
+  const notices: string[] = [];
+  for (const [path, to] of RENAMED_FIELDS) {
+    if (!doc.hasIn(path)) continue;
+    const offset = nodeOffset(doc, path, true);
+    const pos = offset === null ? null : lines.linePos(offset);
+    const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
+    notices.push(`${where}: ${formatPath(path)} is deprecated, rename it ${to} (same meaning; the old name is still read)`);
+  }
+  return notices;
+}
+
+/** Notes about a loaded experiment that are not errors, e.g. a deprecated field name (one line each, naming file and line). */
+export function experimentNotices(config: ExperimentConfig): string[] {
+  return [...(origins.get(config)?.notices ?? [])];
 }
 
 /** Whether the experiment file wrote the field (false when it is a default, or the config was not parsed here). */

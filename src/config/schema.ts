@@ -1,11 +1,9 @@
 import { z } from 'zod';
-import { priceOverridesSchema } from '../analysis/prices.js';
+import { priceOverridesSchema } from './prices.js';
 import { adaptgaugeTaskSchema } from './adaptgauge-schema.js';
 import { classifyTaskSchema, declaredPoolSize, generateTaskSchema } from './dataset-schema.js';
-import { ORDERS } from '../selectors/arms.js';
-import { ZERO_SHOT_SELECTOR } from '../runner/trial.js';
-import { SELECTOR_NAMES } from '../selectors/index.js';
-import type { SelectorSpec } from '../selectors/selector.js';
+import { ZERO_SHOT_SELECTOR } from '../records/trial.js';
+import { ORDERS, SELECTOR_NAMES, type SelectorSpec } from './selectors.js';
 
 /** Provider ids: `local`, or `<kind>:<model>`. */
 export const PROVIDER_KINDS = ['openai', 'anthropic', 'google', 'openai-compatible'] as const;
@@ -94,20 +92,34 @@ const selectorEntry = z
   ])
   .transform((entry): SelectorSpec => (typeof entry === 'string' ? { name: entry } : entry));
 
-/** The range of `analysis.bootstrapResamples`, and of the `--resamples` flag of `fewshot report` and `fewshot compare`. */
+/** The range of `analysis.resamples`, and of the `--resamples` flag of `fewshot report` and `fewshot compare`. */
 export const MIN_RESAMPLES = 200;
 export const MAX_RESAMPLES = 100_000;
+const DEFAULT_RESAMPLES = 2000;
+const resamplesCount = z.number().int().min(MIN_RESAMPLES).max(MAX_RESAMPLES);
 
-/** How strict the verdicts are; recorded in summary.json with every result. */
-export const analysisSchema = z
+/** `analysis:` as written, before its deprecated `bootstrapResamples` is read as `resamples` (analysisSchema). */
+export const analysisFieldsSchema = z
   .object({
     /** Family-wise error rate of the run's significance tests (Holm). */
     alpha: z.number().gt(0).lt(0.5).default(0.05),
     /** Practical margin: the smallest accuracy difference worth acting on (0.05 = 5 points). */
     delta: z.number().gt(0).lt(1).default(0.05),
-    bootstrapResamples: z.number().int().min(MIN_RESAMPLES).max(MAX_RESAMPLES).default(2000),
+    /** Draws of every bootstrap and of the sign-flip randomization test beyond its exact range. */
+    resamples: resamplesCount.optional(),
+    /** Deprecated: the old name of `resamples` (it sets the randomization test's draws too, not only the bootstrap's). */
+    bootstrapResamples: resamplesCount.optional(),
   })
   .strict();
+
+/** How strict the verdicts are; recorded in summary.json with every result. */
+export const analysisSchema = analysisFieldsSchema
+  .superRefine((a, ctx) => {
+    if (a.resamples !== undefined && a.bootstrapResamples !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['bootstrapResamples'], message: 'give `resamples` only: `bootstrapResamples` is its old name' });
+    }
+  })
+  .transform(({ bootstrapResamples, resamples, ...rest }) => ({ ...rest, resamples: resamples ?? bootstrapResamples ?? DEFAULT_RESAMPLES }));
 
 
 export const experimentSchema = z
@@ -155,7 +167,7 @@ export const experimentSchema = z
     prices: priceOverridesSchema.optional(),
     /** Spending cap for a sweep, in the price table's currency (USD): checked against the estimate first, then per call. */
     budget: z.number().finite().positive().optional(),
-    analysis: analysisSchema.default({ alpha: 0.05, delta: 0.05, bootstrapResamples: 2000 }),
+    analysis: analysisSchema.default({ alpha: 0.05, delta: 0.05, resamples: DEFAULT_RESAMPLES }),
   })
   .strict()
   .superRefine((exp, ctx) => {

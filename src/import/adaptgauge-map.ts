@@ -1,5 +1,4 @@
-import type { ProviderErrorKind } from '../providers/provider.js';
-import { ZERO_SHOT_SELECTOR, type TrialRecord } from '../runner/trial.js';
+import { ZERO_SHOT_SELECTOR, type TrialErrorKind, type TrialRecord } from '../records/trial.js';
 import { sha256 } from '../util/hash.js';
 import { isErrorOutput, type AdaptGaugeRow } from './adaptgauge-csv.js';
 
@@ -11,7 +10,7 @@ const MAX_ERROR_MESSAGE = 500;
  * The kind of a failed call, read from AdaptGauge's ERROR text (it keeps only the SDK's message).
  * Keyword order matters: "504 DEADLINE_EXCEEDED" is a timeout before it is a server error.
  */
-export function inferErrorKind(message: string): ProviderErrorKind {
+export function inferErrorKind(message: string): TrialErrorKind {
   if (/time[\s_-]?out(?!put)|timed[\s_-]?out|deadline/i.test(message)) return 'timeout';
   if (/\b429\b|rate[\s_-]?limit|quota|resource[\s_-]?exhausted|too many requests/i.test(message)) return 'rate_limit';
   const code = leadingStatus(message);
@@ -61,13 +60,13 @@ export interface MappedTask {
 
 /**
  * Map rows to trial records, one group per task in order of first appearance.
- * Seeds: per (model, selector, k, item), each distinct (example_selection, trial_id) gets 0, 1, 2, ...
+ * Repeats: per (model, selector, k, item), each distinct (example_selection, trial_id) gets 0, 1, 2, ...
  * in order of appearance, so the k = 0 rows that AdaptGauge ran once per selection become further
  * repeats of the shared zero-shot cell instead of colliding.
  */
 export function mapAdaptGaugeRows(rows: readonly AdaptGaugeRow[], runIdOf: (taskId: string) => string): MappedTask[] {
   const tasks = new Map<string, MappedTask>();
-  const seeds = new Map<string, Map<string, number>>();
+  const repeats = new Map<string, Map<string, number>>();
   for (const row of rows) {
     let task = tasks.get(row.taskId);
     if (!task) {
@@ -79,16 +78,16 @@ export function mapAdaptGaugeRows(rows: readonly AdaptGaugeRow[], runIdOf: (task
     // JSON of a tuple is an unambiguous key whatever characters the names hold.
     const cellKey = JSON.stringify([row.model, selector, row.shotCount, itemId]);
     const trialKey = JSON.stringify([row.exampleSelection ?? '', row.trialId]);
-    const cell = seeds.get(cellKey) ?? new Map<string, number>();
-    seeds.set(cellKey, cell);
-    let seed = cell.get(trialKey);
-    if (seed === undefined) {
-      seed = cell.size;
-      cell.set(trialKey, seed);
+    const cell = repeats.get(cellKey) ?? new Map<string, number>();
+    repeats.set(cellKey, cell);
+    let repeat = cell.get(trialKey);
+    if (repeat === undefined) {
+      repeat = cell.size;
+      cell.set(trialKey, repeat);
     } else {
       task.duplicateRows++;
-      seed = cell.size;
-      cell.set(`${trialKey}#${row.line}`, seed);
+      repeat = cell.size;
+      cell.set(`${trialKey}#${row.line}`, repeat);
     }
 
     const isError = isErrorOutput(row.actualOutput);
@@ -107,7 +106,7 @@ export function mapAdaptGaugeRows(rows: readonly AdaptGaugeRow[], runIdOf: (task
       model: row.model,
       selector,
       k: row.shotCount,
-      seed,
+      repeat,
       itemId,
       shotIds: [],
       promptHash: sha256(row.input),

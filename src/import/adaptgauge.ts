@@ -1,10 +1,9 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import type { ProviderErrorKind } from '../providers/provider.js';
 import { writeReport } from '../report/write.js';
-import { readRunInfo, RunInfoError, type RunInfo } from '../runner/run-info.js';
-import { TrialWriter, writeRunInfo } from '../runner/store.js';
-import { ZERO_SHOT_SELECTOR } from '../runner/trial.js';
+import { readRunInfo, RunInfoError, writeRunInfo, type RunInfo } from '../records/run-info.js';
+import { TrialWriter } from '../records/trials-file.js';
+import { ZERO_SHOT_SELECTOR, type TrialErrorKind } from '../records/trial.js';
 import { sha256 } from '../util/hash.js';
 import { TOOL_VERSION } from '../version.js';
 import { readAdaptGaugeCsv, type AdaptGaugeCsv } from './adaptgauge-csv.js';
@@ -26,7 +25,7 @@ export interface ImportedRun {
   trials: number;
   /** ERROR rows, recorded as provider errors. */
   errors: number;
-  errorsByKind: Partial<Record<ProviderErrorKind, number>>;
+  errorsByKind: Partial<Record<TrialErrorKind, number>>;
   /** Blank outputs (AdaptGauge scored them 0). */
   empty: number;
   models: string[];
@@ -117,7 +116,7 @@ function claimDir(file: string, dir: string, runId: string): string {
 type TaskFacts = Omit<ImportedRun, 'taskId' | 'runId' | 'dir'>;
 
 function taskFacts(task: MappedTask): TaskFacts {
-  const errorsByKind: Partial<Record<ProviderErrorKind, number>> = {};
+  const errorsByKind: Partial<Record<TrialErrorKind, number>> = {};
   const scoringMethods: Record<string, number> = {};
   const perCell = new Map<string, number>();
   let errors = 0;

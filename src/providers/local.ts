@@ -1,24 +1,24 @@
-import type { Task } from '../tasks/task.js';
-import type { CompletionRequest, CompletionResult, Provider } from './provider.js';
+import type { CompletionRequest, CompletionResult, LocalBaseline, Provider } from './provider.js';
 import { ProviderError } from './provider.js';
 import { estimateTokens } from './tokens.js';
 
 /**
  * The built-in, keyless reference: the task's own non-LLM baseline answers each item.
  * It runs on every machine, so a sweep always has a yardstick an LLM curve should beat.
+ * The task reaches it only through a LocalBaseline (see LocalSubject in provider.ts).
  */
 export class LocalProvider implements Provider {
   readonly id = 'local';
   readonly model: string;
 
-  constructor(private readonly task: Task) {
-    this.model = `${task.type}-baseline`;
+  constructor(private readonly baseline: LocalBaseline) {
+    this.model = baseline.model;
   }
 
   async complete(request: CompletionRequest): Promise<CompletionResult> {
     if (!request.subject) throw new ProviderError('bad_request', 'the local provider needs the item behind the prompt');
     const started = performance.now();
-    const text = this.task.baseline(request.subject.item, request.subject.shots);
+    const text = this.baseline.answer(request.subject);
     return {
       text,
       finishReason: 'stop',

@@ -1,5 +1,4 @@
-import type { ChatMessage } from '../tasks/task.js';
-import type { CompletionRequest } from './provider.js';
+import type { ChatMessage, CompletionRequest } from './provider.js';
 
 /** The system prompt (the experiment's override wins) and the alternating user/assistant turns. */
 export function splitSystem(request: CompletionRequest): { system: string | null; turns: ChatMessage[] } {

@@ -1,4 +1,35 @@
-import type { ChatMessage, TaskItem } from '../tasks/task.js';
+// The providers' contract: what a provider is asked and answers, and how it fails. Tasks may import
+// this file (they render prompts as ChatMessage, and AdaptGauge's judge calls a Provider); nothing
+// here knows task types.
+
+/** A chat turn, in the provider-neutral form every provider adapter maps from (tasks render prompts as these). */
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+/**
+ * The seam between the keyless `local` provider and the task, which providers do not import.
+ * The runner puts on each request the evaluation item and the shots its prompt was rendered from
+ * (`CompletionRequest.subject`); providers treat them as opaque. Only the `local` provider reads
+ * them, and only by handing them to its LocalBaseline, which the task supplies (tasks/local-baseline.ts
+ * builds one from a Task; the runner passes it to resolveProvider). Network providers see nothing
+ * but the messages.
+ */
+export interface LocalSubject {
+  readonly item: unknown;
+  readonly shots: readonly unknown[];
+}
+
+/** The task's non-LLM answer to a request's subject, as raw text in the format an LLM is asked for. */
+export type LocalAnswerer = (subject: LocalSubject) => string;
+
+/** What the `local` provider runs: the task's baseline (see LocalSubject for the seam). */
+export interface LocalBaseline {
+  /** The model the trials record, e.g. `routes-baseline`. */
+  readonly model: string;
+  readonly answer: LocalAnswerer;
+}
 
 export interface CompletionRequest {
   messages: ChatMessage[];
@@ -6,11 +37,8 @@ export interface CompletionRequest {
   systemPrompt?: string;
   temperature?: number;
   maxOutputTokens?: number;
-  /**
-   * The item and shots behind the messages. Only the built-in `local` baseline reads them;
-   * network providers see nothing but the messages.
-   */
-  subject?: { item: TaskItem; shots: readonly TaskItem[] };
+  /** The item and shots behind the messages, for the `local` baseline only (see LocalSubject). */
+  subject?: LocalSubject;
 }
 
 /** Why the provider stopped: 'length' means it hit the output token limit (truncated). */

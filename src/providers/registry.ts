@@ -1,11 +1,9 @@
-import type { ProviderConfig } from '../config/schema.js';
-import type { Task } from '../tasks/task.js';
 import { AnthropicProvider } from './anthropic.js';
 import { GoogleProvider } from './google.js';
 import { LocalProvider } from './local.js';
 import { OpenAIProvider, type HttpProviderSettings } from './openai.js';
 import { AdaptiveThrottle, type ThrottleSnapshot } from './adaptive.js';
-import type { Provider } from './provider.js';
+import type { LocalBaseline, Provider } from './provider.js';
 import { RateLimiter } from './rate-limit.js';
 import { ResilientProvider } from './resilient.js';
 import { DEFAULT_RETRY_POLICY } from './retry.js';
@@ -30,12 +28,29 @@ export const BASE_URL_VARIABLES: Record<string, string> = {
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
 
-export type ProviderResolution =
+/**
+ * A provider entry as resolveProvider reads it. The experiment's validated entry (config's
+ * ProviderConfig) is one; providers do not import config, so the fields read here are named here.
+ */
+export interface ProviderEntry {
+  /** `local` or `<kind>:<model>`. */
+  id: string;
+  baseUrl?: string | undefined;
+  apiKeyEnv?: string | undefined;
+  timeoutMs?: number | undefined;
+  maxAttempts?: number | undefined;
+  requestsPerMinute?: number | undefined;
+  tokensPerMinute?: number | undefined;
+  concurrency?: number | undefined;
+  temperature?: number | undefined;
+}
+
+export type ProviderResolution<C extends ProviderEntry = ProviderEntry> =
   | {
       id: string;
       status: 'ready';
       provider: Provider;
-      config: ProviderConfig;
+      config: C;
       notices?: string[];
       /** The provider's adaptive throttle (network providers only): `throttle.snapshot()` for a progress display. */
       throttle?: AdaptiveThrottle;
@@ -58,9 +73,14 @@ export interface ResolveOptions {
 /**
  * Turns an experiment's provider entry into a runnable provider, or a one-line reason it is skipped.
  * Keys are only read from the environment, and never copied into the config, a log or the results.
+ * `local` runs the task's baseline (the LocalBaseline seam, see provider.ts); null where no task's
+ * baseline applies (AdaptGauge's judge, which the schema keeps from being `local`).
  */
-export function resolveProvider(config: ProviderConfig, task: Task, env: NodeJS.ProcessEnv, options: ResolveOptions = {}): ProviderResolution {
-  if (config.id === 'local') return { id: config.id, status: 'ready', provider: new LocalProvider(task), config };
+export function resolveProvider<C extends ProviderEntry>(config: C, local: LocalBaseline | null, env: NodeJS.ProcessEnv, options: ResolveOptions = {}): ProviderResolution<C> {
+  if (config.id === 'local') {
+    if (!local) throw new Error('the local provider needs the task\'s baseline (a LocalBaseline)');
+    return { id: config.id, status: 'ready', provider: new LocalProvider(local), config };
+  }
   const colon = config.id.indexOf(':');
   const kind = config.id.slice(0, colon);
   const model = config.id.slice(colon + 1);
@@ -70,7 +90,7 @@ export function resolveProvider(config: ProviderConfig, task: Task, env: NodeJS.
     return { id: config.id, status: 'skipped', reason: `no API key: set ${variables.join(' or ')} to run it` };
   }
   // Experiment files cannot get here: the schema refuses an openai-compatible provider without baseUrl
-  // (exit 2 naming the field). This guards programmatic callers that build a ProviderConfig by hand.
+  // (exit 2 naming the field). This guards programmatic callers that build a ProviderEntry by hand.
   if (kind === 'openai-compatible' && !config.baseUrl) {
     return { id: config.id, status: 'skipped', reason: 'openai-compatible providers need a baseUrl (e.g. http://localhost:11434/v1 for Ollama)' };
   }

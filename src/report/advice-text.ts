@@ -1,7 +1,7 @@
 import { decideAdvice, withReasons, type AdviceFact, type AdviseInput, type CellFact } from '../analysis/advise.js';
 import { FAILURE_NAMES, failureNature } from '../analysis/outcome.js';
-import type { Advice } from '../analysis/verdict-types.js';
-import { ZERO_SHOT_SELECTOR } from '../runner/trial.js';
+import type { Advice } from '../records/summary.js';
+import { ZERO_SHOT_SELECTOR } from '../records/trial.js';
 import { pct, points, signedPoints } from '../util/format-numbers.js';
 
 /**

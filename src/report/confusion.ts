@@ -1,5 +1,4 @@
-import type { RunSummary } from '../analysis/summary.js';
-import type { Confusion } from '../analysis/summarize.js';
+import type { Confusion, RunSummary } from '../records/summary.js';
 import type { Column } from './table.js';
 
 /** One confusion matrix to show: the recommended setting of a provider on a label task. */

@@ -1,4 +1,4 @@
-import type { Interval } from '../analysis/stats.js';
+import type { Interval } from '../records/summary.js';
 import { pct, points, signedPointsPlainZero } from '../util/format-numbers.js';
 
 // The report modules take these from here; their one home is src/util/format-numbers.ts.

@@ -1,10 +1,9 @@
 import { analysisOptions } from '../analysis/options.js';
-import { loadPriceTable } from '../analysis/prices.js';
+import { loadPriceTable } from '../analysis/index.js';
 import type { SampledTrial } from '../analysis/accumulate.js';
-import type { RunSummary } from '../analysis/summary.js';
+import type { Advice, RunSummary } from '../records/summary.js';
 import { confusionViews } from './confusion.js';
-import type { Advice } from '../analysis/verdict-types.js';
-import type { RunInfo } from '../runner/run-info.js';
+import type { RunInfo } from '../records/run-info.js';
 import { createHash } from 'node:crypto';
 import { SAMPLE_ITEMS, SAMPLE_REPEATS, SAMPLE_TEXT_LIMIT } from '../analysis/accumulate.js';
 import { canonicalJson, sha256 } from '../util/hash.js';
@@ -215,7 +214,7 @@ function methodology(s: RunSummary, runInfo: RunInfo): string {
     ['alpha', `${s.settings.alpha} for each claim (a curve's label, a collapse verdict, the advice's tied set); descriptive comparisons: Holm over ${s.testCount} tests`],
     ['delta (practical margin)', `${(s.settings.delta * 100).toFixed(1)} points`],
     ['confidence level', pct(s.confidenceLevel, 0)],
-    ['bootstrap / randomization resamples', formatCount(s.settings.bootstrapResamples)],
+    ['bootstrap / randomization resamples', formatCount(s.settings.resamples)],
     ['seeds', `experiment ${runInfo.seed}; analysis ${s.settings.seed}`],
     ['config hash', `sha256:${sha256(canonicalJson(runInfo.config)).slice(0, 16)} (of the resolved experiment in run.json)`],
     ['tool', `${runInfo.tool.name} ${runInfo.tool.version}`],

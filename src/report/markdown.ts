@@ -1,5 +1,5 @@
 import { confusionViews } from './confusion.js';
-import type { RunSummary } from '../analysis/summary.js';
+import type { RunSummary } from '../records/summary.js';
 import { formatDifference, formatDuration, pct } from './format.js';
 import { cellColumns, collapseColumns, curveColumns, failureColumns, type Column } from './table.js';
 import {

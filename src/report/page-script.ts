@@ -109,7 +109,7 @@ export const PAGE_SCRIPT = String.raw`(function () {
       cell(tr, r.selector);
       cell(tr, r.k, 'num');
       cell(tr, r.itemId);
-      cell(tr, r.seed, 'num');
+      cell(tr, r.repeat, 'num');
       cell(tr, r.shotIds.join(', '), 'wrap');
       cell(tr, verdict(r));
       cell(tr, r.outcome === 'answered' ? r.score : '', 'num');

@@ -1,5 +1,4 @@
-import type { CellSummary } from '../analysis/summarize.js';
-import type { CollapseSummary, CurveSummary, FailureTrend } from '../analysis/verdict-types.js';
+import type { CellSummary, CollapseSummary, CurveSummary, FailureTrend } from '../records/summary.js';
 import type { TaskMeasure } from '../tasks/task.js';
 import { formatDifference, formatEstimate, formatInterval, formatNumber, formatP, pct } from './format.js';
 import { FAILURE_NAMES, failureRates, turningPoint } from './verdict.js';

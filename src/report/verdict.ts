@@ -1,7 +1,7 @@
 // Plain-text pieces of the verdict, shared by report.html and summary.md (renderers escape them).
 import { FAILURE_NAMES } from '../analysis/outcome.js';
-import { loadPriceTable } from '../analysis/prices.js';
-import type { Advice, CollapseSummary, CurveLabel, CurveSummary, Decision, FailureTrend } from '../analysis/verdict-types.js';
+import { loadPriceTable } from '../analysis/index.js';
+import type { Advice, CollapseSummary, CurveLabel, CurveSummary, Decision, FailureTrend } from '../records/summary.js';
 import { formatCount, formatEstimate, formatMoney, pct } from './format.js';
 
 export const DECISION_TITLES: Record<Decision, string> = {
@@ -103,10 +103,10 @@ export function failureRates(t: FailureTrend): string {
 }
 
 /** The run's statistical settings in one line, for how-to-read. */
-export function settingsLine(s: { alpha: number; delta: number; bootstrapResamples: number; seed: number; confidenceLevel: number }): string {
+export function settingsLine(s: { alpha: number; delta: number; resamples: number; seed: number; confidenceLevel: number }): string {
   return (
     `alpha = ${s.alpha} (each claim's error: a curve's label, a collapse verdict, the advice), delta = ${pct(s.delta)} ` +
     `(${(s.delta * 100).toFixed(1)} points: the smallest difference that matters), ` +
-    `${formatCount(s.bootstrapResamples)} bootstrap resamples, seed ${s.seed}, ${pct(s.confidenceLevel, 0)} intervals`
+    `${formatCount(s.resamples)} resamples (bootstraps and randomization tests), seed ${s.seed}, ${pct(s.confidenceLevel, 0)} intervals`
   );
 }

@@ -1,16 +1,15 @@
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { analysisOptions, type AnalysisOverrides } from '../analysis/options.js';
-import { buildSummary, type RunSummary } from '../analysis/summary.js';
-import type { RunInfo } from '../runner/run-info.js';
+import { buildSummary } from '../analysis/summary.js';
+import type { RunInfo } from '../records/run-info.js';
+import { writeSummary, type RunSummary } from '../records/summary.js';
 import { accumulate, type SampledTrial, type TrialSource } from '../analysis/accumulate.js';
-import { probeWrite } from '../util/writable.js';
+import { probeWrite, writeFileAtomic } from '../util/writable.js';
 import { adviceReasons } from './advice-text.js';
 import { buildReportCharts, writeChartFiles } from './charts/index.js';
 import { renderReportHtml } from './html.js';
 import { renderSummaryMarkdown } from './markdown.js';
-
-export { eachTrial, readTrials, TrialsFileError, type EachTrialResult, type ReadTrialsResult } from './trials-file.js';
 
 export interface ReportPaths {
   summaryPath: string;
@@ -61,17 +60,10 @@ export function writeReportFiles(runDir: string, summary: RunSummary, runInfo: R
     reportPath: join(runDir, 'report.html'),
     markdownPath: join(runDir, 'summary.md'),
   };
-  writeAtomic(paths.summaryPath, `${JSON.stringify(summary, null, 2)}\n`);
-  writeAtomic(paths.markdownPath, renderSummaryMarkdown(summary));
-  writeAtomic(paths.reportPath, renderReportHtml(summary, runInfo, samples));
+  writeSummary(paths.summaryPath, summary);
+  writeFileAtomic(paths.markdownPath, renderSummaryMarkdown(summary));
+  writeFileAtomic(paths.reportPath, renderReportHtml(summary, runInfo, samples));
   return paths;
-}
-
-/** Write then rename, so a reader (or a browser refresh) never sees half a file. */
-function writeAtomic(path: string, content: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, content);
-  renameSync(tmp, path);
 }
 
 /** A results folder the report files cannot be written into: which folder, and why. */

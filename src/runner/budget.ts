@@ -1,5 +1,5 @@
-import { costPerRequest, resolvePrice, type PriceOverrides, type ResolvedPrice } from '../analysis/prices.js';
-import type { ProviderEstimate } from './estimate.js';
+import { costPerRequest, resolvePrice, type PriceOverrides, type ResolvedPrice } from '../config/prices.js';
+import type { SpendRecord } from '../records/run-info.js';
 
 /** Output tokens assumed for a call whose maxOutputTokens is not known (no limit set, not Anthropic). */
 export const UNKNOWN_MAX_OUTPUT_TOKENS = 4096;
@@ -12,18 +12,19 @@ export class BudgetError extends Error {
   }
 }
 
-/** run.json's `spend`: real cost of the calls made (cache hits and the local provider cost nothing). */
-export interface SpendRecord {
-  total: number;
-  byProvider: Record<string, number>;
-  budget: number | null;
-  currency: string;
-  /** Trials not run because the budget would have been crossed. */
-  skippedTrials: number;
-}
-
 function money(n: number, currency: string): string {
   return `${n.toFixed(n < 1 ? 4 : 2)} ${currency}`;
+}
+
+/**
+ * What checkBudgetEstimate reads of a provider's dry-run estimate (estimate.ts's ProviderEstimate;
+ * named here because estimate.ts renders prompts through execute.ts, which imports this file).
+ */
+export interface BudgetEstimate {
+  provider: string;
+  calls: number;
+  promptTokens: number;
+  cost: { upToWithOutput: number | null; currency: string } | null;
 }
 
 /**
@@ -31,7 +32,7 @@ function money(n: number, currency: string): string {
  * maxOutputTokens; UNKNOWN_MAX_OUTPUT_TOKENS per call where no maximum is known) against the
  * budget. Throws BudgetError unless `force`; returns notices to log when forced past a refusal.
  */
-export function checkBudgetEstimate(estimates: readonly ProviderEstimate[], budget: number, force: boolean, prices: PriceOverrides | null): string[] {
+export function checkBudgetEstimate(estimates: readonly BudgetEstimate[], budget: number, force: boolean, prices: PriceOverrides | null): string[] {
   const unpriced = estimates.filter((e) => e.provider !== 'local' && e.calls > 0 && e.cost === null).map((e) => e.provider);
   let total = 0;
   let currency = 'USD';
@@ -61,14 +62,32 @@ export function checkBudgetEstimate(estimates: readonly ProviderEstimate[], budg
 }
 
 /**
+ * Before the first call, with a judge (AdaptGauge's `task.judge`): a judge without a price could not
+ * be held to the budget, so the sweep refuses to start (BudgetError) unless `force`, as for an
+ * unpriced provider. The dry-run estimate does not count judge calls (their prompts hold answers not
+ * yet given); during the run each one is reserved at its worst case like any call.
+ */
+export function checkJudgePrice(judge: string, budget: number, force: boolean, prices: PriceOverrides | null): string[] {
+  if (resolvePrice(judge, prices)) return [];
+  const message =
+    `budget ${money(budget, 'USD')}: the judge's cost is unknown, no price for ${judge}; add one under prices: in the experiment ` +
+    `(e.g. prices: { "${judge}": { input: 0.5, output: 1.5 } }, per 1M tokens), or pass --force to run anyway (unpriced judge calls are not counted against the budget)`;
+  if (!force) throw new BudgetError(message);
+  return [`${message} (forced)`];
+}
+
+/**
  * The spending cap during a run. A call starts only when spent + reserved + its worst case fits the
  * budget; its reservation is replaced by its real cost when it completes. Single-threaded: reserve()
- * is synchronous, so concurrent calls cannot both take the last of the budget.
+ * is synchronous, so concurrent calls cannot both take the last of the budget. Judge calls (passed
+ * with `judge`, the judge's provider id) go through the same cap at the judge's price; their cost is
+ * booked by judge, and a judge call that cannot fit counts as a trial not run for the judged provider.
  */
 export class BudgetTracker {
   private spent = 0;
   private reserved = 0;
   private readonly byProvider = new Map<string, number>();
+  private readonly byJudge = new Map<string, number>();
   private readonly skipped = new Map<string, number>();
   private readonly prices = new Map<string, ResolvedPrice | null>();
   readonly currency: string;
@@ -77,20 +96,26 @@ export class BudgetTracker {
     readonly budget: number | null,
     providers: readonly string[],
     overrides: PriceOverrides | null,
+    /** The judges' provider ids (AdaptGauge's `task.judge`), priced like providers. */
+    judges: readonly string[] = [],
   ) {
     let currency = 'USD';
-    for (const id of providers) {
+    for (const id of [...providers, ...judges]) {
       const price = id === 'local' ? null : resolvePrice(id, overrides);
       this.prices.set(id, price);
       if (price) currency = price.currency;
-      if (id !== 'local') this.byProvider.set(id, 0);
     }
+    for (const id of providers) if (id !== 'local') this.byProvider.set(id, 0);
+    for (const id of judges) this.byJudge.set(id, 0);
     this.currency = currency;
   }
 
-  /** The reservation for one call (0 when free or unpriced), or null when it would cross the budget. */
-  reserve(provider: string, promptTokens: number, maxOutputTokens: number | null): number | null {
-    const price = this.prices.get(provider);
+  /**
+   * The reservation for one call (0 when free or unpriced), or null when it would cross the budget.
+   * `judge`: the call is the judge's, for a trial of `provider`, and is priced at the judge's price.
+   */
+  reserve(provider: string, promptTokens: number, maxOutputTokens: number | null, judge?: string): number | null {
+    const price = this.prices.get(judge ?? provider);
     if (!price) return 0;
     const worst = costPerRequest(price, promptTokens, maxOutputTokens ?? UNKNOWN_MAX_OUTPUT_TOKENS);
     if (this.budget !== null && this.spent + this.reserved + worst > this.budget) {
@@ -101,19 +126,25 @@ export class BudgetTracker {
     return worst;
   }
 
-  /** Releases a reservation and books the call's real cost (tokens as the provider reported them). */
-  settle(provider: string, reservation: number, tokensIn: number, tokensOut: number, cachedTokens: number): void {
+  /** Releases a reservation and books the call's real cost (tokens as the provider reported them); `judge` as for reserve(). */
+  settle(provider: string, reservation: number, tokensIn: number, tokensOut: number, cachedTokens: number, judge?: string): void {
     this.reserved = Math.max(0, this.reserved - reservation);
-    const price = this.prices.get(provider);
+    const price = this.prices.get(judge ?? provider);
     if (!price) return;
     const cost = costPerRequest(price, tokensIn, tokensOut, cachedTokens);
     this.spent += cost;
-    this.byProvider.set(provider, (this.byProvider.get(provider) ?? 0) + cost);
+    if (judge !== undefined) this.byJudge.set(judge, (this.byJudge.get(judge) ?? 0) + cost);
+    else this.byProvider.set(provider, (this.byProvider.get(provider) ?? 0) + cost);
   }
 
   /** Spent so far on one provider; null when its calls cannot be priced (local, or no price known). */
   spentBy(provider: string): number | null {
     return this.prices.get(provider) ? (this.byProvider.get(provider) ?? 0) : null;
+  }
+
+  /** Spent so far on a judge's calls; null when they cannot be priced. */
+  spentByJudge(judge: string): number | null {
+    return this.prices.get(judge) ? (this.byJudge.get(judge) ?? 0) : null;
   }
 
   get skippedTrials(): number {
@@ -135,6 +166,7 @@ export class BudgetTracker {
       budget: this.budget,
       currency: this.currency,
       skippedTrials: this.skippedTrials,
+      ...(this.byJudge.size > 0 && { byJudge: Object.fromEntries(this.byJudge) }),
     };
   }
 }

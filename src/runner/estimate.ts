@@ -1,9 +1,9 @@
-import { resolvePrice } from '../analysis/prices.js';
+import { resolvePrice } from '../config/prices.js';
 import { estimateTokens } from '../providers/tokens.js';
 import { ANTHROPIC_DEFAULT_MAX_TOKENS } from '../providers/anthropic.js';
 import { firstSelector } from '../selectors/first.js';
 import { selectShots } from './execute.js';
-import type { PreparedSweep } from './sweep.js';
+import type { PreparedSweep } from './prepare.js';
 
 export interface CellEstimate {
   selector: string;
@@ -44,7 +44,7 @@ export function estimateSweep(prepared: PreparedSweep): ProviderEstimate[] {
     for (const spec of plan) {
       if (spec.provider !== r.id) continue;
       // The prompt depends on (selector, k, repeat, item), not on the provider: render it once.
-      const key = `${spec.selector}|${spec.k}|${spec.seed}|${spec.itemIndex}`;
+      const key = `${spec.selector}|${spec.k}|${spec.repeat}|${spec.itemIndex}`;
       let tokens = promptTokens.get(key);
       if (tokens === undefined) {
         const messages = task.render(selectShots(spec, ctx), data.items[spec.itemIndex]!);

@@ -1,7 +1,7 @@
 import type { Provider, CompletionRequest } from '../providers/provider.js';
 import { ProviderError } from '../providers/provider.js';
 import { arrangeShots, type Arm } from '../selectors/arms.js';
-import type { Task, TaskItem } from '../tasks/task.js';
+import { isModelCall, type ScoreResult, type Task, type TaskItem } from '../tasks/task.js';
 import { canonicalJson, sha256 } from '../util/hash.js';
 import { Rng } from '../util/rng.js';
 import { ANTHROPIC_DEFAULT_MAX_TOKENS } from '../providers/anthropic.js';
@@ -9,7 +9,8 @@ import { estimateTokens } from '../providers/tokens.js';
 import type { BudgetTracker } from './budget.js';
 import { cacheKey, type ResponseCache } from './cache.js';
 import type { TrialPlan, TrialSpec } from './plan.js';
-import type { TrialRecord } from './trial.js';
+import type { ModelScorer } from './score.js';
+import type { TrialJudge, TrialRecord } from '../records/trial.js';
 
 export interface ProviderRuntime {
   provider: Provider;
@@ -36,6 +37,11 @@ export interface ExecuteContext {
   cache?: ResponseCache | null;
   /** The spending cap: a call that could cross it is not made (the trial is skipped, not recorded). */
   budget?: BudgetTracker | null;
+  /**
+   * Makes the model calls a task's scoring describes (AdaptGauge's judge) through the cache, the budget
+   * and the judge's retries (score.ts); absent: a trial whose scoring needs a model is a failed measurement.
+   */
+  scorer?: ModelScorer | null;
 }
 
 export interface ExecuteOptions {
@@ -116,10 +122,10 @@ export function selectShots(spec: TrialSpec, ctx: Pick<ExecuteContext, 'experime
   const item = ctx.items[spec.itemIndex]!;
   const arm = ctx.arms.get(spec.selector);
   if (!arm) throw new Error(`no selector named ${spec.selector}`);
-  const rng = new Rng([ctx.experimentSeed, 'select', arm.selectorLabel, spec.seed, item.id]);
+  const rng = new Rng([ctx.experimentSeed, 'select', arm.selectorLabel, spec.repeat, item.id]);
   const shots = arm.selector.select(item, ctx.pool, spec.k, rng);
   if (arm.order === 'selected' && arm.distractors === 0) return shots;
-  return arrangeShots(arm, shots, ctx.distractors, new Rng([ctx.experimentSeed, 'arrange', arm.label, spec.seed, item.id]));
+  return arrangeShots(arm, shots, ctx.distractors, new Rng([ctx.experimentSeed, 'arrange', arm.label, spec.repeat, item.id]));
 }
 
 export async function runTrial(spec: TrialSpec, ctx: ExecuteContext): Promise<TrialRecord> {
@@ -157,7 +163,7 @@ async function attemptTrial(spec: TrialSpec, ctx: ExecuteContext, signal?: Abort
     model: runtime.provider.model,
     selector: spec.selector,
     k: spec.k,
-    seed: spec.seed,
+    repeat: spec.repeat,
     itemId: item.id,
     shotIds: shots.map((s) => s.id),
     promptHash: sha256(canonicalJson({ model: runtime.provider.model, ...request })),
@@ -167,7 +173,7 @@ async function attemptTrial(spec: TrialSpec, ctx: ExecuteContext, signal?: Abort
   // change to the baseline's code behind its old answers.
   const cache = spec.provider === 'local' ? null : (ctx.cache ?? null);
   const key = cache
-    ? cacheKey({ provider: spec.provider, model: runtime.provider.model, endpoint: runtime.endpoint, request, repeat: spec.seed })
+    ? cacheKey({ provider: spec.provider, model: runtime.provider.model, endpoint: runtime.endpoint, request, repeat: spec.repeat })
     : null;
   let result = cache && key ? cache.get(key) : null;
   if (result) {
@@ -201,21 +207,45 @@ async function attemptTrial(spec: TrialSpec, ctx: ExecuteContext, signal?: Abort
     if (cache && key) cache.put(key, spec.provider, result);
   }
   const parsed = ctx.task.parse(result.text);
-  let scored;
+  let scored: ScoreResult | null = null;
+  let judge: TrialJudge | undefined;
+  let failure: string | null = null;
   try {
-    scored = parsed.ok ? await ctx.task.score(parsed.answer, item) : null;
+    const scoring = parsed.ok ? ctx.task.score(parsed.answer, item) : null;
+    if (scoring && isModelCall(scoring)) {
+      // The task describes the judge call; the scorer makes it (cache, budget, retries, cost).
+      if (!ctx.scorer) throw new Error(`no ${scoring.role} to make the call this item's scoring needs`);
+      const link = linkedSignal(signal);
+      let outcome;
+      try {
+        outcome = await ctx.scorer.score(scoring, spec.provider, link.signal);
+      } finally {
+        link.unlink();
+      }
+      if (outcome.status === 'over-budget') return null;
+      if (outcome.status === 'aborted') return ABORTED;
+      judge = outcome.judge;
+      if (outcome.status === 'failed') failure = outcome.message;
+      else scored = outcome.score;
+    } else {
+      scored = scoring;
+    }
   } catch (err) {
-    // A judge model that failed (AdaptGauge's llm_judge): a failed measurement, not a wrong answer. Its
-    // kind becomes `other`: the judge's failure must not stop the provider being judged.
-    const failed = failedCall(err);
+    failure = err instanceof Error ? err.message : String(err);
+  }
+  if (failure !== null) {
+    // A judge that failed (after its retries) or whose verdict could not be read (AdaptGauge's llm_judge):
+    // a failed measurement, not a wrong answer. Its kind is `other`: the judge's failure must not stop
+    // the provider being judged.
     return {
       ...base,
-      ...failed,
-      error: { kind: 'other', message: `judging failed: ${failed.error!.message}` },
+      ...failedCall(new Error(`judging failed: ${failure}`)),
       output: result.text,
       tokensIn: result.tokensIn,
       tokensOut: result.tokensOut,
       latencyMs: result.latencyMs,
+      attempts: result.attempts ?? 1,
+      ...(judge && { judge }),
     };
   }
   return {
@@ -234,6 +264,7 @@ async function attemptTrial(spec: TrialSpec, ctx: ExecuteContext, signal?: Abort
     latencyMs: Math.round(result.latencyMs * 100) / 100,
     requestId: result.requestId,
     attempts: result.attempts ?? 1,
+    ...(judge && { judge }),
   };
 }
 
@@ -256,7 +287,7 @@ export function linkedSignal(parent?: AbortSignal): { signal: AbortSignal | unde
 /** The fields of a record that come from the call, as opposed to the cell and item. */
 type CallOutcome = Omit<
   TrialRecord,
-  'runId' | 'provider' | 'model' | 'selector' | 'k' | 'seed' | 'itemId' | 'shotIds' | 'promptHash' | 'cached'
+  'runId' | 'provider' | 'model' | 'selector' | 'k' | 'repeat' | 'itemId' | 'shotIds' | 'promptHash' | 'cached'
 >;
 
 function failedCall(err: unknown): CallOutcome {

@@ -1,25 +1,7 @@
+import { answerSettings } from '../records/answer-settings.js';
+import type { PromptFingerprint } from '../records/run-info.js';
 import type { Task, TaskData } from '../tasks/task.js';
 import { canonicalJson, sha256 } from '../util/hash.js';
-
-/**
- * What a run asked, in a form two runs can be compared by (run.json's `prompt`): `fewshot compare`
- * says whether the prompt or the settings changed between a baseline and a candidate, and prints the
- * diff of the rendered templates when they differ.
- */
-export interface PromptFingerprint {
-  /** sha256 of `template`. */
-  hash: string;
-  /** sha256 of the canonical JSON of `answerSettings(config)`: everything in the experiment that shapes a prompt or an answer. */
-  settingsHash: string;
-  /** sha256 of the evaluation items' ids and texts, in order: the same ids under another hash are other questions. */
-  itemsHash: string;
-  /**
-   * A canonical prompt: the task's rendering of the first evaluation item with the first two pool
-   * examples as shots, as `[role]` + content blocks; then, per provider whose `systemPrompt`
-   * replaces the task's, that system turn.
-   */
-  template: string;
-}
 
 /** Shots in the canonical prompt: enough to show how a shot is written and how two are joined. */
 const TEMPLATE_SHOTS = 2;
@@ -52,31 +34,6 @@ export function renderTemplate(
   }
   for (const o of overrides) blocks.push(`# ${o.id}: systemPrompt replaces the task's system turn\n[system]\n${o.systemPrompt}`);
   return `${blocks.join('\n\n')}\n`;
-}
-
-/**
- * The part of an experiment (as recorded in run.json's `config`) that shapes what is asked and
- * answered: the seed, the task, the shot counts, selectors, orders, distractors and repeats, and per
- * provider the model and the settings sent with each request. Names, output folders, concurrency,
- * rate limits, budgets, prices and analysis settings are left out: they change no answer.
- * Lenient: a config from an older version or an import yields what it has.
- */
-export function answerSettings(config: unknown): Record<string, unknown> {
-  const c = isRecord(config) ? config : {};
-  const providers = Array.isArray(c.providers) ? c.providers : [];
-  return {
-    seed: c.seed,
-    task: c.task,
-    shots: Array.isArray(c.shots) ? [...c.shots].sort((a, b) => Number(a) - Number(b)) : c.shots,
-    selectors: c.selectors,
-    order: c.order,
-    distractors: c.distractors,
-    repeats: c.repeats,
-    providers: providers.map((p) => {
-      const r: Record<string, unknown> = isRecord(p) ? p : { id: p };
-      return { id: r.id, temperature: r.temperature, maxOutputTokens: r.maxOutputTokens, systemPrompt: r.systemPrompt, baseUrl: r.baseUrl };
-    }),
-  };
 }
 
 function providerOverrides(config: unknown): { id: string; systemPrompt: string }[] {

@@ -1,11 +1,12 @@
-import { ZERO_SHOT_SELECTOR } from './trial.js';
+import { ZERO_SHOT_SELECTOR } from '../records/trial.js';
 
 /** One trial to run: an evaluation item asked once in one cell. */
 export interface TrialSpec {
   provider: string;
   selector: string;
   k: number;
-  seed: number;
+  /** Repeat index (0-based). */
+  repeat: number;
   itemIndex: number;
 }
 
@@ -51,8 +52,8 @@ export class TrialPlan implements Iterable<TrialSpec> {
   /** One provider's trials in run order (items outermost, then repeats, then cells). */
   *forProvider(provider: string): Generator<TrialSpec> {
     for (let itemIndex = 0; itemIndex < this.input.itemCount; itemIndex++) {
-      for (let seed = 0; seed < this.input.repeats; seed++) {
-        for (const cell of this.cells) yield { provider, selector: cell.selector, k: cell.k, seed, itemIndex };
+      for (let repeat = 0; repeat < this.input.repeats; repeat++) {
+        for (const cell of this.cells) yield { provider, selector: cell.selector, k: cell.k, repeat, itemIndex };
       }
     }
   }
@@ -60,9 +61,9 @@ export class TrialPlan implements Iterable<TrialSpec> {
   /** Every trial, providers interleaved per item and repeat (the order of the single-queue runner of old). */
   *[Symbol.iterator](): Iterator<TrialSpec> {
     for (let itemIndex = 0; itemIndex < this.input.itemCount; itemIndex++) {
-      for (let seed = 0; seed < this.input.repeats; seed++) {
+      for (let repeat = 0; repeat < this.input.repeats; repeat++) {
         for (const provider of this.providers) {
-          for (const cell of this.cells) yield { provider, selector: cell.selector, k: cell.k, seed, itemIndex };
+          for (const cell of this.cells) yield { provider, selector: cell.selector, k: cell.k, repeat, itemIndex };
         }
       }
     }

@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { TrialRecord } from './trial.js';
+import type { TrialRecord } from '../records/trial.js';
 
 export interface ProgressOptions {
   /** One entry per provider that will run, with its number of planned trials, in display order. */
@@ -18,6 +18,17 @@ export interface ProgressOptions {
   throttle?: (provider: string) => { limit: number; max: number } | null;
   /** Clock in ms (tests); default Date.now. */
   now?: () => number;
+  /**
+   * The task's judge (AdaptGauge's llm_judge), shown on a line of its own: trials judged, new judge
+   * calls, verdicts reused (response cache, or an equal answer's), judge failures, and its spend.
+   */
+  judge?: {
+    id: string;
+    /** Money spent on the judge's calls so far, or null when it has no price. */
+    spend?: () => number | null;
+    /** The judge's adaptive throttle, as for providers. */
+    throttle?: () => { limit: number; max: number } | null;
+  };
 }
 
 /** Calls per second are measured over this recent window, so a fast cache-hit start does not fool the ETA. */
@@ -43,6 +54,18 @@ interface ProviderState {
   bar: cliProgress.SingleBar | null;
 }
 
+/** The judge's line: counted from the trial records' `judge` field. */
+interface JudgeState {
+  label: string;
+  judged: number;
+  calls: number;
+  cacheHits: number;
+  failures: number;
+  /** `judged` at the last plain line. */
+  printedAt: number;
+  bar: cliProgress.SingleBar | null;
+}
+
 /**
  * Live progress of a sweep, one entry per provider: done/total, calls per second (recent), call
  * errors, parse failures, cache hits, spend and ETA.
@@ -60,13 +83,17 @@ export class Progress {
   private multibar: cliProgress.MultiBar | null = null;
   private lastPrint: number;
   private summary: string[] | null = null;
+  private readonly judge: JudgeState | null;
 
   constructor(private readonly options: ProgressOptions) {
     this.now = options.now ?? Date.now;
     this.started = this.now();
     this.lastPrint = this.started;
     this.intervalMs = (options.intervalSeconds ?? 5) * 1000;
-    this.idWidth = Math.max(0, ...options.providers.map((p) => p.id.length));
+    this.judge = options.judge
+      ? { label: `judge ${options.judge.id}`, judged: 0, calls: 0, cacheHits: 0, failures: 0, printedAt: 0, bar: null }
+      : null;
+    this.idWidth = Math.max(0, ...options.providers.map((p) => p.id.length), this.judge?.label.length ?? 0);
     for (const p of options.providers) this.addState(p.id, p.total);
     if (!options.quiet && options.stream.isTTY === true && this.states.size > 0) this.startBars();
   }
@@ -86,6 +113,14 @@ export class Progress {
     if (trial.error) s.errors++;
     else if (!trial.parseOk) s.parseFailures++;
     s.lastAt = t;
+    if (trial.judge && this.judge) {
+      const j = this.judge;
+      j.judged++;
+      if (trial.judge.cached) j.cacheHits++;
+      else j.calls++;
+      // A trial with a judge failed only if its judge did: its answer call had answered.
+      if (trial.error) j.failures++;
+    }
     this.sample(s, t);
     this.maybePrint(t);
   }
@@ -117,6 +152,7 @@ export class Progress {
       this.multibar = null;
     }
     this.summary = [...this.states.values()].map((s) => this.summaryLine(s, t));
+    if (this.judge) this.summary.push(this.judgeLine(this.judge));
     if (!this.options.quiet) for (const line of this.summary) this.options.stream.write(`${line}\n`);
     return this.summary;
   }
@@ -164,6 +200,12 @@ export class Progress {
     this.multibar = multibar;
     const t = this.now();
     for (const s of this.states.values()) s.bar = multibar.create(s.total, 0, this.payload(s, t));
+    if (this.judge) {
+      // No total or ETA: how many answers need judging is known only once they are parsed.
+      this.judge.bar = multibar.create(1, 0, this.judgePayload(this.judge), {
+        format: '{provider}  judged {value}  calls {calls}  cache {cache}  failures {errors}{spend}',
+      });
+    }
   }
 
   private refreshBars(): void {
@@ -173,6 +215,37 @@ export class Progress {
       s.bar.setTotal(s.total);
       s.bar.update(s.done, this.payload(s, t));
     }
+    const j = this.judge;
+    if (j?.bar) {
+      j.bar.setTotal(Math.max(1, j.judged));
+      j.bar.update(j.judged, this.judgePayload(j));
+    }
+  }
+
+  private judgePayload(j: JudgeState): Record<string, string> {
+    const spend = this.judgeSpendText();
+    return {
+      provider: j.label.padEnd(this.idWidth),
+      calls: String(j.calls),
+      cache: String(j.cacheHits),
+      errors: String(j.failures),
+      spend: (spend ? `  ${spend}` : '') + this.throttleLimitText(this.options.judge?.throttle?.() ?? null),
+    };
+  }
+
+  /** The judge's plain and summary line. */
+  private judgeLine(j: JudgeState): string {
+    const spend = this.judgeSpendText();
+    return (
+      `${j.label.padEnd(this.idWidth)}  judged ${j.judged}  calls ${j.calls}  cache hits ${j.cacheHits}  failures ${j.failures}` +
+      (spend ? `  ${spend}` : '') +
+      this.throttleLimitText(this.options.judge?.throttle?.() ?? null)
+    );
+  }
+
+  private judgeSpendText(): string {
+    const spend = this.options.judge?.spend;
+    return spend ? this.money(spend()) : '';
   }
 
   /** The payload tokens of a bar. */
@@ -202,6 +275,11 @@ export class Progress {
       const rate = this.recentRate(s, t);
       this.options.stream.write(`${this.fields(s, `${s.done}/${s.total} (${percent}%)`, rate)}  eta ${eta(s, rate)}\n`);
     }
+    const j = this.judge;
+    if (j && j.judged !== j.printedAt) {
+      j.printedAt = j.judged;
+      this.options.stream.write(`${this.judgeLine(j)}\n`);
+    }
   }
 
   private summaryLine(s: ProviderState, t: number): string {
@@ -223,14 +301,21 @@ export class Progress {
 
   /** `  429: slowed to 3/8 in flight` while the throttle holds the provider below its ceiling, else ''. */
   private throttleText(provider: string): string {
-    const t = this.options.throttle?.(provider);
+    return this.throttleLimitText(this.options.throttle?.(provider) ?? null);
+  }
+
+  private throttleLimitText(t: { limit: number; max: number } | null): string {
     return t && Number.isFinite(t.max) && t.limit < t.max ? `  429: slowed to ${t.limit}/${t.max} in flight` : '';
   }
 
   /** `$0.4120`, `0.4120 EUR`, `unpriced`, or '' (no spend callback, or the local provider). */
   private spendText(provider: string): string {
     if (!this.options.spend || provider === 'local') return '';
-    const n = this.options.spend(provider);
+    return this.money(this.options.spend(provider));
+  }
+
+  /** `$0.4120`, `0.4120 EUR`, or `unpriced` for null. */
+  private money(n: number | null): string {
     if (n === null) return 'unpriced';
     const currency = this.options.currency ?? 'USD';
     const amount = n.toFixed(n < 1 ? 4 : 2);

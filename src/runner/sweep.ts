@@ -1,26 +1,19 @@
 import { dirname, join, relative, resolve } from 'node:path';
-import { loadExperiment } from '../config/load.js';
-import type { ExperimentConfig } from '../config/schema.js';
-import { BASE_URL_VARIABLES, resolveProvider, type ProviderResolution, type ResolveOptions } from '../providers/registry.js';
-import { writeReport, writeReportCharts } from '../report/write.js';
-import { buildArms, selectorLabel, type Arm } from '../selectors/arms.js';
-import { createSelector } from '../selectors/index.js';
-import type { Selector, SelectorSpec } from '../selectors/selector.js';
-import { TaskDataError } from '../tasks/errors.js';
-import { createTask } from '../tasks/index.js';
-import type { Task, TaskData } from '../tasks/task.js';
+import { BASE_URL_VARIABLES, type ResolveOptions } from '../providers/registry.js';
 import { TOOL_VERSION } from '../version.js';
-import { BudgetTracker, checkBudgetEstimate } from './budget.js';
+import { BudgetTracker, checkBudgetEstimate, checkJudgePrice } from './budget.js';
 import { checkCacheWritable, ResponseCache } from './cache.js';
 import { estimateSweep } from './estimate.js';
 import { executePlan, type ProviderRuntime } from './execute.js';
 import { promptFingerprint } from './fingerprint.js';
 import { gitState } from './git.js';
-import { planTrials, type TrialPlan } from './plan.js';
+import { prepareSelectors, prepareSweep, type PreparedSweep } from './prepare.js';
 import { Progress } from './progress.js';
-import type { RunInfo } from './run-info.js';
-import { createRunDir, TrialWriter, writeRunInfo } from './store.js';
-import { TrialAccumulator } from '../analysis/accumulate.js';
+import { ModelScorer } from './score.js';
+import { writeRunInfo, type RunInfo } from '../records/run-info.js';
+import { createRunDir } from './store.js';
+import { TrialWriter } from '../records/trials-file.js';
+import type { TrialRecord } from '../records/trial.js';
 
 export interface SweepOptions {
   experimentPath: string;
@@ -48,58 +41,25 @@ export interface SweepOptions {
   force?: boolean;
 }
 
-export interface PreparedSweep {
-  config: ExperimentConfig;
-  task: Task;
-  data: TaskData<unknown>;
-  resolutions: ProviderResolution[];
-  /** The curves' ways of building shots (selector x order, distractor arms); skipped selectors are left out. */
-  arms: Arm[];
-  plan: TrialPlan;
+/**
+ * Running totals the sweep feeds every completed trial into, besides trials.jsonl (no record is kept
+ * in memory). The caller makes them (the app passes the analysis' TrialAccumulator: the runner does
+ * not import the analysis) once the task's measures are known, and gets them back in the SweepRun.
+ */
+export interface TrialTotals {
+  add(record: TrialRecord): void;
+  /** Trials added so far. */
+  readonly trials: number;
 }
 
-/** Everything up to the first call: validate, load the task, resolve providers, expand the grid. */
-export function prepareSweep(experimentPath: string, env: NodeJS.ProcessEnv, concurrency?: number, providerOptions: ResolveOptions = {}): PreparedSweep {
-  const config = loadExperiment(experimentPath);
-  if (concurrency !== undefined) config.concurrency = concurrency;
-  const task = createTask(config.task, config.seed, { baseDir: dirname(resolve(experimentPath)), env, providerOptions });
-  const data = task.load();
-  const largestK = Math.max(...config.shots);
-  if (largestK > data.pool.length) {
-    throw new TaskDataError(experimentPath, null, `shots: k = ${largestK} needs at least ${largestK} pool examples, but the task's pool has ${data.pool.length}`);
-  }
-  // The experiment's concurrency is each provider's ceiling unless it sets its own (the adaptive throttle climbs back to it).
-  const resolutions = config.providers.map((p) => resolveProvider(p, task, env, { ...providerOptions, concurrency: config.concurrency }));
-  const arms = prepareArms(config, data, env, experimentPath);
-  const plan = planTrials({
-    itemCount: data.items.length,
-    repeats: config.repeats,
-    providers: resolutions.filter((r) => r.status === 'ready').map((r) => r.id),
-    selectors: arms.map((a) => a.label),
-    shots: config.shots,
-  });
-  return { config, task, data, resolutions, arms, plan };
-}
-
-/** Creates each selector once (skipping, with a notice, one that cannot run, e.g. embeddings without a key) and expands the arms. */
-function prepareArms(config: ExperimentConfig, data: TaskData<unknown>, env: NodeJS.ProcessEnv, experimentPath: string): Arm[] {
-  const ready: { spec: SelectorSpec; selector: Selector }[] = [];
-  for (const spec of config.selectors) {
-    const r = createSelector(spec, { env });
-    if (r.status === 'ready') ready.push({ spec, selector: r.selector });
-    else data.notices.push(`selector ${selectorLabel(spec)} skipped: ${r.reason}`);
-  }
-  const count = config.distractors?.count ?? 0;
-  if (count > 0 && (data.distractors ?? []).length === 0) {
-    throw new TaskDataError(experimentPath, null, `distractors: task "${config.task.type}" has no off-task examples to mix in (AdaptGauge packs have them)`);
-  }
-  return buildArms(ready, config.order, count);
-}
-
-export interface SweepResult {
+/** A finished (or stopped) sweep: run.json is written with its final status; summary and report are not (the app draws them). */
+export interface SweepRun<T extends TrialTotals> {
   runId: string;
   runDir: string;
-  reportPath: string;
+  /** As written to run.json at the end. */
+  info: RunInfo;
+  /** What `newTotals` made, holding every trial of this run. */
+  totals: T;
   trials: number;
   /** Trials answered from the response cache. */
   cacheHits: number;
@@ -109,7 +69,12 @@ export interface SweepResult {
   seconds: number;
 }
 
-export async function runSweep(options: SweepOptions): Promise<SweepResult> {
+/**
+ * Runs the sweep's trials into trials.jsonl and `newTotals(measure keys)`, and writes run.json. Asked
+ * to stop (`shouldStop`), it starts no new call and returns with status 'partial'; the app writes
+ * the (partial) report from the totals (app/sweep-and-report.ts).
+ */
+export async function sweepTrials<T extends TrialTotals>(options: SweepOptions, newTotals: (measureKeys: string[]) => T): Promise<SweepRun<T>> {
   const env = options.env ?? process.env;
   const log = options.log ?? ((line: string) => console.log(line));
   const now = options.now ?? (() => new Date());
@@ -121,18 +86,23 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   if (budget !== null) {
     for (const notice of checkBudgetEstimate(estimateSweep(prepared), budget, options.force ?? false, config.prices ?? null)) data.notices.push(notice);
   }
+  const judgeId = prepared.judge?.provider.id ?? null;
+  if (budget !== null && judgeId !== null) {
+    for (const notice of checkJudgePrice(judgeId, budget, options.force ?? false, config.prices ?? null)) data.notices.push(notice);
+  }
   const tracker = new BudgetTracker(
     budget,
     resolutions.filter((r) => r.status === 'ready').map((r) => r.id),
     config.prices ?? null,
+    judgeId !== null ? [judgeId] : [],
   );
 
   for (const r of resolutions) if (r.status === 'skipped') log(`skipping ${r.id}: ${r.reason}`);
   for (const r of resolutions) if (r.status === 'ready') for (const notice of r.notices ?? []) data.notices.push(notice);
   for (const notice of data.notices) log(`note: ${notice}`);
 
-  // Opened only when a provider it serves will run: a local-only sweep leaves no cache file behind.
-  const useCache = options.cacheDir !== undefined && [...plan.countByProvider().keys()].some((p) => p !== 'local');
+  // Opened only when a provider it serves will run (a judge too: its calls are cached): a local-only sweep leaves no cache file behind.
+  const useCache = options.cacheDir !== undefined && ([...plan.countByProvider().keys()].some((p) => p !== 'local') || judgeId !== null);
   // An unwritable cache stops the sweep here (exit 2), before the results folder and any call: an answer paid for could not be kept.
   if (useCache) checkCacheWritable(options.cacheDir!);
   const { runId, dir } = createRunDir(resolve(options.outDir ?? config.out), config.name, started);
@@ -175,7 +145,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   if (cache) log(`cache: ${relative(process.cwd(), cache.path) || cache.path} (answers already there are not asked again)`);
   const writer = new TrialWriter(join(dir, 'trials.jsonl'));
   // Trials go to disk and into running totals as they complete; no record is kept in memory.
-  const totals = new TrialAccumulator(task.measures.map((m) => m.key));
+  const totals = newTotals(task.measures.map((m) => m.key));
   let cacheHits = 0;
   let newCalls = 0;
   const done = new Map<string, number>();
@@ -189,12 +159,17 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
     spend: (provider) => tracker.spentBy(provider),
     currency: tracker.currency,
     throttle: (provider) => throttles.get(provider)?.snapshot() ?? null,
+    ...(judgeId !== null && {
+      judge: { id: judgeId, spend: () => tracker.spentByJudge(judgeId), throttle: () => prepared.judge?.throttle?.snapshot() ?? null },
+    }),
   });
   // While bars are live, lines go above them rather than through them.
   const say = (line: string) => (progress.live ? progress.note(line) : log(line));
   cacheNote = (line) => progress.note(line);
   try {
-    await executePlan(plan, { ...buildContext(prepared, runId, env), cache, budget: tracker }, {
+    // The judge's calls go through the same cache and budget as the answers (score.ts).
+    const scorer = new ModelScorer(new Map(prepared.judge ? [['judge', prepared.judge] as const] : []), cache, tracker, options.shouldStop);
+    await executePlan(plan, { ...buildContext(prepared, runId, env), cache, budget: tracker, scorer }, {
       onRecord: (record) => {
         writer.write(record);
         totals.add(record);
@@ -233,6 +208,12 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
       info.notices.push(`${id}: ${rateLimited} rate-limited (429) responses; calls in flight were cut back while they lasted (ending at ${limit} of ${max})`);
     }
   }
+  const judgeThrottle = prepared.judge?.throttle?.snapshot();
+  if (judgeThrottle && judgeThrottle.rateLimited > 0) {
+    const { rateLimited, limit, max } = judgeThrottle;
+    const ending = Number.isFinite(max) ? `${limit} of ${max}` : `${limit}`;
+    info.notices.push(`judge ${judgeId}: ${rateLimited} rate-limited (429) responses; judge calls in flight were cut back while they lasted (ending at ${ending})`);
+  }
   const budgetNotice = tracker.notice();
   if (budgetNotice) {
     log(budgetNotice);
@@ -243,14 +224,11 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   }
   info.spend = tracker.record();
   writeRunInfo(dir, info);
-  const { reportPath, summary } = writeReport(dir, totals, info);
-  await writeReportCharts(dir, summary, info);
-  log(`results: ${relative(process.cwd(), dir) || dir}`);
-  log(`report:  ${relative(process.cwd(), reportPath) || reportPath}`);
   return {
     runId,
     runDir: dir,
-    reportPath,
+    info,
+    totals,
     trials: totals.trials,
     cacheHits,
     newCalls,
@@ -290,10 +268,4 @@ function endpointOf(id: string, baseUrl: string | undefined, env: NodeJS.Process
   const variable = BASE_URL_VARIABLES[id.slice(0, id.indexOf(':'))];
   const endpoint = baseUrl ?? ((variable && env[variable]) || undefined);
   return endpoint ? { endpoint } : {};
-}
-
-/** Selectors' one-time work (indexes, embeddings), once per selector even when several arms share it. */
-export async function prepareSelectors(prepared: PreparedSweep): Promise<void> {
-  const selectors = new Set(prepared.arms.map((a) => a.selector));
-  for (const selector of selectors) await selector.prepare?.(prepared.data.pool, prepared.data.items);
 }

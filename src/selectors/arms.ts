@@ -1,9 +1,9 @@
 import type { TaskItem } from '../tasks/task.js';
 import { Rng } from '../util/rng.js';
+import type { ShotOrder } from '../config/selectors.js';
 import type { Selector, SelectorSpec } from './selector.js';
 
-export const ORDERS = ['selected', 'reversed', 'shuffled'] as const;
-export type ShotOrder = (typeof ORDERS)[number];
+export { ORDERS, type ShotOrder } from '../config/selectors.js';
 
 /**
  * One curve's way of building the shots: a selector, the order the shots are shown in, and

@@ -6,8 +6,8 @@ import { firstSelector } from './first.js';
 import { randomSelector } from './random.js';
 import { createSimilarSelector } from './similar.js';
 
-/** Every selector an experiment may name; one file each. */
-export const SELECTOR_NAMES = ['random', 'first', 'similar', 'diverse', 'balanced', 'embedding'] as const;
+/** Every selector an experiment may name (config owns the list: validating an experiment loads no selector); one file each. */
+export { SELECTOR_NAMES } from '../config/selectors.js';
 
 type Factory = (spec: SelectorSpec, deps: SelectorDeps) => SelectorResolution;
 

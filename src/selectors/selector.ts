@@ -20,16 +20,8 @@ export interface Selector {
   select<D>(item: TaskItem<D>, pool: readonly TaskItem<D>[], k: number, rng: Rng): TaskItem<D>[];
 }
 
-/** A selector as the experiment names it, with its options. */
-export interface SelectorSpec {
-  name: string;
-  /** The curve's name in results (default: the selector name); lets one selector run twice with other options. */
-  label?: string;
-  /** diverse: relevance vs diversity trade-off of maximal marginal relevance (1 = pure similarity). */
-  lambda?: number;
-  /** embedding: the provider whose embedding API embeds the examples, e.g. `openai:text-embedding-3-small`. */
-  provider?: string;
-}
+/** A selector as the experiment names it, with its options (defined by config, which validates it). */
+export type { SelectorSpec } from '../config/selectors.js';
 
 /** What a selector may need from the outside (keys for embedding APIs). */
 export interface SelectorDeps {

@@ -2,14 +2,13 @@
  * The judge for AdaptGauge's llm_judge test cases: a second model grades an answer against the
  * expected output on a 0-10 scale, which becomes score / 10.
  *
- * A judge that fails (after our retries) or whose verdict carries no readable score raises a
- * ProviderError naming the judge: the trial is a failed measurement, never a wrong answer.
+ * The task does not call the judge: judgeCall describes the call (a ModelCall, see task.ts) and the
+ * runner makes it through its provider path (runner/score.ts: cache, budget, retries, rate limits,
+ * progress, cost). A judge that fails (after the runner's retries) or whose verdict carries no
+ * readable score makes the trial a failed measurement, never a wrong answer.
  */
-import type { AdaptGaugeJudgeConfig, AdaptGaugeTaskConfig } from '../config/adaptgauge-schema.js';
-import type { ProviderConfig } from '../config/schema.js';
-import type { ChatMessage, ScoreResult, Task } from './task.js';
-import { ProviderError, type Provider } from '../providers/provider.js';
-import { resolveProvider, type ResolveOptions } from '../providers/registry.js';
+import type { AdaptGaugeJudgeConfig } from '../config/adaptgauge-schema.js';
+import type { ChatMessage, ModelCall } from './task.js';
 
 export const JUDGE_SYSTEM_PROMPT =
   'You are a strict grader. You compare an answer with a reference answer written for the same input, ' +
@@ -60,98 +59,48 @@ export function parseVerdict(text: string): number | null {
 }
 
 /**
- * Grades one answer. Concurrent and repeated requests for the same (item, answer) share one judge
- * call: the local baseline and repeats often give identical answers, and one verdict per answer
- * keeps equal answers scored equally. A failed call is forgotten, so a later trial tries again.
+ * The judge's grading of one answer, as a call for the runner to make. Equal (item, answer) pairs
+ * ask the same request, so the runner answers repeats and concurrent trials with one verdict (and a
+ * rerun from its response cache): equal answers are scored equally.
  */
-export class AnswerJudge {
-  private readonly verdicts = new Map<string, Promise<ScoreResult>>();
-
-  constructor(
-    private readonly judge: Provider,
-    private readonly config: AdaptGaugeJudgeConfig | undefined,
-  ) {}
-
-  get id(): string {
-    return this.judge.id;
-  }
-
-  grade(itemId: string, c: JudgeCase, answer: string): Promise<ScoreResult> {
-    const key = `${itemId}\u0000${answer}`;
-    let verdict = this.verdicts.get(key);
-    if (!verdict) {
-      verdict = this.call(c, answer);
-      this.verdicts.set(key, verdict);
-      verdict.catch(() => this.verdicts.delete(key));
-    }
-    return verdict;
-  }
-
-  private async call(c: JudgeCase, answer: string): Promise<ScoreResult> {
-    let result;
-    try {
-      result = await this.judge.complete({
-        messages: judgeMessages(c, answer),
-        temperature: this.config?.temperature ?? 0,
-        ...(this.config?.maxOutputTokens !== undefined && { maxOutputTokens: this.config.maxOutputTokens }),
-      });
-    } catch (err) {
-      throw judgeError(this.judge.id, err);
-    }
-    const value = parseVerdict(result.text);
-    if (value === null) {
-      const tail = result.text.trim().split(/\r?\n/).at(-1)?.slice(0, 120) ?? '';
-      const why = result.finishReason === 'length' ? ' (the verdict was cut off at the output token limit)' : '';
-      const error = new ProviderError('malformed', `judge ${this.judge.id}: no 0-10 score on the verdict's last line${why}: "${tail}"`);
-      error.attempts = result.attempts ?? 1;
-      throw error;
-    }
-    return {
-      score: value / 10,
-      details: {
-        scoringMethod: 'llm_judge',
-        judge: this.judge.id,
-        judgeScore: value,
-        judgeTokensIn: result.tokensIn,
-        judgeTokensOut: result.tokensOut,
-      },
-    };
-  }
-}
-
-function judgeError(judgeId: string, err: unknown): ProviderError {
-  if (err instanceof ProviderError) {
-    // The adapters' messages start with the provider id already.
-    const message = err.message.startsWith(`${judgeId}:`) ? `judge ${err.message}` : `judge ${judgeId}: ${err.message}`;
-    const wrapped = new ProviderError(err.kind, message, err.retryAfterMs, err.status);
-    wrapped.attempts = err.attempts;
-    return wrapped;
-  }
-  return new ProviderError('other', `judge ${judgeId}: ${err instanceof Error ? err.message : String(err)}`);
-}
-
-/** What createAdaptGaugeTask needs to know about the judge. */
-export interface AdaptGaugeDeps {
-  /** The judge provider, ready to call (with the sweep's retry policy); null or absent: no judge. */
-  judge?: Provider | null;
-  /** Why a judge named in the experiment cannot run (e.g. its key is missing), for the notice. */
-  judgeUnavailable?: string;
+export function judgeCall(c: JudgeCase, answer: string, config: AdaptGaugeJudgeConfig | undefined): ModelCall {
+  return {
+    kind: 'needs-model',
+    role: 'judge',
+    request: {
+      messages: judgeMessages(c, answer),
+      temperature: config?.temperature ?? 0,
+      ...(config?.maxOutputTokens !== undefined && { maxOutputTokens: config.maxOutputTokens }),
+    },
+    finish: (reply) => {
+      const value = parseVerdict(reply.text);
+      if (value === null) {
+        const tail = reply.text.trim().split(/\r?\n/).at(-1)?.slice(0, 120) ?? '';
+        const why = reply.finishReason === 'length' ? ' (the verdict was cut off at the output token limit)' : '';
+        throw new Error(`no 0-10 score on the verdict's last line${why}: "${tail}"`);
+      }
+      return {
+        score: value / 10,
+        details: {
+          scoringMethod: 'llm_judge',
+          judge: reply.provider,
+          judgeScore: value,
+          judgeTokensIn: reply.tokensIn,
+          judgeTokensOut: reply.tokensOut,
+        },
+      };
+    },
+  };
 }
 
 /**
- * Resolves `task.judge` like any provider (key from the environment, base URL, retries, rate limits).
- * No judge named: `{ judge: null }`. A judge whose key is missing: `{ judge: null, judgeUnavailable }`,
- * and the llm_judge cases are left out with a notice that says which variable to set.
+ * What createAdaptGaugeTask needs to know about the judge: whether one will answer. Tasks neither
+ * resolve nor hold providers: the runner resolves the judge (resolveAdaptGaugeJudge, runner/judge.ts)
+ * and makes the calls judgeCall describes.
  */
-export function resolveAdaptGaugeJudge(options: Pick<AdaptGaugeTaskConfig, 'judge'>, env: NodeJS.ProcessEnv, resolveOptions: ResolveOptions = {}): AdaptGaugeDeps {
-  if (!options.judge) return { judge: null };
-  // Temperature and output limit go with each judge request (AnswerJudge), not with the connection.
-  const { temperature: _temperature, maxOutputTokens: _maxOutputTokens, ...connection } = options.judge;
-  const config: ProviderConfig = connection;
-  // The task is only read by the `local` provider, which the schema refuses as a judge.
-  const resolution = resolveProvider(config, NO_TASK, env, resolveOptions);
-  if (resolution.status === 'skipped') return { judge: null, judgeUnavailable: `judge ${resolution.id}: ${resolution.reason}` };
-  return { judge: resolution.provider };
+export interface AdaptGaugeDeps {
+  /** The judge's provider id when it can run (the runner holds the provider); null or absent: no judge. */
+  judge?: string | null;
+  /** Why a judge named in the experiment cannot run (e.g. its key is missing), for the notice. */
+  judgeUnavailable?: string;
 }
-
-const NO_TASK = null as unknown as Task;

@@ -11,14 +11,14 @@ import type { AdaptGaugeTaskConfig } from '../config/adaptgauge-schema.js';
 import { sha256 } from '../util/hash.js';
 import { TaskDataError } from './errors.js';
 import { readAdaptGaugeTask, type PackTask, type ScoringMethod } from './adaptgauge-file.js';
-import { AnswerJudge, type AdaptGaugeDeps } from './adaptgauge-judge.js';
+import { judgeCall, type AdaptGaugeDeps } from './adaptgauge-judge.js';
 import { containsExpected, exactMatch, jaccard, normalizeAnswer, tokenF1 } from './adaptgauge-score.js';
 import { excludeLeaks } from './leakage.js';
-import type { ParseResult, ScoreResult, Task, TaskData, TaskItem, TaskMeasure } from './task.js';
+import type { ParseResult, Scoring, Task, TaskData, TaskItem, TaskMeasure } from './task.js';
 
 export { SCORING_METHODS, parseAdaptGaugeTask, readAdaptGaugeTask } from './adaptgauge-file.js';
 export type { PackExample, PackTask, PackTestCase, ScoringMethod } from './adaptgauge-file.js';
-export { AnswerJudge, judgeMessages, parseVerdict, resolveAdaptGaugeJudge, JUDGE_SYSTEM_PROMPT } from './adaptgauge-judge.js';
+export { judgeCall, judgeMessages, parseVerdict, JUDGE_SYSTEM_PROMPT } from './adaptgauge-judge.js';
 export type { AdaptGaugeDeps, JudgeCase } from './adaptgauge-judge.js';
 export { containsExpected, exactMatch, jaccard, normalizeAnswer, tokenF1, tokens } from './adaptgauge-score.js';
 
@@ -51,7 +51,8 @@ export const ADAPTGAUGE_BASELINE_DESCRIPTION =
 /**
  * Builds the task. Nothing is read until load() (errors are TaskDataError: file and line, exit 2).
  * `baseDir` is the experiment file's folder, against which `options.file` is resolved.
- * `deps.judge` grades llm_judge cases; without one those cases are left out with a notice.
+ * llm_judge cases are scored by a judge call the runner makes (judgeCall); without a judge (`deps.judge`)
+ * those cases are left out with a notice.
  */
 export function createAdaptGaugeTask(
   options: AdaptGaugeTaskConfig,
@@ -59,7 +60,7 @@ export function createAdaptGaugeTask(
   baseDir: string,
   deps: AdaptGaugeDeps = {},
 ): Task<AdaptGaugeItemData, AdaptGaugeAnswer> {
-  const judge = deps.judge ? new AnswerJudge(deps.judge, options.judge) : null;
+  const judged = Boolean(deps.judge);
   // Read once: the file does not change during a sweep, and every caller sees the same items.
   let pack: PackTask | null = null;
   let loaded: TaskData<AdaptGaugeItemData> | null = null;
@@ -82,7 +83,7 @@ export function createAdaptGaugeTask(
       { role: 'user', content: item.data.input },
     ],
     parse: parseAnswer,
-    score: (answer, item): ScoreResult | Promise<ScoreResult> => {
+    score: (answer, item): Scoring => {
       const data = item.data;
       switch (data.scoringMethod) {
         case 'exact_match': {
@@ -103,9 +104,8 @@ export function createAdaptGaugeTask(
           return { score: f1, details: { scoringMethod: 'f1', precision: round(precision), recall: round(recall) } };
         }
         case 'llm_judge': {
-          if (!judge) throw new Error(`adaptgauge: item ${item.id} needs a judge, but none is configured (it should have been left out at load)`);
-          return judge.grade(
-            item.id,
+          if (!judged) throw new Error(`adaptgauge: item ${item.id} needs a judge, but none is configured (it should have been left out at load)`);
+          return judgeCall(
             {
               instruction: instruction(),
               input: data.input,
@@ -114,6 +114,7 @@ export function createAdaptGaugeTask(
               acceptableVariations: data.acceptableVariations ?? [],
             },
             answer,
+            options.judge,
           );
         }
         default:

@@ -1,17 +1,20 @@
+import type { AdaptGaugeTaskConfig } from '../config/adaptgauge-schema.js';
 import type { TaskConfig } from '../config/schema.js';
-import type { ResolveOptions } from '../providers/registry.js';
-import { createAdaptGaugeTask, resolveAdaptGaugeJudge } from './adaptgauge-pack.js';
+import { createAdaptGaugeTask, type AdaptGaugeDeps } from './adaptgauge-pack.js';
 import { createClassifyTask } from './classify.js';
 import { createGenerateTask } from './generate.js';
 import { createRoutesTask } from './routes.js';
 import type { Task } from './task.js';
 
-/** Where a task finds its files and, for judged tasks, the keys of its judge. */
+/** Where a task finds its files and, for judged tasks, its judge. */
 export interface TaskContext {
   /** The experiment file's folder: dataset paths are relative to it. */
   baseDir: string;
-  env: NodeJS.ProcessEnv;
-  providerOptions?: ResolveOptions;
+  /**
+   * Whether AdaptGauge's `task.judge` can run (its id), or why not. Tasks do not resolve providers:
+   * the runner resolves the judge (runner/judge.ts) and answers through this. Absent: no judge.
+   */
+  resolveJudge?: (options: Pick<AdaptGaugeTaskConfig, 'judge'>) => AdaptGaugeDeps;
 }
 
 /** The task an experiment names, built from its options and the experiment seed. */
@@ -25,6 +28,6 @@ export function createTask(config: TaskConfig, seed: number, context: TaskContex
     case 'generate':
       return createGenerateTask(config, seed, context.baseDir);
     case 'adaptgauge':
-      return createAdaptGaugeTask(config, seed, context.baseDir, resolveAdaptGaugeJudge(config, context.env, context.providerOptions));
+      return createAdaptGaugeTask(config, seed, context.baseDir, context.resolveJudge?.(config) ?? { judge: null });
   }
 }

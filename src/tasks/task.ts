@@ -1,8 +1,7 @@
-/** A chat turn, in the provider-neutral form every provider adapter maps from. */
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
-}
+import type { ChatMessage, CompletionRequest, CompletionResult } from '../providers/provider.js';
+
+/** A chat turn: providers define it (their contract), tasks render prompts as it. */
+export type { ChatMessage } from '../providers/provider.js';
 
 /**
  * One example (a shot in the pool) or one evaluation item.
@@ -26,6 +25,39 @@ export interface ScoreResult {
   /** In [0, 1]; 1 is a fully correct answer. */
   score: number;
   details: ScoreDetails;
+}
+
+/** Which of the experiment's scoring models a ModelCall asks: AdaptGauge's `task.judge`. */
+export type ScoringRole = 'judge';
+
+/** What a scorer asks its model: messages, and the sampling settings it needs (no provider, no key). */
+export type ScoringRequest = Pick<CompletionRequest, 'messages' | 'temperature' | 'maxOutputTokens'>;
+
+/** The model's reply a ModelCall's `finish` reads. */
+export interface ModelReply extends Pick<CompletionResult, 'text' | 'finishReason' | 'tokensIn' | 'tokensOut'> {
+  /** The provider id that answered, e.g. `openai:gpt-4o-mini`. */
+  provider: string;
+}
+
+/**
+ * Scoring that needs a model (AdaptGauge's llm_judge), described rather than made: tasks never hold
+ * a provider. The runner makes the call through the same path as answer calls (response cache,
+ * budget, retries and rate limits, progress, cost; runner/score.ts) and hands the reply to `finish`.
+ * A call that fails, or a reply `finish` cannot read (it throws), is a failed measurement.
+ */
+export interface ModelCall {
+  kind: 'needs-model';
+  role: ScoringRole;
+  request: ScoringRequest;
+  /** The score from the reply; throws, with a message saying why, when the reply carries none. */
+  finish(reply: ModelReply): ScoreResult;
+}
+
+/** What Task.score returns: a score, or the model call that will give one. */
+export type Scoring = ScoreResult | ModelCall;
+
+export function isModelCall(scoring: Scoring): scoring is ModelCall {
+  return (scoring as Partial<ModelCall>).kind === 'needs-model';
 }
 
 /**
@@ -56,8 +88,8 @@ export interface Task<D = unknown, A = unknown> {
   load(): TaskData<D>;
   render(shots: readonly TaskItem<D>[], item: TaskItem<D>): ChatMessage[];
   parse(text: string): ParseResult<A>;
-  /** Synchronous for exact scoring; a promise where a judge model scores (AdaptGauge's llm_judge). */
-  score(answer: A, item: TaskItem<D>): ScoreResult | Promise<ScoreResult>;
+  /** A score for exact scoring; a ModelCall where a model scores (AdaptGauge's llm_judge), which the runner makes. */
+  score(answer: A, item: TaskItem<D>): Scoring;
   /**
    * The task's built-in non-LLM reference answer (the `local` provider), as raw text in the
    * same format an LLM is asked for, so it goes through parse and score like any answer.
@@ -69,7 +101,7 @@ export interface Task<D = unknown, A = unknown> {
   readonly baselineDescription: string;
 }
 
-/** A task scored exactly, without a judge: its score is synchronous. */
+/** A task scored exactly, without a model: its score is always a ScoreResult. */
 export type ExactTask<D = unknown, A = unknown> = Omit<Task<D, A>, 'score'> & {
   score(answer: A, item: TaskItem<D>): ScoreResult;
 };

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../../src/report/write.js';
-import type { TrialRecord } from '../../src/runner/trial.js';
+import type { TrialRecord } from '../../src/records/trial.js';
 import { providerError, runInfo, trial } from '../analysis-fixtures.js';
 import { findChromium, launch, pageFindings, ROOT, visitReport, type Browser, type PageVisit } from './chromium.js';
 
@@ -196,9 +196,9 @@ function hostileTrials(): TrialRecord[] {
       const itemId = `item-${i} ${p}`;
       cells.forEach(([selector, k], c) => {
         const base = { provider, model: provider === 'local' ? 'baseline' : `${EVIL_PROVIDER}-model`, selector, k, itemId, shotIds: k > 0 ? [`shot ${q}`] : [] };
-        trials.push(trial({ ...base, seed: 0, output: `ANSWER: ${p}\n${q}`, answer: p, score: (i + c) % 3 === 0 ? 0 : 1 }));
-        trials.push(trial({ ...base, seed: 1, output: `garbled ${q}`, parseOk: false, parseError: `no answer in ${p}`, answer: null, score: 0 }));
-        trials.push(providerError({ ...base, seed: 2, error: { kind: 'server', message: `HTTP 500: ${p}` } }));
+        trials.push(trial({ ...base, repeat: 0, output: `ANSWER: ${p}\n${q}`, answer: p, score: (i + c) % 3 === 0 ? 0 : 1 }));
+        trials.push(trial({ ...base, repeat: 1, output: `garbled ${q}`, parseOk: false, parseError: `no answer in ${p}`, answer: null, score: 0 }));
+        trials.push(providerError({ ...base, repeat: 2, error: { kind: 'server', message: `HTTP 500: ${p}` } }));
       });
     }
   }

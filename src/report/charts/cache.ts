@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
-import type { RunSummary } from '../../analysis/summary.js';
+import type { RunSummary } from '../../records/summary.js';
 import { formatCount } from '../format.js';
 import { CHART_CONFIG, returnedCalls, runProviders, VEGA_LITE_SCHEMA } from './common.js';
 

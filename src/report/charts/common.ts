@@ -1,8 +1,6 @@
 import { compile, type TopLevelSpec } from 'vega-lite';
-import type { CellSummary } from '../../analysis/summarize.js';
+import type { CellSummary, CurvePointSummary, CurveSummary, RunSummary } from '../../records/summary.js';
 import { compareSelectors, compareStrings } from '../../analysis/summarize.js';
-import type { RunSummary } from '../../analysis/summary.js';
-import type { CurvePointSummary, CurveSummary } from '../../analysis/verdict-types.js';
 import type { VgSpec } from './types.js';
 
 export const VEGA_LITE_SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';

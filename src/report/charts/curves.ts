@@ -1,6 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
-import type { RunSummary } from '../../analysis/summary.js';
-import type { CurveSummary } from '../../analysis/verdict-types.js';
+import type { CurveSummary, RunSummary } from '../../records/summary.js';
 import { formatEstimate } from '../format.js';
 import { CHART_CONFIG, kScaleX, selectorScale, sortedKs, VEGA_LITE_SCHEMA } from './common.js';
 import type { LayerEntry } from './types.js';

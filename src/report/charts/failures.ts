@@ -1,7 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
-import type { RunSummary } from '../../analysis/summary.js';
-import type { FailureKey } from '../../analysis/verdict-types.js';
-import { FAILURE_OUTCOMES } from '../../analysis/outcome.js';
+import { FAILURE_OUTCOMES, type FailureKey, type RunSummary } from '../../records/summary.js';
 import { CHART_CONFIG, curveCells, runProviders, runSelectors, sortedKs, VEGA_LITE_SCHEMA } from './common.js';
 
 export const FAILURE_LABELS: Record<FailureKey, string> = {

@@ -1,4 +1,4 @@
-import type { RunSummary } from '../../analysis/summary.js';
+import type { RunSummary } from '../../records/summary.js';
 import type { TopLevelSpec } from 'vega-lite';
 import { cacheSpec } from './cache.js';
 import { compileChart, providerSlugs, runProviders, runSelectors } from './common.js';

@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
-import type { RunSummary } from '../../analysis/summary.js';
+import type { RunSummary } from '../../records/summary.js';
 import { cellTips, CHART_CONFIG, curveCells, kScaleX, meanLayers, providerPanels, returnedCalls, runProviders, runSelectors, selectorScale, sortedKs, VEGA_LITE_SCHEMA } from './common.js';
 
 /** Mean latency of one cell's returned calls (the k = 0 cell is on every selector's line). */

@@ -1,6 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
-import type { RunSummary } from '../../analysis/summary.js';
-import type { Comparison } from '../../analysis/verdict-types.js';
+import type { Comparison, RunSummary } from '../../records/summary.js';
 import { formatDifference, pct } from '../format.js';
 import { CHART_CONFIG, compareSelectors, selectorScale, sortedKs, VEGA_LITE_SCHEMA } from './common.js';
 

@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
-import { costPerRequest, loadPriceTable, resolvePrice, type PriceTable, type ResolvedPrice } from '../../analysis/prices.js';
-import type { RunSummary } from '../../analysis/summary.js';
+import { costPerRequest, loadPriceTable, resolvePrice, type PriceTable, type ResolvedPrice } from '../../analysis/index.js';
+import type { RunSummary } from '../../records/summary.js';
 import { formatMoney } from '../format.js';
 import { cellTips, CHART_CONFIG, curveCells, kScaleX, meanLayers, providerPanels, returnedCalls, runProviders, runSelectors, selectorScale, sortedKs, VEGA_LITE_SCHEMA } from './common.js';
 import type { ChartOptions } from './types.js';

@@ -1,6 +1,6 @@
 import type { Spec as VgSpec } from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
-import type { PriceOverrides, PriceTable } from '../../analysis/prices.js';
+import type { PriceOverrides, PriceTable } from '../../analysis/index.js';
 
 export type { VgSpec };
 

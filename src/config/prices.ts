@@ -51,7 +51,7 @@ export class PriceTableError extends Error {
   }
 }
 
-/** data/prices.json, found relative to this module: the same from src/analysis and dist/analysis. */
+/** data/prices.json, found relative to this module: the same from src/config and dist/config. */
 export const PRICE_TABLE_URL = new URL('../../data/prices.json', import.meta.url);
 
 /** Validate a parsed price table; the error names the first fields that are wrong. */

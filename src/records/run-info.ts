@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
-import type { TaskMeasure } from '../tasks/task.js';
-import type { SpendRecord } from './budget.js';
-import type { PromptFingerprint } from './fingerprint.js';
+import { describeFieldIssue } from './issues.js';
 
 /** results/<run>/run.json: what was run, with what, when, and what was skipped. */
 export interface RunInfo {
@@ -25,7 +24,49 @@ export interface RunInfo {
   spend?: SpendRecord;
   /** Hashes of the prompt template, the answer-shaping settings and the items, with a rendered template, for `fewshot compare` (absent in older runs and imports). */
   prompt?: PromptFingerprint;
-  task: { type: string; poolSize: number; evalItems: number; baseline: string; measures: TaskMeasure[] };
+  task: { type: string; poolSize: number; evalItems: number; baseline: string; measures: MeasureInfo[] };
+}
+
+/** A quality measure the task records beside the score (tasks/task.ts's TaskMeasure), valued in [0, 1]. */
+export interface MeasureInfo {
+  key: string;
+  label: string;
+  description: string;
+}
+
+/** run.json's `spend`: real cost of the calls made (cache hits and the local provider cost nothing). */
+export interface SpendRecord {
+  total: number;
+  byProvider: Record<string, number>;
+  budget: number | null;
+  currency: string;
+  /** Trials not run because the budget would have been crossed (an answer call's or a judge call's). */
+  skippedTrials: number;
+  /**
+   * What the judge's calls cost (AdaptGauge's llm_judge), by the judge's provider id, at the judge's
+   * price; included in `total`, not in `byProvider`. Absent when no judge ran, and in older runs.
+   */
+  byJudge?: Record<string, number>;
+}
+
+/**
+ * What a run asked, in a form two runs can be compared by (run.json's `prompt`, built by
+ * runner/fingerprint.ts): `fewshot compare` says whether the prompt or the settings changed between
+ * a baseline and a candidate, and prints the diff of the rendered templates when they differ.
+ */
+export interface PromptFingerprint {
+  /** sha256 of `template`. */
+  hash: string;
+  /** sha256 of the canonical JSON of `answerSettings(config)`: everything in the experiment that shapes a prompt or an answer. */
+  settingsHash: string;
+  /** sha256 of the evaluation items' ids and texts, in order: the same ids under another hash are other questions. */
+  itemsHash: string;
+  /**
+   * A canonical prompt: the task's rendering of the first evaluation item with the first two pool
+   * examples as shots, as `[role]` + content blocks; then, per provider whose `systemPrompt`
+   * replaces the task's, that system turn.
+   */
+  template: string;
 }
 
 export interface ProviderStatus {
@@ -64,6 +105,7 @@ export const runInfoSchema = z.looseObject({
       budget: z.number().nullable(),
       currency: z.string(),
       skippedTrials: z.number(),
+      byJudge: z.record(z.string(), z.number()).optional(),
     })
     .optional(),
   prompt: z.looseObject({ hash: z.string(), settingsHash: z.string(), itemsHash: z.string(), template: z.string() }).optional(),
@@ -98,7 +140,7 @@ export function parseRunInfo(value: unknown, file: string): RunInfo {
   const result = runInfoSchema.safeParse(value);
   if (result.success) return asRunInfo(result.data);
   const issues = result.error.issues;
-  const problems = issues.slice(0, 3).map((issue) => describeIssue(issue, value));
+  const problems = issues.slice(0, 3).map((issue) => describeFieldIssue(issue, value));
   const more = issues.length - problems.length;
   throw new RunInfoError(
     file,
@@ -125,45 +167,9 @@ export function readRunInfo(path: string): RunInfo {
   return parseRunInfo(value, path);
 }
 
-function describeIssue(issue: z.core.$ZodIssue, record: unknown): string {
-  const value = valueAt(record, issue.path);
-  if (issue.path.length === 0) return `expected a JSON object, got ${describeValue(value)}`;
-  const field = `field "${issue.path.map(String).join('.')}"`;
-  switch (issue.code) {
-    case 'invalid_type': {
-      const expected = EXPECTED[issue.expected] ?? `a ${issue.expected}`;
-      return value === undefined ? `${field}: missing (expected ${expected})` : `${field}: expected ${expected}, got ${describeValue(value)}`;
-    }
-    case 'invalid_value':
-      return `${field}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(value)}`;
-    case 'too_small':
-      if (issue.origin === 'string') return `${field}: expected a non-empty string, got ${describeValue(value)}`;
-      return `${field}: expected a number ${issue.inclusive ? '>=' : '>'} ${String(issue.minimum)}, got ${describeValue(value)}`;
-    default:
-      return `${field}: ${issue.message}, got ${describeValue(value)}`;
-  }
-}
-
-const EXPECTED: Record<string, string> = {
-  object: 'an object',
-  array: 'a list',
-  int: 'a whole number',
-  nonoptional: 'a value',
-};
-
-function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'an object';
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 40 ? `${text.slice(0, 40)}...` : text;
-}
-
-function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
-  let v = value;
-  for (const key of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<PropertyKey, unknown>)[key];
-  }
-  return v;
+/** Writes run.json atomically (temp file + rename), so it is never half-written. */
+export function writeRunInfo(dir: string, info: RunInfo): void {
+  const path = join(dir, 'run.json');
+  writeFileSync(`${path}.tmp`, `${JSON.stringify(info, null, 2)}\n`);
+  renameSync(`${path}.tmp`, path);
 }

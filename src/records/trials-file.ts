@@ -1,8 +1,9 @@
 import { hash } from 'node:crypto';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import type { z } from 'zod';
-import { asTrialRecord, SCORE_RANGE_TEXT, trialSchema, type TrialRecord } from '../runner/trial.js';
+import { valueAt } from './issues.js';
+import { asTrialRecord, LEGACY_REPEAT_FIELD, SCORE_RANGE_TEXT, trialSchema, type TrialRecord } from './trial.js';
 
 /** A trials.jsonl that cannot be read as written: which file, which line (1-based), and why. */
 export class TrialsFileError extends Error {
@@ -125,8 +126,8 @@ export function eachTrial(path: string, onTrial: (trial: TrialRecord) => void): 
  * writes each at most once (an order or distractor arm is its own selector; imports give repeated
  * rows their own repeat index).
  */
-export function trialKey(t: Pick<TrialRecord, 'provider' | 'model' | 'selector' | 'k' | 'seed' | 'itemId' | 'promptHash'>): string {
-  return `${t.provider}\u0000${t.model}\u0000${t.selector}\u0000${t.k}\u0000${t.seed}\u0000${t.itemId}\u0000${t.promptHash}`;
+export function trialKey(t: Pick<TrialRecord, 'provider' | 'model' | 'selector' | 'k' | 'repeat' | 'itemId' | 'promptHash'>): string {
+  return `${t.provider}\u0000${t.model}\u0000${t.selector}\u0000${t.k}\u0000${t.repeat}\u0000${t.itemId}\u0000${t.promptHash}`;
 }
 
 /**
@@ -174,7 +175,7 @@ class TrialKeySet {
   }
 }
 
-/** Validate one parsed line as a TrialRecord (schema: trialSchema in runner/trial.ts). */
+/** Validate one parsed line as a TrialRecord (schema: trialSchema in records/trial.ts). */
 export function parseTrial(value: unknown, file: string, line: number): TrialRecord {
   const result = trialSchema.safeParse(value);
   if (result.success) return asTrialRecord(result.data);
@@ -188,8 +189,11 @@ export function parseTrial(value: unknown, file: string, line: number): TrialRec
 }
 
 function describeIssue(issue: z.core.$ZodIssue, record: unknown): string {
-  const field = issue.path.map(String).join('.') || '(record)';
-  const value = valueAt(record, issue.path);
+  // An older record's `seed` was read as `repeat`: name the field the file has.
+  const legacy = issue.path.length === 1 && issue.path[0] === 'repeat' && valueAt(record, ['repeat']) === undefined && valueAt(record, [LEGACY_REPEAT_FIELD]) !== undefined;
+  const path = legacy ? [LEGACY_REPEAT_FIELD] : issue.path;
+  const field = path.map(String).join('.') || '(record)';
+  const value = valueAt(record, path);
   if (issue.code === 'invalid_type' && value === undefined) {
     return `missing field "${field}" (expected ${issue.expected})`;
   }
@@ -198,14 +202,27 @@ function describeIssue(issue: z.core.$ZodIssue, record: unknown): string {
     const got = value === null ? 'null (a NaN score is written as null)' : typeof value === 'number' ? String(value) : JSON.stringify(value);
     return `field "score": expected ${SCORE_RANGE_TEXT}, got ${got}`;
   }
-  return `field "${field}": ${issue.message}`;
+  return `field "${field}"${legacy ? ' (the repeat index)' : ''}: ${issue.message}`;
 }
 
-function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
-  let v = value;
-  for (const key of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<PropertyKey, unknown>)[key];
+/**
+ * Appends one JSON line per trial as soon as it completes, with a synchronous write,
+ * so a crash loses at most the line being written (readers tolerate a torn last line).
+ */
+export class TrialWriter {
+  private readonly fd: number;
+  count = 0;
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'a');
   }
-  return v;
+
+  write(record: TrialRecord): void {
+    writeSync(this.fd, `${JSON.stringify(record)}\n`);
+    this.count++;
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
 }

@@ -1,0 +1,44 @@
+import { relative } from 'node:path';
+import { TrialAccumulator } from '../analysis/index.js';
+import { writeReport, writeReportCharts } from '../report/write.js';
+import { sweepTrials, type SweepOptions, type SweepRun } from '../runner/sweep.js';
+
+export type { SweepOptions } from '../runner/sweep.js';
+
+export interface SweepResult {
+  runId: string;
+  runDir: string;
+  reportPath: string;
+  trials: number;
+  /** Trials answered from the response cache. */
+  cacheHits: number;
+  /** Provider calls made by this run (not from the cache; the local baseline makes none). */
+  newCalls: number;
+  status: SweepRun<TrialAccumulator>['status'];
+  seconds: number;
+}
+
+/**
+ * `fewshot sweep`: the runner's trials, then the analysis and the report (summary.json, summary.md,
+ * report.html and its charts), written from the running totals the runner fed. The runner draws no
+ * report: a sweep stopped by Ctrl-C, SIGTERM or SIGHUP comes back 'partial', and gets its partial
+ * report here the same way. A sweep that throws (a budget refused before the first call, say) writes none.
+ */
+export async function runSweep(options: SweepOptions): Promise<SweepResult> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const run = await sweepTrials(options, (measureKeys) => new TrialAccumulator(measureKeys));
+  const { reportPath, summary } = writeReport(run.runDir, run.totals, run.info);
+  await writeReportCharts(run.runDir, summary, run.info);
+  log(`results: ${relative(process.cwd(), run.runDir) || run.runDir}`);
+  log(`report:  ${relative(process.cwd(), reportPath) || reportPath}`);
+  return {
+    runId: run.runId,
+    runDir: run.runDir,
+    reportPath,
+    trials: run.trials,
+    cacheHits: run.cacheHits,
+    newCalls: run.newCalls,
+    status: run.status,
+    seconds: run.seconds,
+  };
+}

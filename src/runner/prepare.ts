@@ -1,0 +1,83 @@
+import { dirname, resolve } from 'node:path';
+import { experimentNotices, loadExperiment } from '../config/load.js';
+import type { ExperimentConfig, ProviderConfig } from '../config/schema.js';
+import { resolveProvider, type ProviderResolution, type ResolveOptions } from '../providers/registry.js';
+import { buildArms, selectorLabel, type Arm } from '../selectors/arms.js';
+import { createSelector } from '../selectors/index.js';
+import type { Selector, SelectorSpec } from '../selectors/selector.js';
+import { TaskDataError } from '../tasks/errors.js';
+import { createTask } from '../tasks/index.js';
+import { localBaseline } from '../tasks/local-baseline.js';
+import type { Task, TaskData } from '../tasks/task.js';
+import { resolveAdaptGaugeJudge, type ResolvedJudge } from './judge.js';
+import { planTrials, type TrialPlan } from './plan.js';
+
+// A sweep up to its first call (a dry run, the estimate, `validate` stop here; sweep.ts runs it).
+
+export interface PreparedSweep {
+  config: ExperimentConfig;
+  task: Task;
+  data: TaskData<unknown>;
+  resolutions: ProviderResolution<ProviderConfig>[];
+  /** The curves' ways of building shots (selector x order, distractor arms); skipped selectors are left out. */
+  arms: Arm[];
+  plan: TrialPlan;
+  /** The task's judge (AdaptGauge's `task.judge`), ready to call through the runner's path (score.ts); null: none runs. */
+  judge: ResolvedJudge['model'];
+}
+
+/** Everything up to the first call: validate, load the task, resolve providers, expand the grid. */
+export function prepareSweep(experimentPath: string, env: NodeJS.ProcessEnv, concurrency?: number, providerOptions: ResolveOptions = {}): PreparedSweep {
+  const config = loadExperiment(experimentPath);
+  if (concurrency !== undefined) config.concurrency = concurrency;
+  // The task learns whether a judge answers; the runner keeps the judge, and makes the calls the task describes.
+  let judge: ResolvedJudge['model'] = null;
+  const task = createTask(config.task, config.seed, {
+    baseDir: dirname(resolve(experimentPath)),
+    resolveJudge: (options) => {
+      const resolved = resolveAdaptGaugeJudge(options, env, providerOptions);
+      judge = resolved.model;
+      return resolved.deps;
+    },
+  });
+  const data = task.load();
+  // A deprecated field name first: printed as a note by validate and sweep, kept in run.json's notices.
+  data.notices.unshift(...experimentNotices(config));
+  const largestK = Math.max(...config.shots);
+  if (largestK > data.pool.length) {
+    throw new TaskDataError(experimentPath, null, `shots: k = ${largestK} needs at least ${largestK} pool examples, but the task's pool has ${data.pool.length}`);
+  }
+  // The experiment's concurrency is each provider's ceiling unless it sets its own (the adaptive throttle climbs back to it).
+  const local = localBaseline(task);
+  const resolutions = config.providers.map((p) => resolveProvider(p, local, env, { ...providerOptions, concurrency: config.concurrency }));
+  const arms = prepareArms(config, data, env, experimentPath);
+  const plan = planTrials({
+    itemCount: data.items.length,
+    repeats: config.repeats,
+    providers: resolutions.filter((r) => r.status === 'ready').map((r) => r.id),
+    selectors: arms.map((a) => a.label),
+    shots: config.shots,
+  });
+  return { config, task, data, resolutions, arms, plan, judge };
+}
+
+/** Creates each selector once (skipping, with a notice, one that cannot run, e.g. embeddings without a key) and expands the arms. */
+function prepareArms(config: ExperimentConfig, data: TaskData<unknown>, env: NodeJS.ProcessEnv, experimentPath: string): Arm[] {
+  const ready: { spec: SelectorSpec; selector: Selector }[] = [];
+  for (const spec of config.selectors) {
+    const r = createSelector(spec, { env });
+    if (r.status === 'ready') ready.push({ spec, selector: r.selector });
+    else data.notices.push(`selector ${selectorLabel(spec)} skipped: ${r.reason}`);
+  }
+  const count = config.distractors?.count ?? 0;
+  if (count > 0 && (data.distractors ?? []).length === 0) {
+    throw new TaskDataError(experimentPath, null, `distractors: task "${config.task.type}" has no off-task examples to mix in (AdaptGauge packs have them)`);
+  }
+  return buildArms(ready, config.order, count);
+}
+
+/** Selectors' one-time work (indexes, embeddings), once per selector even when several arms share it. */
+export async function prepareSelectors(prepared: PreparedSweep): Promise<void> {
+  const selectors = new Set(prepared.arms.map((a) => a.selector));
+  for (const selector of selectors) await selector.prepare?.(prepared.data.pool, prepared.data.items);
+}
