@@ -92,7 +92,7 @@ module.exports = {
       'tasks-use-only-the-provider-contract',
       'tasks/',
       ['config/', 'records/', 'providers/provider\\.ts$'],
-      'src/tasks/ imports config, records, util and the providers\' contract (src/providers/provider.ts: ChatMessage, Provider, ProviderError, LocalBaseline) only: no provider implementation (the registry, adapters), no selector, runner or later layer. Providers a task needs (AdaptGauge\'s judge) are resolved by the runner and passed in.',
+      'src/tasks/ imports config, records, util and the providers\' contract (src/providers/provider.ts: ChatMessage, CompletionRequest, LocalBaseline types) only: no provider implementation (the registry, adapters), no selector, runner or later layer. A task never calls a model: scoring that needs one (AdaptGauge\'s judge) describes the call, and the runner makes it.',
     ),
     onlyImports(
       'selectors-import-tasks-config-embeddings',

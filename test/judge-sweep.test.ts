@@ -12,7 +12,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runSweep } from '../src/app/sweep-and-report.js';
 import { costPerRequest } from '../src/config/prices.js';
 import type { TrialRecord } from '../src/records/trial.js';
-import { BudgetError } from '../src/runner/budget.js';
+import { BudgetError, BudgetTracker } from '../src/runner/budget.js';
+import { resolveAdaptGaugeJudge } from '../src/runner/judge.js';
+import { ModelScorer } from '../src/runner/score.js';
+import { judgeCall } from '../src/tasks/adaptgauge-pack.js';
 import { fakeSleep, SENTINEL, trackServers } from './providers-helpers.js';
 import { startOpenAIServer, type FakeServer } from './servers/index.js';
 
@@ -204,6 +207,20 @@ describe('judge calls go through the response cache', () => {
     }
     // A failed call is forgotten: each trial asked again, the same answer too (auth is not retried).
     expect(judge.requests).toHaveLength(6);
+  });
+});
+
+describe('the runner side of the seam (ModelScorer)', () => {
+  it('trials that share a judge call the budget stopped are each counted as not run', async () => {
+    const judge = await judgeServer();
+    const { model } = resolveAdaptGaugeJudge({ judge: { id: JUDGE, baseUrl: `${judge.url}/v1` } }, ENV, { sleep: fakeSleep().sleep });
+    const tracker = new BudgetTracker(0.000001, ['local'], { [JUDGE]: JUDGE_PRICE }, [JUDGE]);
+    const scorer = new ModelScorer(new Map([['judge', model!]]), null, tracker);
+    const call = judgeCall({ instruction: 'Plan.', input: 'Depot Omega.', expected: 'Omega', isRubric: false, acceptableVariations: [] }, 'Omega', undefined);
+    const outcomes = await Promise.all([1, 2, 3].map(() => scorer.score(call, 'local')));
+    expect(outcomes.map((o) => o.status)).toEqual(['over-budget', 'over-budget', 'over-budget']);
+    expect(tracker.skippedTrials).toBe(3);
+    expect(judge.requests).toHaveLength(0);
   });
 });
 

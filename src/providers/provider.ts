@@ -1,6 +1,6 @@
 // The providers' contract: what a provider is asked and answers, and how it fails. Tasks may import
-// this file (they render prompts as ChatMessage, and AdaptGauge's judge calls a Provider); nothing
-// here knows task types.
+// this file's types (they render prompts as ChatMessage, and describe a judge call as a request the
+// runner makes); nothing here knows task types.
 
 /** A chat turn, in the provider-neutral form every provider adapter maps from (tasks render prompts as these). */
 export interface ChatMessage {

@@ -87,8 +87,10 @@ export class ModelScorer {
       attempts,
     });
     if (asked.status !== 'answered') {
-      if (leader) this.asked.delete(key);
+      if (this.asked.get(key) === pending) this.asked.delete(key);
       if (asked.status === 'failed') return { status: 'failed', message: asked.message, judge: usage(null, !leader, leader ? asked.attempts : 0) };
+      // A trial that shared a call the budget stopped asks the budget itself, so each trial not run is counted.
+      if (asked.status === 'over-budget' && !leader) return this.score(call, provider, signal);
       return asked;
     }
     // Only the trial whose call paid for the reply records it as new; the others reuse it.
@@ -100,7 +102,7 @@ export class ModelScorer {
       score = call.finish({ provider: id, text, finishReason, tokensIn, tokensOut });
     } catch (err) {
       // An unreadable verdict is not kept (in this run or the cache): a later trial or a rerun asks again.
-      if (leader) this.asked.delete(key);
+      if (this.asked.get(key) === pending) this.asked.delete(key);
       return { status: 'failed', message: `${call.role} ${id}: ${err instanceof Error ? err.message : String(err)}`, judge };
     }
     // Stored before the trial line is written, as answers are: once a trial is on disk, its verdict is too.
