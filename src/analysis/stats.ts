@@ -1,3 +1,4 @@
+import { clamp01 } from '../util/clamp.js';
 import type { Interval } from '../records/summary.js';
 
 /** z for a two-sided 95% interval. */
@@ -50,11 +51,6 @@ export function itemClusteredAccuracy(
   return wilson(sumOfMeans, byItem.size, z);
 }
 
-function clamp01(x: number): number {
-  // Scores are specified to be in [0, 1]; a stray value (or NaN) must not break the interval.
-  if (!Number.isFinite(x)) return 0;
-  return Math.min(1, Math.max(0, x));
-}
 
 /** Mean of finite values, null when there are none. */
 export function mean(values: readonly number[]): number | null {

@@ -1,4 +1,5 @@
 import type { Advice, CollapseSummary, CurveLabel, RunSummary } from '../records/summary.js';
+import { pct } from '../util/format-numbers.js';
 import { points } from './cell-tests.js';
 import type { CellComparison, Flag, OneSided } from './types.js';
 
@@ -159,7 +160,7 @@ function rise(before: number | null, after: number | null): number | null {
 }
 
 function rate(x: number | null): string {
-  return x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`;
+  return x === null ? 'n/a' : pct(x);
 }
 
 function whole(x: number | null): string {

@@ -1,7 +1,8 @@
 import { analysisOptions } from '../analysis/options.js';
 import { loadPriceTable } from '../analysis/index.js';
 import type { SampledTrial } from '../analysis/accumulate.js';
-import type { Advice, RunSummary } from '../records/summary.js';
+import { FAILURE_OUTCOMES, type Advice, type RunSummary } from '../records/summary.js';
+import { points } from '../util/format-numbers.js';
 import { confusionViews } from './confusion.js';
 import type { RunInfo } from '../records/run-info.js';
 import { createHash } from 'node:crypto';
@@ -70,7 +71,7 @@ figure.chart figcaption { font-size: 0.9rem; margin-bottom: 4px; }
 .filters { display: flex; flex-wrap: wrap; gap: 8px 16px; align-items: center; margin: 8px 0; font-size: 0.9rem; }
 #drilldown td.output { white-space: pre-wrap; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 0.8rem; min-width: 16rem; max-width: 32rem; }
 #drilldown tr.outcome-wrong td, #drilldown tr.outcome-partial td { background: #fff8f0; }
-#drilldown tr.outcome-provider_error td, #drilldown tr.outcome-empty td, #drilldown tr.outcome-truncated td, #drilldown tr.outcome-parse_failure td { background: #ffebe9; }
+#drilldown tr.outcome-provider_error td, #drilldown tr.outcome-empty td, #drilldown tr.outcome-truncated td, #drilldown tr.outcome-parse_failure td, #drilldown tr.outcome-refusal td { background: #ffebe9; }
 h3 { font-size: 1rem; margin: 20px 0 6px; }
 .flagged-list { background: #ffebe9; border: 1px solid #ff818266; border-radius: 6px; padding: 8px 12px 8px 28px; margin: 0 0 12px; }
 `;
@@ -185,7 +186,7 @@ function drilldown(summary: RunSummary, samples: readonly SampledTrial[]): strin
             `outputs are cut at ${SAMPLE_TEXT_LIMIT} characters. trials.jsonl has every trial in full.`,
         )}</p>`;
   const select = (name: string, label: string, extra = '') => `<label>${h(label)} <select name="${name}"><option value="">all</option>${extra}</select></label>`;
-  const outcomes = ['right', 'wrong', 'partial', 'failed', 'provider_error', 'empty', 'truncated', 'parse_failure']
+  const outcomes = ['right', 'wrong', 'partial', 'failed', ...FAILURE_OUTCOMES]
     .map((o) => `<option value="${o}">${o}</option>`)
     .join('');
   const headers = ['provider', 'selector', 'k', 'item', 'repeat', 'shots', 'outcome', 'score', 'raw output', 'parsed answer', 'error', 'latency'];
@@ -212,7 +213,7 @@ function methodology(s: RunSummary, runInfo: RunInfo): string {
         `items the model answered per curve point: ${range(scoredItems)}; trials per cell: ${range(trialsPerCell)}; repeats: ${(runInfo.config as { repeats?: number } | null)?.repeats ?? 'n/a'}`,
     ],
     ['alpha', `${s.settings.alpha} for each claim (a curve's label, a collapse verdict, the advice's tied set); descriptive comparisons: Holm over ${s.testCount} tests`],
-    ['delta (practical margin)', `${(s.settings.delta * 100).toFixed(1)} points`],
+    ['delta (practical margin)', `${points(s.settings.delta)} points`],
     ['confidence level', pct(s.confidenceLevel, 0)],
     ['bootstrap / randomization resamples', formatCount(s.settings.resamples)],
     ['seeds', `experiment ${runInfo.seed}; analysis ${s.settings.seed}`],

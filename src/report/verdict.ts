@@ -3,6 +3,7 @@ import { FAILURE_NAMES } from '../analysis/outcome.js';
 import { loadPriceTable } from '../analysis/index.js';
 import type { Advice, CollapseSummary, CurveLabel, CurveSummary, Decision, FailureTrend } from '../records/summary.js';
 import { formatCount, formatEstimate, formatMoney, pct } from './format.js';
+import { points } from '../util/format-numbers.js';
 
 export const DECISION_TITLES: Record<Decision, string> = {
   'keep-few-shot': 'Keep few-shot',
@@ -106,7 +107,7 @@ export function failureRates(t: FailureTrend): string {
 export function settingsLine(s: { alpha: number; delta: number; resamples: number; seed: number; confidenceLevel: number }): string {
   return (
     `alpha = ${s.alpha} (each claim's error: a curve's label, a collapse verdict, the advice), delta = ${pct(s.delta)} ` +
-    `(${(s.delta * 100).toFixed(1)} points: the smallest difference that matters), ` +
+    `(${points(s.delta)} points: the smallest difference that matters), ` +
     `${formatCount(s.resamples)} resamples (bootstraps and randomization tests), seed ${s.seed}, ${pct(s.confidenceLevel, 0)} intervals`
   );
 }
