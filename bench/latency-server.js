@@ -77,7 +77,11 @@ const server = createServer((req, res) => {
   if (req.method !== 'POST' || !path.endsWith('/chat/completions')) {
     req.resume();
     res.writeHead(404, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ error: { message: `latency-server: no route for ${req.method} ${path}`, type: 'invalid_request_error', param: null, code: 'not_found' } }));
+    res.end(
+      JSON.stringify({
+        error: { message: `latency-server: no route for ${req.method} ${path}`, type: 'invalid_request_error', param: null, code: 'not_found' },
+      }),
+    );
     return;
   }
   firstAt ??= performance.now();

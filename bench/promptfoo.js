@@ -88,7 +88,9 @@ if (existsSync(pfBin)) {
     if (lines.length) console.log(lines.slice(0, 6).join('\n'));
     skip(`could not install promptfoo@${PROMPTFOO_VERSION} into ${pfDir} (${why}${cause ? `: ${cause}` : ''})`);
   }
-  console.log(`promptfoo: installed promptfoo@${PROMPTFOO_VERSION} in ${s.toFixed(0)} s, ${(dirSize(join(pfDir, 'node_modules')) / 1e9).toFixed(2)} GB on disk`);
+  console.log(
+    `promptfoo: installed promptfoo@${PROMPTFOO_VERSION} in ${s.toFixed(0)} s, ${(dirSize(join(pfDir, 'node_modules')) / 1e9).toFixed(2)} GB on disk`,
+  );
 }
 
 const work = mkdtempSync(join(tmpdir(), 'fewshot-bench-promptfoo-'));

@@ -47,7 +47,10 @@ function outputFor(n, itemId, k) {
 /** The simulated run, with realistic record sizes: real outputs, answers, shot ids and prompt hashes. */
 function simulateRun() {
   const trials = [];
-  const shapes = [['random', 'plateau'], ['similar', 'improving']];
+  const shapes = [
+    ['random', 'plateau'],
+    ['similar', 'improving'],
+  ];
   for (const provider of ['openai:gpt-4o-mini', 'anthropic:claude-haiku-4-5', 'google:gemini-2.5-flash']) {
     for (const [selector, shape] of shapes) {
       const simulated = simulateTrials({
@@ -65,7 +68,7 @@ function simulateRun() {
         const n = trials.length;
         t.runId = 'bench-report';
         t.shotIds = Array.from({ length: t.k }, (_, j) => `pool-${(n * 7 + j * 13) % 32}`);
-        t.promptHash = (n * 2654435761 >>> 0).toString(16).padStart(16, '0');
+        t.promptHash = ((n * 2654435761) >>> 0).toString(16).padStart(16, '0');
         if (t.output !== null) {
           t.output = outputFor(n, t.itemId, t.k);
           if (n % 41 === 0) {
@@ -120,7 +123,12 @@ try {
   // Baseline: merely read trials.jsonl and JSON.parse every line (best of 3).
   let baselineMs = Infinity;
   for (let i = 0; i < 3; i++) {
-    const t = time(() => readFileSync(trialsPath, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l)));
+    const t = time(() =>
+      readFileSync(trialsPath, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l)),
+    );
     if (t.result.length !== trials.length) throw new Error(`read back ${t.result.length} of ${trials.length} trials`);
     baselineMs = Math.min(baselineMs, t.ms);
   }
@@ -160,9 +168,7 @@ try {
   );
   const fast = built.ms < TARGET_SECONDS * 1000 && cliMs < TARGET_SECONDS * 1000;
   const small = Math.max(htmlMb, cliHtmlMb) < TARGET_HTML_MB;
-  console.log(
-    `report: target build under ${TARGET_SECONDS} s: ${verdict(fast)}; target report.html under ${TARGET_HTML_MB} MB: ${verdict(small)}`,
-  );
+  console.log(`report: target build under ${TARGET_SECONDS} s: ${verdict(fast)}; target report.html under ${TARGET_HTML_MB} MB: ${verdict(small)}`);
   if (!fast || !small) process.exitCode = 1;
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -67,7 +67,9 @@ instances.forEach((_, i) => {
   if (a.cost !== b.cost || a.completion !== b.completion) throw new Error(`solver disagrees with brute force on instance ${i}`);
 });
 const orders = permutations(instances[0].stores.map((s) => s.letter)).length;
-console.log(`solver: ${instances.length} instances of 7 stores (${orders.toLocaleString('en-US')} orders each): pruned ${solver.ms.toFixed(1)} ms, exhaustive ${brute.ms.toFixed(1)} ms -> ${(brute.ms / solver.ms).toFixed(1)}x faster (same optima)`);
+console.log(
+  `solver: ${instances.length} instances of 7 stores (${orders.toLocaleString('en-US')} orders each): pruned ${solver.ms.toFixed(1)} ms, exhaustive ${brute.ms.toFixed(1)} ms -> ${(brute.ms / solver.ms).toFixed(1)}x faster (same optima)`,
+);
 
 // 2. Harness overhead: the flagship sweep end to end (plan, select, render, local baseline, parse,
 //    score, trials.jsonl, report) vs the same trials' task work alone (select, render, baseline, parse, score).
@@ -111,7 +113,10 @@ try {
   // The sweep's two fixed costs at its end, apart (best of 3 each, on the trials the last sweep wrote):
   // writeReport (running totals, summary.json, summary.md, report.html) and writeReportCharts (each
   // chart's Vega-Lite spec and its SVG, drawn in Node by vega's headless view).
-  const trials = readFileSync(join(runDir, 'trials.jsonl'), 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
+  const trials = readFileSync(join(runDir, 'trials.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l));
   const info = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8'));
   const again = join(out, 'report-again');
   const report = best(3, () => writeReport(again, trials, info));
@@ -135,7 +140,10 @@ try {
   const { DEFAULT_ANALYSIS_SETTINGS } = await import('../dist/analysis/options.js');
   const trials = [];
   for (const provider of ['a', 'b', 'c']) {
-    for (const [selector, shape] of [['random', 'plateau'], ['similar', 'improving']]) {
+    for (const [selector, shape] of [
+      ['random', 'plateau'],
+      ['similar', 'improving'],
+    ]) {
       const t = simulateTrials({ accuracy: SHAPES[shape], items: 500, repeats: 3, consistency: 0.8, seed: `${provider}/${selector}`, provider, selector });
       trials.push(...(selector === 'random' ? t : t.filter((r) => r.k > 0)));
     }

@@ -178,7 +178,23 @@ if (process.argv[2] === '--memory') {
     clearInterval(timer);
     await new Promise((resolve) => setImmediate(resolve)); // deliver the last GC entries
     gcs.disconnect();
-    process.stdout.write(JSON.stringify({ evalItems, repeats, plan, trials: result.trials, ms, cpuUser: cpu.user, cpuSystem: cpu.system, baseRss: base.rss, baseHeap: base.heapUsed, peakRss, peakHeap, peakLive, fullGcs }));
+    process.stdout.write(
+      JSON.stringify({
+        evalItems,
+        repeats,
+        plan,
+        trials: result.trials,
+        ms,
+        cpuUser: cpu.user,
+        cpuSystem: cpu.system,
+        baseRss: base.rss,
+        baseHeap: base.heapUsed,
+        peakRss,
+        peakHeap,
+        peakLive,
+        fullGcs,
+      }),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -187,7 +203,9 @@ if (process.argv[2] === '--memory') {
 
 // --- 1. throughput against a fixed-latency OpenAI-wire server ---------------------------------
 // The server runs in a child process, so its CPU does not come out of the runner's event loop.
-const serverChild = spawn(process.execPath, [join(dirname(SELF), 'latency-server.js'), '--latency', String(LATENCY_MS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+const serverChild = spawn(process.execPath, [join(dirname(SELF), 'latency-server.js'), '--latency', String(LATENCY_MS)], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 const port = await new Promise((resolve, reject) => {
   serverChild.stdout.once('data', (d) => resolve(Number(String(d).trim())));
   serverChild.once('error', reject);
@@ -202,7 +220,11 @@ const env = { OPENAI_API_KEY: 'bench-key' };
 const dir = mkdtempSync(join(tmpdir(), 'fewshot-bench-runner-'));
 try {
   // Warm-up (module loading, SDK client, first connections): not measured.
-  await sweep(writeExperiment(dir, 'warm', { evalItems: 20, shots: [0, 1], selectors: ['random'], repeats: 1, providers, concurrency: 8 }), join(dir, 'out'), env);
+  await sweep(
+    writeExperiment(dir, 'warm', { evalItems: 20, shots: [0, 1], selectors: ['random'], repeats: 1, providers, concurrency: 8 }),
+    join(dir, 'out'),
+    env,
+  );
 
   // Calls per measurement: 200 at concurrency 1 (10 s of pure latency), 800 at 8, 1,600 above.
   const grid = [
@@ -240,7 +262,13 @@ try {
     const rawRate = rawStats.served / (rawStats.windowMs / 1000);
     ratios.push(rate / ideal);
     harness.push(rate / bareRate);
-    rawRows.push({ concurrency: g.concurrency, bareOfIdeal: bareRate / ideal, rawOfIdeal: rawRate / ideal, cpuMs: bare.cpuMsPerCall - raw.cpuMsPerCall, latencyMs: bare.callMs - raw.callMs });
+    rawRows.push({
+      concurrency: g.concurrency,
+      bareOfIdeal: bareRate / ideal,
+      rawOfIdeal: rawRate / ideal,
+      cpuMs: bare.cpuMsPerCall - raw.cpuMsPerCall,
+      latencyMs: bare.callMs - raw.callMs,
+    });
     console.log(
       `throughput: concurrency ${String(g.concurrency).padStart(3)}: ${served} calls in ${(windowMs / 1000).toFixed(2)} s of calls = ${rate.toFixed(0)} calls/s, ` +
         `ideal ${ideal.toFixed(0)} -> ${((rate / ideal) * 100).toFixed(1)}%; the bare SDK loop, same requests: ${bareRate.toFixed(0)} calls/s (${((bareRate / ideal) * 100).toFixed(1)}% of ideal) -> ` +
@@ -264,8 +292,20 @@ try {
   const span = (xs, f) => `${f(Math.min(...xs))}-${f(Math.max(...xs))}`;
   const pct = (x) => `${(x * 100).toFixed(1)}%`;
   console.log(
-    `throughput: up to concurrency 32 the bare SDK loop reaches ${span(upTo.map((r) => r.bareOfIdeal), pct)} of ideal and a raw node:http loop ${span(upTo.map((r) => r.rawOfIdeal), pct)}; ` +
-      `Node's fetch plus the SDK cost ${span(upTo.map((r) => r.cpuMs), (x) => x.toFixed(2))} ms of client CPU and ${span(upTo.map((r) => r.latencyMs), (x) => x.toFixed(1))} ms of latency a call`,
+    `throughput: up to concurrency 32 the bare SDK loop reaches ${span(
+      upTo.map((r) => r.bareOfIdeal),
+      pct,
+    )} of ideal and a raw node:http loop ${span(
+      upTo.map((r) => r.rawOfIdeal),
+      pct,
+    )}; ` +
+      `Node's fetch plus the SDK cost ${span(
+        upTo.map((r) => r.cpuMs),
+        (x) => x.toFixed(2),
+      )} ms of client CPU and ${span(
+        upTo.map((r) => r.latencyMs),
+        (x) => x.toFixed(1),
+      )} ms of latency a call`,
   );
 } finally {
   serverChild.kill('SIGTERM');
@@ -290,7 +330,9 @@ try {
   ];
   const mb = (b) => (b / 1048576).toFixed(0);
   const measure = (s) =>
-    JSON.parse(execFileSync(process.execPath, ['--expose-gc', SELF, '--memory', String(s.evalItems), String(s.repeats)], { encoding: 'utf8', maxBuffer: 1 << 20 }));
+    JSON.parse(
+      execFileSync(process.execPath, ['--expose-gc', SELF, '--memory', String(s.evalItems), String(s.repeats)], { encoding: 'utf8', maxBuffer: 1 << 20 }),
+    );
   const show = (r) =>
     console.log(
       `memory: ${String(r.trials).padStart(7)} local trials (${r.evalItems} items x ${r.repeats} repeats) in ${(r.ms / 1000).toFixed(1)} s: ` +
@@ -321,6 +363,8 @@ try {
   const b = measure({ evalItems: 1500, repeats: 3 });
   [a, b].forEach(show);
   const perPair = (b.peakHeap - a.peakHeap) / ((b.evalItems - a.evalItems) * cells);
-  console.log(`memory: growing the items instead costs about ${(perPair / 1024).toFixed(2)} KB of heap per (cell, item) pair (the paired statistics' totals and the task's items), whatever the repeats`);
+  console.log(
+    `memory: growing the items instead costs about ${(perPair / 1024).toFixed(2)} KB of heap per (cell, item) pair (the paired statistics' totals and the task's items), whatever the repeats`,
+  );
 }
 console.log(`runner: total ${(Number(process.hrtime.bigint() - benchStarted) / 1e9).toFixed(0)} s${process.argv.includes('--full') ? ' (with --full)' : ''}`);

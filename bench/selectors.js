@@ -105,11 +105,21 @@ for (const size of SIZES) {
     index.bruteForceTopK(index.query(q), K);
   }
   const work = { ...index.work };
-  const sim = timePerCall(queries, (q) => similar.select(q, pool, K, rng).map((s) => s.id).join());
+  const sim = timePerCall(queries, (q) =>
+    similar
+      .select(q, pool, K, rng)
+      .map((s) => s.id)
+      .join(),
+  );
   const walked = (index.work.postingsWalked - work.postingsWalked) / QUERIES;
   const termPostings = queries.reduce((sum, q) => sum + index.queryPostings(index.query(q)), 0) / QUERIES;
   const div = timePerCall(queries, (q) => diverse.select(q, pool, K, rng));
-  const brute = timePerCall(queries, (q) => index.bruteForceTopK(index.query(q), K).docs.map((d) => pool[d].id).join());
+  const brute = timePerCall(queries, (q) =>
+    index
+      .bruteForceTopK(index.query(q), K)
+      .docs.map((d) => pool[d].id)
+      .join(),
+  );
   const mismatch = brute.results.findIndex((ids, i) => ids !== sim.results[i]);
   if (mismatch >= 0) throw new Error(`similar disagrees with the brute force on ${queries[mismatch].id} at ${size} docs`);
 

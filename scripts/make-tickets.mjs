@@ -60,7 +60,24 @@ function shuffle(list) {
 
 // Slot fillers, shared by every label (so they carry no label signal by themselves).
 const SLOTS = {
-  product: ['blender', 'desk lamp', 'running shoes', 'rain jacket', 'coffee grinder', 'smart watch', 'backpack', 'air fryer', 'wireless earbuds', 'office chair', 'yoga mat', 'phone case', 'kettle', 'robot vacuum', 'winter coat', 'tablet stand'],
+  product: [
+    'blender',
+    'desk lamp',
+    'running shoes',
+    'rain jacket',
+    'coffee grinder',
+    'smart watch',
+    'backpack',
+    'air fryer',
+    'wireless earbuds',
+    'office chair',
+    'yoga mat',
+    'phone case',
+    'kettle',
+    'robot vacuum',
+    'winter coat',
+    'tablet stand',
+  ],
   order: () => `#${int(100000, 999999)}`,
   amount: () => `$${int(5, 240)}.${String(int(0, 99)).padStart(2, '0')}`,
   tracking: () => `${pick(['1Z', 'JD', 'TBA', 'LX'])}${int(10000000, 99999999)}`,

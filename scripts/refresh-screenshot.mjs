@@ -31,11 +31,18 @@ try {
   });
   const page = await context.newPage();
   // Nothing but the file itself: the report must not need the network.
-  await page.route((url) => !url.protocol.startsWith('file'), (route) => route.abort());
+  await page.route(
+    (url) => !url.protocol.startsWith('file'),
+    (route) => route.abort(),
+  );
   await page.goto(pathToFileURL(join(out, run, 'report.html')).href);
-  await page.waitForFunction(() => [...document.querySelectorAll('[data-chart]')].every((el) => el.hasAttribute('data-rendered') || el.hasAttribute('data-error')), null, {
-    timeout: 15_000,
-  });
+  await page.waitForFunction(
+    () => [...document.querySelectorAll('[data-chart]')].every((el) => el.hasAttribute('data-rendered') || el.hasAttribute('data-error')),
+    null,
+    {
+      timeout: 15_000,
+    },
+  );
   await page.screenshot({ path: join(ROOT, 'docs', 'report.png') });
   await context.close();
   console.log(`docs/report.png: the top of ${run}/report.html`);

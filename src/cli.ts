@@ -38,7 +38,9 @@ export async function main(argv: string[]): Promise<number> {
   const parser = yargs(argv)
     .scriptName('fewshot')
     .version(TOOL_VERSION)
-    .usage('$0 <command> [options]\n\nHow many in-context examples should your prompt carry? Sweeps shot counts x selectors x providers and reports accuracy-vs-shots curves with confidence intervals.')
+    .usage(
+      '$0 <command> [options]\n\nHow many in-context examples should your prompt carry? Sweeps shot counts x selectors x providers and reports accuracy-vs-shots curves with confidence intervals.',
+    )
     .command(
       'sweep <experiment>',
       'Run an experiment: every provider x selector x shot count x repeat over the evaluation items; writes results/<run-id>/',
@@ -49,15 +51,33 @@ export async function main(argv: string[]): Promise<number> {
           .option('concurrency', { type: 'number', describe: 'calls in flight per provider (overrides the experiment)' })
           .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan (trials per provider, skipped providers) and call nothing' })
           .option('quiet', { type: 'boolean', default: false, describe: 'no progress lines' })
-          .option('force', { type: 'boolean', default: false, describe: 'start even when the estimate exceeds the experiment\'s budget or cannot be priced (the budget still stops calls during the run)' })
+          .option('force', {
+            type: 'boolean',
+            default: false,
+            describe: "start even when the estimate exceeds the experiment's budget or cannot be priced (the budget still stops calls during the run)",
+          })
           .option('cache', { type: 'boolean', default: true, describe: 'answer calls made before from the response cache (--no-cache: call everything again)' })
           .option('cache-dir', { type: 'string', describe: 'response cache folder (default: $FEWSHOT_CACHE_DIR, else .fewshot/ beside the experiment)' })
-          .option('grace', { type: 'number', default: 30, describe: 'seconds the calls in flight get to finish after Ctrl-C, SIGTERM or SIGHUP before they are cancelled' })
-          .option('baseline', { type: 'string', describe: 'a results folder of an earlier run of this experiment: after the sweep, compare against it (writes compare.md, compare.json, compare.junit.xml into the run)' })
+          .option('grace', {
+            type: 'number',
+            default: 30,
+            describe: 'seconds the calls in flight get to finish after Ctrl-C, SIGTERM or SIGHUP before they are cancelled',
+          })
+          .option('baseline', {
+            type: 'string',
+            describe:
+              'a results folder of an earlier run of this experiment: after the sweep, compare against it (writes compare.md, compare.json, compare.junit.xml into the run)',
+          })
           .option('fail-on', { choices: FAIL_ON, describe: 'with --baseline: exit 1 on a regression (default), on any regression or flag, or never' })
-          .option('margin', { type: 'number', describe: `with --baseline: the smallest accuracy drop that is a regression (default ${DEFAULT_COMPARE_OPTIONS.margin})` })
+          .option('margin', {
+            type: 'number',
+            describe: `with --baseline: the smallest accuracy drop that is a regression (default ${DEFAULT_COMPARE_OPTIONS.margin})`,
+          })
           .example('$0 sweep experiments/routes.yaml', 'run the flagship routes sweep')
-          .example('$0 sweep experiments/routes.yaml --baseline baselines/routes --fail-on regression', 'the CI gate: sweep, then compare with the baseline; exit 1 on a regression')
+          .example(
+            '$0 sweep experiments/routes.yaml --baseline baselines/routes --fail-on regression',
+            'the CI gate: sweep, then compare with the baseline; exit 1 on a regression',
+          )
           .example('$0 sweep experiments/routes.yaml', 'again after a crash or Ctrl-C: a resume, completed calls come from the cache'),
       async (args) => {
         checkConcurrency(args.concurrency);
@@ -90,7 +110,7 @@ export async function main(argv: string[]): Promise<number> {
               cacheOptions(c)
                 .option('provider', { type: 'string', describe: 'only this provider id, e.g. openai:gpt-4o-mini' })
                 .option('older-than', { type: 'string', describe: 'only entries older than this: 30m, 12h, 7d, 2w' })
-                .example('$0 cache clear --provider openai:gpt-4o-mini --older-than 7d', 'forget that model\'s answers from over a week ago'),
+                .example('$0 cache clear --provider openai:gpt-4o-mini --older-than 7d', "forget that model's answers from over a week ago"),
             (args) => {
               exitCode = cacheClear(cacheDirOf(args), args.provider, args.olderThan);
             },
@@ -109,7 +129,7 @@ export async function main(argv: string[]): Promise<number> {
     )
     .command(
       'import <format> <file>',
-      'Turn another tool\'s raw results into fewshot runs (one results folder per task), then analyse them like any run',
+      "Turn another tool's raw results into fewshot runs (one results folder per task), then analyse them like any run",
       (y) =>
         y
           .positional('format', { choices: ['adaptgauge'] as const, demandOption: true, describe: 'the source tool' })
@@ -132,17 +152,31 @@ export async function main(argv: string[]): Promise<number> {
       'Compare two runs of an experiment cell by cell (paired over items): regressions, flags, what changed in the prompt; exit 1 on a regression',
       (y) =>
         y
-          .positional('baseline', { type: 'string', demandOption: true, describe: 'results folder of the baseline run (or a folder of runs: the latest is taken)' })
+          .positional('baseline', {
+            type: 'string',
+            demandOption: true,
+            describe: 'results folder of the baseline run (or a folder of runs: the latest is taken)',
+          })
           .positional('candidate', { type: 'string', demandOption: true, describe: 'results folder of the candidate run' })
-          .option('margin', { type: 'number', describe: `smallest drop in accuracy (or rise in answer failures) that is a regression (default ${DEFAULT_COMPARE_OPTIONS.margin} = 3 points)` })
+          .option('margin', {
+            type: 'number',
+            describe: `smallest drop in accuracy (or rise in answer failures) that is a regression (default ${DEFAULT_COMPARE_OPTIONS.margin} = 3 points)`,
+          })
           .option('alpha', { type: 'number', describe: `family-wise error rate over the compared cells, Holm (default ${DEFAULT_COMPARE_OPTIONS.alpha})` })
-          .option('cost-threshold', { type: 'number', describe: `relative rise in tokens or cost per request that is flagged (default ${DEFAULT_COMPARE_OPTIONS.costThreshold} = 10%)` })
+          .option('cost-threshold', {
+            type: 'number',
+            describe: `relative rise in tokens or cost per request that is flagged (default ${DEFAULT_COMPARE_OPTIONS.costThreshold} = 10%)`,
+          })
           .option('resamples', { type: 'number', describe: `sign-flip test draws beyond its exact range (default ${DEFAULT_COMPARE_OPTIONS.resamples})` })
           .option('markdown', { type: 'string', describe: 'write the Markdown summary to this file (no file: print it instead of the table)' })
           .option('junit', { type: 'string', describe: 'write JUnit XML (one test case per compared cell) to this file (no file: print it)' })
           .option('json', { type: 'string', describe: 'write the full comparison as JSON to this file (no file: print it)' })
           .option('fail-on', { choices: FAIL_ON, default: 'regression' as FailOn, describe: 'exit 1 on a regression, on any regression or flag, or never' })
-          .option('allow-different-experiments', { type: 'boolean', default: false, describe: 'compare runs of differently named experiments (the task type must still match)' })
+          .option('allow-different-experiments', {
+            type: 'boolean',
+            default: false,
+            describe: 'compare runs of differently named experiments (the task type must still match)',
+          })
           .example('$0 compare baselines/routes results/routes-20261125T180000Z', 'the table, exit 1 on a regression')
           .example('$0 compare baselines/routes results/routes-20261125T180000Z --markdown >> "$GITHUB_STEP_SUMMARY"', 'the Markdown summary for a CI job'),
       (args) => {
@@ -156,8 +190,8 @@ export async function main(argv: string[]): Promise<number> {
       (y) =>
         y
           .positional('run', { type: 'string', demandOption: true, describe: 'a results folder, e.g. results/routes-20261125T173000Z' })
-          .option('alpha', { type: 'number', describe: 'family-wise error rate of the significance tests (default: the experiment\'s, else 0.05)' })
-          .option('delta', { type: 'number', describe: 'practical margin in accuracy, e.g. 0.05 = 5 points (default: the experiment\'s, else 0.05)' })
+          .option('alpha', { type: 'number', describe: "family-wise error rate of the significance tests (default: the experiment's, else 0.05)" })
+          .option('delta', { type: 'number', describe: "practical margin in accuracy, e.g. 0.05 = 5 points (default: the experiment's, else 0.05)" })
           .option('target', { type: 'number', describe: 'target accuracy in (0, 1]: missing it on a settled curve means fine-tune' })
           .option('requests-per-month', { type: 'number', describe: 'production volume, for the monthly cost' })
           .option('resamples', { type: 'number', describe: 'randomization/bootstrap resamples (default 2000)' }),
@@ -208,12 +242,25 @@ function checkConcurrency(value: number | undefined): void {
 }
 
 async function sweep(
-  args: { experiment: string; out?: string | undefined; concurrency?: number | undefined; quiet: boolean; force: boolean; cache: boolean; cacheDir?: string | undefined; grace: number },
+  args: {
+    experiment: string;
+    out?: string | undefined;
+    concurrency?: number | undefined;
+    quiet: boolean;
+    force: boolean;
+    cache: boolean;
+    cacheDir?: string | undefined;
+    grace: number;
+  },
   gate: Gate | null,
 ): Promise<number> {
   // First Ctrl-C, SIGTERM or SIGHUP: no new calls, a bounded wait for those in flight, a partial report
   // (exit 130, 143, 129); a second signal of any kind quits at once.
-  const interrupt = new Interrupt(args.grace * 1000, (line) => console.error(`\n${line}`), (code) => process.exit(code));
+  const interrupt = new Interrupt(
+    args.grace * 1000,
+    (line) => console.error(`\n${line}`),
+    (code) => process.exit(code),
+  );
   const unlisten = interrupt.listen(process);
   try {
     const result = await runSweep({
@@ -238,9 +285,10 @@ async function sweep(
 }
 
 function cacheOptions<T>(y: Argv<T>) {
-  return y
-    .positional('experiment', { type: 'string', describe: 'the experiment whose cache (.fewshot/ beside it) to use' })
-    .option('cache-dir', { type: 'string', describe: 'response cache folder (default: $FEWSHOT_CACHE_DIR, else .fewshot/ beside the experiment, else in the working directory)' });
+  return y.positional('experiment', { type: 'string', describe: 'the experiment whose cache (.fewshot/ beside it) to use' }).option('cache-dir', {
+    type: 'string',
+    describe: 'response cache folder (default: $FEWSHOT_CACHE_DIR, else .fewshot/ beside the experiment, else in the working directory)',
+  });
 }
 
 function cacheDirOf(args: { experiment?: string | undefined; cacheDir?: string | undefined }): string {
@@ -276,7 +324,9 @@ function cacheClear(dir: string, provider: string | undefined, olderThan: string
   else if (outcome.state === 'damaged-removed') console.log(`removed ${shown}: it was damaged (${outcome.reason}); the next sweep starts a fresh cache`);
   else {
     const moved = relative(process.cwd(), outcome.movedTo) || outcome.movedTo;
-    console.log(`${shown} is damaged (${outcome.reason}): entries cannot be picked out of it, so it was moved whole to ${moved} (delete that once you no longer need it); the next sweep starts a fresh cache`);
+    console.log(
+      `${shown} is damaged (${outcome.reason}): entries cannot be picked out of it, so it was moved whole to ${moved} (delete that once you no longer need it); the next sweep starts a fresh cache`,
+    );
   }
   return EXIT.ok;
 }
@@ -290,7 +340,9 @@ function dryRun(experiment: string, concurrency: number | undefined): number {
   const { config, data, resolutions, plan } = prepared;
   console.log(`${experiment}: valid experiment "${config.name}"`);
   console.log(`  task ${config.task.type}: ${data.pool.length} pool examples, ${data.items.length} evaluation items`);
-  console.log(`  shots ${[...config.shots].sort((a, b) => a - b).join(', ')}; selectors ${config.selectors.map(describeSelector).join(', ')}; repeats ${config.repeats}`);
+  console.log(
+    `  shots ${[...config.shots].sort((a, b) => a - b).join(', ')}; selectors ${config.selectors.map(describeSelector).join(', ')}; repeats ${config.repeats}`,
+  );
   for (const note of data.notices) console.log(`  note: ${note}`);
   const estimates = new Map(estimateSweep(prepared).map((e) => [e.provider, e]));
   for (const r of resolutions) {
@@ -351,7 +403,13 @@ function formatCount(n: number): string {
 }
 
 /** Checks `fewshot report`'s statistics flags; a bad value is a usage error (exit 2). */
-function reportOverrides(args: { alpha?: number | undefined; delta?: number | undefined; target?: number | undefined; requestsPerMonth?: number | undefined; resamples?: number | undefined }): AnalysisOverrides {
+function reportOverrides(args: {
+  alpha?: number | undefined;
+  delta?: number | undefined;
+  target?: number | undefined;
+  requestsPerMonth?: number | undefined;
+  resamples?: number | undefined;
+}): AnalysisOverrides {
   const check = (name: string, value: number | undefined, ok: (v: number) => boolean, expected: string) => {
     if (value !== undefined && !(Number.isFinite(value) && ok(value))) throw new UsageError(`--${name}: expected ${expected}, got ${value}`);
     return value;
@@ -404,7 +462,14 @@ function reportError(err: unknown): number {
     console.error(`error: not started: ${err.message}`);
     return EXIT.badInput;
   }
-  if (err instanceof TrialsFileError || err instanceof UsageError || err instanceof ImportError || err instanceof TaskDataError || err instanceof CompareError || err instanceof CacheError) {
+  if (
+    err instanceof TrialsFileError ||
+    err instanceof UsageError ||
+    err instanceof ImportError ||
+    err instanceof TaskDataError ||
+    err instanceof CompareError ||
+    err instanceof CacheError
+  ) {
     console.error(`error: ${err.message}`);
     return EXIT.badInput;
   }

@@ -1,6 +1,4 @@
 import { readFileSync } from 'node:fs';
 
 /** The tool's own version, from package.json (one level above both src/ and dist/). */
-export const TOOL_VERSION: string = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+export const TOOL_VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;

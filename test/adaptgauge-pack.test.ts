@@ -82,7 +82,12 @@ function load(file: string, taskId?: string, deps: AdaptGaugeDeps = {}) {
 }
 
 /** How a sweep scores an answer: the task scores it, or describes a judge call that the runner's ModelScorer makes. */
-const judgeOutcome = async (task: Task<AdaptGaugeItemData, string>, text: string, item: TaskItem<AdaptGaugeItemData>, scorer?: ModelScorer): Promise<ModelScoring | null> => {
+const judgeOutcome = async (
+  task: Task<AdaptGaugeItemData, string>,
+  text: string,
+  item: TaskItem<AdaptGaugeItemData>,
+  scorer?: ModelScorer,
+): Promise<ModelScoring | null> => {
   const parsed = task.parse(text);
   if (!parsed.ok) return null;
   const scoring = task.score(parsed.answer, item);
@@ -92,7 +97,12 @@ const judgeOutcome = async (task: Task<AdaptGaugeItemData, string>, text: string
   return scorer.score(scoring, 'openai:answerer');
 };
 
-const scoreOf = async (task: Task<AdaptGaugeItemData, string>, text: string, item: TaskItem<AdaptGaugeItemData>, scorer?: ModelScorer): Promise<ScoreResult | null> => {
+const scoreOf = async (
+  task: Task<AdaptGaugeItemData, string>,
+  text: string,
+  item: TaskItem<AdaptGaugeItemData>,
+  scorer?: ModelScorer,
+): Promise<ScoreResult | null> => {
   const outcome = await judgeOutcome(task, text, item, scorer);
   if (outcome === null) return null;
   if (outcome.status !== 'scored') throw new Error(outcome.status === 'failed' ? outcome.message : outcome.status);
@@ -111,8 +121,14 @@ describe('loading', () => {
       label: 'Shipping',
     });
     expect(data.items).toHaveLength(2);
-    expect(data.items[0]).toMatchObject({ text: 'The package is lost.', label: 'Shipping', data: { role: 'test', output: 'Shipping', scoringMethod: 'exact_match' } });
-    expect(data.distractors).toEqual([{ id: 'cls_001:distractor-1', text: 'What a lovely day.', data: { role: 'distractor', input: 'What a lovely day.', output: 'Other' } }]);
+    expect(data.items[0]).toMatchObject({
+      text: 'The package is lost.',
+      label: 'Shipping',
+      data: { role: 'test', output: 'Shipping', scoringMethod: 'exact_match' },
+    });
+    expect(data.distractors).toEqual([
+      { id: 'cls_001:distractor-1', text: 'What a lovely day.', data: { role: 'distractor', input: 'What a lovely day.', output: 'Other' } },
+    ]);
     expect(data.notices).toEqual([]);
     expect(task.load()).toBe(data);
   });
@@ -130,7 +146,11 @@ describe('loading', () => {
     const { data } = load(write('f1.json', f1));
     expect(data.pool.every((p) => p.label === undefined)).toBe(true);
     expect(data.items[0]!.label).toBeUndefined();
-    const long = parseAdaptGaugeTask(JSON.stringify(taskJson('x', { examples: [{ input: 'a', output: 'a very long answer that is surely not a label at all, no' }] })), 'f', undefined);
+    const long = parseAdaptGaugeTask(
+      JSON.stringify(taskJson('x', { examples: [{ input: 'a', output: 'a very long answer that is surely not a label at all, no' }] })),
+      'f',
+      undefined,
+    );
     expect(isLabelTask(long)).toBe(false);
   });
 
@@ -188,7 +208,9 @@ describe('loading', () => {
     expect(data.items.map((i) => i.text)).toEqual(['Why was I billed twice?']);
     expect(data.notices).toHaveLength(2);
     expect(data.notices[0]).toBe('x: 1 duplicate test case (same input and expected output) left out');
-    expect(data.notices[1]).toMatch(/^x: 2 test cases refused by the leakage guard: .*same content as pool example x:example-1.*same content as pool example x:distractor-1/);
+    expect(data.notices[1]).toMatch(
+      /^x: 2 test cases refused by the leakage guard: .*same content as pool example x:example-1.*same content as pool example x:distractor-1/,
+    );
   });
 
   it('llm_judge cases without a judge are left out with a notice; a task left with nothing is an error', () => {
@@ -250,7 +272,10 @@ describe('prompt and scoring', () => {
     expect(await scoreOf(task, 'Shipping/Logistics.', exact)).toMatchObject({ score: 0 });
     expect(await scoreOf(task, 'Category: Shipping/Logistics', exact)).toMatchObject({ score: 0 });
 
-    expect(await scoreOf(task, '```python\ndef f(numbers):\n    max_val = numbers[0]\n```', contains)).toEqual({ score: 1, details: { scoringMethod: 'contains' } });
+    expect(await scoreOf(task, '```python\ndef f(numbers):\n    max_val = numbers[0]\n```', contains)).toEqual({
+      score: 1,
+      details: { scoringMethod: 'contains' },
+    });
     expect(await scoreOf(task, 'max_val = numbers[1]', contains)).toMatchObject({ score: 0 });
 
     const full = await scoreOf(task, 'Tokyo: heavy rain this weekend', f1);
@@ -335,7 +360,14 @@ describe('llm_judge through a judge model (openai SDK against the fake server)',
     expect(req.headers.authorization).toBe(`Bearer ${SENTINEL}`);
     const prompt = req.body.messages[1].content as string;
     expect(req.body.messages[0].role).toBe('system');
-    for (const part of ['Plan: depot A, stops B and C.', 'Reference answer:\nA -> B -> C', 'Also acceptable:\n- A -> C -> B', 'Answer to grade:\nA -> C -> B', 'from 0 to 10', 'Reply with the category only.']) {
+    for (const part of [
+      'Plan: depot A, stops B and C.',
+      'Reference answer:\nA -> B -> C',
+      'Also acceptable:\n- A -> C -> B',
+      'Answer to grade:\nA -> C -> B',
+      'from 0 to 10',
+      'Reply with the category only.',
+    ]) {
       expect(prompt).toContain(part);
     }
     expect(JSON.stringify(scored)).not.toContain(SENTINEL);
@@ -403,7 +435,9 @@ describe('experiment configuration', () => {
       file: 'p.json',
       judge: { id: 'openai:gpt-4o-mini' },
     });
-    expect(adaptgaugeTaskSchema.parse({ type: 'adaptgauge', file: 'p.json', taskId: 't', judge: { id: 'google:gemini-2.5-flash', temperature: 1 } }).judge).toEqual({
+    expect(
+      adaptgaugeTaskSchema.parse({ type: 'adaptgauge', file: 'p.json', taskId: 't', judge: { id: 'google:gemini-2.5-flash', temperature: 1 } }).judge,
+    ).toEqual({
       id: 'google:gemini-2.5-flash',
       temperature: 1,
     });

@@ -23,10 +23,14 @@ function fakeClock() {
       return new Promise<void>((resolve) => {
         const timer = { at: t + ms, resolve };
         timers.push(timer);
-        signal.addEventListener('abort', () => {
-          timers.splice(timers.indexOf(timer), 1);
-          resolve();
-        }, { once: true });
+        signal.addEventListener(
+          'abort',
+          () => {
+            timers.splice(timers.indexOf(timer), 1);
+            resolve();
+          },
+          { once: true },
+        );
       });
     },
     /** Moves the clock by `ms`, firing due timers in order and letting their effects settle. */
@@ -292,7 +296,7 @@ describe('ResilientProvider with a throttle', () => {
     expect(throttle.snapshot()).toMatchObject({ limit: 2, inFlight: 0, rateLimited: 2 });
   });
 
-  it('an abort while waiting out another call\'s cool-down rejects promptly, as an aborted call', async () => {
+  it("an abort while waiting out another call's cool-down rejects promptly, as an aborted call", async () => {
     const inner = new ScriptedProvider((i) => (i === 0 ? new ProviderError('rate_limit', '429', 60_000, 429) : 'ok'));
     const p = new ResilientProvider(inner, { ...DEFAULT_RETRY_POLICY, maxAttempts: 1 }, new RateLimiter({}), undefined, new AdaptiveThrottle({ max: 2 }));
     await expect(p.complete(request)).rejects.toMatchObject({ kind: 'rate_limit' });
@@ -323,12 +327,17 @@ describe('ResilientProvider with a throttle', () => {
 describe('resolveProvider: one throttle per provider', () => {
   const env = { OPENAI_API_KEY: 'sk-test' };
   const resolve = (config: Record<string, unknown>, options: Parameters<typeof resolveProvider>[3] = {}) => {
-    const r = resolveProvider({ id: 'openai:gpt-4o-mini', baseUrl: 'http://127.0.0.1:9/v1', ...config } as ProviderConfig, localBaseline(routesTask), env, options);
+    const r = resolveProvider(
+      { id: 'openai:gpt-4o-mini', baseUrl: 'http://127.0.0.1:9/v1', ...config } as ProviderConfig,
+      localBaseline(routesTask),
+      env,
+      options,
+    );
     if (r.status !== 'ready') throw new Error(r.reason);
     return r;
   };
 
-  it('starts at the provider\'s concurrency, else the experiment\'s (options.concurrency), else unbounded', () => {
+  it("starts at the provider's concurrency, else the experiment's (options.concurrency), else unbounded", () => {
     expect(resolve({ concurrency: 3 }, { concurrency: 16 }).throttle!.snapshot().max).toBe(3);
     expect(resolve({}, { concurrency: 16 }).throttle!.snapshot()).toMatchObject({ limit: 16, max: 16 });
     expect(resolve({}).throttle!.limit).toBe(Infinity);

@@ -117,7 +117,7 @@ describe('advise: decisions', () => {
     expect(one(input({ curves: [curve('random', 'no-benefit')] })).decision).toBe('keep-few-shot');
   });
 
-  it('zero-shot is enough when k=0 is the cheapest tied cell; the best cell\'s selector decides', () => {
+  it("zero-shot is enough when k=0 is the cheapest tied cell; the best cell's selector decides", () => {
     const best = cell('random', 8, 0.56);
     const a = one(
       input({
@@ -159,7 +159,7 @@ describe('advise: decisions', () => {
       label: 'selection-collapse',
       detail: 'the k=8 gain with similar vanishes with random.',
       checks: [],
-        selectorTests: [],
+      selectorTests: [],
       k: 8,
       gainSelector: 'similar',
       lossSelector: 'random',
@@ -188,8 +188,10 @@ describe('advise: decisions', () => {
     );
   });
 
-  it('inconclusive without a target, carrying the curve\'s reason and items needed', () => {
-    const a = one(input({ curves: [curve('random', 'inconclusive', { reason: 'shots help, but the data cannot tell; roughly 240 items would decide it (now 60).' })] }));
+  it("inconclusive without a target, carrying the curve's reason and items needed", () => {
+    const a = one(
+      input({ curves: [curve('random', 'inconclusive', { reason: 'shots help, but the data cannot tell; roughly 240 items would decide it (now 60).' })] }),
+    );
     expect(a.decision).toBe('inconclusive');
     expect(a.reasons[0]).toBe('Not settled yet: the random curve is inconclusive.');
     expect(a.reasons).toContain('Shots help, but the data cannot tell; roughly 240 items would decide it (now 60).');
@@ -271,7 +273,7 @@ describe('advise: recommended cell', () => {
     expect(nextK({ points: [] })).toBe(1);
   });
 
-  it('decides by the best cell\'s selector when zero-shot is recommended, an improving curve first when both are zero-shot', () => {
+  it("decides by the best cell's selector when zero-shot is recommended, an improving curve first when both are zero-shot", () => {
     const zero = cell('none', 0, 0.7);
     const curves = [curve('first', 'plateau'), curve('random', 'improving'), curve('zzz', 'no-benefit', {}, 'other')];
     expect(decidingCurve(curves, PROVIDER, zero, cell('first', 2, 0.72))?.selector).toBe('first');
@@ -308,7 +310,7 @@ describe('advise: cost', () => {
     expect(a.costPerMonth).toBeNull();
   });
 
-  it('the experiment\'s prices win', () => {
+  it("the experiment's prices win", () => {
     const a = one(input({ priceOverrides: { [PROVIDER]: { input: 1, output: 2 } } }));
     expect(a.priceSource).toBe('experiment');
     expect(a.costPer1k!.recommended).toBeCloseTo((700 * 1 + 20 * 2) / 1000, 12);

@@ -17,11 +17,16 @@ const RESULTS = join(import.meta.dirname, '..', 'data', 'adaptgauge', 'results')
 describe('analysis of the published AdaptGauge runs', () => {
   const out = mkdtempSync(join(tmpdir(), 'fewshot-ag-analysis-'));
   afterAll(() => rmSync(out, { recursive: true, force: true }));
-  const files = readdirSync(RESULTS).filter((f) => /^raw_results_.*\.csv$/.test(f)).sort();
+  const files = readdirSync(RESULTS)
+    .filter((f) => /^raw_results_.*\.csv$/.test(f))
+    .sort();
   const summaries = new Map<string, RunSummary[]>();
   for (const file of files) {
     const result = importAdaptGauge(join(RESULTS, file), join(out, file), { now: new Date('2026-11-25T00:00:00Z') });
-    summaries.set(file, result.runs.map((r) => JSON.parse(readFileSync(join(r.dir, 'summary.json'), 'utf8')) as RunSummary));
+    summaries.set(
+      file,
+      result.runs.map((r) => JSON.parse(readFileSync(join(r.dir, 'summary.json'), 'utf8')) as RunSummary),
+    );
   }
 
   it.each(files)('%s: no curve gets a label that 3 to 5 items cannot support', (file) => {
@@ -65,8 +70,13 @@ describe('analysis of the published AdaptGauge runs', () => {
     for (const file of files) {
       const published = parse(readFileSync(join(RESULTS, file.replace('raw_results_', 'summary_'))), { columns: true }) as Record<string, string>[];
       const flagged = published.filter((r) => r.collapse_pattern && r.collapse_pattern !== 'stable');
-      const ours = summaries.get(file)!.flatMap((s) => s.curves).filter((c) => c.label !== 'inconclusive');
-      lines.push(`${file}: AdaptGauge non-stable labels ${flagged.length} (${[...new Set(flagged.map((r) => r.collapse_pattern))].join(', ')}); fewshot decided labels ${ours.length}`);
+      const ours = summaries
+        .get(file)!
+        .flatMap((s) => s.curves)
+        .filter((c) => c.label !== 'inconclusive');
+      lines.push(
+        `${file}: AdaptGauge non-stable labels ${flagged.length} (${[...new Set(flagged.map((r) => r.collapse_pattern))].join(', ')}); fewshot decided labels ${ours.length}`,
+      );
       expect(ours).toHaveLength(0);
     }
     expect(lines).toHaveLength(3);

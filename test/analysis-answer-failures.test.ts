@@ -15,7 +15,13 @@ const KS = [0, 1, 2, 4, 8, 16];
  * `parsed(k)`: share of replies that parse; `right(k)`: accuracy among parsed replies;
  * `outage(k)`: share of calls that fail at the provider (a timeout).
  */
-function sweep(items: number, seed: string, parsed: (k: number) => number, right: (k: number) => number, outage: (k: number) => number = () => 0): TrialRecord[] {
+function sweep(
+  items: number,
+  seed: string,
+  parsed: (k: number) => number,
+  right: (k: number) => number,
+  outage: (k: number) => number = () => 0,
+): TrialRecord[] {
   const rng = new Rng(['answer-failures', seed]);
   const trials: TrialRecord[] = [];
   for (let i = 0; i < items; i++) {
@@ -35,7 +41,12 @@ function sweep(items: number, seed: string, parsed: (k: number) => number, right
 describe('answer failures count as wrong; provider failures do not', () => {
   it('the format case: zero-shot replies without a label make k >= 1 the advice, with a plateau at k = 1', () => {
     // Half the zero-shot replies carry no label; from k = 1 every reply parses, at the same accuracy among parsed replies.
-    const trials = sweep(1000, 'format', (k) => (k === 0 ? 0.5 : 1), () => 0.57);
+    const trials = sweep(
+      1000,
+      'format',
+      (k) => (k === 0 ? 0.5 : 1),
+      () => 0.57,
+    );
     const s = buildSummary(trials, runInfo({ config: {} }), new Date(0));
     const curve = s.curves.find((c) => c.selector === 'random')!;
     const zero = curve.points.find((p) => p.k === 0)!;
@@ -53,7 +64,12 @@ describe('answer failures count as wrong; provider failures do not', () => {
   });
 
   it('with fewer items the advice still leaves zero-shot, whose unparseable replies count against it', () => {
-    const trials = sweep(120, 'format-small', (k) => (k === 0 ? 0.5 : 1), () => 0.57);
+    const trials = sweep(
+      120,
+      'format-small',
+      (k) => (k === 0 ? 0.5 : 1),
+      () => 0.57,
+    );
     const s = buildSummary(trials, runInfo({ config: {} }), new Date(0));
     expect(s.advice[0]!.k).toBeGreaterThanOrEqual(1);
     const tied = s.curves[0]!.tests.find((t) => t.b.k === 1)!;
@@ -62,7 +78,13 @@ describe('answer failures count as wrong; provider failures do not', () => {
 
   it('a provider outage at large k is flagged apart and never lowers accuracy or reads as a regression', () => {
     // Same accuracy at every k, but 40% of the calls at k = 16 time out.
-    const trials = sweep(600, 'outage', () => 1, () => 0.6, (k) => (k === 16 ? 0.4 : 0));
+    const trials = sweep(
+      600,
+      'outage',
+      () => 1,
+      () => 0.6,
+      (k) => (k === 16 ? 0.4 : 0),
+    );
     const s = buildSummary(trials, runInfo({ config: {} }), new Date(0));
     const curve = s.curves.find((c) => c.selector === 'random')!;
     expect(curve.label).not.toBe('peak-regression');
@@ -75,7 +97,12 @@ describe('answer failures count as wrong; provider failures do not', () => {
 
   it('refusals at large k count as wrong and can make a peak-regression', () => {
     // Accurate, but from k = 8 on the model refuses most prompts (for example a filter tripped by the examples).
-    const trials = sweep(600, 'refusals', () => 1, (k) => (k === 0 ? 0.4 : 0.75)).map((t) =>
+    const trials = sweep(
+      600,
+      'refusals',
+      () => 1,
+      (k) => (k === 0 ? 0.4 : 0.75),
+    ).map((t) =>
       t.k >= 8 && Number(t.itemId.slice(5)) % 2 === 0
         ? { ...t, output: null, parseOk: false, answer: null, score: 0, finishReason: null, error: { kind: 'refused' as const, message: 'the model refused' } }
         : t,

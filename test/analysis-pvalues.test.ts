@@ -46,7 +46,13 @@ function oldNormalUpperTail(z: number): number {
   const y =
     t *
     Math.exp(
-      -x * x - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+      -x * x -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
     );
   return (x >= 0 ? y : 2 - y) / 2;
 }
@@ -140,10 +146,13 @@ describe('continuity-corrected normal fallback', () => {
         const uncorrected = Math.min(1, 2 * normalUpperTail((2 * k - m) / Math.sqrt(m)));
         if (uncorrected < exact.two) uncorrectedBelow++;
         checked++;
-        if (m === 20) rows.push(`${k}/${m - k}: exact ${exact.two.toPrecision(4)}, corrected ${corrected.toPrecision(4)}, uncorrected ${uncorrected.toPrecision(4)}`);
+        if (m === 20)
+          rows.push(`${k}/${m - k}: exact ${exact.two.toPrecision(4)}, corrected ${corrected.toPrecision(4)}, uncorrected ${uncorrected.toPrecision(4)}`);
       }
     }
-    console.log(`binary, m = 20:\n  ${rows.join('\n  ')}\ncorrected normal >= exact p in all ${checked} tail splits of 15 to 20 items; the uncorrected tail falls below it in ${uncorrectedBelow}`);
+    console.log(
+      `binary, m = 20:\n  ${rows.join('\n  ')}\ncorrected normal >= exact p in all ${checked} tail splits of 15 to 20 items; the uncorrected tail falls below it in ${uncorrectedBelow}`,
+    );
     expect(checked).toBe(39);
     // Without the correction the normal tail is below the exact p in nearly every case.
     expect(uncorrectedBelow).toBe(29);
@@ -237,7 +246,7 @@ describe('p-values are never 0', () => {
     const r = signFlipPValue(diffs, 200, new Rng(['huge']));
     expect(r.method).toBe('sign-flip-normal');
     expect(r.pValue).toBeGreaterThan(0);
-    const z = (2000 - 1 / 3) / Math.sqrt(4000 * (1 / 9 + 4 / 9) / 2);
+    const z = (2000 - 1 / 3) / Math.sqrt((4000 * (1 / 9 + 4 / 9)) / 2);
     expect(Math.abs(r.logPValue - (Math.LN2 + logNormalUpperTail(z)))).toBeLessThan(1e-9);
     expect(r.logPValue).toBeLessThan(-1700);
   });
@@ -277,7 +286,9 @@ describe('one-sided alternatives', () => {
     const two = pairedDifference(a, b, options);
     const greater = pairedDifference(a, b, { ...options, alternative: 'greater' });
     const less = pairedDifference(a, b, { ...options, alternative: 'less' });
-    console.log(`graded effect ${two.estimate.toFixed(3)}: two-sided ${two.pValue.toPrecision(3)} (${two.method}), greater ${greater.pValue.toPrecision(3)} (${greater.method}), less ${less.pValue.toPrecision(3)} (${less.method})`);
+    console.log(
+      `graded effect ${two.estimate.toFixed(3)}: two-sided ${two.pValue.toPrecision(3)} (${two.method}), greater ${greater.pValue.toPrecision(3)} (${greater.method}), less ${less.pValue.toPrecision(3)} (${less.method})`,
+    );
     expect(two.estimate).toBeGreaterThan(0);
     expect([two.method, greater.method, less.method]).toEqual(['sign-flip-monte-carlo', 'sign-flip-monte-carlo', 'sign-flip-monte-carlo']);
     expect(two.pValue).toBeLessThan(0.05);

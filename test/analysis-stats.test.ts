@@ -59,9 +59,7 @@ describe('itemClusteredAccuracy', () => {
 
   it('repeats do not narrow the interval', () => {
     const once = itemClusteredAccuracy(['a', 'b', 'c', 'd'].map((itemId, i) => ({ itemId, score: i % 2 })))!;
-    const many = itemClusteredAccuracy(
-      ['a', 'b', 'c', 'd'].flatMap((itemId, i) => Array.from({ length: 10 }, () => ({ itemId, score: i % 2 }))),
-    )!;
+    const many = itemClusteredAccuracy(['a', 'b', 'c', 'd'].flatMap((itemId, i) => Array.from({ length: 10 }, () => ({ itemId, score: i % 2 }))))!;
     expect(many).toEqual(once);
   });
 

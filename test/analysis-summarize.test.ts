@@ -27,7 +27,7 @@ describe('classifyOutcome', () => {
     expect(classifyOutcome(trial({ finishReason: 'length', parseOk: true }))).toBe('truncated');
   });
 
-  it('counts a refusal as the model\'s answer, whether the provider raised it or reported it', () => {
+  it("counts a refusal as the model's answer, whether the provider raised it or reported it", () => {
     // Runs written before refusals counted carry them as a provider error of kind `refused`.
     expect(classifyOutcome(providerError({}, 'refused'))).toBe('refusal');
     expect(classifyOutcome(trial({ finishReason: 'refused', output: 'I cannot help with that.', parseOk: false }))).toBe('refusal');
@@ -175,11 +175,7 @@ describe('buildSummary', () => {
       { id: 'local', status: 'ran', model: 'baseline' },
       { id: 'openai:gpt-4o-mini', status: 'skipped', reason: 'set OPENAI_API_KEY to run it', model: null },
     ]);
-    expect(s.notices).toEqual([
-      'openai:gpt-4o-mini skipped: set OPENAI_API_KEY to run it',
-      '2 items refused by the leakage guard',
-      'torn line skipped',
-    ]);
+    expect(s.notices).toEqual(['openai:gpt-4o-mini skipped: set OPENAI_API_KEY to run it', '2 items refused by the leakage guard', 'torn line skipped']);
     expect(s.cells).toHaveLength(7);
     expect(s.curves).toHaveLength(2);
   });
@@ -187,9 +183,7 @@ describe('buildSummary', () => {
   it('is deterministic whatever the order trials were written in', () => {
     const trials = sweep();
     const shuffled = new Rng(['shuffle', 1]).shuffle(trials);
-    expect(JSON.stringify(buildSummary(shuffled, runInfo(), now))).toBe(
-      JSON.stringify(buildSummary(trials, runInfo(), now)),
-    );
+    expect(JSON.stringify(buildSummary(shuffled, runInfo(), now))).toBe(JSON.stringify(buildSummary(trials, runInfo(), now)));
   });
 
   it('notes providers with trials that run.json does not list', () => {

@@ -13,22 +13,40 @@ import { Rng } from '../src/util/rng.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'fewshot-arms-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-const items = (prefix: string, n: number): TaskItem<null>[] => Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}`, text: `${prefix} ${i}`, data: null }));
+const items = (prefix: string, n: number): TaskItem<null>[] =>
+  Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}`, text: `${prefix} ${i}`, data: null }));
 
 describe('arms: order and distractors as their own curves', () => {
   const random = getSelector('random');
 
   it('names one arm per selector and order, plus a distractor arm per selector', () => {
-    const arms = buildArms([{ spec: { name: 'random' }, selector: random }, { spec: { name: 'random', label: 'random2' }, selector: random }], ['selected', 'reversed', 'shuffled'], 2);
+    const arms = buildArms(
+      [
+        { spec: { name: 'random' }, selector: random },
+        { spec: { name: 'random', label: 'random2' }, selector: random },
+      ],
+      ['selected', 'reversed', 'shuffled'],
+      2,
+    );
     expect(arms.map((a) => a.label)).toEqual([
-      'random', 'random@reversed', 'random@shuffled', 'random+distractors',
-      'random2', 'random2@reversed', 'random2@shuffled', 'random2+distractors',
+      'random',
+      'random@reversed',
+      'random@shuffled',
+      'random+distractors',
+      'random2',
+      'random2@reversed',
+      'random2@shuffled',
+      'random2+distractors',
     ]);
     expect(arms.find((a) => a.label === 'random@shuffled')!.selectorLabel).toBe('random');
   });
 
   it('rearranges exactly the selected shots, seeded, and mixes in the asked number of distractors', () => {
-    const [selected, reversed, shuffled, withDistractors] = buildArms([{ spec: { name: 'random' }, selector: random }], ['selected', 'reversed', 'shuffled'], 2);
+    const [selected, reversed, shuffled, withDistractors] = buildArms(
+      [{ spec: { name: 'random' }, selector: random }],
+      ['selected', 'reversed', 'shuffled'],
+      2,
+    );
     const shots = items('s', 6);
     const off = items('d', 5);
     expect(arrangeShots(selected!, shots, off, new Rng([1]))).toEqual(shots);
@@ -49,7 +67,10 @@ describe('arms: order and distractors as their own curves', () => {
       'name: order\nseed: 4\ntask: { type: routes, poolSize: 8, evalItems: 4 }\nshots: [0, 4]\nselectors: [random]\norder: [selected, reversed, shuffled]\nproviders: [local]\n',
     );
     const result = await runSweep({ experimentPath: experiment, outDir: join(tmp, 'out'), quiet: true, log: () => {} });
-    const trials = readFileSync(join(result.runDir, 'trials.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TrialRecord);
+    const trials = readFileSync(join(result.runDir, 'trials.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as TrialRecord);
     expect(new Set(trials.map((t) => t.selector))).toEqual(new Set(['none', 'random', 'random@reversed', 'random@shuffled']));
     for (const t of trials.filter((x) => x.selector === 'random')) {
       const rev = trials.find((x) => x.selector === 'random@reversed' && x.itemId === t.itemId)!;
@@ -68,7 +89,10 @@ describe('arms: order and distractors as their own curves', () => {
 
   it('accepts selectors with options and refuses unknown ones with the list', () => {
     const base = 'name: x\ntask: { type: routes }\nshots: [0, 1]\nproviders: [local]\n';
-    expect(parseExperiment(`${base}selectors: [random, { name: first, label: curated }]\n`, 'x.yaml').selectors).toEqual([{ name: 'random' }, { name: 'first', label: 'curated' }]);
+    expect(parseExperiment(`${base}selectors: [random, { name: first, label: curated }]\n`, 'x.yaml').selectors).toEqual([
+      { name: 'random' },
+      { name: 'first', label: 'curated' },
+    ]);
     expect(() => parseExperiment(`${base}selectors: [psychic]\n`, 'x.yaml')).toThrow(/x.yaml:5:\d+: selectors\[0\]: expected a selector: random, first/);
     expect(() => parseExperiment(`${base}selectors: [random, random]\n`, 'x.yaml')).toThrow(/distinct `label`/);
   });

@@ -48,13 +48,25 @@ function openaiEntry(s: FakeServer) {
 
 function sweep(path: string, extra: Partial<Parameters<typeof runSweep>[0]> = {}) {
   const lines: string[] = [];
-  const run = runSweep({ experimentPath: path, outDir: join(tmp, 'out'), quiet: true, env: ENV, log: (l) => lines.push(l), providerOptions: { sleep: fakeSleep().sleep }, ...extra });
+  const run = runSweep({
+    experimentPath: path,
+    outDir: join(tmp, 'out'),
+    quiet: true,
+    env: ENV,
+    log: (l) => lines.push(l),
+    providerOptions: { sleep: fakeSleep().sleep },
+    ...extra,
+  });
   return { run, lines };
 }
 
 function readRun(runDir: string) {
   const info = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8'));
-  const trials = readFileSync(join(runDir, 'trials.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as TrialRecord);
+  const trials = readFileSync(join(runDir, 'trials.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as TrialRecord);
   return { info, trials };
 }
 
@@ -116,7 +128,10 @@ describe('budget: the estimate before the first call', () => {
     const unpriced = experiment([{ id: 'openai-compatible:llama3', baseUrl: 'http://127.0.0.1:9/v1' }], 'budget: 5');
     expect(await main(['sweep', unpriced, '--out', join(tmp, 'cli'), '--no-cache', '--quiet'])).toBe(2);
     expect(errors.join('\n')).toMatch(/not started: .*no price for openai-compatible:llama3/);
-    const over = experiment([{ id: 'openai-compatible:llama3', baseUrl: 'http://127.0.0.1:9/v1', maxOutputTokens: 50 }], `prices: { "openai-compatible:llama3": { input: 1000, output: 1000 } }\nbudget: 0.01`);
+    const over = experiment(
+      [{ id: 'openai-compatible:llama3', baseUrl: 'http://127.0.0.1:9/v1', maxOutputTokens: 50 }],
+      `prices: { "openai-compatible:llama3": { input: 1000, output: 1000 } }\nbudget: 0.01`,
+    );
     expect(await main(['sweep', over, '--out', join(tmp, 'cli'), '--no-cache', '--quiet'])).toBe(2);
     expect(errors.join('\n')).toMatch(/exceeds the budget/);
     expect(existsSync(join(tmp, 'cli'))).toBe(false);
@@ -124,33 +139,36 @@ describe('budget: the estimate before the first call', () => {
 });
 
 describe('budget: during the run', () => {
-  it.each([0.3, 0.5, 0.8])('with a budget of %s of the estimate, calls stop before crossing it; the skipped trials are counted and the run is partial', async (fraction) => {
-    const s = await openaiServer();
-    const probe = experiment([openaiEntry(s)], PRICES);
-    const budget = Math.round(upperBound(probe) * fraction * 1e6) / 1e6;
-    const path = experiment([openaiEntry(s)], `${PRICES}\nbudget: ${budget}`);
-    const { run, lines } = sweep(path, { force: true });
-    const result = await run;
-    const { info, trials } = readRun(result.runDir);
-    const real = trials.reduce((n, t) => n + costPerRequest(PRICE, t.tokensIn, t.tokensOut, t.cachedTokens), 0);
-    expect(real).toBeLessThanOrEqual(budget);
-    expect(info.spend.total).toBeCloseTo(real, 10);
-    expect(info.spend.total).toBeLessThanOrEqual(budget);
-    expect(info.spend.skippedTrials).toBeGreaterThan(0);
-    expect(trials.length).toBeGreaterThan(0);
-    expect(trials.length + info.spend.skippedTrials).toBe(TRIALS);
-    expect(s.requests).toHaveLength(trials.length);
-    expect(result.status).toBe('partial');
-    expect(info.status).toBe('partial');
-    const notice = `budget reached: ${info.spend.skippedTrials} trials not run (${ID}: ${info.spend.skippedTrials})`;
-    expect(info.notices.some((n: string) => n.startsWith(notice))).toBe(true);
-    expect(lines.some((l) => l.startsWith(notice))).toBe(true);
-    // Which cells are incomplete, each with its count; the counts add up to the skipped trials.
-    const cells = info.notices.find((n: string) => n.startsWith('cells incomplete because of the budget: '));
-    const counts = [...String(cells).matchAll(/: (\d+) of \d+ trials not run/g)].map((m) => Number(m[1]));
-    expect(counts.reduce((a, b) => a + b, 0)).toBe(info.spend.skippedTrials);
-    expect(cells).toMatch(new RegExp(`${ID} / (none|random) / k=\\d+: \\d+ of \\d+ trials not run`));
-  });
+  it.each([0.3, 0.5, 0.8])(
+    'with a budget of %s of the estimate, calls stop before crossing it; the skipped trials are counted and the run is partial',
+    async (fraction) => {
+      const s = await openaiServer();
+      const probe = experiment([openaiEntry(s)], PRICES);
+      const budget = Math.round(upperBound(probe) * fraction * 1e6) / 1e6;
+      const path = experiment([openaiEntry(s)], `${PRICES}\nbudget: ${budget}`);
+      const { run, lines } = sweep(path, { force: true });
+      const result = await run;
+      const { info, trials } = readRun(result.runDir);
+      const real = trials.reduce((n, t) => n + costPerRequest(PRICE, t.tokensIn, t.tokensOut, t.cachedTokens), 0);
+      expect(real).toBeLessThanOrEqual(budget);
+      expect(info.spend.total).toBeCloseTo(real, 10);
+      expect(info.spend.total).toBeLessThanOrEqual(budget);
+      expect(info.spend.skippedTrials).toBeGreaterThan(0);
+      expect(trials.length).toBeGreaterThan(0);
+      expect(trials.length + info.spend.skippedTrials).toBe(TRIALS);
+      expect(s.requests).toHaveLength(trials.length);
+      expect(result.status).toBe('partial');
+      expect(info.status).toBe('partial');
+      const notice = `budget reached: ${info.spend.skippedTrials} trials not run (${ID}: ${info.spend.skippedTrials})`;
+      expect(info.notices.some((n: string) => n.startsWith(notice))).toBe(true);
+      expect(lines.some((l) => l.startsWith(notice))).toBe(true);
+      // Which cells are incomplete, each with its count; the counts add up to the skipped trials.
+      const cells = info.notices.find((n: string) => n.startsWith('cells incomplete because of the budget: '));
+      const counts = [...String(cells).matchAll(/: (\d+) of \d+ trials not run/g)].map((m) => Number(m[1]));
+      expect(counts.reduce((a, b) => a + b, 0)).toBe(info.spend.skippedTrials);
+      expect(cells).toMatch(new RegExp(`${ID} / (none|random) / k=\\d+: \\d+ of \\d+ trials not run`));
+    },
+  );
 
   it('cache hits cost nothing: a rerun from the cache completes under a budget no call would fit', async () => {
     const s = await openaiServer();

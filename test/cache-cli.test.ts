@@ -6,7 +6,22 @@
 // (chmod tests run the CLI as `nobody` when this is root); a write failing mid-run turns the cache off.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -100,7 +115,12 @@ const cellOf = (t: TrialRecord) => `${t.selector}/${t.k}/${t.repeat}/${t.itemId}
 const bySpec = (trials: TrialRecord[]) => new Map(trials.map((t) => [cellOf(t), t]));
 
 function cacheFileBytes(dir: string): Buffer {
-  return Buffer.concat(['cache.sqlite', 'cache.sqlite-wal'].map((f) => join(dir, f)).filter(existsSync).map((f) => readFileSync(f)));
+  return Buffer.concat(
+    ['cache.sqlite', 'cache.sqlite-wal']
+      .map((f) => join(dir, f))
+      .filter(existsSync)
+      .map((f) => readFileSync(f)),
+  );
 }
 
 describe('fewshot sweep with the response cache', () => {
@@ -170,7 +190,9 @@ describe('fewshot sweep with the response cache', () => {
     expect(young.stdout).toContain('removed 0 entries; 24 left');
 
     // --cache-dir wins over the environment.
-    const byProvider = await fewshot(['cache', 'clear', '--cache-dir', envDir, '--provider', 'openai-compatible:llama3'], { FEWSHOT_CACHE_DIR: join(tmp, 'elsewhere') });
+    const byProvider = await fewshot(['cache', 'clear', '--cache-dir', envDir, '--provider', 'openai-compatible:llama3'], {
+      FEWSHOT_CACHE_DIR: join(tmp, 'elsewhere'),
+    });
     expect(byProvider.code, byProvider.stderr).toBe(0);
     expect(byProvider.stdout).toContain('removed 12 entries; 12 left');
     const after = new ResponseCache(envDir);
@@ -213,7 +235,9 @@ describe('fewshot sweep with the response cache', () => {
     // The killed run's folder still holds what it wrote (no more trials than cached answers), and
     // `fewshot report` reads it, torn last line or not.
     const killedRun = readdirSync(join(tmp, 'killed-1'))[0]!;
-    const partial = readFileSync(join(tmp, 'killed-1', killedRun, 'trials.jsonl'), 'utf8').split('\n').filter((l) => l.trim()).length;
+    const partial = readFileSync(join(tmp, 'killed-1', killedRun, 'trials.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim()).length;
     expect(partial).toBeLessThanOrEqual(completed);
     expect((await fewshot(['report', join(tmp, 'killed-1', killedRun)])).code).toBe(0);
 
@@ -242,7 +266,11 @@ describe('fewshot sweep with the response cache', () => {
       if (i === 6) child?.kill('SIGINT');
       return i < 6 ? { kind: 'text', text: ROUTE_ANSWER, tokensIn: 300, tokensOut: 12 } : { kind: 'hang' };
     });
-    const stopped = await fewshot(['sweep', exp, '--out', join(tmp, 'interrupted-1'), '--cache-dir', cacheDir, '--quiet', '--grace', '0.5'], {}, (c) => (child = c));
+    const stopped = await fewshot(
+      ['sweep', exp, '--out', join(tmp, 'interrupted-1'), '--cache-dir', cacheDir, '--quiet', '--grace', '0.5'],
+      {},
+      (c) => (child = c),
+    );
     expect(stopped.code, stopped.stderr).toBe(130);
     expect(stopped.stderr).toMatch(/up to 0.5s for the calls in flight/);
     expect(stopped.stderr).toMatch(/gave up waiting after 0.5s/);
@@ -362,7 +390,16 @@ describe('a damaged response cache', () => {
     expect(s.requests).toHaveLength(12);
     // A few hundred more real entries, so the middle of the file is table and index pages.
     const cache = new ResponseCache(cacheDir);
-    for (let i = 0; i < 400; i++) cache.put(`filler-${i}`, 'openai:gpt-4o-mini', { text: `${ROUTE_ANSWER} ${'x'.repeat(500)}`, finishReason: 'stop', tokensIn: 1, tokensOut: 1, cachedTokens: 0, latencyMs: 1, requestId: null });
+    for (let i = 0; i < 400; i++)
+      cache.put(`filler-${i}`, 'openai:gpt-4o-mini', {
+        text: `${ROUTE_ANSWER} ${'x'.repeat(500)}`,
+        finishReason: 'stop',
+        tokensIn: 1,
+        tokensOut: 1,
+        cachedTokens: 0,
+        latencyMs: 1,
+        requestId: null,
+      });
     cache.close();
     const file = join(cacheDir, 'cache.sqlite');
     expect(existsSync(`${file}-wal`)).toBe(false);
@@ -384,7 +421,9 @@ describe('a damaged response cache', () => {
     expectNoStack(run);
     const notes = cacheNotes(run);
     expect(notes).toHaveLength(1);
-    expect(notes[0]).toMatch(/^note: response cache .*cache\.sqlite is damaged \(quick_check: .*\); moved it to .*cache\.sqlite\.corrupt-\d{8}T\d{6}Z and started a fresh cache/);
+    expect(notes[0]).toMatch(
+      /^note: response cache .*cache\.sqlite is damaged \(quick_check: .*\); moved it to .*cache\.sqlite\.corrupt-\d{8}T\d{6}Z and started a fresh cache/,
+    );
     const moved = readdirSync(cacheDir).filter((f) => CORRUPT_NAME.test(f));
     expect(moved).toHaveLength(1);
     expect(readFileSync(join(cacheDir, moved[0]!)).equals(damaged)).toBe(true);
@@ -395,7 +434,9 @@ describe('a damaged response cache', () => {
 
     const clear = await fewshot(['cache', 'clear', '--cache-dir', clearDir, '--provider', 'openai:gpt-4o-mini']);
     expect(clear.code, clear.stderr).toBe(0);
-    expect(clear.stdout).toMatch(/cache\.sqlite is damaged \(quick_check: .*\): entries cannot be picked out of it, so it was moved whole to .*cache\.sqlite\.corrupt-\d{8}T\d{6}Z/);
+    expect(clear.stdout).toMatch(
+      /cache\.sqlite is damaged \(quick_check: .*\): entries cannot be picked out of it, so it was moved whole to .*cache\.sqlite\.corrupt-\d{8}T\d{6}Z/,
+    );
     expectNoStack(clear);
     expect(existsSync(join(clearDir, 'cache.sqlite'))).toBe(false);
     expect(readdirSync(clearDir).filter((f) => CORRUPT_NAME.test(f))).toHaveLength(1);
@@ -478,7 +519,15 @@ describe('an unwritable response cache', () => {
     const exp = experiment('ro-file', [openai(s)]);
     const cacheDir = join(tmp, 'ro-file-cache');
     const cache = new ResponseCache(cacheDir);
-    cache.put('k1', 'openai:gpt-4o-mini', { text: ROUTE_ANSWER, finishReason: 'stop', tokensIn: 1, tokensOut: 1, cachedTokens: 0, latencyMs: 1, requestId: null });
+    cache.put('k1', 'openai:gpt-4o-mini', {
+      text: ROUTE_ANSWER,
+      finishReason: 'stop',
+      tokensIn: 1,
+      tokensOut: 1,
+      cachedTokens: 0,
+      latencyMs: 1,
+      requestId: null,
+    });
     cache.close();
     const file = join(cacheDir, 'cache.sqlite');
     chmodSync(file, 0o444);
@@ -550,7 +599,9 @@ describe('an unwritable response cache', () => {
     expectNoStack(run);
     const notes = cacheNotes(run);
     expect(notes).toHaveLength(1);
-    expect(notes[0]).toMatch(/^note: response cache .*cache\.sqlite could not be written \(SQLITE_BUSY: database is locked\); the cache is off for the rest of this run: answers still go to trials\.jsonl/);
+    expect(notes[0]).toMatch(
+      /^note: response cache .*cache\.sqlite could not be written \(SQLITE_BUSY: database is locked\); the cache is off for the rest of this run: answers still go to trials\.jsonl/,
+    );
     // Every answer paid for is in trials.jsonl, and run.json says the cache was turned off.
     expect(s.requests).toHaveLength(12);
     const trials = trialsOf(out);

@@ -244,7 +244,12 @@ describe('executePlan with the cache', () => {
     const callsBefore = provider.calls;
     const second = await run(context(provider, cache));
     expect(provider.calls - callsBefore).toBe(failed.length);
-    expect(second.filter((r) => !r.cached).map((r) => `${r.k}/${r.itemId}`).sort()).toEqual(failed.map((r) => `${r.k}/${r.itemId}`).sort());
+    expect(
+      second
+        .filter((r) => !r.cached)
+        .map((r) => `${r.k}/${r.itemId}`)
+        .sort(),
+    ).toEqual(failed.map((r) => `${r.k}/${r.itemId}`).sort());
     expect(second.every((r) => r.error === null)).toBe(true);
     cache.close();
   });
@@ -302,7 +307,9 @@ describe('a damaged cache file', () => {
     const at = Date.UTC(2025, 0, 2, 3, 4, 5);
     const cache = ResponseCache.open(dir, { onNotice: (n) => notices.push(n), now: () => at });
     expect(notices).toHaveLength(1);
-    expect(notices[0]).toMatch(/^response cache .*cache\.sqlite is damaged \(SQLITE_NOTADB: file is not a database\); moved it to .*cache\.sqlite\.corrupt-20250102T030405Z and started a fresh cache/);
+    expect(notices[0]).toMatch(
+      /^response cache .*cache\.sqlite is damaged \(SQLITE_NOTADB: file is not a database\); moved it to .*cache\.sqlite\.corrupt-20250102T030405Z and started a fresh cache/,
+    );
     expect(cache.notices).toEqual(notices);
     // Moved, not deleted: the bytes are as they were; the WAL keeps its suffix beside the moved file.
     expect(readFileSync(join(dir, 'cache.sqlite.corrupt-20250102T030405Z')).equals(junk)).toBe(true);
@@ -381,7 +388,11 @@ describe('a damaged cache file', () => {
     expect(second).toHaveLength(8);
     expect(second.every((r) => r.error === null && r.output === ROUTE_ANSWER && !r.cached)).toBe(true);
     expect(provider.calls).toBe(16); // the damaged answers are asked again: nothing thrown, nothing dropped
-    expect(notices).toEqual([expect.stringMatching(/was found damaged during the run \(SQLITE_CORRUPT[^)]*\); moved it to .*cache\.sqlite\.corrupt-\d{8}T\d{6}Z and went on with a fresh cache/)]);
+    expect(notices).toEqual([
+      expect.stringMatching(
+        /was found damaged during the run \(SQLITE_CORRUPT[^)]*\); moved it to .*cache\.sqlite\.corrupt-\d{8}T\d{6}Z and went on with a fresh cache/,
+      ),
+    ]);
     expect(readdirSync(dir).filter((f) => CORRUPT_NAME.test(f))).toHaveLength(1);
     expect(cache.enabled).toBe(true);
     expect(cache.stats().entries).toBe(8); // the new answers went into the fresh cache
@@ -401,7 +412,9 @@ describe('a damaged cache file', () => {
       expect(provider.calls).toBe(8);
       expect(records.every((r) => r.error === null && r.output === ROUTE_ANSWER && r.requestId !== null)).toBe(true);
       expect(notices).toEqual([
-        expect.stringMatching(/could not be written \(SQLITE_BUSY: database is locked\); the cache is off for the rest of this run: answers still go to trials\.jsonl/),
+        expect.stringMatching(
+          /could not be written \(SQLITE_BUSY: database is locked\); the cache is off for the rest of this run: answers still go to trials\.jsonl/,
+        ),
       ]);
       expect(cache.enabled).toBe(false);
       expect(cache.get('anything')).toBeNull();

@@ -30,7 +30,14 @@ export function twoProviderTrials(): TrialRecord[] {
   ];
 }
 
-export function comparison(a: [string, number], b: [string, number], estimate: number, ciLow: number, ciHigh: number, more: Partial<Comparison> = {}): Comparison {
+export function comparison(
+  a: [string, number],
+  b: [string, number],
+  estimate: number,
+  ciLow: number,
+  ciHigh: number,
+  more: Partial<Comparison> = {},
+): Comparison {
   return {
     provider: 'local',
     a: { selector: a[0], k: a[1] },
@@ -71,19 +78,28 @@ export const LABELS: Record<string, CurveLabel> = {
 
 /** The two-provider summary; only local has selector tests. */
 export function twoProviderSummary(collapse?: CollapseSummary[]): RunSummary {
-  return fixtureSummary(twoProviderTrials(), runInfo({ providers: [{ id: 'local', status: 'ran' }, { id: OPENAI, status: 'ran' }] }), {
-    labels: LABELS,
-    collapse: collapse ?? [
-      {
-        provider: 'local',
-        label: 'stable',
-        detail: 'fixture',
-        k: null,
-        gainSelector: null,
-        lossSelector: null,
-        checks: [],
-        selectorTests: localSelectorTests(),
-      },
-    ],
-  });
+  return fixtureSummary(
+    twoProviderTrials(),
+    runInfo({
+      providers: [
+        { id: 'local', status: 'ran' },
+        { id: OPENAI, status: 'ran' },
+      ],
+    }),
+    {
+      labels: LABELS,
+      collapse: collapse ?? [
+        {
+          provider: 'local',
+          label: 'stable',
+          detail: 'fixture',
+          k: null,
+          gainSelector: null,
+          lossSelector: null,
+          checks: [],
+          selectorTests: localSelectorTests(),
+        },
+      ],
+    },
+  );
 }

@@ -137,7 +137,13 @@ describe('classify task', () => {
   });
 
   it('refuses data with a single label', () => {
-    const dir = tempDir({ 'd.jsonl': jsonl([{ t: 'a', l: 'x' }, { t: 'b', l: 'x' }, { t: 'c', l: 'x' }]) });
+    const dir = tempDir({
+      'd.jsonl': jsonl([
+        { t: 'a', l: 'x' },
+        { t: 'b', l: 'x' },
+        { t: 'c', l: 'x' },
+      ]),
+    });
     const task = createClassifyTask({ data: { file: 'd.jsonl', fields: { input: 't', label: 'l' } }, split: { poolSize: 2, evalItems: 1 } }, 0, dir);
     expect(() => task.load()).toThrow(/at least two labels; the data has only "x"/);
   });
@@ -171,9 +177,9 @@ describe('classifyTaskSchema', () => {
     expect(
       messages({ type: 'classify', data: { file: 'd.jsonl', fields }, split: { poolSize: 1, evalItems: 1 }, pool: { file: 'p.jsonl', fields } })[0],
     ).toMatch(/either data \+ split .* or pool \+ eval .* not both/);
-    expect(messages({ type: 'classify', data: { file: 'd.jsonl', fields: { input: 'q', output: 'a' } }, split: { poolSize: 1, evalItems: 1 } }).join('\n')).toMatch(
-      /data\.fields/,
-    );
+    expect(
+      messages({ type: 'classify', data: { file: 'd.jsonl', fields: { input: 'q', output: 'a' } }, split: { poolSize: 1, evalItems: 1 } }).join('\n'),
+    ).toMatch(/data\.fields/);
     expect(messages({ type: 'classify', pool: { file: 'p.jsonl', fields }, eval: { file: 'e.jsonl', fields }, labels: ['A b', 'a_B'] })).toEqual([
       'labels: labels must not repeat (case, spaces, "_" and "-" do not count)',
     ]);

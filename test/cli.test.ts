@@ -105,7 +105,23 @@ describe('fewshot CLI', () => {
     const lines = readFileSync(join(dir, 'trials.jsonl'), 'utf8').trim().split('\n');
     expect(lines).toHaveLength(70);
     const trial = JSON.parse(lines[0]!);
-    for (const field of ['provider', 'selector', 'k', 'repeat', 'itemId', 'shotIds', 'promptHash', 'output', 'parseOk', 'score', 'error', 'tokensIn', 'tokensOut', 'latencyMs', 'cached']) {
+    for (const field of [
+      'provider',
+      'selector',
+      'k',
+      'repeat',
+      'itemId',
+      'shotIds',
+      'promptHash',
+      'output',
+      'parseOk',
+      'score',
+      'error',
+      'tokensIn',
+      'tokensOut',
+      'latencyMs',
+      'cached',
+    ]) {
       expect(trial).toHaveProperty(field);
     }
     const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
@@ -149,7 +165,8 @@ describe('fewshot CLI', () => {
     expect(server.requests.length).toBeGreaterThan(0);
     expect(server.requests[0]!.headers.authorization).toBe(`Bearer ${secret}`);
     const dir = onlyRunDir(out);
-    const files = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(d, e.name)) : [join(d, e.name)]));
+    const files = (d: string): string[] =>
+      readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(d, e.name)) : [join(d, e.name)]));
     expect(files(dir).some((f) => f.endsWith('.svg'))).toBe(true); // charts/ is covered too
     for (const file of files(dir)) expect(readFileSync(file, 'utf8')).not.toContain(secret);
     expect(result.stdout + result.stderr).not.toContain(secret);
@@ -157,10 +174,12 @@ describe('fewshot CLI', () => {
 
   it('imports an AdaptGauge CSV into one run per task and re-analyses it with other settings', () => {
     const csv = join(tmp, 'raw.csv');
-    const header = 'run_id,task_id,category,model_name,shot_count,input,expected_output,actual_output,score,scoring_method,latency_ms,timestamp,trial_id,input_tokens,output_tokens';
+    const header =
+      'run_id,task_id,category,model_name,shot_count,input,expected_output,actual_output,score,scoring_method,latency_ms,timestamp,trial_id,input_tokens,output_tokens';
     const rows = [0, 1, 2].flatMap((k) =>
-      ['q1', 'q2'].map((q, i) =>
-        `r,t1,c,m,${k},${q},"A",${k === 2 && i === 0 ? '"ERROR: 504 Gateway Timeout"' : '"A\nbecause"'},${k === 2 && i === 0 ? 0 : 1},exact_match,10,2026-02-24 11:21:44,1,0,0`,
+      ['q1', 'q2'].map(
+        (q, i) =>
+          `r,t1,c,m,${k},${q},"A",${k === 2 && i === 0 ? '"ERROR: 504 Gateway Timeout"' : '"A\nbecause"'},${k === 2 && i === 0 ? 0 : 1},exact_match,10,2026-02-24 11:21:44,1,0,0`,
       ),
     );
     writeFileSync(csv, `${header}\n${rows.join('\n')}\n`);

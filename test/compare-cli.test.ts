@@ -217,11 +217,26 @@ describe('the CI gate (sweep --baseline) against the fake OpenAI server', () => 
     expect(first.code, first.stderr).toBe(0);
     expect(s.requests).toHaveLength(2 * trialsPerProvider);
     expect(first.stdout).toContain(`${2 * trialsPerProvider} new calls, 0 from the cache`);
-    const baseTrials = readFileSync(join(runDir('server-base-out'), 'trials.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TrialRecord);
+    const baseTrials = readFileSync(join(runDir('server-base-out'), 'trials.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as TrialRecord);
     expect(baseTrials.every((t) => t.score === 1)).toBe(true); // the server answers right
 
     // The unchanged rerun against the baseline: every call from the cache, nothing flagged.
-    const same = await fewshot(['sweep', base, '--out', 'server-same-out', '--cache-dir', cache, '--quiet', '--baseline', 'server-base-out', '--fail-on', 'flag']);
+    const same = await fewshot([
+      'sweep',
+      base,
+      '--out',
+      'server-same-out',
+      '--cache-dir',
+      cache,
+      '--quiet',
+      '--baseline',
+      'server-base-out',
+      '--fail-on',
+      'flag',
+    ]);
     expect(same.code, same.stderr + same.stdout).toBe(0);
     expect(s.requests).toHaveLength(2 * trialsPerProvider);
     expect(same.stdout).toContain(`0 new calls, ${2 * trialsPerProvider} from the cache`);
@@ -236,7 +251,12 @@ describe('the CI gate (sweep --baseline) against the fake OpenAI server', () => 
     expect(newRequests).toHaveLength(trialsPerProvider);
     expect(newRequests.every((r) => r.body.model === 'gpt-4o-mini')).toBe(true);
     expect(cand.stdout).toContain(`${trialsPerProvider} new calls, ${trialsPerProvider} from the cache`);
-    console.log(`the candidate sweep's last lines:\n${cand.stdout.split('\n').filter((l) => /^(done|stopped early): |^\d+ new calls?, /.test(l)).join('\n')}`);
+    console.log(
+      `the candidate sweep's last lines:\n${cand.stdout
+        .split('\n')
+        .filter((l) => /^(done|stopped early): |^\d+ new calls?, /.test(l))
+        .join('\n')}`,
+    );
     expect(cand.stdout).toContain('fewshot compare: 2 regressions in 4 compared cells');
     expect(cand.stdout).toContain('  openai:gpt-4o-mini / none / k=0: accuracy dropped 100.0 points (p < 0.001 after Holm), at least the 3.0-point margin');
     expect(cand.stdout).toContain('  openai:gpt-4o-mini / random / k=2: accuracy dropped 100.0 points (p < 0.001 after Holm), at least the 3.0-point margin');
@@ -249,7 +269,7 @@ describe('the CI gate (sweep --baseline) against the fake OpenAI server', () => 
     expect(result.candidate).toEqual(expect.objectContaining({ trials: 2 * trialsPerProvider, cachedTrials: trialsPerProvider, newCalls: trialsPerProvider }));
     // The rendered template shows the override, so the diff says what changed.
     expect(result.prompt.templateChanged).toBe(true);
-    expect(result.prompt.diff).toContain('+# openai:gpt-4o-mini: systemPrompt replaces the task\'s system turn');
+    expect(result.prompt.diff).toContain("+# openai:gpt-4o-mini: systemPrompt replaces the task's system turn");
     expect(result.prompt.diff).toContain(`+Classify the ticket. ${MARKER}: answer in one word.`);
 
     const md = readFileSync(join(dir, 'compare.md'), 'utf8');
@@ -309,12 +329,18 @@ describe('malformed input exits 2 with its message', () => {
     const [ok] = await Promise.all([
       fewshot(['compare', valid(), torn]),
       expectBadInput(['compare', 'no-such-run', valid()], 'baseline no-such-run: no such file or folder'),
-      expectBadInput(['compare', valid(), join(valid(), 'run.json')], `candidate ${join(valid(), 'run.json')}: not a folder; expected a results folder written by "fewshot sweep" (run.json and trials.jsonl)`),
+      expectBadInput(
+        ['compare', valid(), join(valid(), 'run.json')],
+        `candidate ${join(valid(), 'run.json')}: not a folder; expected a results folder written by "fewshot sweep" (run.json and trials.jsonl)`,
+      ),
       expectBadInput(['compare', 'empty-folder', valid()], 'baseline empty-folder: no run.json in it or in its subfolders'),
       expectBadInput(['compare', valid(), badJson], new RegExp(`error: candidate ${badJson}/run\\.json: not valid JSON \\(`)),
       expectBadInput(['compare', noTask, valid()], `baseline ${noTask}/run.json: not a fewshot run.json: field "task": `),
       expectBadInput(['compare', valid(), badLine], new RegExp(`error: candidate ${badLine}/trials\\.jsonl:2: not valid JSON`)),
-      expectBadInput(['compare', valid(), missingField], `candidate ${missingField}/trials.jsonl:3: not a trial record: missing field "itemId" (expected string)`),
+      expectBadInput(
+        ['compare', valid(), missingField],
+        `candidate ${missingField}/trials.jsonl:3: not a trial record: missing field "itemId" (expected string)`,
+      ),
       expectBadInput(['compare', noTrials, valid()], `baseline ${noTrials}/trials.jsonl: not found`),
     ]);
     expect(ok!.code, ok!.stderr).toBe(0);
@@ -329,13 +355,22 @@ describe('malformed input exits 2 with its message', () => {
     const exp = join(tmp, 'local', 'exp.yaml');
     const [allowed] = await Promise.all([
       fewshot(['compare', valid(), renamed, '--allow-different-experiments']),
-      expectBadInput(['compare', valid(), renamed], `mismatched experiments: the baseline (${valid()}) is experiment "tickets-ci", the candidate (${renamed}) "other"; pass --allow-different-experiments to compare a renamed experiment`),
+      expectBadInput(
+        ['compare', valid(), renamed],
+        `mismatched experiments: the baseline (${valid()}) is experiment "tickets-ci", the candidate (${renamed}) "other"; pass --allow-different-experiments to compare a renamed experiment`,
+      ),
       expectBadInput(['compare', valid(), valid(), '--margin', '2'], '--margin: expected a number in [0, 1), e.g. 0.03 for 3 points, got 2'),
-      expectBadInput(['compare', valid(), valid(), '--markdown', '--json'], '--markdown and --json: only one output can be printed; give the others a file name'),
+      expectBadInput(
+        ['compare', valid(), valid(), '--markdown', '--json'],
+        '--markdown and --json: only one output can be printed; give the others a file name',
+      ),
       expectBadInput(['compare', valid(), valid(), '--fail-on', 'sometimes'], /Invalid values:\s+Argument: fail-on, Given: "sometimes"/),
       expectBadInput(['sweep', exp, '--out', 'never', '--fail-on', 'regression'], '--fail-on needs --baseline <results folder>'),
       expectBadInput(['sweep', exp, '--out', 'never', '--baseline', 'no-such-baseline'], 'baseline no-such-baseline: no such file or folder'),
-      expectBadInput(['sweep', exp, '--out', 'never', '--baseline', 'server-base-out'], /error: mismatched experiments: the baseline \(server-base-out\/server-ci-\w+\) is experiment "server-ci", the candidate \(\S+exp\.yaml\) "tickets-ci"/),
+      expectBadInput(
+        ['sweep', exp, '--out', 'never', '--baseline', 'server-base-out'],
+        /error: mismatched experiments: the baseline \(server-base-out\/server-ci-\w+\) is experiment "server-ci", the candidate \(\S+exp\.yaml\) "tickets-ci"/,
+      ),
     ]);
     expect(allowed!.code, allowed!.stderr).toBe(0);
     expect(allowed!.stdout).toContain('different experiments compared: "tickets-ci" and "other"');

@@ -20,16 +20,46 @@ describe('unifiedDiff (checked against GNU diff -u)', () => {
   it('changes closer than twice the context share a hunk; an added first line and a removed last line', () => {
     const a = 'a\nb\nc\nd\ne\nf\ng\nh\ni\nj\nk\nl\nm\n';
     const b = 'x\na\nb\nc\nd\ne\nF\ng\nh\ni\nj\nk\nl\n';
-    expect(unifiedDiff(a, b, { aName: 'A', bName: 'B' })).toEqual(
-      ['--- A', '+++ B', '@@ -1,13 +1,13 @@', '+x', ' a', ' b', ' c', ' d', ' e', '-f', '+F', ' g', ' h', ' i', ' j', ' k', ' l', '-m'],
-    );
+    expect(unifiedDiff(a, b, { aName: 'A', bName: 'B' })).toEqual([
+      '--- A',
+      '+++ B',
+      '@@ -1,13 +1,13 @@',
+      '+x',
+      ' a',
+      ' b',
+      ' c',
+      ' d',
+      ' e',
+      '-f',
+      '+F',
+      ' g',
+      ' h',
+      ' i',
+      ' j',
+      ' k',
+      ' l',
+      '-m',
+    ]);
   });
 
   it('distant changes: two hunks, with line numbers', () => {
     const b = lines(20, (i) => (i === 2 ? 'two' : i === 18 ? 'eighteen' : String(i)));
     expect(unifiedDiff(lines(20), b).slice(2)).toEqual([
-      '@@ -1,5 +1,5 @@', ' 1', '-2', '+two', ' 3', ' 4', ' 5',
-      '@@ -15,6 +15,6 @@', ' 15', ' 16', ' 17', '-18', '+eighteen', ' 19', ' 20',
+      '@@ -1,5 +1,5 @@',
+      ' 1',
+      '-2',
+      '+two',
+      ' 3',
+      ' 4',
+      ' 5',
+      '@@ -15,6 +15,6 @@',
+      ' 15',
+      ' 16',
+      ' 17',
+      '-18',
+      '+eighteen',
+      ' 19',
+      ' 20',
     ]);
     expect(unifiedDiff(lines(5), lines(6)).slice(2)).toEqual(['@@ -3,3 +3,4 @@', ' 3', ' 4', ' 5', '+6']);
   });
@@ -46,7 +76,9 @@ describe('unifiedDiff (checked against GNU diff -u)', () => {
       const a = pick();
       const b = pick();
       const text = (xs: string[]) => xs.map((x) => `${x}\n`).join('');
-      const body = unifiedDiff(text(a), text(b), { context: 1000 }).slice(2).filter((l) => !l.startsWith('@@'));
+      const body = unifiedDiff(text(a), text(b), { context: 1000 })
+        .slice(2)
+        .filter((l) => !l.startsWith('@@'));
       if (text(a) === text(b)) continue;
       expect(body.filter((l) => !l.startsWith('+')).map((l) => l.slice(1))).toEqual(a);
       expect(body.filter((l) => !l.startsWith('-')).map((l) => l.slice(1))).toEqual(b);
@@ -57,7 +89,8 @@ describe('unifiedDiff (checked against GNU diff -u)', () => {
 
 function lcs(a: string[], b: string[]): number {
   const t = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
-  for (let i = 1; i <= a.length; i++) for (let j = 1; j <= b.length; j++) t[i]![j] = a[i - 1] === b[j - 1] ? t[i - 1]![j - 1]! + 1 : Math.max(t[i - 1]![j]!, t[i]![j - 1]!);
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) t[i]![j] = a[i - 1] === b[j - 1] ? t[i - 1]![j - 1]! + 1 : Math.max(t[i - 1]![j]!, t[i]![j - 1]!);
   return t[a.length]![b.length]!;
 }
 
@@ -123,16 +156,24 @@ describe('renderers', () => {
   it('JUnit: one test case per compared cell, a failure for the regression, skipped one-sided cells, well-formed and escaped', () => {
     const xml = renderCompareJunit(sample());
     expectWellFormed(xml);
-    expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="fewshot compare" tests="6" failures="1" errors="0" skipped="1" time="0">/);
+    expect(xml).toMatch(
+      /^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="fewshot compare" tests="6" failures="1" errors="0" skipped="1" time="0">/,
+    );
     expect(xml).toContain('<testsuite name="local" tests="4" failures="1" errors="0" skipped="1" time="0">');
-    expect(xml).toContain('<testcase classname="fewshot.local" name="similar k=2" time="0">\n      <failure type="regression" message="local / similar / k=2: accuracy dropped 100.0 points (p = 0.003 after Holm), at least the 3.0-point margin">');
-    expect(xml).toContain('<testcase classname="fewshot.local" name="first k=2" time="0">\n      <skipped message="only in the baseline (12 items): not compared"/>');
+    expect(xml).toContain(
+      '<testcase classname="fewshot.local" name="similar k=2" time="0">\n      <failure type="regression" message="local / similar / k=2: accuracy dropped 100.0 points (p = 0.003 after Holm), at least the 3.0-point margin">',
+    );
+    expect(xml).toContain(
+      '<testcase classname="fewshot.local" name="first k=2" time="0">\n      <skipped message="only in the baseline (12 items): not compared"/>',
+    );
     expect(xml).toContain('<testsuite name="openai-compatible:m&lt;&amp;&quot;&apos;|x" tests="2" failures="0"');
     expect((xml.match(/<testcase /g) ?? []).length).toBe(6);
     // A changed recommendation is about the provider, not about the cell it now names (none k=0).
     const zeroShot = xml.slice(xml.indexOf('name="none k=0"'), xml.indexOf('</testcase>', xml.indexOf('name="none k=0"')));
     expect(zeroShot).not.toContain('advice-changed');
-    expect(xml).toMatch(/name="curve labels, recommendation, costs and coverage" time="0">\n      <system-out>\[coverage\][^<]*\n\[label-worse\][^<]*\n\[advice-changed\] local:/);
+    expect(xml).toMatch(
+      /name="curve labels, recommendation, costs and coverage" time="0">\n      <system-out>\[coverage\][^<]*\n\[label-worse\][^<]*\n\[advice-changed\] local:/,
+    );
     // Flags fail their case only under --fail-on flag; no regression fails anything under none.
     const flagged = renderCompareJunit(sample(), 'flag');
     expectWellFormed(flagged);

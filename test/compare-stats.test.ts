@@ -127,7 +127,14 @@ describe('compare: regressions', () => {
     expect(similar.providerErrors.significant).toBe(true);
     expect(r.verdict).toBe('flagged');
     expect(r.flags.filter((f) => f.kind === 'failure-rise')).toEqual([
-      expect.objectContaining({ provider: 'local', selector: 'similar', k: 2, baseline: '0.0%', candidate: '100.0%', message: 'local / similar / k=2: provider errors rose 100.0 points' }),
+      expect.objectContaining({
+        provider: 'local',
+        selector: 'similar',
+        k: 2,
+        baseline: '0.0%',
+        candidate: '100.0%',
+        message: 'local / similar / k=2: provider errors rose 100.0 points',
+      }),
     ]);
     expect(failsGate(r, 'regression')).toBe(false);
     expect(failsGate(r, 'flag')).toBe(true);
@@ -161,8 +168,14 @@ describe('compare: flags and one-sided cells', () => {
   it('a rise in tokens and cost per request beyond the threshold is flagged with both values', () => {
     const id = 'openai:gpt-4o-mini';
     const prices = { config: { prices: { [id]: { input: 1, output: 2 } } } };
-    const before = [...cell(id, 'random', 2, outcomes(12, 6), { tokensIn: 1000, tokensOut: 10 }), ...cell(id, 'random', 4, outcomes(12, 6), { tokensIn: 2000, tokensOut: 10 })];
-    const after = [...cell(id, 'random', 2, outcomes(12, 6), { tokensIn: 1050, tokensOut: 10 }), ...cell(id, 'random', 4, outcomes(12, 6), { tokensIn: 3000, tokensOut: 10 })];
+    const before = [
+      ...cell(id, 'random', 2, outcomes(12, 6), { tokensIn: 1000, tokensOut: 10 }),
+      ...cell(id, 'random', 4, outcomes(12, 6), { tokensIn: 2000, tokensOut: 10 }),
+    ];
+    const after = [
+      ...cell(id, 'random', 2, outcomes(12, 6), { tokensIn: 1050, tokensOut: 10 }),
+      ...cell(id, 'random', 4, outcomes(12, 6), { tokensIn: 3000, tokensOut: 10 }),
+    ];
     const r = compare(before, after, {}, prices, prices);
     expect(r.flags).toEqual([
       expect.objectContaining({
@@ -218,7 +231,7 @@ describe('compare: what can be compared', () => {
     expect(allowed.notices).toContain('different experiments compared: "demo" and "other"');
   });
 
-  it('runs without a cell in common are refused, naming both sides\' cells', () => {
+  it("runs without a cell in common are refused, naming both sides' cells", () => {
     const message = thrownBy(CompareError, () => compare(cell('local', 'random', 2, outcomes(5, 2)), cell('local', 'similar', 2, outcomes(5, 2)))).message;
     expect(message).toBe(
       'nothing to compare: no provider x selector x k cell has items asked in both runs (baseline baseline-dir: local / random / k=2; candidate candidate-dir: local / similar / k=2)',
@@ -233,26 +246,36 @@ describe('compare: what can be compared', () => {
     const template = '# classify\n\n[system]\nRoute the ticket.\nAnswer with the label only.\n\n[user]\nmy card was charged twice\n';
     const worse = template.replace('Answer with the label only.', 'Answer with a short essay.');
     const configB = { config: { seed: 1, providers: [{ id: 'local' }, { id: 'openai:gpt-4o-mini', temperature: 0 }], selectors: [{ name: 'random' }] } };
-    const configC = { config: { seed: 1, providers: [{ id: 'local' }, { id: 'openai:gpt-4o-mini', temperature: 0, systemPrompt: 'Be brief.' }], selectors: [{ name: 'random', label: 'random' }] } };
+    const configC = {
+      config: {
+        seed: 1,
+        providers: [{ id: 'local' }, { id: 'openai:gpt-4o-mini', temperature: 0, systemPrompt: 'Be brief.' }],
+        selectors: [{ name: 'random', label: 'random' }],
+      },
+    };
     const r = compare(threeCells(), threeCells(), {}, { ...fingerprint(template), ...configB }, { ...fingerprint(worse, 'items-2'), ...configC });
     expect(r.prompt.templateChanged).toBe(true);
     expect(r.prompt.itemsChanged).toBe(true);
     expect(r.prompt.settingsChanged).toBe(true);
     expect(r.prompt.settingsChanges).toEqual(['providers.openai:gpt-4o-mini.systemPrompt: (unset) -> "Be brief."']);
-    expect(r.prompt.diff).toEqual([
-      '--- baseline baseline-run',
-      '+++ candidate candidate-run',
-      '@@ -2,7 +2,7 @@',
-      '',
-      ' [system]',
-      ' Route the ticket.',
-      '-Answer with the label only.',
-      '+Answer with a short essay.',
-      '',
-      ' [user]',
-      ' my card was charged twice',
-    ].map((l, i) => (i === 3 || i === 8 ? ' ' : l)));
-    expect(r.notices).toContain('the evaluation items differ in content: items are paired by id, but some ids now hold other questions (task data or task settings changed)');
+    expect(r.prompt.diff).toEqual(
+      [
+        '--- baseline baseline-run',
+        '+++ candidate candidate-run',
+        '@@ -2,7 +2,7 @@',
+        '',
+        ' [system]',
+        ' Route the ticket.',
+        '-Answer with the label only.',
+        '+Answer with a short essay.',
+        '',
+        ' [user]',
+        ' my card was charged twice',
+      ].map((l, i) => (i === 3 || i === 8 ? ' ' : l)),
+    );
+    expect(r.notices).toContain(
+      'the evaluation items differ in content: items are paired by id, but some ids now hold other questions (task data or task settings changed)',
+    );
     const same = compare(threeCells(), threeCells(), {}, { ...fingerprint(template), ...configB }, { ...fingerprint(template), ...configB });
     expect(same.prompt).toEqual({ templateChanged: false, settingsChanged: false, itemsChanged: false, settingsChanges: [], diff: [] });
   });

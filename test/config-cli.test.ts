@@ -46,7 +46,12 @@ function file(name: string, text: string | Buffer): string {
 describe('experiment files', () => {
   it('a YAML alias bomb is exit 2 naming the file, not a stack trace', () => {
     const lines = ['a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
-    for (let i = 0; i < 9; i++) lines.push(`b${i}: &b${i} [${Array(9).fill(`*${i === 0 ? 'a' : `b${i - 1}`}`).join(', ')}]`);
+    for (let i = 0; i < 9; i++)
+      lines.push(
+        `b${i}: &b${i} [${Array(9)
+          .fill(`*${i === 0 ? 'a' : `b${i - 1}`}`)
+          .join(', ')}]`,
+      );
     const bomb = file('bomb.yaml', `${lines.join('\n')}\n`);
     expectBadInput(fewshot(['validate', bomb]), `error: invalid experiment\n${bomb}: invalid YAML: its aliases (*name) expand too far`);
   });
@@ -60,7 +65,10 @@ describe('experiment files', () => {
 
   it('a selector labelled "none" is exit 2 at its line', () => {
     const exp = file('none.yaml', `${routes}selectors:\n  - random\n  - { name: first, label: none }\n`);
-    expectBadInput(fewshot(['validate', exp]), `${exp}:12:27: selectors[1].label: "none" is reserved for the shared zero-shot (k = 0) cell: choose another label`);
+    expectBadInput(
+      fewshot(['validate', exp]),
+      `${exp}:12:27: selectors[1].label: "none" is reserved for the shared zero-shot (k = 0) cell: choose another label`,
+    );
   });
 
   it('an openai-compatible provider without baseUrl is exit 2 naming the field, not a skip', () => {
@@ -76,7 +84,11 @@ describe('datasets', () => {
     const dir = join(tmp, 'utf8');
     mkdirSync(dir);
     const rows = Array.from({ length: 8 }, (_, i) => `{"id":"t${i}","text":"ticket ${i} text","label":"${i % 2 ? 'a' : 'b'}"}`);
-    const data = Buffer.concat([Buffer.from(`${rows.slice(0, 4).join('\n')}\n{"id":"t9","text":"caf`), Buffer.from([0xe9]), Buffer.from(`","label":"a"}\n${rows.slice(4).join('\n')}\n`)]);
+    const data = Buffer.concat([
+      Buffer.from(`${rows.slice(0, 4).join('\n')}\n{"id":"t9","text":"caf`),
+      Buffer.from([0xe9]),
+      Buffer.from(`","label":"a"}\n${rows.slice(4).join('\n')}\n`),
+    ]);
     writeFileSync(join(dir, 'd.jsonl'), data);
     const exp = join(dir, 'exp.yaml');
     writeFileSync(
@@ -89,13 +101,19 @@ describe('datasets', () => {
 
 describe('--resamples', () => {
   it('fewshot report caps it at 100000 like analysis.resamples', () => {
-    expectBadInput(fewshot(['report', join(tmp, 'no-run'), '--resamples', '1e12']), 'error: --resamples: expected a whole number from 200 to 100000, got 1000000000000');
+    expectBadInput(
+      fewshot(['report', join(tmp, 'no-run'), '--resamples', '1e12']),
+      'error: --resamples: expected a whole number from 200 to 100000, got 1000000000000',
+    );
     expectBadInput(fewshot(['report', join(tmp, 'no-run'), '--resamples', '100001']), '--resamples: expected a whole number from 200 to 100000, got 100001');
     expectBadInput(fewshot(['report', join(tmp, 'no-run'), '--resamples', '150']), '--resamples: expected a whole number from 200 to 100000, got 150');
   });
 
   it('fewshot compare caps it the same way, before reading either run', () => {
-    expectBadInput(fewshot(['compare', join(tmp, 'a'), join(tmp, 'b'), '--resamples', '1e12']), 'error: --resamples: expected a whole number from 200 to 100000, got 1000000000000');
+    expectBadInput(
+      fewshot(['compare', join(tmp, 'a'), join(tmp, 'b'), '--resamples', '1e12']),
+      'error: --resamples: expected a whole number from 200 to 100000, got 1000000000000',
+    );
   });
 });
 
@@ -105,7 +123,10 @@ describe('printing the plan', () => {
       'selectors.yaml',
       `${routes}selectors:\n  - random\n  - { name: first, label: curated }\n  - { name: diverse, label: mmr, lambda: 0.3 }\n  - diverse\n`,
     );
-    for (const args of [['validate', exp], ['sweep', exp, '--dry-run']]) {
+    for (const args of [
+      ['validate', exp],
+      ['sweep', exp, '--dry-run'],
+    ]) {
       const result = fewshot(args);
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);

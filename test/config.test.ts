@@ -123,7 +123,9 @@ describe('experiment files that would exhaust memory (issue 13)', () => {
     writeFileSync(huge, '');
     truncateSync(huge, 50 << 20);
     const err = thrownBy(ConfigError, () => loadExperiment(huge));
-    expect(err.message).toBe(`${huge}: the experiment file is 50.0 MB; the limit is 1.0 MB (an experiment is a few KB of YAML: is this the right file? datasets belong in their own files, named under task:)`);
+    expect(err.message).toBe(
+      `${huge}: the experiment file is 50.0 MB; the limit is 1.0 MB (an experiment is a few KB of YAML: is this the right file? datasets belong in their own files, named under task:)`,
+    );
   });
 
   it('refuses a valid experiment padded just past 1 MB, and reads one just under it', () => {
@@ -188,7 +190,7 @@ describe('reserved and required fields (issue 13)', () => {
     expect(issues[0]!.message).toBe('give `resamples` only: `bootstrapResamples` is its old name (got 3000)');
   });
 
-  it('points an error found after validation at the field\'s line (configFieldError)', () => {
+  it("points an error found after validation at the field's line (configFieldError)", () => {
     const config = parseExperiment(`${valid}out: somewhere\n`, 'exp.yaml');
     expect(configFieldError(config, 'exp.yaml', ['out'], 'is a file').message).toBe('exp.yaml:12:6: out: is a file');
   });

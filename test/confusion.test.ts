@@ -37,7 +37,10 @@ describe('per-label confusion', () => {
     const summary = buildSummary(trials, runInfo(), new Date(0));
     const views = confusionViews(summary);
     expect(views).toHaveLength(1);
-    expect(views[0]!.rows.map((r) => [r.expected, r.total])).toEqual([['billing', 2], ['shipping', 1]]);
+    expect(views[0]!.rows.map((r) => [r.expected, r.total])).toEqual([
+      ['billing', 2],
+      ['shipping', 1],
+    ]);
     expect(views[0]!.columns.map((c) => c.header)).toEqual(['expected \\ predicted', 'billing', 'shipping', 'n', 'recall']);
     expect(views[0]!.columns.at(-1)!.value(views[0]!.rows[0]!)).toBe('50.0%');
     expect(renderSummaryMarkdown(summary)).toContain('## Confusion: local, zero-shot');

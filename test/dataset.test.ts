@@ -56,7 +56,13 @@ describe('reading JSONL', () => {
       expect(err.reason).toMatch(reason);
       expect(err.message).toContain(`d.jsonl:${line}: `);
     }
-    const dir = tempDir({ 'd.jsonl': jsonl([{ id: 'a', q: 'x' }, { id: 'b', q: 'y' }, { id: 'a', q: 'z' }]) });
+    const dir = tempDir({
+      'd.jsonl': jsonl([
+        { id: 'a', q: 'x' },
+        { id: 'b', q: 'y' },
+        { id: 'a', q: 'z' },
+      ]),
+    });
     const err = thrownBy(TaskDataError, () => readDataFile({ file: 'd.jsonl', fields: { input: 'q', output: 'q', id: 'id' } }, dir));
     expect([err.line, err.reason]).toEqual([3, 'duplicate id "a" (also on line 1): ids must be unique within a file']);
   });
@@ -159,8 +165,16 @@ describe('seeded split', () => {
   });
 
   it('refuses a split larger than the distinct records', () => {
-    const dir = tempDir({ 'd.jsonl': jsonl([{ text: 'x', label: 'a' }, { text: 'X ', label: 'a' }, { text: 'y', label: 'b' }]) });
-    const err = thrownBy(TaskDataError, () => loadDataset({ data: { file: 'd.jsonl', fields: { input: 'text', label: 'label' } }, split: { poolSize: 2, evalItems: 1 } }, 1, dir));
+    const dir = tempDir({
+      'd.jsonl': jsonl([
+        { text: 'x', label: 'a' },
+        { text: 'X ', label: 'a' },
+        { text: 'y', label: 'b' },
+      ]),
+    });
+    const err = thrownBy(TaskDataError, () =>
+      loadDataset({ data: { file: 'd.jsonl', fields: { input: 'text', label: 'label' } }, split: { poolSize: 2, evalItems: 1 } }, 1, dir),
+    );
     expect(err.line).toBeNull();
     expect(err.reason).toBe('split needs poolSize + evalItems = 2 + 1 = 3 records, but the file has 2 distinct inputs (1 repeats left out)');
   });
@@ -182,13 +196,18 @@ describe('fixed pool and eval files', () => {
 
   it('loads both files as they are, with a notice for repeats within a file', () => {
     const dir = tempDir({
-      'pool.jsonl': jsonl([{ id: 'p1', text: 'alpha', label: 'a' }, { id: 'p2', text: 'ALPHA', label: 'a' }]),
+      'pool.jsonl': jsonl([
+        { id: 'p1', text: 'alpha', label: 'a' },
+        { id: 'p2', text: 'ALPHA', label: 'a' },
+      ]),
       'eval.jsonl': jsonl([{ id: 'e1', text: 'beta', label: 'b' }]),
     });
     const { pool, items, notices } = loadDataset({ pool: { file: 'pool.jsonl', fields }, eval: { file: 'eval.jsonl', fields } }, 0, dir);
     expect(pool.map((r) => r.id)).toEqual(['p1', 'p2']);
     expect(items.map((r) => r.id)).toEqual(['e1']);
-    expect(notices).toEqual([expect.stringMatching(/^dataset: 1 pool record\(s\) repeat an earlier input of the same file \(kept.*pool\.jsonl:2 \(= line 1\)$/)]);
+    expect(notices).toEqual([
+      expect.stringMatching(/^dataset: 1 pool record\(s\) repeat an earlier input of the same file \(kept.*pool\.jsonl:2 \(= line 1\)$/),
+    ]);
   });
 
   it('refuses leakage (same id or same normalized input), listing up to 5 offenders with file:line', () => {

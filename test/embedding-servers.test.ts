@@ -89,7 +89,11 @@ describe('fake Gemini server: :batchEmbedContents', () => {
     expect(r.model).toBe('text-embedding-004');
     expect(r.headers['x-goog-api-key']).toBe('test-key');
     expect(r.body.requests).toHaveLength(2);
-    expect(r.body.requests[0]).toMatchObject({ model: 'models/text-embedding-004', taskType: 'SEMANTIC_SIMILARITY', content: { parts: [{ text: 'alpha beta' }] } });
+    expect(r.body.requests[0]).toMatchObject({
+      model: 'models/text-embedding-004',
+      taskType: 'SEMANTIC_SIMILARITY',
+      content: { parts: [{ text: 'alpha beta' }] },
+    });
   });
 
   it('is off by default', async () => {

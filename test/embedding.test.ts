@@ -43,7 +43,11 @@ const POOL = [
   item('p6', 'where is my parcel the delivery is late'),
   item('p7', 'refund the duplicate charge on my card'),
 ];
-const ITEMS = [item('i1', 'the delivery of my parcel is late'), item('i2', 'a duplicate charge appeared on my card'), item('i3', 'cancel the subscription please')];
+const ITEMS = [
+  item('i1', 'the delivery of my parcel is late'),
+  item('i2', 'a duplicate charge appeared on my card'),
+  item('i3', 'cancel the subscription please'),
+];
 
 const noSleep = async () => {};
 const rng = new Rng(['unused']);
@@ -198,7 +202,9 @@ describe('embedding selector over the fake OpenAI server', () => {
   it('a malformed response is a clear error, retried like any malformed response, and nothing is cached', async () => {
     const s = await track(startOpenAIServer({ embeddings: true }));
     s.queue({ kind: 'raw', body: JSON.stringify({ data: [{ embedding: [0.1, 0.2], index: 0 }] }) });
-    const selector = ready(createEmbeddingSelector({ name: 'embedding', provider: 'openai:m' }, deps(env(s), { embedderOptions: { sleep: noSleep, policy: { maxAttempts: 3 } } })));
+    const selector = ready(
+      createEmbeddingSelector({ name: 'embedding', provider: 'openai:m' }, deps(env(s), { embedderOptions: { sleep: noSleep, policy: { maxAttempts: 3 } } })),
+    );
     const err = await selector.prepare(POOL.slice(0, 2), []).then(
       () => null,
       (e: unknown) => e,
@@ -213,14 +219,43 @@ describe('embedding selector over the fake OpenAI server', () => {
 
   it.each([
     ['a vector that is not numbers', { data: [{ embedding: ['x'], index: 0 }] }, /data\.0\.embedding\.0/],
-    ['vectors of different lengths', { data: [{ embedding: [1, 2], index: 0 }, { embedding: [1], index: 1 }] }, /vector 1 has 1 dimensions, vector 0 has 2/],
-    ['a repeated index', { data: [{ embedding: [1], index: 0 }, { embedding: [1], index: 0 }] }, /index 0 appears twice/],
-    ['an empty vector', { data: [{ embedding: [], index: 0 }, { embedding: [], index: 1 }] }, /vector 0 is empty/],
+    [
+      'vectors of different lengths',
+      {
+        data: [
+          { embedding: [1, 2], index: 0 },
+          { embedding: [1], index: 1 },
+        ],
+      },
+      /vector 1 has 1 dimensions, vector 0 has 2/,
+    ],
+    [
+      'a repeated index',
+      {
+        data: [
+          { embedding: [1], index: 0 },
+          { embedding: [1], index: 0 },
+        ],
+      },
+      /index 0 appears twice/,
+    ],
+    [
+      'an empty vector',
+      {
+        data: [
+          { embedding: [], index: 0 },
+          { embedding: [], index: 1 },
+        ],
+      },
+      /vector 0 is empty/,
+    ],
     ['no data at all', {}, /data/],
   ])('malformed: %s', async (_name, body, message) => {
     const s = await track(startOpenAIServer({ embeddings: true }));
     s.queue({ kind: 'raw', body: JSON.stringify(body) });
-    const selector = ready(createEmbeddingSelector({ name: 'embedding', provider: 'openai:m' }, deps(env(s), { embedderOptions: { sleep: noSleep, policy: { maxAttempts: 1 } } })));
+    const selector = ready(
+      createEmbeddingSelector({ name: 'embedding', provider: 'openai:m' }, deps(env(s), { embedderOptions: { sleep: noSleep, policy: { maxAttempts: 1 } } })),
+    );
     await expect(selector.prepare(POOL.slice(0, 2), [])).rejects.toThrow(message);
   });
 
@@ -291,7 +326,11 @@ describe('embedding selector over the fake Gemini server', () => {
   it('a malformed Gemini response is a clear error', async () => {
     const s = await track(startGeminiServer({ embeddings: true }));
     s.queue({ kind: 'raw', body: JSON.stringify({ embeddings: [{ values: [1, 2] }] }) });
-    const resolution = resolveEmbedder('google:text-embedding-004', { GEMINI_API_KEY: 'k', GOOGLE_GEMINI_BASE_URL: s.url }, { sleep: noSleep, policy: { maxAttempts: 1 } });
+    const resolution = resolveEmbedder(
+      'google:text-embedding-004',
+      { GEMINI_API_KEY: 'k', GOOGLE_GEMINI_BASE_URL: s.url },
+      { sleep: noSleep, policy: { maxAttempts: 1 } },
+    );
     if (resolution.status !== 'ready') throw new Error(resolution.reason);
     await expect(resolution.embedder.embed(['a', 'b'])).rejects.toThrow('google:text-embedding-004: malformed embeddings response (1 vectors for 2 inputs)');
   });

@@ -5,17 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { generateTaskSchema } from '../src/config/dataset-schema.js';
 import { TaskDataError } from '../src/tasks/errors.js';
 import { createGenerateTask, parseGenerated, type GenerateOptions } from '../src/tasks/generate.js';
-import {
-  extractJsonObject,
-  scoreContains,
-  scoreExact,
-  scoreF1,
-  scoreJson,
-  scoreOutput,
-  scoreRegex,
-  squadTokens,
-  tokenF1,
-} from '../src/tasks/scoring.js';
+import { extractJsonObject, scoreContains, scoreExact, scoreF1, scoreJson, scoreOutput, scoreRegex, squadTokens, tokenF1 } from '../src/tasks/scoring.js';
 import { thrownBy } from './thrown.js';
 
 function tempDir(files: Record<string, string>): string {
@@ -143,7 +133,11 @@ describe('generate task', () => {
   function task(scoring: GenerateOptions['scoring'], files: Record<string, string> = {}, instruction?: string) {
     const dir = tempDir({ 'pool.jsonl': jsonl(pool), 'eval.jsonl': jsonl(evalRows), ...files });
     const fields = { input: 'q', output: 'a' };
-    return createGenerateTask({ pool: { file: 'pool.jsonl', fields }, eval: { file: 'eval.jsonl', fields }, scoring, ...(instruction && { instruction }) }, 0, dir);
+    return createGenerateTask(
+      { pool: { file: 'pool.jsonl', fields }, eval: { file: 'eval.jsonl', fields }, scoring, ...(instruction && { instruction }) },
+      0,
+      dir,
+    );
   }
 
   it('renders the instruction, shot pairs and the question', () => {
@@ -155,9 +149,13 @@ describe('generate task', () => {
       { role: 'assistant', content: 'Paris' },
       { role: 'user', content: 'What is the capital of Norway?' },
     ]);
-    expect(task({ method: 'json' }, { 'eval.jsonl': jsonl([{ q: 'x', a: { k: 1 } }]) }).render([], { id: 'x', text: 'x', data: { input: 'x', output: '', source: '' } })[0]!.content).toMatch(
-      /single JSON object/,
-    );
+    expect(
+      task({ method: 'json' }, { 'eval.jsonl': jsonl([{ q: 'x', a: { k: 1 } }]) }).render([], {
+        id: 'x',
+        text: 'x',
+        data: { input: 'x', output: '', source: '' },
+      })[0]!.content,
+    ).toMatch(/single JSON object/);
     expect(task({ method: 'exact' }, {}, 'Be brief.').render([], data.items[0]!)[0]!.content).toBe('Be brief.');
   });
 
@@ -179,13 +177,19 @@ describe('generate task', () => {
 
   it('refuses evaluation outputs the method cannot use, with their line', () => {
     const errorOf = (fn: () => unknown) => thrownBy(TaskDataError, fn);
-    const badRegex = jsonl([{ q: 'a', a: 'ok' }, { q: 'b', a: 'unclosed (' }]);
+    const badRegex = jsonl([
+      { q: 'a', a: 'ok' },
+      { q: 'b', a: 'unclosed (' },
+    ]);
     const e1 = errorOf(() => task({ method: 'regex' }, { 'eval.jsonl': badRegex }).load());
     expect([e1.line, e1.reason]).toEqual([2, expect.stringMatching(/^output is not a valid regular expression/)]);
     // With a pattern the output is not read as a regex.
     expect(task({ method: 'regex', pattern: '{{expected}}' }, { 'eval.jsonl': badRegex }).load().items).toHaveLength(2);
 
-    const notObject = jsonl([{ q: 'a', a: { city: 'Oslo' } }, { q: 'b', a: 'Oslo' }]);
+    const notObject = jsonl([
+      { q: 'a', a: { city: 'Oslo' } },
+      { q: 'b', a: 'Oslo' },
+    ]);
     const e2 = errorOf(() => task({ method: 'json' }, { 'eval.jsonl': notObject }).load());
     expect([e2.line, e2.reason]).toEqual([2, 'output is not a JSON object (scoring: json compares its fields)']);
     const missing = jsonl([{ q: 'a', a: { city: 'Oslo' } }]);

@@ -13,7 +13,9 @@ const RESULTS = join(import.meta.dirname, '..', 'data', 'adaptgauge', 'results')
 describe('AdaptGauge import over the published raw results', () => {
   const out = mkdtempSync(join(tmpdir(), 'fewshot-adaptgauge-'));
   afterAll(() => rmSync(out, { recursive: true, force: true }));
-  const files = readdirSync(RESULTS).filter((f) => /^raw_results_.*\.csv$/.test(f)).sort();
+  const files = readdirSync(RESULTS)
+    .filter((f) => /^raw_results_.*\.csv$/.test(f))
+    .sort();
 
   it('finds the raw result files', () => {
     expect(files).toEqual(['raw_results_cloud_model_demo.csv', 'raw_results_local_model_demo.csv', 'raw_results_qwen35_demo.csv']);

@@ -15,8 +15,21 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const NOW = new Date('2026-11-25T12:00:00Z');
 
 const BASE_COLUMNS = [
-  'run_id', 'task_id', 'category', 'model_name', 'shot_count', 'input', 'expected_output', 'actual_output',
-  'score', 'scoring_method', 'latency_ms', 'timestamp', 'trial_id', 'input_tokens', 'output_tokens',
+  'run_id',
+  'task_id',
+  'category',
+  'model_name',
+  'shot_count',
+  'input',
+  'expected_output',
+  'actual_output',
+  'score',
+  'scoring_method',
+  'latency_ms',
+  'timestamp',
+  'trial_id',
+  'input_tokens',
+  'output_tokens',
 ];
 
 type Row = Record<string, string | number>;
@@ -24,10 +37,22 @@ type Row = Record<string, string | number>;
 /** A correct classification row unless overridden. */
 function row(overrides: Row = {}): Row {
   return {
-    run_id: '20260224_112144', task_id: 'classification_001', category: 'classification', model_name: 'model-a',
-    shot_count: 0, input: 'My card was charged twice', expected_output: 'Billing', actual_output: 'Billing',
-    score: '1.0', scoring_method: 'exact_match', latency_ms: 1200, timestamp: '2026-02-24T11:22:22.866243',
-    trial_id: 1, input_tokens: 0, output_tokens: 0, ...overrides,
+    run_id: '20260224_112144',
+    task_id: 'classification_001',
+    category: 'classification',
+    model_name: 'model-a',
+    shot_count: 0,
+    input: 'My card was charged twice',
+    expected_output: 'Billing',
+    actual_output: 'Billing',
+    score: '1.0',
+    scoring_method: 'exact_match',
+    latency_ms: 1200,
+    timestamp: '2026-02-24T11:22:22.866243',
+    trial_id: 1,
+    input_tokens: 0,
+    output_tokens: 0,
+    ...overrides,
   };
 }
 
@@ -130,7 +155,10 @@ describe('importAdaptGauge: mapping', () => {
 
   it('records k = 0 under selector none and k > 0 under the example selection (tfidf when absent)', () => {
     const plain = trialsOf(importRows([row({ shot_count: 0 }), row({ shot_count: 4 })]).out);
-    expect(plain.map((t) => [t.k, t.selector])).toEqual([[0, 'none'], [4, 'tfidf']]);
+    expect(plain.map((t) => [t.k, t.selector])).toEqual([
+      [0, 'none'],
+      [4, 'tfidf'],
+    ]);
 
     const columns = [...BASE_COLUMNS, 'example_selection'];
     const withColumn = trialsOf(
@@ -139,7 +167,11 @@ describe('importAdaptGauge: mapping', () => {
         columns,
       ).out,
     );
-    expect(withColumn.map((t) => [t.k, t.selector])).toEqual([[0, 'none'], [2, 'fixed'], [2, 'tfidf']]);
+    expect(withColumn.map((t) => [t.k, t.selector])).toEqual([
+      [0, 'none'],
+      [2, 'fixed'],
+      [2, 'tfidf'],
+    ]);
   });
 
   it('gives repeats of one item the same itemId and seeds 0, 1, 2', () => {
@@ -151,7 +183,11 @@ describe('importAdaptGauge: mapping', () => {
     const trials = trialsOf(importRows(rows).out);
     const byItem = new Map<string, number[]>();
     for (const t of trials) byItem.set(t.itemId, [...(byItem.get(t.itemId) ?? []), t.repeat]);
-    expect([...byItem.values()]).toEqual([[0, 1, 2], [0, 1, 2], [0, 1, 2]]);
+    expect([...byItem.values()]).toEqual([
+      [0, 1, 2],
+      [0, 1, 2],
+      [0, 1, 2],
+    ]);
     for (const id of byItem.keys()) expect(id).toMatch(/^classification_001:[0-9a-f]{12}$/);
   });
 
@@ -182,7 +218,11 @@ describe('importAdaptGauge: folders', () => {
     ];
     const { out, result, csv } = importRows(rows);
     expect(result.rows).toBe(4);
-    expect(result.runs.map((r) => [r.taskId, r.trials])).toEqual([['classification_001', 2], ['code_fix_001', 1], ['custom_route_001', 1]]);
+    expect(result.runs.map((r) => [r.taskId, r.trials])).toEqual([
+      ['classification_001', 2],
+      ['code_fix_001', 1],
+      ['custom_route_001', 1],
+    ]);
     for (const r of result.runs) {
       for (const f of ['run.json', 'trials.jsonl', 'summary.json', 'report.html']) expect(existsSync(join(r.dir, f)), f).toBe(true);
       expect(trialsOf(out, r.taskId).every((t) => t.itemId.startsWith(`${r.taskId}:`) && t.runId === `demo-${r.taskId}`)).toBe(true);
@@ -197,7 +237,10 @@ describe('importAdaptGauge: folders', () => {
       startedAt: '2026-02-24T11:22:22.866Z',
       endedAt: '2026-02-25T01:26:05.917Z',
       status: 'complete',
-      providers: [{ id: 'model-a', status: 'ran' }, { id: 'model-b', status: 'ran' }],
+      providers: [
+        { id: 'model-a', status: 'ran' },
+        { id: 'model-b', status: 'ran' },
+      ],
       plannedTrials: 2,
       completedTrials: 2,
       task: { type: 'adaptgauge', poolSize: 0, evalItems: 1, baseline: 'none (imported run)', measures: [] },

@@ -20,7 +20,11 @@ describe('Interrupt', () => {
     try {
       const said: string[] = [];
       let quit = 0;
-      const interrupt = new Interrupt(2_000, (l) => said.push(l), () => quit++);
+      const interrupt = new Interrupt(
+        2_000,
+        (l) => said.push(l),
+        () => quit++,
+      );
       expect(interrupt.stopping).toBe(false);
       interrupt.handle();
       expect(interrupt.stopping).toBe(true);
@@ -41,7 +45,11 @@ describe('Interrupt', () => {
   it('a sweep that finishes inside the grace period is never aborted', () => {
     vi.useFakeTimers();
     try {
-      const interrupt = new Interrupt(1_000, () => {}, () => {});
+      const interrupt = new Interrupt(
+        1_000,
+        () => {},
+        () => {},
+      );
       interrupt.handle();
       interrupt.dispose();
       vi.advanceTimersByTime(5_000);
@@ -56,37 +64,48 @@ describe('Interrupt: SIGTERM and SIGHUP', () => {
   it.each([
     { signal: 'SIGTERM' as const, code: 143 },
     { signal: 'SIGHUP' as const, code: 129 },
-  ])('$signal first: stops like the first Ctrl-C (grace, then abort), says so, exit code $code; a second signal of any kind quits with its own code', ({ signal, code }) => {
-    vi.useFakeTimers();
-    try {
-      const said: string[] = [];
-      const quits: number[] = [];
-      const interrupt = new Interrupt(2_000, (l) => said.push(l), (c) => quits.push(c));
-      expect(interrupt.exitCode).toBeNull();
-      interrupt.handle(signal);
-      expect(interrupt.stopping).toBe(true);
-      expect(interrupt.stoppedBy).toBe(signal);
-      expect(interrupt.exitCode).toBe(code);
-      expect(said[0]).toBe(`${signal} received; stopping: no new calls; up to 2s for the calls in flight, then a partial report (Ctrl-C again to quit now)`);
-      vi.advanceTimersByTime(1_999);
-      expect(interrupt.signal.aborted).toBe(false);
-      vi.advanceTimersByTime(1);
-      expect(interrupt.signal.aborted).toBe(true);
-      expect(quits).toEqual([]);
-      interrupt.handle('SIGINT');
-      expect(quits).toEqual([130]);
-      interrupt.handle(signal);
-      expect(quits).toEqual([130, code]);
-      // The stop stays the first signal's.
-      expect(interrupt.exitCode).toBe(code);
-    } finally {
-      vi.useRealTimers();
-    }
-  });
+  ])(
+    '$signal first: stops like the first Ctrl-C (grace, then abort), says so, exit code $code; a second signal of any kind quits with its own code',
+    ({ signal, code }) => {
+      vi.useFakeTimers();
+      try {
+        const said: string[] = [];
+        const quits: number[] = [];
+        const interrupt = new Interrupt(
+          2_000,
+          (l) => said.push(l),
+          (c) => quits.push(c),
+        );
+        expect(interrupt.exitCode).toBeNull();
+        interrupt.handle(signal);
+        expect(interrupt.stopping).toBe(true);
+        expect(interrupt.stoppedBy).toBe(signal);
+        expect(interrupt.exitCode).toBe(code);
+        expect(said[0]).toBe(`${signal} received; stopping: no new calls; up to 2s for the calls in flight, then a partial report (Ctrl-C again to quit now)`);
+        vi.advanceTimersByTime(1_999);
+        expect(interrupt.signal.aborted).toBe(false);
+        vi.advanceTimersByTime(1);
+        expect(interrupt.signal.aborted).toBe(true);
+        expect(quits).toEqual([]);
+        interrupt.handle('SIGINT');
+        expect(quits).toEqual([130]);
+        interrupt.handle(signal);
+        expect(quits).toEqual([130, code]);
+        // The stop stays the first signal's.
+        expect(interrupt.exitCode).toBe(code);
+      } finally {
+        vi.useRealTimers();
+      }
+    },
+  );
 
   it('Ctrl-C keeps exit code 130 and its message', () => {
     const said: string[] = [];
-    const interrupt = new Interrupt(500, (l) => said.push(l), () => {});
+    const interrupt = new Interrupt(
+      500,
+      (l) => said.push(l),
+      () => {},
+    );
     interrupt.handle();
     interrupt.dispose();
     expect(interrupt.exitCode).toBe(130);
@@ -97,7 +116,11 @@ describe('Interrupt: SIGTERM and SIGHUP', () => {
     const names = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
     const before = new Map(names.map((n) => [n, process.listeners(n)]));
     const quits: number[] = [];
-    const interrupt = new Interrupt(60_000, () => {}, (c) => quits.push(c));
+    const interrupt = new Interrupt(
+      60_000,
+      () => {},
+      (c) => quits.push(c),
+    );
     const unlisten = interrupt.listen(process);
     try {
       const added = (n: (typeof names)[number]) => process.listeners(n).filter((l) => !before.get(n)!.includes(l));
@@ -119,9 +142,13 @@ describe('Ctrl-C during a sweep against a provider that stops answering', () => 
   it('calls in flight get the grace period, are then cancelled and not recorded; the report is partial', async () => {
     const f = flavour('openai');
     const s = await track(f.start());
-    const interrupt = new Interrupt(300, () => {}, () => {
-      throw new Error('must not quit');
-    });
+    const interrupt = new Interrupt(
+      300,
+      () => {},
+      () => {
+        throw new Error('must not quit');
+      },
+    );
     // Four answers, then Ctrl-C as the fifth request arrives; from then on the server never answers.
     s.script((_req, i) => {
       if (i === 4) interrupt.handle();
@@ -145,7 +172,10 @@ describe('Ctrl-C during a sweep against a provider that stops answering', () => 
     expect(interrupt.signal.aborted).toBe(true);
     expect(seconds).toBeLessThan(20); // bounded by the grace period, not the 60 s call timeout
     expect(result.status).toBe('partial');
-    const trials = readFileSync(join(result.runDir, 'trials.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TrialRecord);
+    const trials = readFileSync(join(result.runDir, 'trials.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as TrialRecord);
     // Only answered calls are on disk: the cancelled ones are neither errors nor wrong answers.
     expect(trials.length).toBe(result.trials);
     expect(trials.length).toBeGreaterThanOrEqual(4);

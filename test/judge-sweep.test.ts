@@ -56,7 +56,13 @@ const PACK_FILE = join(tmp, 'route-judged.json');
 writeFileSync(PACK_FILE, JSON.stringify(PACK, null, 2));
 
 let counter = 0;
-function experiment(lines: { judge: Record<string, unknown>; providers: Record<string, unknown>[]; extra?: string; repeats?: number; concurrency?: number }): string {
+function experiment(lines: {
+  judge: Record<string, unknown>;
+  providers: Record<string, unknown>[];
+  extra?: string;
+  repeats?: number;
+  concurrency?: number;
+}): string {
   const path = join(tmp, `exp-${++counter}.yaml`);
   const yaml = [
     `name: judge-sweep-${counter}`,
@@ -100,13 +106,25 @@ function captureStream() {
 
 function sweep(path: string, extra: Partial<Parameters<typeof runSweep>[0]> = {}) {
   const lines: string[] = [];
-  const run = runSweep({ experimentPath: path, outDir: join(tmp, 'out'), quiet: true, env: ENV, log: (l) => lines.push(l), providerOptions: { sleep: fakeSleep().sleep }, ...extra });
+  const run = runSweep({
+    experimentPath: path,
+    outDir: join(tmp, 'out'),
+    quiet: true,
+    env: ENV,
+    log: (l) => lines.push(l),
+    providerOptions: { sleep: fakeSleep().sleep },
+    ...extra,
+  });
   return { run, lines };
 }
 
 function readRun(runDir: string) {
   const info = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8'));
-  const trials = readFileSync(join(runDir, 'trials.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as TrialRecord);
+  const trials = readFileSync(join(runDir, 'trials.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as TrialRecord);
   return { info, trials };
 }
 
@@ -169,7 +187,10 @@ describe('judge calls go through the response cache', () => {
     const failed = judged(run1.trials);
     expect(failed).toHaveLength(3);
     for (const t of failed) {
-      expect(t.error).toEqual({ kind: 'other', message: `judging failed: judge ${JUDGE}: no 0-10 score on the verdict's last line: "Mostly right, I would say"` });
+      expect(t.error).toEqual({
+        kind: 'other',
+        message: `judging failed: judge ${JUDGE}: no 0-10 score on the verdict's last line: "Mostly right, I would say"`,
+      });
       expect(t.output).not.toBeNull();
       expect(t.judge).toMatchObject({ provider: JUDGE, cached: false });
     }
@@ -269,7 +290,9 @@ describe('judge calls are priced and counted', () => {
     expect(calls).toHaveLength(judge.requests.length);
     for (const t of calls) expect(t.judge).toMatchObject({ tokensIn: 111, tokensOut: 7, cachedTokens: 0, attempts: 1 });
     const judgeCost = calls.length * costPerRequest(JUDGE_PRICE, 111, 7);
-    const answerCost = trials.filter((t) => t.provider === ANSWERER && !t.cached).reduce((n, t) => n + costPerRequest(ANSWER_PRICE, t.tokensIn, t.tokensOut, t.cachedTokens), 0);
+    const answerCost = trials
+      .filter((t) => t.provider === ANSWERER && !t.cached)
+      .reduce((n, t) => n + costPerRequest(ANSWER_PRICE, t.tokensIn, t.tokensOut, t.cachedTokens), 0);
     expect(judgeCost).toBeGreaterThan(0);
     expect(info.spend.byJudge[JUDGE]).toBeCloseTo(judgeCost, 10);
     // The answerer's spend is its own answers only; the judge is not a provider of this run.
@@ -277,7 +300,10 @@ describe('judge calls are priced and counted', () => {
     expect(info.spend.total).toBeCloseTo(answerCost + judgeCost, 10);
 
     // Progress: a line for the judge with its calls, reused verdicts, failures and spend.
-    const judgeLine = progress.text().split('\n').find((l) => l.startsWith(`judge ${JUDGE}`));
+    const judgeLine = progress
+      .text()
+      .split('\n')
+      .find((l) => l.startsWith(`judge ${JUDGE}`));
     const reused = judged(trials).length - calls.length;
     const money = judgeCost.toFixed(judgeCost < 1 ? 4 : 2);
     expect(judgeLine).toMatch(new RegExp(`judged ${judged(trials).length}  calls ${calls.length}  cache hits ${reused}  failures 0  \\$${money}$`));

@@ -127,11 +127,13 @@ describe('the local learner on the tickets experiment', () => {
     const item = data.items[3]!;
     const shots = data.pool.slice(0, 16);
     expect(task.baseline(item, shots)).toBe(task.baseline(item, shots));
-    expect(createClassifyTask(
-      { data: { file: 'data/tickets.jsonl', fields: { input: 'text', label: 'label', id: 'id' } }, split: { poolSize: 300, evalItems: 150 } },
-      20261125,
-      'experiments',
-    ).load()).toEqual(data);
+    expect(
+      createClassifyTask(
+        { data: { file: 'data/tickets.jsonl', fields: { input: 'text', label: 'label', id: 'id' } }, split: { poolSize: 300, evalItems: 150 } },
+        20261125,
+        'experiments',
+      ).load(),
+    ).toEqual(data);
   });
 });
 

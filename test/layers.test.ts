@@ -23,7 +23,9 @@ function tree(name: string, files: Record<string, readonly string[]>): string {
   for (const [path, imports] of Object.entries(files)) {
     const file = join(dir, 'src', path);
     mkdirSync(dirname(file), { recursive: true });
-    const lines = imports.map((spec, i) => (spec.startsWith('type:') ? `import type { T${i} } from '${spec.slice(5)}';` : `import { v as v${i} } from '${spec}';`));
+    const lines = imports.map((spec, i) =>
+      spec.startsWith('type:') ? `import type { T${i} } from '${spec.slice(5)}';` : `import { v as v${i} } from '${spec}';`,
+    );
     writeFileSync(file, `${lines.join('\n')}\nexport const v = 1;\nexport type T0 = number;\nexport type T1 = number;\n`);
   }
   return dir;

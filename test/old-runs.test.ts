@@ -30,7 +30,7 @@ describe('runs written by earlier versions', () => {
     expect(old.curves[0]!.tests[0]!.method).toBe('paired-bootstrap');
   });
 
-  it('fewshot report rebuilds a version 3 summary, reading an old refusal as the model\'s answer', () => {
+  it("fewshot report rebuilds a version 3 summary, reading an old refusal as the model's answer", () => {
     const dir = join(tmp, 'report');
     cpSync(FIXTURE, dir, { recursive: true });
     const r = fewshot(['report', dir]);

@@ -15,7 +15,10 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** Root writes through chmod 0o555, so a permission-bit case proves nothing there. */
 const isRoot = process.getuid?.() === 0;
-if (isRoot) console.warn('notice: running as root: the chmod 0o555 cases are skipped (root writes through permission bits); the "parent is a file" cases cover unwritable folders');
+if (isRoot)
+  console.warn(
+    'notice: running as root: the chmod 0o555 cases are skipped (root writes through permission bits); the "parent is a file" cases cover unwritable folders',
+  );
 
 function testEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const base: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
@@ -99,7 +102,10 @@ describe('out: and --out that cannot be written', () => {
     const { exp, file } = setup();
     writeFileSync(exp, `${readFileSync(exp, 'utf8')}out: ${file}\n`);
     const result = fewshot(['validate', exp]);
-    expectBadInput(result, `${exp}:10:6: out: ${file} is a file, not a folder; expected a folder that can be written (or created) for the results (or pass --out)`);
+    expectBadInput(
+      result,
+      `${exp}:10:6: out: ${file} is a file, not a folder; expected a folder that can be written (or created) for the results (or pass --out)`,
+    );
     expect(result.stdout).not.toMatch(/valid experiment/);
   });
 
@@ -112,8 +118,14 @@ describe('out: and --out that cannot be written', () => {
 
   it('sweep and --dry-run refuse --out naming a file or a path through a file', () => {
     const { exp, file } = setup();
-    expectBadInput(fewshot(['sweep', exp, '--out', file, '--quiet']), `error: --out ${file}: is a file, not a folder; expected a folder that can be written (or created) for the results`);
-    expectBadInput(fewshot(['sweep', exp, '--out', join(file, 'runs'), '--dry-run']), `--out ${join(file, 'runs')}: cannot be created: ${file} is a file, not a folder`);
+    expectBadInput(
+      fewshot(['sweep', exp, '--out', file, '--quiet']),
+      `error: --out ${file}: is a file, not a folder; expected a folder that can be written (or created) for the results`,
+    );
+    expectBadInput(
+      fewshot(['sweep', exp, '--out', join(file, 'runs'), '--dry-run']),
+      `--out ${join(file, 'runs')}: cannot be created: ${file} is a file, not a folder`,
+    );
   });
 
   it.skipIf(isRoot)('sweep refuses --out naming a read-only folder (chmod 0o555; skipped as root)', () => {
@@ -146,8 +158,14 @@ describe('--cache-dir that cannot be written', () => {
     const server = await startOpenAIServer();
     try {
       const out = join(dir, 'runs');
-      const result = await fewshotAsync(['sweep', exp, '--out', out, '--cache-dir', file, '--quiet'], { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: `${server.url}/v1` });
-      expectBadInput(result, `error: --cache-dir ${file}: is a file, not a folder; expected a folder that can be written (or created) for the response cache (or pass --no-cache)`);
+      const result = await fewshotAsync(['sweep', exp, '--out', out, '--cache-dir', file, '--quiet'], {
+        OPENAI_API_KEY: 'sk-test',
+        OPENAI_BASE_URL: `${server.url}/v1`,
+      });
+      expectBadInput(
+        result,
+        `error: --cache-dir ${file}: is a file, not a folder; expected a folder that can be written (or created) for the response cache (or pass --no-cache)`,
+      );
       expect(server.requests).toHaveLength(0);
       expect(existsSync(out)).toBe(false);
     } finally {
@@ -158,7 +176,10 @@ describe('--cache-dir that cannot be written', () => {
   it('names FEWSHOT_CACHE_DIR when the folder came from it, and --dry-run checks it too', () => {
     const { exp, file } = setup('', true);
     const cache = join(file, 'cache');
-    expectBadInput(fewshot(['sweep', exp, '--dry-run'], { FEWSHOT_CACHE_DIR: cache, OPENAI_API_KEY: 'sk-test' }), `FEWSHOT_CACHE_DIR=${cache}: cannot be created: ${file} is a file, not a folder`);
+    expectBadInput(
+      fewshot(['sweep', exp, '--dry-run'], { FEWSHOT_CACHE_DIR: cache, OPENAI_API_KEY: 'sk-test' }),
+      `FEWSHOT_CACHE_DIR=${cache}: cannot be created: ${file} is a file, not a folder`,
+    );
     // --no-cache: no cache folder is used, so none is checked.
     expect(fewshot(['sweep', exp, '--dry-run', '--no-cache'], { FEWSHOT_CACHE_DIR: cache, OPENAI_API_KEY: 'sk-test' }).code).toBe(0);
   });
@@ -170,6 +191,9 @@ describe('--cache-dir that cannot be written', () => {
     expect(fewshot(['sweep', exp, '--out', join(dir, 'runs'), '--quiet']).code).toBe(0);
     const { dir: dir2, exp: exp2 } = setup('', true);
     writeFileSync(join(dir2, '.fewshot'), 'not a folder\n');
-    expectBadInput(fewshot(['sweep', exp2, '--dry-run'], { OPENAI_API_KEY: 'sk-test' }), `response cache folder ${join(dir2, '.fewshot')} (the default, beside the experiment): is a file, not a folder`);
+    expectBadInput(
+      fewshot(['sweep', exp2, '--dry-run'], { OPENAI_API_KEY: 'sk-test' }),
+      `response cache folder ${join(dir2, '.fewshot')} (the default, beside the experiment): is a file, not a folder`,
+    );
   });
 });

@@ -10,7 +10,12 @@ describe('planTrials', () => {
     expect(plan).toHaveLength(3 * 2 * 2 * 5);
     expect(lazy.length).toBe(plan.length);
     expect(plan.filter((t) => t.k === 0).every((t) => t.selector === 'none')).toBe(true);
-    expect(lazy.countByProvider()).toEqual(new Map([['local', 30], ['openai:m', 30]]));
+    expect(lazy.countByProvider()).toEqual(
+      new Map([
+        ['local', 30],
+        ['openai:m', 30],
+      ]),
+    );
   });
 
   it('puts evaluation items in the outer loop, so a partial run has whole items', () => {
@@ -21,7 +26,7 @@ describe('planTrials', () => {
     expect(ownOrder).toEqual([...ownOrder].sort((a, b) => a - b));
   });
 
-  it('has no duplicate trials, and each provider\'s own stream is exactly its share of the whole', () => {
+  it("has no duplicate trials, and each provider's own stream is exactly its share of the whole", () => {
     const key = (t: (typeof plan)[number]) => `${t.provider}|${t.selector}|${t.k}|${t.repeat}|${t.itemIndex}`;
     expect(new Set(plan.map(key)).size).toBe(plan.length);
     const streams = [...lazy.forProvider('local'), ...lazy.forProvider('openai:m')].map(key).sort();

@@ -3,15 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  costPerRequest,
-  loadPriceTable,
-  parsePriceTable,
-  PRICE_TABLE_URL,
-  priceOverridesSchema,
-  PriceTableError,
-  resolvePrice,
-} from '../src/config/prices.js';
+import { costPerRequest, loadPriceTable, parsePriceTable, PRICE_TABLE_URL, priceOverridesSchema, PriceTableError, resolvePrice } from '../src/config/prices.js';
 import { thrownBy } from './thrown.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fewshot-prices-'));
@@ -24,9 +16,7 @@ describe('the packaged price table', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { files: string[] };
     expect(pkg.files).toContain('data');
     // dist/config/prices.js resolves the same file as src/config/prices.ts.
-    expect(fileURLToPath(new URL('../../data/prices.json', pathToFileURL(join(root, 'dist', 'config', 'prices.js'))))).toBe(
-      join(root, 'data', 'prices.json'),
-    );
+    expect(fileURLToPath(new URL('../../data/prices.json', pathToFileURL(join(root, 'dist', 'config', 'prices.js'))))).toBe(join(root, 'data', 'prices.json'));
   });
 
   it('loads, is dated, and lists the models', () => {
@@ -125,7 +115,7 @@ describe('resolvePrice', () => {
     expect(resolvePrice('openai:gpt-4o', overrides)?.source).toBe('price table (as of 2025-10-01)');
   });
 
-  it('validates the experiment\'s prices with a schema the config can reuse', () => {
+  it("validates the experiment's prices with a schema the config can reuse", () => {
     expect(priceOverridesSchema.safeParse({ 'openai:x': { input: 1, output: 2 } }).success).toBe(true);
     const bad = priceOverridesSchema.safeParse({ 'openai:x': { input: 1 } });
     expect(bad.success).toBe(false);

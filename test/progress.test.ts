@@ -271,7 +271,10 @@ describe('Progress in a terminal', () => {
     const { progress, out } = make(true, { providers: [{ id: `openai:${'x'.repeat(120)}`, total: 3 }] });
     vi.advanceTimersByTime(500);
     // eslint-disable-next-line no-control-regex
-    const drawn = out.text().split(/\n|\x1b\[[0-9;?]*[A-Za-z]/).filter((l) => l.startsWith('openai:xxx'));
+    const drawn = out
+      .text()
+      .split(/\n|\x1b\[[0-9;?]*[A-Za-z]/)
+      .filter((l) => l.startsWith('openai:xxx'));
     expect(drawn.length).toBeGreaterThan(0);
     for (const l of drawn) expect(l).toHaveLength(100);
     progress.finish();

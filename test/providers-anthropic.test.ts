@@ -4,7 +4,16 @@
 import { describe, expect, it } from 'vitest';
 import { ANTHROPIC_DEFAULT_MAX_TOKENS } from '../src/providers/anthropic.js';
 import { SYSTEM_PROMPT } from '../src/tasks/routes.js';
-import { expectFinishReasons, expectKeyOnlyInAuthHeader, expectParsedReply, flavour, rejection, routesPrompt, SENTINEL, trackServers } from './providers-helpers.js';
+import {
+  expectFinishReasons,
+  expectKeyOnlyInAuthHeader,
+  expectParsedReply,
+  flavour,
+  rejection,
+  routesPrompt,
+  SENTINEL,
+  trackServers,
+} from './providers-helpers.js';
 
 const track = trackServers();
 const f = flavour('anthropic');
@@ -78,7 +87,16 @@ describe('anthropic: parsing', () => {
   it('text, end_turn, usage: tokensIn = input + cache read + cache write, cachedTokens = cache read; request-id; latency', async () => {
     const s = await track(f.start());
     // The server sends input_tokens = tokensIn - cached - cacheWrite = 1500 - 1024 - 300 = 176.
-    await expectParsedReply(s, f.adapter(s), { kind: 'text', text: 'ROUTE: Depot -> Store B', tokensIn: 1500, cachedTokens: 1024, cacheWriteTokens: 300, tokensOut: 12, requestId: 'req_011CAbc', delayMs: 5 });
+    await expectParsedReply(s, f.adapter(s), {
+      kind: 'text',
+      text: 'ROUTE: Depot -> Store B',
+      tokensIn: 1500,
+      cachedTokens: 1024,
+      cacheWriteTokens: 300,
+      tokensOut: 12,
+      requestId: 'req_011CAbc',
+      delayMs: 5,
+    });
   });
 
   it('no cache activity: cachedTokens 0 and tokensIn = input_tokens', async () => {
@@ -102,14 +120,26 @@ describe('anthropic: parsing', () => {
     s.queue({
       kind: 'raw',
       body: JSON.stringify({
-        id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-haiku-4-5',
-        content: [{ type: 'thinking', thinking: 'hmm', signature: 'x' }, { type: 'text', text: 'ROUTE: ' }, { type: 'text', text: 'Depot -> Store A' }],
-        stop_reason: 'end_turn', stop_sequence: null,
+        id: 'msg_1',
+        type: 'message',
+        role: 'assistant',
+        model: 'claude-haiku-4-5',
+        content: [
+          { type: 'thinking', thinking: 'hmm', signature: 'x' },
+          { type: 'text', text: 'ROUTE: ' },
+          { type: 'text', text: 'Depot -> Store A' },
+        ],
+        stop_reason: 'end_turn',
+        stop_sequence: null,
         usage: { input_tokens: 10, output_tokens: 4 },
       }),
       headers: { 'request-id': 'req_raw' },
     });
-    expect(await f.adapter(s).complete({ messages: routesPrompt(0).messages })).toMatchObject({ text: 'ROUTE: Depot -> Store A', tokensIn: 10, requestId: 'req_raw' });
+    expect(await f.adapter(s).complete({ messages: routesPrompt(0).messages })).toMatchObject({
+      text: 'ROUTE: Depot -> Store A',
+      tokensIn: 10,
+      requestId: 'req_raw',
+    });
   });
 
   it('a 401 names no key', async () => {

@@ -3,7 +3,16 @@
 
 import { describe, expect, it } from 'vitest';
 import { SYSTEM_PROMPT } from '../src/tasks/routes.js';
-import { expectFinishReasons, expectKeyOnlyInAuthHeader, expectParsedReply, flavour, rejection, routesPrompt, SENTINEL, trackServers } from './providers-helpers.js';
+import {
+  expectFinishReasons,
+  expectKeyOnlyInAuthHeader,
+  expectParsedReply,
+  flavour,
+  rejection,
+  routesPrompt,
+  SENTINEL,
+  trackServers,
+} from './providers-helpers.js';
 
 const track = trackServers();
 const f = flavour('google');
@@ -50,7 +59,15 @@ describe('google: request shape', () => {
 describe('google: parsing', () => {
   it('text, STOP, usage with cachedContentTokenCount, responseId as the request id, latency', async () => {
     const s = await track(f.start());
-    await expectParsedReply(s, f.adapter(s), { kind: 'text', text: 'ROUTE: Depot -> Store C', tokensIn: 900, tokensOut: 11, cachedTokens: 512, requestId: 'resp-42', delayMs: 5 });
+    await expectParsedReply(s, f.adapter(s), {
+      kind: 'text',
+      text: 'ROUTE: Depot -> Store C',
+      tokensIn: 900,
+      tokensOut: 11,
+      cachedTokens: 512,
+      requestId: 'resp-42',
+      delayMs: 5,
+    });
   });
 
   it('cachedContentTokenCount absent (proto3 omits zeros) -> 0', async () => {
@@ -82,12 +99,19 @@ describe('google: parsing', () => {
     s.queue({
       kind: 'raw',
       body: JSON.stringify({
-        candidates: [{ content: { role: 'model', parts: [{ text: 'pondering...', thought: true }, { text: 'ROUTE: Depot -> Store A' }] }, finishReason: 'STOP', index: 0 }],
+        candidates: [
+          { content: { role: 'model', parts: [{ text: 'pondering...', thought: true }, { text: 'ROUTE: Depot -> Store A' }] }, finishReason: 'STOP', index: 0 },
+        ],
         usageMetadata: { promptTokenCount: 50, candidatesTokenCount: 7, thoughtsTokenCount: 40, totalTokenCount: 97 },
         responseId: 'r2',
       }),
     });
-    expect(await f.adapter(s).complete({ messages: routesPrompt(0).messages })).toMatchObject({ text: 'ROUTE: Depot -> Store A', tokensIn: 50, tokensOut: 47, requestId: 'r2' });
+    expect(await f.adapter(s).complete({ messages: routesPrompt(0).messages })).toMatchObject({
+      text: 'ROUTE: Depot -> Store A',
+      tokensIn: 50,
+      tokensOut: 47,
+      requestId: 'r2',
+    });
   });
 
   it('a 401 names no key', async () => {

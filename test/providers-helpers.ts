@@ -70,7 +70,12 @@ export async function rejection(p: Promise<unknown>): Promise<ProviderError> {
  * Scripts one text reply and checks the provider maps it whole: text, `stop`, usage (prompt tokens
  * with the cached ones included), the request id, and a measured latency.
  */
-export async function expectParsedReply(s: FakeServer, provider: Provider, reply: TextReply & { tokensIn: number; tokensOut: number; cachedTokens: number; requestId: string }, prompt = routesPrompt(2)): Promise<void> {
+export async function expectParsedReply(
+  s: FakeServer,
+  provider: Provider,
+  reply: TextReply & { tokensIn: number; tokensOut: number; cachedTokens: number; requestId: string },
+  prompt = routesPrompt(2),
+): Promise<void> {
   s.queue(reply);
   const r = await provider.complete({ messages: prompt.messages });
   const { text, tokensIn, tokensOut, cachedTokens, requestId } = reply;
@@ -223,12 +228,7 @@ export function flavour(name: FlavourName): Flavour {
 }
 
 /** resolveProvider for a flavour pointed at a server, with the sentinel key in a private env. */
-export function resolveAt(
-  f: Flavour,
-  s: FakeServer,
-  extra: Partial<ProviderConfig> = {},
-  sleep: (ms: number) => Promise<void> = async () => {},
-): Provider {
+export function resolveAt(f: Flavour, s: FakeServer, extra: Partial<ProviderConfig> = {}, sleep: (ms: number) => Promise<void> = async () => {}): Provider {
   const resolution: ProviderResolution = resolveProvider(f.config(s, extra), localBaseline(routesTask), { [f.keyVariable]: SENTINEL }, { sleep });
   if (resolution.status !== 'ready') throw new Error(`${f.id} was skipped: ${resolution.reason}`);
   return resolution.provider;

@@ -36,7 +36,9 @@ describe.each<FlavourName>(['openai', 'openai-compatible'])('%s: request shape',
     expect(sent[0]!.content).toBe(SYSTEM_PROMPT);
     expect(req.body.temperature).toBe(0.3);
     // OpenAI's own API wants max_completion_tokens; compatible servers (Ollama, vLLM) know max_tokens.
-    expect(Object.keys(req.body).sort()).toEqual(['max_completion_tokens', 'messages', 'model', 'temperature'].map((k) => (compatible && k === 'max_completion_tokens' ? 'max_tokens' : k)).sort());
+    expect(Object.keys(req.body).sort()).toEqual(
+      ['max_completion_tokens', 'messages', 'model', 'temperature'].map((k) => (compatible && k === 'max_completion_tokens' ? 'max_tokens' : k)).sort(),
+    );
     expect(req.body[compatible ? 'max_tokens' : 'max_completion_tokens']).toBe(400);
     expect(req.body.stream).toBeUndefined();
     expectKeyOnlyInAuthHeader(f, req);
@@ -66,7 +68,12 @@ describe.each<FlavourName>(['openai', 'openai-compatible'])('%s: parsing', (name
 
   it('reads text, stop, usage with cached tokens, the x-request-id and a latency', async () => {
     const s = await track(f.start());
-    await expectParsedReply(s, f.adapter(s), { kind: 'text', text: 'ROUTE: Depot -> Store A', tokensIn: 1200, tokensOut: 9, cachedTokens: 1024, requestId: 'req_abc123', delayMs: 5 }, routesPrompt(1));
+    await expectParsedReply(
+      s,
+      f.adapter(s),
+      { kind: 'text', text: 'ROUTE: Depot -> Store A', tokensIn: 1200, tokensOut: 9, cachedTokens: 1024, requestId: 'req_abc123', delayMs: 5 },
+      routesPrompt(1),
+    );
   });
 
   it('finish reasons: length is a truncation, tool_calls is other, content_filter is a refusal', async () => {
@@ -97,7 +104,12 @@ describe.each<FlavourName>(['openai', 'openai-compatible'])('%s: parsing', (name
   it('cached tokens absent -> 0; a server that reports no usage gets an estimate, not a free call', async () => {
     const s = await track(f.start());
     const body = (usage: unknown) =>
-      JSON.stringify({ id: 'x', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'Hello there' }, finish_reason: 'stop' }], ...(usage !== undefined && { usage }) });
+      JSON.stringify({
+        id: 'x',
+        object: 'chat.completion',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'Hello there' }, finish_reason: 'stop' }],
+        ...(usage !== undefined && { usage }),
+      });
     s.queue({ kind: 'raw', body: body({ prompt_tokens: 40, completion_tokens: 3 }) }, { kind: 'raw', body: body(undefined) });
     const p = f.adapter(s);
     const { messages } = routesPrompt(0);
@@ -119,7 +131,7 @@ it('openai: the key is the Bearer token and nothing else carries it (also on a 4
   expectKeyOnlyInAuthHeader(f, s.requests[0]!);
 });
 
-it("openai-compatible: the OpenAI organization and project the SDK reads from process.env are not sent to a third-party server", async () => {
+it('openai-compatible: the OpenAI organization and project the SDK reads from process.env are not sent to a third-party server', async () => {
   const f = flavour('openai-compatible');
   const s = await track(f.start());
   const saved = { org: process.env.OPENAI_ORG_ID, project: process.env.OPENAI_PROJECT_ID };
@@ -128,7 +140,10 @@ it("openai-compatible: the OpenAI organization and project the SDK reads from pr
   try {
     await f.adapter(s).complete({ messages: routesPrompt(0).messages });
   } finally {
-    for (const [name, value] of [['OPENAI_ORG_ID', saved.org], ['OPENAI_PROJECT_ID', saved.project]] as const) {
+    for (const [name, value] of [
+      ['OPENAI_ORG_ID', saved.org],
+      ['OPENAI_PROJECT_ID', saved.project],
+    ] as const) {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
     }

@@ -44,7 +44,7 @@ describe('RateLimiter (fake clock)', () => {
     expect(times).toEqual([0, 1000, 2000, 3000, 4000]);
   });
 
-  it('requestsPerMinute 600: a burst of one second\'s allowance (10), then one every 100 ms', async () => {
+  it("requestsPerMinute 600: a burst of one second's allowance (10), then one every 100 ms", async () => {
     const { clock, now, sleep } = fakeClock();
     const limiter = new RateLimiter({ requestsPerMinute: 600 }, now, sleep);
     const times = await grantTimes(limiter, clock, Array(13).fill(1));
@@ -52,7 +52,7 @@ describe('RateLimiter (fake clock)', () => {
     expect(times.slice(10)).toEqual([100, 200, 300]);
   });
 
-  it('an idle spell refills the bucket, but never beyond one second\'s allowance', async () => {
+  it("an idle spell refills the bucket, but never beyond one second's allowance", async () => {
     const { clock, now, sleep } = fakeClock();
     const limiter = new RateLimiter({ requestsPerMinute: 120 }, now, sleep); // 2 a second
     await grantTimes(limiter, clock, [1, 1]);

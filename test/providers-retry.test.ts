@@ -11,7 +11,7 @@ const track = trackServers();
 const { messages } = routesPrompt(1);
 
 describe.each(FLAVOURS)('$name: retries', (f) => {
-  it('429 then success: 2 requests, attempts 2, the wait is the provider\'s retry hint', async () => {
+  it("429 then success: 2 requests, attempts 2, the wait is the provider's retry hint", async () => {
     const s = await track(f.start());
     s.queue(f.rateLimited(3), { kind: 'text', text: 'ok' });
     const { delays, sleep } = fakeSleep();

@@ -38,7 +38,10 @@ function filesUnder(dir: string): string[] {
 }
 
 function readTrials(runDir: string): TrialRecord[] {
-  return readFileSync(join(runDir, 'trials.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TrialRecord);
+  return readFileSync(join(runDir, 'trials.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as TrialRecord);
 }
 
 describe.each(FLAVOURS)('$name: concurrency', (f) => {
@@ -103,7 +106,9 @@ describe('runSweep end to end, offline', () => {
     const n429 = { openai: 2, compatible: 1, anthropic: 2, google: 2 };
     for (const [name, server] of Object.entries(s) as [keyof Servers, FakeServer][]) {
       const f = flavour(name === 'compatible' ? 'openai-compatible' : name);
-      server.script((_req, i) => (i < n429[name] ? f.rateLimited(1) : { kind: 'text', text: ROUTE_ANSWER, tokensIn: 800, tokensOut: 20, cachedTokens: i > 3 ? 512 : 0, delayMs: 5 }));
+      server.script((_req, i) =>
+        i < n429[name] ? f.rateLimited(1) : { kind: 'text', text: ROUTE_ANSWER, tokensIn: 800, tokensOut: 20, cachedTokens: i > 3 ? 512 : 0, delayMs: 5 },
+      );
     }
     const dir = join(tmp, 'e2e');
     const experiment = join(tmp, 'e2e.yaml');
@@ -131,13 +136,20 @@ describe('runSweep end to end, offline', () => {
       expect(mine.every((t) => t.error === null && t.parseOk && t.output === ROUTE_ANSWER && t.finishReason === 'stop')).toBe(true);
       expect(mine.every((t) => t.tokensIn === 800 && t.tokensOut === 20 && typeof t.requestId === 'string')).toBe(true);
       // Every 429 cost one extra attempt on some trial, and one more request on the server.
-      expect(mine.reduce((sum, t) => sum + ((t.attempts ?? 1) - 1), 0), id).toBe(n429[name]);
+      expect(
+        mine.reduce((sum, t) => sum + ((t.attempts ?? 1) - 1), 0),
+        id,
+      ).toBe(n429[name]);
       expect(server.requests).toHaveLength(TRIALS_PER_PROVIDER + n429[name]);
       expect(server.requests.every((r) => r.routed)).toBe(true);
       // The key did travel (so its absence from the results means something), in the auth header only.
       for (const req of server.requests) expectKeyOnlyInAuthHeader(flavour(name === 'compatible' ? 'openai-compatible' : name), req);
     }
-    expect(filesUnder(result.runDir).map((p) => p.slice(result.runDir.length + 1)).sort()).toEqual(expect.arrayContaining(['run.json', 'trials.jsonl', 'summary.json']));
+    expect(
+      filesUnder(result.runDir)
+        .map((p) => p.slice(result.runDir.length + 1))
+        .sort(),
+    ).toEqual(expect.arrayContaining(['run.json', 'trials.jsonl', 'summary.json']));
     // Every retry waited the provider's hint (Gemini's from its body), through the injected sleep.
     expect(delays).toEqual(Array(2 + 1 + 2 + 2).fill(1000));
     // Shots are sent: k = 2 prompts carry two solved examples.
@@ -191,7 +203,14 @@ describe('runSweep end to end, offline', () => {
       experiment,
       routesExperimentYaml('conc', [{ id: 'anthropic:claude-haiku-4-5', baseUrl: s.url, concurrency: 3 }]).replace('concurrency: 2', 'concurrency: 16'),
     );
-    const result = await runSweep({ experimentPath: experiment, outDir: join(tmp, 'conc'), quiet: true, env: ENV, log: () => {}, providerOptions: { sleep: async () => {} } });
+    const result = await runSweep({
+      experimentPath: experiment,
+      outDir: join(tmp, 'conc'),
+      quiet: true,
+      env: ENV,
+      log: () => {},
+      providerOptions: { sleep: async () => {} },
+    });
     expect(result.status).toBe('complete');
     expect(s.requests).toHaveLength(TRIALS_PER_PROVIDER);
     expect(s.maxInFlight).toBeLessThanOrEqual(3);
@@ -202,9 +221,22 @@ describe('runSweep end to end, offline', () => {
     const s = await track(flavour('google').start());
     s.queue({ kind: 'text', text: ROUTE_ANSWER });
     const experiment = join(tmp, 'skip.yaml');
-    writeFileSync(experiment, routesExperimentYaml('skip', [{ id: 'google:gemini-2.5-flash', baseUrl: s.url }, { id: 'openai:gpt-4o-mini', baseUrl: 'http://127.0.0.1:9/v1' }]));
+    writeFileSync(
+      experiment,
+      routesExperimentYaml('skip', [
+        { id: 'google:gemini-2.5-flash', baseUrl: s.url },
+        { id: 'openai:gpt-4o-mini', baseUrl: 'http://127.0.0.1:9/v1' },
+      ]),
+    );
     const lines: string[] = [];
-    const result = await runSweep({ experimentPath: experiment, outDir: join(tmp, 'skip'), quiet: true, env: { GOOGLE_API_KEY: SENTINEL }, log: (l) => lines.push(l), providerOptions: { sleep: async () => {} } });
+    const result = await runSweep({
+      experimentPath: experiment,
+      outDir: join(tmp, 'skip'),
+      quiet: true,
+      env: { GOOGLE_API_KEY: SENTINEL },
+      log: (l) => lines.push(l),
+      providerOptions: { sleep: async () => {} },
+    });
     expect(result.status).toBe('complete');
     expect(result.trials).toBe(TRIALS_PER_PROVIDER);
     expect(lines.some((l) => l.startsWith('skipping openai:gpt-4o-mini') && l.includes('OPENAI_API_KEY'))).toBe(true);

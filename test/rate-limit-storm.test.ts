@@ -175,7 +175,10 @@ describe('a 429 storm with Retry-After', () => {
     // Every planned trial answered, none past maxAttempts.
     expect(result.status).toBe('complete');
     expect(result.trials).toBe(2 * TRIALS);
-    const trials = readFileSync(join(result.runDir, 'trials.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TrialRecord);
+    const trials = readFileSync(join(result.runDir, 'trials.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as TrialRecord);
     const stormTrials = trials.filter((t) => t.provider === 'openai:gpt-4o-mini');
     expect(stormTrials).toHaveLength(TRIALS);
     for (const t of trials) {

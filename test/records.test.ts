@@ -41,12 +41,19 @@ describe('trials.jsonl from older versions', () => {
     expect(warnings).toEqual([]);
     expect(trials.map((t) => t.repeat)).toEqual(raw.map((r) => r.seed));
     expect(trials.some((t) => 'seed' in t)).toBe(false);
-    expect(Object.keys(trials[0]!).sort()).toEqual(Object.keys(raw[0]!).map((k) => (k === 'seed' ? 'repeat' : k)).sort());
+    expect(Object.keys(trials[0]!).sort()).toEqual(
+      Object.keys(raw[0]!)
+        .map((k) => (k === 'seed' ? 'repeat' : k))
+        .sort(),
+    );
   });
 
   it('reads any repeat index so, and keeps `repeat` when a record has both', () => {
     const { repeat: _, ...rest } = trial({ itemId: 'old' });
-    const path = file('mixed.jsonl', `${JSON.stringify({ ...rest, seed: 2 })}\n${JSON.stringify(trial({ itemId: 'new', repeat: 1 }))}\n${JSON.stringify({ ...trial({ itemId: 'both', repeat: 3 }), seed: 9 })}\n`);
+    const path = file(
+      'mixed.jsonl',
+      `${JSON.stringify({ ...rest, seed: 2 })}\n${JSON.stringify(trial({ itemId: 'new', repeat: 1 }))}\n${JSON.stringify({ ...trial({ itemId: 'both', repeat: 3 }), seed: 9 })}\n`,
+    );
     const { trials } = readTrials(path);
     expect(trials.map((t) => [t.itemId, t.repeat])).toEqual([
       ['old', 2],
@@ -61,7 +68,7 @@ describe('trials.jsonl from older versions', () => {
     expect(readTrials(path).trials).toHaveLength(1);
   });
 
-  it('names the field the file has when an old record\'s repeat index is wrong', () => {
+  it("names the field the file has when an old record's repeat index is wrong", () => {
     const { repeat: _, ...rest } = trial();
     const err = thrownBy(TrialsFileError, () => readTrials(file('bad-seed.jsonl', `${JSON.stringify({ ...rest, seed: -1 })}\n`)));
     expect(err.line).toBe(1);
@@ -72,7 +79,7 @@ describe('trials.jsonl from older versions', () => {
 });
 
 describe('run.json from older versions', () => {
-  it('reads the recorded experiment\'s analysis.bootstrapResamples as resamples', () => {
+  it("reads the recorded experiment's analysis.bootstrapResamples as resamples", () => {
     const info = readRunInfo(join(FIXTURE, 'run.json'));
     expect((info.config as { analysis: Record<string, number> }).analysis).toHaveProperty('bootstrapResamples', 2000);
     expect(analysisOptions(info.config, info.seed).settings.resamples).toBe(2000);
@@ -127,7 +134,9 @@ describe('summary.json', () => {
       `${path}: not a fewshot summary.json: field "settings.resamples": missing (expected a number or null); ` +
         'field "curves.0.label": expected one of "improving", "plateau", "peak-regression", "no-benefit", "inconclusive", got "great"',
     );
-    expect(thrownBy(SummaryError, () => readSummary(file('list.json', '[]'))).message).toBe(`${join(tmp, 'list.json')}: not a fewshot summary.json: expected a JSON object, got a list`);
+    expect(thrownBy(SummaryError, () => readSummary(file('list.json', '[]'))).message).toBe(
+      `${join(tmp, 'list.json')}: not a fewshot summary.json: expected a JSON object, got a list`,
+    );
     expect(thrownBy(SummaryError, () => readSummary(file('torn.json', '{"schemaVersion": 3,'))).message).toMatch(/torn\.json: not valid JSON/);
     expect(thrownBy(SummaryError, () => readSummary(join(tmp, 'none.json'))).message).toBe(`${join(tmp, 'none.json')}: not found`);
   });

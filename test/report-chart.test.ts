@@ -29,8 +29,7 @@ import { runInfo, sweep, trial } from './analysis-fixtures.js';
 import { localSelectorTests, OPENAI, twoProviderSummary } from './chart-fixtures.js';
 import { fixtureSummary } from './report-fixtures.js';
 
-const summarize = (trials: readonly TrialRecord[], labels: Parameters<typeof fixtureSummary>[2] = {}): RunSummary =>
-  fixtureSummary(trials, runInfo(), labels);
+const summarize = (trials: readonly TrialRecord[], labels: Parameters<typeof fixtureSummary>[2] = {}): RunSummary => fixtureSummary(trials, runInfo(), labels);
 
 interface Scene {
   marktype?: string;
@@ -205,9 +204,7 @@ describe('curves chart', () => {
     ]);
     const rules = layersOf(local).filter((l) => markType(l) === 'rule');
     expect(rules).toHaveLength(1);
-    expect(rules[0]!.data!.values).toEqual([
-      expect.objectContaining({ selector: 'random', kind: 'knee', k: 1, text: 'knee k=1' }),
-    ]);
+    expect(rules[0]!.data!.values).toEqual([expect.objectContaining({ selector: 'random', kind: 'knee', k: 1, text: 'knee k=1' })]);
     const { svg } = await run(local);
     expect(svg).toContain('knee k=1');
     expect(svg).not.toContain('peak k=');
@@ -242,7 +239,7 @@ describe('curves chart', () => {
     expect(view.scale('y').domain()).toEqual([0, 1]);
   });
 
-  it('keeps a selector\'s colour across providers and charts', async () => {
+  it("keeps a selector's colour across providers and charts", async () => {
     const colorOf = async (c: ReportChart, selector: string) => {
       const { items } = await run(c);
       return items.find((i) => i.datum?.selector === selector && i.fill && i.fill !== 'white' && i.datum?.k === 2)?.fill;
@@ -271,7 +268,9 @@ describe('curves chart', () => {
       'failure rate': '0.0%',
       'end to end [95% interval] n items': '66.7% [20.8, 93.9] n=3',
     });
-    const e2e = tips.find((t) => t['selector — label'] === 'similar — improving' && t['k (shots)'] === '2' && 'end to end: accuracy [95% interval] n items' in t);
+    const e2e = tips.find(
+      (t) => t['selector — label'] === 'similar — improving' && t['k (shots)'] === '2' && 'end to end: accuracy [95% interval] n items' in t,
+    );
     expect(e2e!['failure rate (all counted wrong here)']).toBe('14.3%');
   });
 });
@@ -336,10 +335,23 @@ describe('selection chart', () => {
   it('gives no chart without selector tests', () => {
     const none = buildReportCharts(twoProviderSummary([]));
     expect(none.some((c) => c.section === 'selection')).toBe(false);
-    expect(buildReportCharts(summary).filter((c) => c.section === 'selection').map((c) => c.id)).toEqual(['selectors-local']);
+    expect(
+      buildReportCharts(summary)
+        .filter((c) => c.section === 'selection')
+        .map((c) => c.id),
+    ).toEqual(['selectors-local']);
     // Tests across k only: nothing to plot either.
     const acrossK = twoProviderSummary([
-      { provider: 'local', label: 'stable', detail: '', k: null, gainSelector: null, lossSelector: null, checks: [], selectorTests: localSelectorTests().slice(3) },
+      {
+        provider: 'local',
+        label: 'stable',
+        detail: '',
+        k: null,
+        gainSelector: null,
+        lossSelector: null,
+        checks: [],
+        selectorTests: localSelectorTests().slice(3),
+      },
     ]);
     expect(buildReportCharts(acrossK).some((c) => c.section === 'selection')).toBe(false);
   });
@@ -348,7 +360,7 @@ describe('selection chart', () => {
 describe('operations charts', () => {
   const summary = twoProviderSummary();
 
-  it('failures: each kind\'s share of the cell\'s trials, with the provider errors by kind', () => {
+  it("failures: each kind's share of the cell's trials, with the provider errors by kind", () => {
     const rows = failureData(summary);
     const at = (provider: string, selector: string, k: number, kind: string) =>
       rows.find((r) => r.provider === provider && r.selector === selector && r.k === k && r.kind === kind)!;
@@ -371,7 +383,7 @@ describe('operations charts', () => {
     });
   });
 
-  it('tokens and cost: the advice\'s price function and price table, cached tokens at the cached price', () => {
+  it("tokens and cost: the advice's price function and price table, cached tokens at the cached price", () => {
     const tokens = tokenData(summary);
     expect(tokens.find((r) => r.provider === OPENAI && r.selector === 'similar' && r.k === 1 && r.direction === 'prompt (in)')).toMatchObject({
       tokens: 180,
@@ -493,7 +505,14 @@ describe('in the browser build', () => {
       .replace(exportLine, 'vega.expressionInterpreter = expression;')}\n})(vega);`;
     const messages: string[] = [];
     const keep = (...args: unknown[]) => void messages.push(args.map(String).join(' '));
-    const context = createContext({ console: { ...console, log: keep, error: keep, warn: keep }, setTimeout, clearTimeout, setInterval, clearInterval, Promise });
+    const context = createContext({
+      console: { ...console, log: keep, error: keep, warn: keep },
+      setTimeout,
+      clearTimeout,
+      setInterval,
+      clearInterval,
+      Promise,
+    });
     runInContext(vegaMin, context);
     runInContext(classic, context);
     const browserVega = (context as { vega: typeof vega & { expressionInterpreter?: object; DisallowedObjectProperties?: unknown } }).vega;

@@ -111,7 +111,10 @@ export interface FixtureOptions {
 
 /** A schema-v2 summary of `trials`, shaped as buildSummary will produce it. */
 export function fixtureSummary(trials: readonly TrialRecord[], info: RunInfo, options: FixtureOptions = {}): RunSummary {
-  const cells = summarizeCells(trials, (info.task.measures ?? []).map((m) => m.key));
+  const cells = summarizeCells(
+    trials,
+    (info.task.measures ?? []).map((m) => m.key),
+  );
   const curves = curvesFromCells(cells, options.labels ?? { random: 'plateau', similar: 'improving' });
   const collapse = options.collapse ?? [];
   const failureTrends = options.failureTrends ?? [];

@@ -28,11 +28,29 @@ function report(name = 'demo') {
     target: 0.5,
     requestsPerMonth: 100_000,
     collapse: [
-      { provider: 'local', label: 'stable', detail: 'The gain holds with both selectors.', k: null, gainSelector: null, lossSelector: null, checks: [], selectorTests: [] },
+      {
+        provider: 'local',
+        label: 'stable',
+        detail: 'The gain holds with both selectors.',
+        k: null,
+        gainSelector: null,
+        lossSelector: null,
+        checks: [],
+        selectorTests: [],
+      },
     ],
     failureTrends: [
       truncationTrend(),
-      truncationTrend({ selector: 'similar', kind: 'parse_failure', flagged: false, estimate: 0.01, ciLow: -0.03, ciHigh: 0.05, pAdjusted: 0.8, detail: 'No rise.' }),
+      truncationTrend({
+        selector: 'similar',
+        kind: 'parse_failure',
+        flagged: false,
+        estimate: 0.01,
+        ciLow: -0.03,
+        ciHigh: 0.05,
+        pAdjusted: 0.8,
+        detail: 'No rise.',
+      }),
     ],
   });
   return renderReportHtml(summary, info);
@@ -87,7 +105,9 @@ describe('renderReportHtml', () => {
     expect(allowed).toEqual(executable.map((p) => createHash('sha256').update(p.body, 'utf8').digest('base64')));
     const { vega, interpreter } = reportScripts();
     const inlined = Buffer.byteLength(vega) + Buffer.byteLength(interpreter);
-    console.log(`report.html: ${executable.length} inline scripts allowed by sha256 hash; vega + vega-interpreter inlined: ${(inlined / 1e6).toFixed(2)} MB (${inlined} bytes)`);
+    console.log(
+      `report.html: ${executable.length} inline scripts allowed by sha256 hash; vega + vega-interpreter inlined: ${(inlined / 1e6).toFixed(2)} MB (${inlined} bytes)`,
+    );
   });
 
   it('carries the data and the page sections', () => {
@@ -122,7 +142,20 @@ describe('renderReportHtml', () => {
     has(card, 'target: 50.0% accuracy');
     has(card, 'is the cheapest setting statistically tied with the best');
     has(card, 'Failure rate of truncated outputs rises with k for random');
-    const order = ['id="verdict"', 'class="verdict"', 'data-chart="curves-local"', 'id="selection"', 'id="operations"', '<h3>Failure trends</h3>', '<h3>Cells</h3>', 'id="drilldown"', 'id="methodology"', 'config hash', '<h3>Warnings</h3>', 'How to read this'];
+    const order = [
+      'id="verdict"',
+      'class="verdict"',
+      'data-chart="curves-local"',
+      'id="selection"',
+      'id="operations"',
+      '<h3>Failure trends</h3>',
+      '<h3>Cells</h3>',
+      'id="drilldown"',
+      'id="methodology"',
+      'config hash',
+      '<h3>Warnings</h3>',
+      'How to read this',
+    ];
     const at = order.map((needle) => html.indexOf(needle));
     expect(at.every((i) => i >= 0)).toBe(true);
     expect([...at].sort((a, b) => a - b)).toEqual(at);
@@ -207,7 +240,9 @@ describe('renderReportHtml', () => {
     const info = runInfo({ notices: ['<img src=x onerror=alert(1)>'] });
     const summary = fixtureSummary([trial({ provider: '<b>p</b>', selector: 'a"b' })], info, {
       failureTrends: [truncationTrend({ provider: '<b>p</b>', selector: 'a"b', detail: '<i>x</i>' })],
-      collapse: [{ provider: '<b>p</b>', label: 'inconclusive', detail: '<i>y</i>', k: null, gainSelector: null, lossSelector: null, checks: [], selectorTests: [] }],
+      collapse: [
+        { provider: '<b>p</b>', label: 'inconclusive', detail: '<i>y</i>', k: null, gainSelector: null, lossSelector: null, checks: [], selectorTests: [] },
+      ],
     });
     expect(summary.advice[0]!.provider).toBe('<b>p</b>');
     const page = renderReportHtml(summary, info);

@@ -26,7 +26,10 @@ describe('renderSummaryMarkdown', () => {
   it('opens with the advice per provider, before the curves, failures and cells', () => {
     const order = ['## Verdict', '### local: **Extend the sweep**, ', '## Curves', '## Failures', '## Cells', '## How to read this'];
     const at = order.map((needle) => md.indexOf(needle));
-    expect(at.every((i) => i >= 0), md.slice(0, 2000)).toBe(true);
+    expect(
+      at.every((i) => i >= 0),
+      md.slice(0, 2000),
+    ).toBe(true);
     expect([...at].sort((a, b) => a - b)).toEqual(at);
     expect(md).toMatch(/^Accuracy \d+\.\d% \[\d+\.\d, \d+\.\d\] n=\d+ items\.$/m);
     expect(md).toContain('| cost per month (20,000 requests) | $0 | $0 |');
@@ -49,18 +52,14 @@ describe('renderSummaryMarkdown', () => {
   });
 
   it('escapes pipes and newlines in names', () => {
-    const out = renderSummaryMarkdown(
-      fixtureSummary([trial({ provider: 'a|b', selector: 'x\ny' })], runInfo({ notices: [] })),
-    );
+    const out = renderSummaryMarkdown(fixtureSummary([trial({ provider: 'a|b', selector: 'x\ny' })], runInfo({ notices: [] })));
     expect(out).toContain('| a\\|b |');
     expect(out).toContain('x y');
     expect(out).toContain('### a\\|b: ');
   });
 
   it('escapes markdown and html in user text but keeps intervals readable', () => {
-    expect(escapeMd('<img src=x onerror=alert(1)> [a](http://e) *b* `c` &lt;')).toBe(
-      '\\<img src=x onerror=alert(1)\\> [a\\](http://e) \\*b\\* \\`c\\` \\&lt;',
-    );
+    expect(escapeMd('<img src=x onerror=alert(1)> [a](http://e) *b* `c` &lt;')).toBe('\\<img src=x onerror=alert(1)\\> [a\\](http://e) \\*b\\* \\`c\\` \\&lt;');
     expect(escapeMd('72.0% [65.1, 78.3] n=60')).toBe('72.0% [65.1, 78.3] n=60');
   });
 });

@@ -144,7 +144,7 @@ describe('writeReport', () => {
     expect(readFileSync(paths.reportPath, 'utf8')).toContain('incomplete last line');
   });
 
-  it('passes the report command\'s overrides to the summary', () => {
+  it("passes the report command's overrides to the summary", () => {
     const runDir = join(dir, 'run-overrides');
     const paths = writeReport(runDir, sweep(), runInfo(), { now: new Date('2025-02-03T04:05:06.000Z'), overrides: { target: 0.99, delta: 0.1 } });
     const summary = JSON.parse(readFileSync(paths.summaryPath, 'utf8'));

@@ -70,10 +70,7 @@ describe('parseRouteAnswer: accepted forms', () => {
   });
 
   it('reads bullets with bold labels and timing notes on the stops', () => {
-    const text = [
-      '- **Route:** Depot -> Store B (arrive 09:00) -> Store A [wait 5 min] -> Store C at 10:40',
-      '- **Cost:** 1,230 €',
-    ].join('\n');
+    const text = ['- **Route:** Depot -> Store B (arrive 09:00) -> Store A [wait 5 min] -> Store C at 10:40', '- **Cost:** 1,230 €'].join('\n');
     expect(stops(text)).toEqual(['B', 'A', 'C']);
     expect(cost(text)).toBe(1230);
   });

@@ -38,11 +38,19 @@ function t(hhmm: string): number {
  *   B,A: travel 35 -> cost 350. B 08:20-08:30; A arrive 08:45, wait 15, 09:00-09:10.
  * Optimum A,B (cost 250) and it waits 50 minutes.
  */
-const waiting = instance('08:00', 10, [['A', 10, ['09:00', '09:30']], ['B', 10, null]], [
-  [0, 10, 20],
-  [10, 0, 15],
-  [20, 15, 0],
-]);
+const waiting = instance(
+  '08:00',
+  10,
+  [
+    ['A', 10, ['09:00', '09:30']],
+    ['B', 10, null],
+  ],
+  [
+    [0, 10, 20],
+    [10, 0, 15],
+    [20, 15, 0],
+  ],
+);
 
 /*
  * CLOSING WINDOW: start 08:00, rate 12. A: 10 min all day; B: 10 min, 08:00-08:20; C: 5 min all day.
@@ -72,11 +80,19 @@ const closing = instance(
  * INFEASIBLE: start 08:00. A and B: 10 min each, both 08:00-08:10, all legs 5 min.
  * Whichever goes first leaves at 08:15, so the other is reached at 08:20 > 08:10.
  */
-const impossible = instance('08:00', 10, [['A', 10, ['08:00', '08:10']], ['B', 10, ['08:00', '08:10']]], [
-  [0, 5, 5],
-  [5, 0, 5],
-  [5, 5, 0],
-]);
+const impossible = instance(
+  '08:00',
+  10,
+  [
+    ['A', 10, ['08:00', '08:10']],
+    ['B', 10, ['08:00', '08:10']],
+  ],
+  [
+    [0, 5, 5],
+    [5, 0, 5],
+    [5, 5, 0],
+  ],
+);
 
 /*
  * TIE ON COST: start 08:00, rate 10, all legs 10 min. A: 10 min, 09:00-12:00. B: 10 min, all day.
@@ -84,18 +100,34 @@ const impossible = instance('08:00', 10, [['A', 10, ['08:00', '08:10']], ['B', 1
  *   B,A: travel 20 (cost 200); B 08:10-08:20; A 08:30 wait to 09:00, leave 09:10 -> completion 09:10.
  * Optimum B,A: the earlier completion beats the lexicographically first order.
  */
-const tie = instance('08:00', 10, [['A', 10, ['09:00', '12:00']], ['B', 10, null]], [
-  [0, 10, 10],
-  [10, 0, 10],
-  [10, 10, 0],
-]);
+const tie = instance(
+  '08:00',
+  10,
+  [
+    ['A', 10, ['09:00', '12:00']],
+    ['B', 10, null],
+  ],
+  [
+    [0, 10, 10],
+    [10, 0, 10],
+    [10, 10, 0],
+  ],
+);
 
 /* FULL TIE: no windows, all legs 10, equal services: A,B and B,A both cost 200 and end 08:40. */
-const fullTie = instance('08:00', 10, [['A', 10, null], ['B', 10, null]], [
-  [0, 10, 10],
-  [10, 0, 10],
-  [10, 10, 0],
-]);
+const fullTie = instance(
+  '08:00',
+  10,
+  [
+    ['A', 10, null],
+    ['B', 10, null],
+  ],
+  [
+    [0, 10, 10],
+    [10, 0, 10],
+    [10, 10, 0],
+  ],
+);
 
 describe('evaluateRoute', () => {
   it('times every leg, waiting for a window to open', () => {
@@ -148,10 +180,15 @@ describe('solveRoute', () => {
 
   it('reports an instance with no feasible order', () => {
     expect(solveRoute(impossible)).toEqual({ feasible: false, reason: expect.any(String) });
-    const closedBeforeStart = instance('08:00', 10, [['A', 10, ['06:00', '07:00']]], [
-      [0, 5],
-      [5, 0],
-    ]);
+    const closedBeforeStart = instance(
+      '08:00',
+      10,
+      [['A', 10, ['06:00', '07:00']]],
+      [
+        [0, 5],
+        [5, 0],
+      ],
+    );
     expect(solveRoute(closedBeforeStart).feasible).toBe(false);
   });
 
@@ -269,7 +306,15 @@ describe('greedy baseline on hand instances', () => {
 
   it('breaks distance ties by earlier closing time, then name', () => {
     // All legs 10: A (all day) and B (closes 12:00) tie on distance; B closes earlier, so B first.
-    const bCloses = instance('08:00', 10, [['A', 10, null], ['B', 10, ['08:00', '12:00']]], fullTie.travel);
+    const bCloses = instance(
+      '08:00',
+      10,
+      [
+        ['A', 10, null],
+        ['B', 10, ['08:00', '12:00']],
+      ],
+      fullTie.travel,
+    );
     expect(greedyRoute(bCloses)).toEqual(['B', 'A']);
     // Same distance, neither closes: by name.
     expect(greedyRoute(fullTie)).toEqual(['A', 'B']);

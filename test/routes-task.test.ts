@@ -38,7 +38,7 @@ describe('render', () => {
     expect(text).not.toContain(item.id);
   });
 
-  it("gives shots worked answers that parse and score 1 against their own instance", () => {
+  it('gives shots worked answers that parse and score 1 against their own instance', () => {
     const messages = task.render(data.pool, data.items[0]!);
     data.pool.forEach((shot, i) => {
       const answer = messages[2 + 2 * i]!.content;

@@ -55,7 +55,9 @@ describe('runInfoSchema', () => {
     const e = thrownBy(RunInfoError, () => parseRunInfo({}, 'r/run.json'));
     expect(e.file).toBe('r/run.json');
     expect(e.field).toBe('runId');
-    expect(e.message).toMatch(/^r\/run\.json: not a fewshot run\.json: field "runId": missing \(expected a string\); field "experiment": missing \(expected an object\); .* and \d+ more$/);
+    expect(e.message).toMatch(
+      /^r\/run\.json: not a fewshot run\.json: field "runId": missing \(expected a string\); field "experiment": missing \(expected an object\); .* and \d+ more$/,
+    );
   });
 
   it('says what was expected and what it got', () => {
@@ -128,7 +130,10 @@ describe('fewshot compare reads run.json by the same schema', () => {
 
   it('exits 2 on a status no version writes', () => {
     const dir = run('compare-bad-status', { ...fixtureInfo(), status: 'done' });
-    expectBadInput(fewshot(['compare', FIXTURE, dir]), `candidate ${dir}/run.json: not a fewshot run.json: field "status": expected one of "running", "complete", "partial", got "done"`);
+    expectBadInput(
+      fewshot(['compare', FIXTURE, dir]),
+      `candidate ${dir}/run.json: not a fewshot run.json: field "status": expected one of "running", "complete", "partial", got "done"`,
+    );
   });
 });
 

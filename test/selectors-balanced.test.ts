@@ -47,7 +47,14 @@ describe('balanced', () => {
   });
 
   it('is random within a label, by seed', () => {
-    const picks = new Set(Array.from({ length: 20 }, (_, s) => balancedSelector.select(item, pool, 8, new Rng([s])).map((x) => x.id).join()));
+    const picks = new Set(
+      Array.from({ length: 20 }, (_, s) =>
+        balancedSelector
+          .select(item, pool, 8, new Rng([s]))
+          .map((x) => x.id)
+          .join(),
+      ),
+    );
     expect(picks.size).toBeGreaterThan(10);
   });
 

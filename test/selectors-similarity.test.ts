@@ -35,7 +35,11 @@ describe('Bm25Index', () => {
   });
 
   it('topK (postings only, pruned) equals a brute-force scan with a full sort, for every n', () => {
-    for (const [size, vocab] of [[300, 40], [3000, 400], [3000, 60]] as const) {
+    for (const [size, vocab] of [
+      [300, 40],
+      [3000, 400],
+      [3000, 60],
+    ] as const) {
       const base = syntheticPool(size, `exact-${size}-${vocab}`, vocab);
       // Exact duplicates under other ids: equal scores, so pool order must break the ties.
       const pool = [...base, ...base.slice(0, size / 10).map((x, i) => ({ ...x, id: `dup-${i}` }))];

@@ -47,8 +47,7 @@ async function rejection(p: Promise<unknown>): Promise<any> {
 
 // ---------------------------------------------------------------------------------------------
 describe('fake OpenAI server + openai SDK', () => {
-  const client = (s: FakeServer, timeout = 2000) =>
-    new OpenAI({ apiKey: 'test-key', baseURL: s.url + '/v1', maxRetries: 0, timeout });
+  const client = (s: FakeServer, timeout = 2000) => new OpenAI({ apiKey: 'test-key', baseURL: s.url + '/v1', maxRetries: 0, timeout });
   const ask = (c: OpenAI, opts?: { timeout?: number }) =>
     c.chat.completions.create(
       {
@@ -192,8 +191,7 @@ describe('fake OpenAI server + openai SDK', () => {
 
 // ---------------------------------------------------------------------------------------------
 describe('fake Anthropic server + @anthropic-ai/sdk', () => {
-  const client = (s: FakeServer, timeout = 2000) =>
-    new Anthropic({ apiKey: 'test-key', baseURL: s.url, maxRetries: 0, timeout });
+  const client = (s: FakeServer, timeout = 2000) => new Anthropic({ apiKey: 'test-key', baseURL: s.url, maxRetries: 0, timeout });
   const ask = (c: Anthropic, opts?: { timeout?: number }) =>
     c.messages.create(
       {
@@ -322,8 +320,7 @@ describe('fake Anthropic server + @anthropic-ai/sdk', () => {
 
 // ---------------------------------------------------------------------------------------------
 describe('fake Gemini server + @google/genai', () => {
-  const client = (s: FakeServer, timeout = 2000) =>
-    new GoogleGenAI({ apiKey: 'test-key', httpOptions: { baseUrl: s.url, timeout } });
+  const client = (s: FakeServer, timeout = 2000) => new GoogleGenAI({ apiKey: 'test-key', httpOptions: { baseUrl: s.url, timeout } });
   const ask = (ai: GoogleGenAI) =>
     ai.models.generateContent({
       model: 'gemini-2.5-flash',
@@ -360,11 +357,7 @@ describe('fake Gemini server + @google/genai', () => {
 
   it('defaults and finish mapping; cachedContentTokenCount is omitted when 0', async () => {
     const s = await track(startGeminiServer());
-    s.queue(
-      { kind: 'text', text: 'ok' },
-      { kind: 'text', text: 'Par', finish: 'length' },
-      { kind: 'text', text: '', finish: 'refused' },
-    );
+    s.queue({ kind: 'text', text: 'ok' }, { kind: 'text', text: 'Par', finish: 'length' }, { kind: 'text', text: '', finish: 'refused' });
     const res = await ask(client(s));
     expect(res.text).toBe('ok');
     // 'Capital of France?' + 'You answer with one word.' = 43 chars -> 11 tokens
@@ -476,9 +469,7 @@ describe('fake server core', () => {
     const s = await track(startOpenAIServer());
     s.script((_req, i) => ({ kind: 'text', text: `r${i}`, delayMs: 150 }));
     const c = new OpenAI({ apiKey: 'test-key', baseURL: s.url + '/v1', maxRetries: 0, timeout: 2000 });
-    const all = Promise.all(
-      [0, 1, 2, 3, 4].map((i) => c.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: `q${i}` }] })),
-    );
+    const all = Promise.all([0, 1, 2, 3, 4].map((i) => c.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: `q${i}` }] })));
     const texts = (await all).map((r) => r.choices[0]!.message.content).sort();
     expect(texts).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
     expect(s.maxInFlight).toBe(5);
@@ -523,9 +514,7 @@ describe('fake server core', () => {
     o.queue({ kind: 'hang' });
     const ai = new GoogleGenAI({ apiKey: 'test-key', httpOptions: { baseUrl: s.url } }); // no timeout at all
     const oc = new OpenAI({ apiKey: 'test-key', baseURL: o.url + '/v1', maxRetries: 0, timeout: 60_000 });
-    const pending = rejection(
-      ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'hi' }),
-    );
+    const pending = rejection(ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'hi' }));
     const pendingOpenAI = rejection(oc.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }));
     while (s.inFlight === 0 || o.inFlight === 0) await new Promise((r) => setTimeout(r, 5));
     const t0 = Date.now();

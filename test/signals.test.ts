@@ -110,59 +110,62 @@ describe('a stop signal other than Ctrl-C during a sweep', () => {
   it.each([
     { signal: 'SIGTERM' as const, code: 143 },
     { signal: 'SIGHUP' as const, code: 129 },
-  ])('$signal mid-sweep: exit $code, the calls in flight are answered, recorded and cached, a partial report; the rerun pays only the rest', async ({ signal, code }) => {
-    const s = await server();
-    const name = `stopped-${signal.toLowerCase()}`;
-    const exp = experiment(name, s);
-    const cacheDir = join(tmp, `${name}-cache`);
-    let child: ChildProcess | null = null;
-    // A slow provider: every reply takes a while, so calls are in flight when the signal comes (as the seventh request arrives).
-    s.script((_req, i) => {
-      if (i === 6) child?.kill(signal);
-      return { kind: 'text', text: ROUTE_ANSWER, tokensIn: 300, tokensOut: 12, delayMs: 300 };
-    });
-    const out = join(tmp, `${name}-1`);
-    const stopped = await fewshot(['sweep', exp, '--out', out, '--cache-dir', cacheDir, '--quiet', '--grace', '30'], { onSpawn: (c) => (child = c) });
+  ])(
+    '$signal mid-sweep: exit $code, the calls in flight are answered, recorded and cached, a partial report; the rerun pays only the rest',
+    async ({ signal, code }) => {
+      const s = await server();
+      const name = `stopped-${signal.toLowerCase()}`;
+      const exp = experiment(name, s);
+      const cacheDir = join(tmp, `${name}-cache`);
+      let child: ChildProcess | null = null;
+      // A slow provider: every reply takes a while, so calls are in flight when the signal comes (as the seventh request arrives).
+      s.script((_req, i) => {
+        if (i === 6) child?.kill(signal);
+        return { kind: 'text', text: ROUTE_ANSWER, tokensIn: 300, tokensOut: 12, delayMs: 300 };
+      });
+      const out = join(tmp, `${name}-1`);
+      const stopped = await fewshot(['sweep', exp, '--out', out, '--cache-dir', cacheDir, '--quiet', '--grace', '30'], { onSpawn: (c) => (child = c) });
 
-    expect(stopped.signal, stopped.stderr).toBeNull(); // handled, not killed by it
-    expect(stopped.code, stopped.stderr).toBe(code);
-    expect(stopped.stderr).toContain(`${signal} received; stopping: no new calls; up to 30s for the calls in flight`);
-    expect(stopped.stderr).not.toMatch(/gave up waiting/);
-    expect(stopped.stderr).not.toMatch(/\n\s+at /); // no stack trace
+      expect(stopped.signal, stopped.stderr).toBeNull(); // handled, not killed by it
+      expect(stopped.code, stopped.stderr).toBe(code);
+      expect(stopped.stderr).toContain(`${signal} received; stopping: no new calls; up to 30s for the calls in flight`);
+      expect(stopped.stderr).not.toMatch(/gave up waiting/);
+      expect(stopped.stderr).not.toMatch(/\n\s+at /); // no stack trace
 
-    const run = runDirOf(out);
-    const trials = trialsIn(run);
-    // Every call the provider received (and billed) was answered within the grace period and is on disk:
-    // the one that arrived with the signal and whatever else was in flight included.
-    const paid = s.requests.filter((r) => r.routed).length;
-    expect(paid).toBeGreaterThanOrEqual(7);
-    expect(paid).toBeLessThan(TOTAL);
-    expect(trials).toHaveLength(paid);
-    expect(trials.every((t) => t.error === null && t.output === ROUTE_ANSWER && !t.cached)).toBe(true);
-    expect(stopped.stdout).toContain(`stopped early: ${paid} trials`);
-    // ... and in the cache.
-    expect(cachedEntries(cacheDir)).toBe(paid);
+      const run = runDirOf(out);
+      const trials = trialsIn(run);
+      // Every call the provider received (and billed) was answered within the grace period and is on disk:
+      // the one that arrived with the signal and whatever else was in flight included.
+      const paid = s.requests.filter((r) => r.routed).length;
+      expect(paid).toBeGreaterThanOrEqual(7);
+      expect(paid).toBeLessThan(TOTAL);
+      expect(trials).toHaveLength(paid);
+      expect(trials.every((t) => t.error === null && t.output === ROUTE_ANSWER && !t.cached)).toBe(true);
+      expect(stopped.stdout).toContain(`stopped early: ${paid} trials`);
+      // ... and in the cache.
+      expect(cachedEntries(cacheDir)).toBe(paid);
 
-    // The partial report.
-    const info = json(join(run, 'run.json'));
-    expect(info).toMatchObject({ status: 'partial', plannedTrials: TOTAL, completedTrials: paid });
-    expect(info.endedAt).not.toBeNull();
-    const summary = json(join(run, 'summary.json'));
-    expect(summary).toMatchObject({ status: 'partial', completedTrials: paid, totals: { trials: paid } });
-    expect(existsSync(join(run, 'report.html'))).toBe(true);
-    expect(existsSync(join(run, 'summary.md'))).toBe(true);
+      // The partial report.
+      const info = json(join(run, 'run.json'));
+      expect(info).toMatchObject({ status: 'partial', plannedTrials: TOTAL, completedTrials: paid });
+      expect(info.endedAt).not.toBeNull();
+      const summary = json(join(run, 'summary.json'));
+      expect(summary).toMatchObject({ status: 'partial', completedTrials: paid, totals: { trials: paid } });
+      expect(existsSync(join(run, 'report.html'))).toBe(true);
+      expect(existsSync(join(run, 'summary.md'))).toBe(true);
 
-    // The same command again: only the calls not yet answered are paid for.
-    s.script(() => ({ kind: 'text', text: ROUTE_ANSWER, tokensIn: 300, tokensOut: 12 }));
-    const rerunOut = join(tmp, `${name}-2`);
-    const rerun = await fewshot(['sweep', exp, '--out', rerunOut, '--cache-dir', cacheDir, '--quiet', '--grace', '30']);
-    expect(rerun.code, rerun.stderr).toBe(0);
-    expect(s.requests.filter((r) => r.routed).length - paid).toBe(TOTAL - paid);
-    const again = trialsIn(runDirOf(rerunOut));
-    expect(again).toHaveLength(TOTAL);
-    expect(again.filter((t) => t.cached)).toHaveLength(paid);
-    expect(json(join(runDirOf(rerunOut), 'run.json'))).toMatchObject({ status: 'complete', completedTrials: TOTAL });
-  });
+      // The same command again: only the calls not yet answered are paid for.
+      s.script(() => ({ kind: 'text', text: ROUTE_ANSWER, tokensIn: 300, tokensOut: 12 }));
+      const rerunOut = join(tmp, `${name}-2`);
+      const rerun = await fewshot(['sweep', exp, '--out', rerunOut, '--cache-dir', cacheDir, '--quiet', '--grace', '30']);
+      expect(rerun.code, rerun.stderr).toBe(0);
+      expect(s.requests.filter((r) => r.routed).length - paid).toBe(TOTAL - paid);
+      const again = trialsIn(runDirOf(rerunOut));
+      expect(again).toHaveLength(TOTAL);
+      expect(again.filter((t) => t.cached)).toHaveLength(paid);
+      expect(json(join(runDirOf(rerunOut), 'run.json'))).toMatchObject({ status: 'complete', completedTrials: TOTAL });
+    },
+  );
 
   it('a second signal during the grace period (SIGTERM, then Ctrl-C) quits at once with 130; `fewshot report` then calls the run interrupted', async () => {
     const s = await server();

@@ -31,7 +31,13 @@ class ScriptedProvider implements Provider {
     const item = request.subject!.item as TaskItem;
     const n = Number(item.id.slice(-1));
     const ok = (text: string, finishReason: CompletionResult['finishReason'] = 'stop') => ({
-      text, finishReason, tokensIn: 10, tokensOut: 5, cachedTokens: 0, latencyMs: 1, requestId: `req-${item.id}`,
+      text,
+      finishReason,
+      tokensIn: 10,
+      tokensOut: 5,
+      cachedTokens: 0,
+      latencyMs: 1,
+      requestId: `req-${item.id}`,
     });
     if (n === 0) throw new ProviderError('rate_limit', '429 Too Many Requests');
     if (n === 1) throw new ProviderError('timeout', 'no answer in 60s');
@@ -49,7 +55,11 @@ describe('runner', () => {
   it('records every kind of failure apart, and the sweep goes on', async () => {
     const provider = new ScriptedProvider(task);
     const ctx: ExecuteContext = {
-      runId: 'r', experimentSeed: 5, task, pool: data.pool, items: data.items,
+      runId: 'r',
+      experimentSeed: 5,
+      task,
+      pool: data.pool,
+      items: data.items,
       providers: new Map([['scripted', { provider, concurrency: 3, temperature: 0 }]]),
       arms: plainArms([getSelector('random')]),
       distractors: [],

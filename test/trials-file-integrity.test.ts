@@ -120,7 +120,7 @@ describe('a trials.jsonl without a trial', () => {
     expect(readTrials(path).trials).toEqual([]);
   });
 
-  it('fewshot report keeps the run\'s status but says 0 of the planned trials were recorded, with a notice', () => {
+  it("fewshot report keeps the run's status but says 0 of the planned trials were recorded, with a notice", () => {
     const dir = run('report-empty', () => '');
     const r = fewshot(['report', dir]);
     expect(r.code, r.stderr).toBe(0);

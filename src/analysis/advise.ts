@@ -132,10 +132,7 @@ export function recommendedCell(candidates: ProviderCandidates): CandidateCell |
   const best = candidates.best;
   if (!best) return null;
   const pool = candidates.tied.some((c) => sameCell(c, best)) ? [...candidates.tied] : [best, ...candidates.tied];
-  pool.sort(
-    (a, b) =>
-      compareCost(tokensPerRequest(a), tokensPerRequest(b)) || a.k - b.k || compareSelectors(a.selector, b.selector),
-  );
+  pool.sort((a, b) => compareCost(tokensPerRequest(a), tokensPerRequest(b)) || a.k - b.k || compareSelectors(a.selector, b.selector));
   return pool[0]!;
 }
 
@@ -156,12 +153,7 @@ export function nextK(curve: Pick<CurveSummary, 'points'>): number {
  * cell's selector's; when the best is zero-shot too, the provider's `none` curve (a k = 0-only
  * sweep), else an improving curve before any other, then the one with the highest few-shot point.
  */
-export function decidingCurve(
-  curves: readonly CurveSummary[],
-  provider: string,
-  recommended: CandidateCell,
-  best: CandidateCell,
-): CurveSummary | null {
+export function decidingCurve(curves: readonly CurveSummary[], provider: string, recommended: CandidateCell, best: CandidateCell): CurveSummary | null {
   return pickCurve(
     curves.filter((c) => c.provider === provider),
     recommended,
@@ -191,9 +183,7 @@ function decideProvider(c: ProviderCandidates, input: AdviseInput): AdviceDecisi
   const cost1 = (t: number | null, cell: CandidateCell | null) =>
     price && t !== null && cell ? costPerRequest(price, cell.meanTokensIn ?? 0, cell.meanTokensOut ?? 0, cell.meanCachedTokens ?? 0) : null;
   const perRequest = { recommended: cost1(tokens.recommended, rec), zeroShot: cost1(tokens.zeroShot, c.zeroShot) };
-  const costPer1k = price
-    ? { recommended: times(perRequest.recommended, 1000), zeroShot: times(perRequest.zeroShot, 1000) }
-    : null;
+  const costPer1k = price ? { recommended: times(perRequest.recommended, 1000), zeroShot: times(perRequest.zeroShot, 1000) } : null;
   const costPerMonth =
     price && input.requestsPerMonth !== null
       ? {
@@ -296,10 +286,7 @@ function pickCurve(curves: readonly CurveSummary[], rec: CandidateCell, best: Ca
   const none = curves.find((c) => c.selector === ZERO_SHOT_SELECTOR);
   if (none) return none;
   const ranked = [...curves].sort(
-    (a, b) =>
-      Number(b.label === 'improving') - Number(a.label === 'improving') ||
-      bestFewShot(b) - bestFewShot(a) ||
-      compareStrings(a.selector, b.selector),
+    (a, b) => Number(b.label === 'improving') - Number(a.label === 'improving') || bestFewShot(b) - bestFewShot(a) || compareStrings(a.selector, b.selector),
   );
   return ranked[0] ?? null;
 }
@@ -345,10 +332,7 @@ function failureFacts(trends: readonly FailureTrend[], provider: string): Advice
       const rates = [...t.rates].sort((a, b) => a.k - b.k);
       const first = rates[0];
       const last = rates[rates.length - 1];
-      const span =
-        first && last && first !== last
-          ? { from: { k: first.k, rate: first.rate }, to: { k: last.k, rate: last.rate } }
-          : null;
+      const span = first && last && first !== last ? { from: { k: first.k, rate: first.rate }, to: { k: last.k, rate: last.rate } } : null;
       return { kind: 'failure-trend', failure: t.kind, selector: t.selector, span, estimate: t.estimate, ciLow: t.ciLow, ciHigh: t.ciHigh };
     });
 }

@@ -110,7 +110,8 @@ function indexOfBest(cells: readonly CandidateCell[]): number {
     const cheaper = (c.meanTokensIn ?? Infinity) < (b.meanTokensIn ?? Infinity);
     if (
       c.accuracy > b.accuracy ||
-      (c.accuracy === b.accuracy && (cheaper || (c.meanTokensIn === b.meanTokensIn && (c.k < b.k || (c.k === b.k && compareSelectors(c.selector, b.selector) < 0)))))
+      (c.accuracy === b.accuracy &&
+        (cheaper || (c.meanTokensIn === b.meanTokensIn && (c.k < b.k || (c.k === b.k && compareSelectors(c.selector, b.selector) < 0)))))
     ) {
       best = i;
     }

@@ -37,7 +37,16 @@ export function detectCollapse(
   const { alpha, delta } = settings;
   const checkers = new Map([...curves].map(([s, c]) => [s, new CurveChecks(c, settings)]));
   const indexAt = (selector: string, k: number) => curves.get(selector)!.cells.findIndex((c, j) => j > 0 && c.ref.k === k);
-  const ks = [...new Set(selectors.flatMap((s) => curves.get(s)!.cells.slice(1).map((c) => c.ref.k)))].sort((a, b) => a - b);
+  const ks = [
+    ...new Set(
+      selectors.flatMap((s) =>
+        curves
+          .get(s)!
+          .cells.slice(1)
+          .map((c) => c.ref.k),
+      ),
+    ),
+  ].sort((a, b) => a - b);
   const triples: { a: string; b: string; k: number; ja: number; jb: number }[] = [];
   for (const k of ks) {
     for (const a of selectors) {

@@ -51,7 +51,14 @@ function buildMatrix(provider: ProviderTotals): ItemMatrix {
   for (const totals of provider.cells.values()) {
     const ref = { selector: totals.selector, k: totals.k };
     const failure = Object.fromEntries(FAILURE_KEYS.map((f) => [f, new Float64Array(n)])) as Record<FailureKey, Float64Array>;
-    const cell: CellItems = { ref, accuracy: new Float64Array(n), scoredCount: new Uint32Array(n), binary: totals.binary, failure, trialCount: new Uint32Array(n) };
+    const cell: CellItems = {
+      ref,
+      accuracy: new Float64Array(n),
+      scoredCount: new Uint32Array(n),
+      binary: totals.binary,
+      failure,
+      trialCount: new Uint32Array(n),
+    };
     order.forEach((i, j) => {
       const scored = at(totals.scoredCount, i);
       const total = at(totals.trialCount, i);

@@ -116,10 +116,7 @@ export function labelCurve(curve: CurveData, settings: AnalysisSettings): LabelR
   // 3. Improving: the largest k beats the reference k by more than delta.
   const rising = c.bound('rise', r, m, 'lower', delta, alpha * LABEL_ALPHA_SHARES.rise, `k=${k(m)} gains more than ${d} points over k=${k(r)}`);
   if (rising) {
-    return result(
-      'improving',
-      `still rising within ${scope}: k=${k(m)} beats k=${k(r)} by ${describe(c, r, m)}, shown more than ${d} points; try larger k.`,
-    );
+    return result('improving', `still rising within ${scope}: k=${k(m)} beats k=${k(r)} by ${describe(c, r, m)}, shown more than ${d} points; try larger k.`);
   }
 
   const why = !curve.hasZero
@@ -184,9 +181,13 @@ function inconclusiveWith(
     const sd = Math.max(...pairs.map(([j, l]) => spreadOf(c, j, l)));
     const narrow = itemsFor(delta / 2, sd, Z95);
     if (narrow > n && narrow <= MAX_ITEMS) {
-      return result('inconclusive', `${why}; the intervals are too wide to tell: roughly ${narrow} items would narrow them to +-${fmtDelta(delta / 2)} points (now ${n}).`, {
-        itemsNeeded: narrow,
-      });
+      return result(
+        'inconclusive',
+        `${why}; the intervals are too wide to tell: roughly ${narrow} items would narrow them to +-${fmtDelta(delta / 2)} points (now ${n}).`,
+        {
+          itemsNeeded: narrow,
+        },
+      );
     }
   }
   return result(

@@ -35,10 +35,7 @@ export function wilson(successes: number, n: number, z: number = Z95): Interval 
  * assumes that Bernoulli variance, so for graded scores and for item means over repeats it is
  * conservative (at least as wide as needed), never too narrow.
  */
-export function itemClusteredAccuracy(
-  scores: Iterable<{ itemId: string; score: number }>,
-  z: number = Z95,
-): Interval | null {
+export function itemClusteredAccuracy(scores: Iterable<{ itemId: string; score: number }>, z: number = Z95): Interval | null {
   const byItem = new Map<string, { sum: number; count: number }>();
   for (const { itemId, score } of scores) {
     const acc = byItem.get(itemId) ?? { sum: 0, count: 0 };
@@ -50,7 +47,6 @@ export function itemClusteredAccuracy(
   for (const { sum, count } of byItem.values()) sumOfMeans += sum / count;
   return wilson(sumOfMeans, byItem.size, z);
 }
-
 
 /** Mean of finite values, null when there are none. */
 export function mean(values: readonly number[]): number | null {
@@ -78,7 +74,9 @@ export function normalQuantile(p: number): number {
   } else if (p <= 1 - low) {
     const q = p - 0.5;
     const r = q * q;
-    x = ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
+    x =
+      ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) /
+      (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
   } else {
     const q = Math.sqrt(-2 * Math.log(1 - p));
     x = -(((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
@@ -95,7 +93,13 @@ function erfc(x: number): number {
   const y =
     t *
     Math.exp(
-      -x * x - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+      -x * x -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
     );
   return x >= 0 ? y : 2 - y;
 }

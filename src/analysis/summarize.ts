@@ -25,10 +25,7 @@ export function summarizeCells(source: TrialSource, measureKeys: readonly string
     const order = [...provider.itemIds.keys()].sort((a, b) => compareStrings(provider.itemIds[a]!, provider.itemIds[b]!));
     for (const cell of provider.cells.values()) out.push(summarizeCell(cell, order, acc.measureKeys));
   }
-  return out.sort(
-    (a, b) =>
-      compareStrings(a.provider, b.provider) || compareSelectors(a.selector, b.selector) || a.k - b.k,
-  );
+  return out.sort((a, b) => compareStrings(a.provider, b.provider) || compareSelectors(a.selector, b.selector) || a.k - b.k);
 }
 
 function summarizeCell(cell: CellTotals, order: readonly number[], measureKeys: readonly string[]): CellSummary {
@@ -69,9 +66,7 @@ function summarizeCell(cell: CellTotals, order: readonly number[], measureKeys: 
     nTrials: cell.nTrials,
     cachedTrials: cell.cachedTrials,
     outcomes: { ...cell.outcomes },
-    providerErrorsByKind: Object.fromEntries(
-      [...cell.errorKinds].sort(([a], [b]) => compareStrings(a, b)),
-    ) as Partial<Record<TrialErrorKind, number>>,
+    providerErrorsByKind: Object.fromEntries([...cell.errorKinds].sort(([a], [b]) => compareStrings(a, b))) as Partial<Record<TrialErrorKind, number>>,
     accuracy: wilson(scoredMeans, scoredItems),
     parsedAccuracy: wilson(parsedMeans, parsedItems),
     endToEndAccuracy: wilson(endToEndMeans, nItems),

@@ -9,13 +9,13 @@ import { analysisOptions, type AnalysisOverrides } from './options.js';
 // The summary's types, its schema and its reader are records/summary.ts's; this builds it.
 export const CONFIDENCE_LEVEL = 0.95;
 export const INTERVAL_METHOD =
-  'Cell accuracy: 95% Wilson score interval with items as the unit (each item\'s mean over its repeats; answer ' +
+  "Cell accuracy: 95% Wilson score interval with items as the unit (each item's mean over its repeats; answer " +
   'failures scored 0, provider failures left out; conservative for graded and repeated scores). Differences ' +
   'between cells: paired over items, adjusted Wald interval (Agresti-Min); p-values by exact McNemar for 0/1 ' +
   'scores with one trial per item, otherwise a sign-flip randomization test (exact, Monte Carlo, or its ' +
-  'continuity-corrected normal tail, as each test\'s `method` says). Each claim is decided in its own family: ' +
-  'a curve\'s label by one-sided checks at shares of alpha (`checks`), a provider\'s collapse verdict likewise, ' +
-  'the advice\'s tied set by Holm over the cells compared with the best; descriptive comparisons and failure ' +
+  "continuity-corrected normal tail, as each test's `method` says). Each claim is decided in its own family: " +
+  "a curve's label by one-sided checks at shares of alpha (`checks`), a provider's collapse verdict likewise, " +
+  "the advice's tied set by Holm over the cells compared with the best; descriptive comparisons and failure " +
   'trends are Holm-corrected within their own families.';
 
 /**
@@ -35,7 +35,10 @@ export function buildSummary(
   const options = analysisOptions(runInfo.config, runInfo.seed, overrides);
   const { settings } = options;
   // One pass over the trials (or none: a sweep hands over its running totals); all else reads the totals.
-  const trials = accumulate(source, (runInfo.task.measures ?? []).map((m) => m.key));
+  const trials = accumulate(
+    source,
+    (runInfo.task.measures ?? []).map((m) => m.key),
+  );
   const cells = summarizeCells(trials);
   const analysis = analyzeRun(trials, cells, settings);
   const decisions = decideAdvice({
@@ -75,7 +78,10 @@ export function buildSummary(
     notices.push(`${id} has trials but is not listed in run.json`);
   }
   notices.push(...runInfo.notices, ...extraNotices);
-  if (runInfo.status === 'running') notices.push('the sweep was interrupted (run.json still says running and has no end time: a second Ctrl-C, a kill or a crash); run the experiment again to resume from the cache');
+  if (runInfo.status === 'running')
+    notices.push(
+      'the sweep was interrupted (run.json still says running and has no end time: a second Ctrl-C, a kill or a crash); run the experiment again to resume from the cache',
+    );
 
   return {
     schemaVersion: SUMMARY_SCHEMA_VERSION,

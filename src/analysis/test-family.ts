@@ -38,7 +38,12 @@ export class TestFamily {
   }
 
   /** Failure share of b minus a over the paired items (one kind of failure). */
-  compareRates(provider: string, a: { ref: CellRef; values: Float64Array; single: boolean }, b: { ref: CellRef; values: Float64Array; single: boolean }, kind: string): Comparison {
+  compareRates(
+    provider: string,
+    a: { ref: CellRef; values: Float64Array; single: boolean },
+    b: { ref: CellRef; values: Float64Array; single: boolean },
+    kind: string,
+  ): Comparison {
     const result = pairedDifference(a.values, b.values, {
       resamples: this.settings.resamples,
       seedParts: [this.settings.seed, provider, 'failure', kind, a.ref.selector, a.ref.k, b.ref.selector, b.ref.k],

@@ -23,21 +23,119 @@ const riser = (start: number, perDoubling: number): (readonly [number, number])[
 
 /** The shapes of the validation: the four label shapes, then shapes at every boundary. */
 export const TRUE_SHAPES: readonly TrueShape[] = [
-  { name: 'steep riser', note: 'improving', anchors: [[0, 0.3], [1, 0.4], [2, 0.5], [4, 0.6], [8, 0.7], [16, 0.85], [32, 0.9], [64, 0.93]] },
-  { name: 'plateau from k=2', note: 'plateau', anchors: [[0, 0.3], [1, 0.5], [2, 0.65], [64, 0.65]] },
-  { name: 'peak at 2-4, falls 30', note: 'peak-regression', anchors: [[0, 0.3], [1, 0.5], [2, 0.7], [4, 0.7], [8, 0.45], [16, 0.4]] },
-  { name: 'flat', note: 'no-benefit', anchors: [[0, 0.5], [64, 0.5]] },
+  {
+    name: 'steep riser',
+    note: 'improving',
+    anchors: [
+      [0, 0.3],
+      [1, 0.4],
+      [2, 0.5],
+      [4, 0.6],
+      [8, 0.7],
+      [16, 0.85],
+      [32, 0.9],
+      [64, 0.93],
+    ],
+  },
+  {
+    name: 'plateau from k=2',
+    note: 'plateau',
+    anchors: [
+      [0, 0.3],
+      [1, 0.5],
+      [2, 0.65],
+      [64, 0.65],
+    ],
+  },
+  {
+    name: 'peak at 2-4, falls 30',
+    note: 'peak-regression',
+    anchors: [
+      [0, 0.3],
+      [1, 0.5],
+      [2, 0.7],
+      [4, 0.7],
+      [8, 0.45],
+      [16, 0.4],
+    ],
+  },
+  {
+    name: 'flat',
+    note: 'no-benefit',
+    anchors: [
+      [0, 0.5],
+      [64, 0.5],
+    ],
+  },
   { name: 'slow riser, 4 points a doubling', note: 'improving near delta', anchors: riser(0.4, 0.04) },
   { name: 'slow riser, 2 points a doubling', note: 'plateau near delta', anchors: riser(0.4, 0.02) },
-  { name: 'late peak at 8, falls 10', note: 'peak-regression late', anchors: [[0, 0.3], [1, 0.4], [2, 0.5], [4, 0.6], [8, 0.7], [16, 0.6]] },
-  { name: 'decline of 6 points past k=4', note: 'drop just over delta', anchors: [[0, 0.3], [1, 0.5], [2, 0.65], [4, 0.65], [8, 0.62], [16, 0.59]] },
-  { name: 'decline of 4 points past k=4', note: 'drop just under delta', anchors: [[0, 0.3], [1, 0.5], [2, 0.65], [4, 0.65], [8, 0.63], [16, 0.61]] },
-  { name: 'gain of 4 points from k=1', note: 'gain below delta', anchors: [[0, 0.6], [1, 0.64], [64, 0.64]] },
-  { name: 'gain of 6 points from k=1', note: 'gain just over delta', anchors: [[0, 0.6], [1, 0.66], [64, 0.66]] },
+  {
+    name: 'late peak at 8, falls 10',
+    note: 'peak-regression late',
+    anchors: [
+      [0, 0.3],
+      [1, 0.4],
+      [2, 0.5],
+      [4, 0.6],
+      [8, 0.7],
+      [16, 0.6],
+    ],
+  },
+  {
+    name: 'decline of 6 points past k=4',
+    note: 'drop just over delta',
+    anchors: [
+      [0, 0.3],
+      [1, 0.5],
+      [2, 0.65],
+      [4, 0.65],
+      [8, 0.62],
+      [16, 0.59],
+    ],
+  },
+  {
+    name: 'decline of 4 points past k=4',
+    note: 'drop just under delta',
+    anchors: [
+      [0, 0.3],
+      [1, 0.5],
+      [2, 0.65],
+      [4, 0.65],
+      [8, 0.63],
+      [16, 0.61],
+    ],
+  },
+  {
+    name: 'gain of 4 points from k=1',
+    note: 'gain below delta',
+    anchors: [
+      [0, 0.6],
+      [1, 0.64],
+      [64, 0.64],
+    ],
+  },
+  {
+    name: 'gain of 6 points from k=1',
+    note: 'gain just over delta',
+    anchors: [
+      [0, 0.6],
+      [1, 0.66],
+      [64, 0.66],
+    ],
+  },
   {
     name: 'review curve (0.30 ... 0.70 at 16)',
     note: 'slowing riser',
-    anchors: [[0, 0.3], [1, 0.42], [2, 0.52], [4, 0.6], [8, 0.66], [16, 0.7], [32, 0.74], [64, 0.78]],
+    anchors: [
+      [0, 0.3],
+      [1, 0.42],
+      [2, 0.52],
+      [4, 0.6],
+      [8, 0.66],
+      [16, 0.7],
+      [32, 0.74],
+      [64, 0.78],
+    ],
   },
 ];
 
@@ -94,7 +192,12 @@ export function simulateCurve(accuracy: readonly number[], ks: readonly number[]
 }
 
 /** Does the label's stated claim hold on the true curve? (Inconclusive claims nothing: false.) */
-export function claimHolds(label: Pick<LabelResult, 'label' | 'kneeK' | 'peakK' | 'troughK'>, p: readonly number[], ks: readonly number[], delta: number): boolean {
+export function claimHolds(
+  label: Pick<LabelResult, 'label' | 'kneeK' | 'peakK' | 'troughK'>,
+  p: readonly number[],
+  ks: readonly number[],
+  delta: number,
+): boolean {
   const at = (k: number | null) => (k === null ? -1 : ks.indexOf(k));
   const m = ks.length - 1;
   const eps = 1e-12;

@@ -4,7 +4,6 @@ import { points, pRelation } from '../util/format-numbers.js';
 import type { CellPair } from './match.js';
 import type { CellVerdict, CompareOptions, PairedTest } from './types.js';
 
-
 export interface CellTests {
   pair: CellPair;
   accuracy: PairedTest;
@@ -52,10 +51,14 @@ const EPS = 1e-9;
 function judge(accuracy: PairedTest, failures: PairedTest, margin: number): { verdict: CellVerdict; reasons: string[] } {
   const reasons: string[] = [];
   if (accuracy.significant && accuracy.estimate <= -margin + EPS) {
-    reasons.push(`accuracy dropped ${points(-accuracy.estimate)} points (p ${pRelation(accuracy.pAdjusted)} after Holm), at least the ${points(margin)}-point margin`);
+    reasons.push(
+      `accuracy dropped ${points(-accuracy.estimate)} points (p ${pRelation(accuracy.pAdjusted)} after Holm), at least the ${points(margin)}-point margin`,
+    );
   }
   if (failures.significant && failures.estimate >= margin - EPS) {
-    reasons.push(`answer failures (empty, truncated, unparseable, refused) rose ${points(failures.estimate)} points (p ${pRelation(failures.pAdjusted)} after Holm)`);
+    reasons.push(
+      `answer failures (empty, truncated, unparseable, refused) rose ${points(failures.estimate)} points (p ${pRelation(failures.pAdjusted)} after Holm)`,
+    );
   }
   if (reasons.length > 0) return { verdict: 'regression', reasons };
   if (accuracy.significant && accuracy.estimate >= margin - EPS) {

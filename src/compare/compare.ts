@@ -27,7 +27,12 @@ export function compareRuns(baseline: LoadedRun, candidate: LoadedRun, options: 
   checkSameExperiment(baseline, candidate, options);
   const matched = matchCells(buildItemMatrices(baseline.totals), buildItemMatrices(candidate.totals));
   if (!matched.pairs.some(hasSharedItems)) {
-    const list = (run: LoadedRun) => [...run.totals.providers.values()].flatMap((p) => [...p.cells.values()].map((c) => `${p.provider} / ${c.selector} / k=${c.k}`)).sort().slice(0, 8).join(', ');
+    const list = (run: LoadedRun) =>
+      [...run.totals.providers.values()]
+        .flatMap((p) => [...p.cells.values()].map((c) => `${p.provider} / ${c.selector} / k=${c.k}`))
+        .sort()
+        .slice(0, 8)
+        .join(', ');
     throw new CompareError(
       `nothing to compare: no provider x selector x k cell has items asked in both runs ` +
         `(baseline ${baseline.dir}: ${list(baseline)}; candidate ${candidate.dir}: ${list(candidate)})`,

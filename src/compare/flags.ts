@@ -112,9 +112,13 @@ export function costFlags(cells: readonly CellComparison[], threshold: number): 
       .sort((x, y) => Math.max(y.tokens ?? 0, y.cost ?? 0) - Math.max(x.tokens ?? 0, x.cost ?? 0));
     if (risen.length === 0) continue;
     const top = risen[0]!;
-    const money = (x: number | null) => (x === null ? 'n/a' : `${top.c.currency === 'USD' ? '$' : ''}${x.toPrecision(3)}${top.c.currency !== 'USD' ? ` ${top.c.currency}` : ''}`);
+    const money = (x: number | null) =>
+      x === null ? 'n/a' : `${top.c.currency === 'USD' ? '$' : ''}${x.toPrecision(3)}${top.c.currency !== 'USD' ? ` ${top.c.currency}` : ''}`;
     const tokens = `${whole(top.c.baseline.tokensPerRequest)} -> ${whole(top.c.candidate.tokensPerRequest)} tokens per request (${signedPct(top.tokens)})`;
-    const cost = top.c.baseline.costPer1k !== null && top.c.candidate.costPer1k !== null ? `, cost per 1,000 requests ${money(top.c.baseline.costPer1k)} -> ${money(top.c.candidate.costPer1k)} (${signedPct(top.cost)})` : '';
+    const cost =
+      top.c.baseline.costPer1k !== null && top.c.candidate.costPer1k !== null
+        ? `, cost per 1,000 requests ${money(top.c.baseline.costPer1k)} -> ${money(top.c.candidate.costPer1k)} (${signedPct(top.cost)})`
+        : '';
     const scope = risen.length === 1 ? '' : ` in ${risen.length} of ${mine.length} cells; largest at ${top.c.selector} k=${top.c.k}`;
     flags.push({
       kind: 'cost-rise',
@@ -133,7 +137,15 @@ export function costFlags(cells: readonly CellComparison[], threshold: number): 
 export function coverageFlags(onlyInBaseline: OneSided): Flag[] {
   const flags: Flag[] = [];
   for (const provider of onlyInBaseline.providers) {
-    flags.push({ kind: 'coverage', provider, selector: null, k: null, message: `${provider}: in the baseline, not in the candidate (skipped or removed)`, baseline: 'ran', candidate: 'absent' });
+    flags.push({
+      kind: 'coverage',
+      provider,
+      selector: null,
+      k: null,
+      message: `${provider}: in the baseline, not in the candidate (skipped or removed)`,
+      baseline: 'ran',
+      candidate: 'absent',
+    });
   }
   const byProvider = new Map<string, { cells: number; items: number }>();
   for (const c of onlyInBaseline.cells) {
@@ -148,8 +160,18 @@ export function coverageFlags(onlyInBaseline: OneSided): Flag[] {
     byProvider.set(i.provider, e);
   }
   for (const [provider, e] of byProvider) {
-    const parts = [e.cells > 0 ? `${e.cells} cell${e.cells === 1 ? '' : 's'}` : '', e.items > 0 ? `${e.items} item${e.items === 1 ? '' : 's'}` : ''].filter(Boolean);
-    flags.push({ kind: 'coverage', provider, selector: null, k: null, message: `${provider}: ${parts.join(' and ')} of the baseline missing from the candidate`, baseline: 'present', candidate: 'missing' });
+    const parts = [e.cells > 0 ? `${e.cells} cell${e.cells === 1 ? '' : 's'}` : '', e.items > 0 ? `${e.items} item${e.items === 1 ? '' : 's'}` : ''].filter(
+      Boolean,
+    );
+    flags.push({
+      kind: 'coverage',
+      provider,
+      selector: null,
+      k: null,
+      message: `${provider}: ${parts.join(' and ')} of the baseline missing from the candidate`,
+      baseline: 'present',
+      candidate: 'missing',
+    });
   }
   return flags;
 }
@@ -164,7 +186,11 @@ function rate(x: number | null): string {
 }
 
 function whole(x: number | null): string {
-  return x === null ? 'n/a' : Math.round(x).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return x === null
+    ? 'n/a'
+    : Math.round(x)
+        .toString()
+        .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 function signedPct(x: number | null): string {

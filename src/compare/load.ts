@@ -36,7 +36,9 @@ export function resolveRunDir(path: string, side: Side): { dir: string; notice: 
     .filter((e) => e.isDirectory() && existsSync(join(path, e.name, 'run.json')))
     .map((e) => join(path, e.name));
   if (runs.length === 0) {
-    throw new CompareError(`${side} ${path}: no run.json in it or in its subfolders; expected a results folder written by "fewshot sweep" (run.json and trials.jsonl)`);
+    throw new CompareError(
+      `${side} ${path}: no run.json in it or in its subfolders; expected a results folder written by "fewshot sweep" (run.json and trials.jsonl)`,
+    );
   }
   if (runs.length === 1) return { dir: runs[0]!, notice: null };
   const started = runs.map((dir) => ({ dir, startedAt: readRunInfo(join(dir, 'run.json'), side).startedAt }));

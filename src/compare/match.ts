@@ -46,8 +46,16 @@ export function matchCells(baseline: readonly ItemMatrix[], candidate: readonly 
     const inC = new Set(c.itemIds);
     const inB = new Set(b.itemIds);
     const shared = b.itemIds.filter((id) => inC.has(id)).sort(compareStrings);
-    listItems(onlyInBaseline, b.provider, b.itemIds.filter((id) => !inC.has(id)));
-    listItems(onlyInCandidate, b.provider, c.itemIds.filter((id) => !inB.has(id)));
+    listItems(
+      onlyInBaseline,
+      b.provider,
+      b.itemIds.filter((id) => !inC.has(id)),
+    );
+    listItems(
+      onlyInCandidate,
+      b.provider,
+      c.itemIds.filter((id) => !inB.has(id)),
+    );
     const rowB = indexOf(b.itemIds, shared);
     const rowC = indexOf(c.itemIds, shared);
     for (const cellB of b.cells) {

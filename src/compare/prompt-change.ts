@@ -27,7 +27,8 @@ export function promptChange(baseline: RunInfo, candidate: RunInfo): PromptChang
     settingsChanged: settingsHashOf(baseline) !== settingsHashOf(candidate),
     itemsChanged: a && b ? a.itemsHash !== b.itemsHash : null,
     settingsChanges: listed,
-    diff: a && b && a.hash !== b.hash ? unifiedDiff(a.template, b.template, { aName: `baseline ${baseline.runId}`, bName: `candidate ${candidate.runId}` }) : [],
+    diff:
+      a && b && a.hash !== b.hash ? unifiedDiff(a.template, b.template, { aName: `baseline ${baseline.runId}`, bName: `candidate ${candidate.runId}` }) : [],
   };
 }
 
@@ -35,16 +36,21 @@ export function promptChange(baseline: RunInfo, candidate: RunInfo): PromptChang
 function readable(settings: Record<string, unknown>): Record<string, unknown> {
   const byKey = (list: unknown, key: (x: Record<string, unknown>) => unknown) =>
     Array.isArray(list)
-      ? Object.fromEntries(list.map((x, i) => {
-          const r = typeof x === 'object' && x !== null ? (x as Record<string, unknown>) : { name: x };
-          const k = key(r);
-          return [typeof k === 'string' ? k : String(i), r];
-        }))
+      ? Object.fromEntries(
+          list.map((x, i) => {
+            const r = typeof x === 'object' && x !== null ? (x as Record<string, unknown>) : { name: x };
+            const k = key(r);
+            return [typeof k === 'string' ? k : String(i), r];
+          }),
+        )
       : list;
   return {
     ...settings,
     // A selector's label defaults to its name: written out or not, it is the same arm.
-    selectors: byKey(Array.isArray(settings.selectors) ? settings.selectors.map((s) => (isRecord(s) ? { ...s, label: s.label ?? s.name } : s)) : settings.selectors, (s) => s.label),
+    selectors: byKey(
+      Array.isArray(settings.selectors) ? settings.selectors.map((s) => (isRecord(s) ? { ...s, label: s.label ?? s.name } : s)) : settings.selectors,
+      (s) => s.label,
+    ),
     providers: byKey(settings.providers, (p) => p.id),
   };
 }

@@ -41,7 +41,10 @@ export function renderCompareJunit(r: CompareResult, failOn: FailOn = 'regressio
       if (failed) suiteFailures++;
       cases.push(testcase(provider, `${c.selector} k=${c.k}`, body));
     }
-    for (const [name, side] of [['baseline', r.onlyInBaseline], ['candidate', r.onlyInCandidate]] as const) {
+    for (const [name, side] of [
+      ['baseline', r.onlyInBaseline],
+      ['candidate', r.onlyInCandidate],
+    ] as const) {
       for (const c of side.cells.filter((x) => x.provider === provider)) {
         cases.push(testcase(provider, `${c.selector} k=${c.k}`, [`<skipped message="${attr(`only in the ${name} (${c.nItems} items): not compared`)}"/>`]));
         suiteSkipped++;
@@ -50,7 +53,9 @@ export function renderCompareJunit(r: CompareResult, failOn: FailOn = 'regressio
     const rest = flagsHere.filter((f) => !placed.has(f));
     const body: string[] = [];
     if (rest.length > 0 && failOnFlags) {
-      body.push(`<failure type="flag" message="${attr(rest.map((f) => f.message).join('; '))}">${text(rest.map((f) => `[${f.kind}] ${f.message}`).join('\n'))}</failure>`);
+      body.push(
+        `<failure type="flag" message="${attr(rest.map((f) => f.message).join('; '))}">${text(rest.map((f) => `[${f.kind}] ${f.message}`).join('\n'))}</failure>`,
+      );
       suiteFailures++;
     }
     body.push(`<system-out>${text(rest.length > 0 ? rest.map((f) => `[${f.kind}] ${f.message}`).join('\n') : 'nothing flagged')}</system-out>`);

@@ -48,7 +48,10 @@ export function renderCompareMarkdown(r: CompareResult): string {
       '',
     );
   }
-  for (const [name, side] of [['Only in the baseline', r.onlyInBaseline], ['Only in the candidate', r.onlyInCandidate]] as const) {
+  for (const [name, side] of [
+    ['Only in the baseline', r.onlyInBaseline],
+    ['Only in the candidate', r.onlyInCandidate],
+  ] as const) {
     const lines = oneSidedLines(side);
     if (lines.length === 0) continue;
     out.push(`### ${name}`, '', ...lines.map((l) => `- ${md(l)}`), '');

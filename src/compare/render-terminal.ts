@@ -43,7 +43,10 @@ export function renderCompareTable(r: CompareResult): string {
     out.push(...r.prompt.diff.slice(0, MAX_DIFF_LINES).map((l) => `  ${l}`));
     if (r.prompt.diff.length > MAX_DIFF_LINES) out.push(`  ... ${r.prompt.diff.length - MAX_DIFF_LINES} more lines (compare.json has the whole diff)`);
   }
-  for (const [name, side] of [['only in the baseline', r.onlyInBaseline], ['only in the candidate', r.onlyInCandidate]] as const) {
+  for (const [name, side] of [
+    ['only in the baseline', r.onlyInBaseline],
+    ['only in the candidate', r.onlyInCandidate],
+  ] as const) {
     const lines = oneSidedLines(side);
     if (lines.length > 0) out.push(`${name}:`, ...lines.map((l) => `  ${l}`));
   }

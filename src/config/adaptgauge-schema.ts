@@ -21,7 +21,10 @@ const judgeObjectSchema = z
     maxAttempts: z.number().int().min(1).max(20).optional(),
     requestsPerMinute: z.number().positive().optional(),
     tokensPerMinute: z.number().positive().optional(),
-    apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { message: 'expected an environment variable name such as OPENROUTER_API_KEY' }).optional(),
+    apiKeyEnv: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/, { message: 'expected an environment variable name such as OPENROUTER_API_KEY' })
+      .optional(),
   })
   .strict();
 

@@ -120,13 +120,14 @@ export function parseExperiment(source: string, file: string): ExperimentConfig 
     ]);
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    throw new ConfigError(file, [
-      { line: 1, column: 1, field: '', message: 'expected a mapping of fields (name, task, shots, providers, ...)' },
-    ]);
+    throw new ConfigError(file, [{ line: 1, column: 1, field: '', message: 'expected a mapping of fields (name, task, shots, providers, ...)' }]);
   }
   const result = experimentSchema.safeParse(data);
   if (!result.success) {
-    throw new ConfigError(file, result.error.issues.map((issue) => locateIssue(issue, doc, lineCounter, data)));
+    throw new ConfigError(
+      file,
+      result.error.issues.map((issue) => locateIssue(issue, doc, lineCounter, data)),
+    );
   }
   origins.set(result.data, { doc, lines: lineCounter, notices: deprecationNotices(doc, lineCounter, file) });
   return result.data;
@@ -189,7 +190,10 @@ function locateIssue(union: z.core.$ZodIssue, doc: Document, lines: LineCounter,
  */
 function unwrapUnion(issue: z.core.$ZodIssue, data: unknown): z.core.$ZodIssue {
   if (issue.code !== 'invalid_union' || issue.errors.length === 0) return issue;
-  const value = valueAt(data, issue.path.filter((p): p is string | number => typeof p !== 'symbol'));
+  const value = valueAt(
+    data,
+    issue.path.filter((p): p is string | number => typeof p !== 'symbol'),
+  );
   const shapeMatches = (branch: z.core.$ZodIssue[]) => !(branch[0]?.code === 'invalid_type' && branch[0].path.length === 0);
   const branch = issue.errors.find(shapeMatches) ?? issue.errors[typeof value === 'object' && value !== null ? issue.errors.length - 1 : 0]!;
   const inner = branch[0];

@@ -43,7 +43,6 @@ export function folderProblem(path: string): string | null {
   return denied === null ? null : `cannot be created: ${existing} is not writable (${denied})`;
 }
 
-
 export interface OutputFolderOptions {
   /** The experiment file as given (errors name it). */
   experiment: string;
@@ -81,6 +80,10 @@ export function checkOutputFolders(options: OutputFolderOptions): void {
   const problem = folderProblem(cache.dir);
   if (problem === null) return;
   const what =
-    cache.source === 'flag' ? `--cache-dir ${cache.dir}` : cache.source === 'env' ? `FEWSHOT_CACHE_DIR=${cache.dir}` : `response cache folder ${cache.dir} (the default, beside the experiment)`;
+    cache.source === 'flag'
+      ? `--cache-dir ${cache.dir}`
+      : cache.source === 'env'
+        ? `FEWSHOT_CACHE_DIR=${cache.dir}`
+        : `response cache folder ${cache.dir} (the default, beside the experiment)`;
   throw usageError(`${what}: ${problem}; ${EXPECTED} for the response cache (or pass --no-cache)`);
 }

@@ -19,9 +19,7 @@ export interface ResolvedPrice extends Price {
 const perMillion = z.number().finite().nonnegative();
 
 /** One model's price; also the shape of an entry under the experiment's `prices:` map. */
-export const priceSchema = z
-  .object({ input: perMillion, output: perMillion, cachedInput: perMillion.optional() })
-  .strict();
+export const priceSchema = z.object({ input: perMillion, output: perMillion, cachedInput: perMillion.optional() }).strict();
 
 /** The experiment's `prices:`: provider id -> price per 1M tokens. Wins over the price table. */
 export const priceOverridesSchema = z.record(z.string().min(1), priceSchema);

@@ -9,11 +9,9 @@ import { ORDERS, SELECTOR_NAMES, type SelectorSpec } from './selectors.js';
 export const PROVIDER_KINDS = ['openai', 'anthropic', 'google', 'openai-compatible'] as const;
 const providerIdPattern = new RegExp(`^(local|(${PROVIDER_KINDS.join('|')}):[^\\s]+)$`);
 
-const providerId = z
-  .string()
-  .regex(providerIdPattern, {
-    message: `expected "local" or "<provider>:<model>" with provider one of ${PROVIDER_KINDS.join(', ')} (e.g. "openai:gpt-4o-mini")`,
-  });
+const providerId = z.string().regex(providerIdPattern, {
+  message: `expected "local" or "<provider>:<model>" with provider one of ${PROVIDER_KINDS.join(', ')} (e.g. "openai:gpt-4o-mini")`,
+});
 
 export const providerSchema = z
   .object({
@@ -32,7 +30,10 @@ export const providerSchema = z
     /** Tries per trial, the first included (429, 5xx, timeouts and malformed responses are retried). */
     maxAttempts: z.number().int().min(1).max(20).optional(),
     /** For openai-compatible servers that need a key: the environment variable holding it. */
-    apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { message: 'expected an environment variable name such as OPENROUTER_API_KEY' }).optional(),
+    apiKeyEnv: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/, { message: 'expected an environment variable name such as OPENROUTER_API_KEY' })
+      .optional(),
   })
   .strict();
 
@@ -42,7 +43,8 @@ const providerEntry = z
   .transform((entry) => (typeof entry === 'string' ? { id: entry } : entry))
   // No SDK default to fall back on: an openai-compatible server is wherever baseUrl says.
   .refine((p) => !p.id.startsWith('openai-compatible:') || p.baseUrl !== undefined, {
-    message: 'openai-compatible providers need `baseUrl:` (the server\'s OpenAI-style API, e.g. http://localhost:11434/v1 for Ollama); write the provider as { id, baseUrl }',
+    message:
+      "openai-compatible providers need `baseUrl:` (the server's OpenAI-style API, e.g. http://localhost:11434/v1 for Ollama); write the provider as { id, baseUrl }",
     path: ['baseUrl'],
   });
 
@@ -62,7 +64,6 @@ export const routesTaskSchema = z
   .strict();
 
 export const taskSchema = z.discriminatedUnion('type', [routesTaskSchema, classifyTaskSchema, generateTaskSchema, adaptgaugeTaskSchema]);
-
 
 const selectorName = z.enum(SELECTOR_NAMES, { message: `expected a selector: ${SELECTOR_NAMES.join(', ')}` });
 
@@ -121,14 +122,11 @@ export const analysisSchema = analysisFieldsSchema
   })
   .transform(({ bootstrapResamples, resamples, ...rest }) => ({ ...rest, resamples: resamples ?? bootstrapResamples ?? DEFAULT_RESAMPLES }));
 
-
 export const experimentSchema = z
   .object({
-    name: z
-      .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, {
-        message: 'expected a name of letters, digits, ".", "_" or "-" (it becomes part of the results folder name)',
-      }),
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, {
+      message: 'expected a name of letters, digits, ".", "_" or "-" (it becomes part of the results folder name)',
+    }),
     description: z.string().optional(),
     seed: z.number().int().min(0).default(0),
     task: taskSchema,
@@ -150,7 +148,10 @@ export const experimentSchema = z
       .refine((o) => new Set(o).size === o.length, { message: 'orders must not repeat' })
       .default(['selected']),
     /** A separate arm per selector with this many off-task examples mixed into the shots (tasks with distractors only). */
-    distractors: z.object({ count: z.number().int().min(1).max(64) }).strict().optional(),
+    distractors: z
+      .object({ count: z.number().int().min(1).max(64) })
+      .strict()
+      .optional(),
     /** Repeats of every (provider, selector, k, item): different shot draws and samples of the same item. */
     repeats: z.number().int().min(1).max(100).default(1),
     providers: z

@@ -16,15 +16,7 @@ export const REQUIRED_COLUMNS = [
 ] as const;
 
 /** Columns AdaptGauge writes that only add context; when absent they default (blank, 0) and a notice says so. */
-export const OPTIONAL_COLUMNS = [
-  'run_id',
-  'category',
-  'latency_ms',
-  'timestamp',
-  'input_tokens',
-  'output_tokens',
-  'example_selection',
-] as const;
+export const OPTIONAL_COLUMNS = ['run_id', 'category', 'latency_ms', 'timestamp', 'input_tokens', 'output_tokens', 'example_selection'] as const;
 
 /** One data row of a raw_results_*.csv, validated and typed. */
 export interface AdaptGaugeRow {
@@ -112,7 +104,6 @@ export function readAdaptGaugeCsv(file: string): AdaptGaugeCsv {
     rows,
   };
 }
-
 
 function toRow(file: string, line: number, get: (column: string) => string | undefined): AdaptGaugeRow {
   const fail = (column: string, expected: string, value: string | undefined): never => {

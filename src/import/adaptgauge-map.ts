@@ -33,7 +33,10 @@ function leadingStatus(message: string): number | null {
 
 /** The ERROR text without its marker, cut to a size a report can show. */
 export function errorMessage(actualOutput: string): string {
-  return actualOutput.replace(/^\s*ERROR:\s*/, '').trim().slice(0, MAX_ERROR_MESSAGE);
+  return actualOutput
+    .replace(/^\s*ERROR:\s*/, '')
+    .trim()
+    .slice(0, MAX_ERROR_MESSAGE);
 }
 
 /** A test case is its input and expected output; the task prefix keeps ids of different tasks apart. */

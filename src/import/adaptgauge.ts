@@ -79,7 +79,9 @@ export function importAdaptGauge(csvPath: string, outDir: string, options: Impor
 export function formatImportResult(result: ImportResult): string[] {
   const lines = [`imported ${result.rows} rows from ${result.file} into ${result.runs.length} task folder(s):`];
   for (const r of result.runs) {
-    const kinds = Object.entries(r.errorsByKind).map(([k, n]) => `${k} ${n}`).join(', ');
+    const kinds = Object.entries(r.errorsByKind)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ');
     const repeats = r.repeatsPerItem.min === r.repeatsPerItem.max ? `${r.repeatsPerItem.min}` : `${r.repeatsPerItem.min}-${r.repeatsPerItem.max}`;
     lines.push(
       `  ${r.taskId}: ${r.trials} trials = ${r.items} items x ${r.models.length} model(s), ${repeats} trial(s) per item per cell; ` +
@@ -193,7 +195,9 @@ function runInfoFor(csv: AdaptGaugeCsv, task: MappedTask, facts: TaskFacts, name
 
 function noticesFor(csv: AdaptGaugeCsv, task: MappedTask, facts: TaskFacts, timed: number): string[] {
   const n = task.rows.length;
-  const kinds = Object.entries(facts.errorsByKind).map(([k, c]) => `${k} ${c}`).join(', ');
+  const kinds = Object.entries(facts.errorsByKind)
+    .map(([k, c]) => `${k} ${c}`)
+    .join(', ');
   const notices = [
     `imported from AdaptGauge raw results (${basename(csv.file)}): ${n} rows; ` +
       `${facts.errors} ERROR rows became provider errors${kinds ? ` (${kinds})` : ''}; ${facts.empty} empty outputs; ` +

@@ -64,7 +64,10 @@ export class AnthropicProvider extends HttpAdapter<Anthropic> {
     const cacheRead = usage.cache_read_input_tokens ?? 0;
     const cacheWrite = usage.cache_creation_input_tokens ?? 0;
     return {
-      text: data.content.filter((b) => b.type === 'text').map((b) => b.text ?? '').join(''),
+      text: data.content
+        .filter((b) => b.type === 'text')
+        .map((b) => b.text ?? '')
+        .join(''),
       finishReason,
       // Anthropic's input_tokens excludes cached and cache-written tokens; the prompt is all three.
       tokensIn: usage.input_tokens + cacheRead + cacheWrite,

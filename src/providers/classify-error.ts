@@ -1,7 +1,8 @@
 import { ProviderError } from './provider.js';
 import { parseRetryAfter } from './retry.js';
 
-const CONTEXT_LENGTH = /context[_ ]length|context window|maximum context|too many tokens|prompt is too long|input is too long|exceeds the maximum (?:number of )?tokens|token limit/i;
+const CONTEXT_LENGTH =
+  /context[_ ]length|context window|maximum context|too many tokens|prompt is too long|input is too long|exceeds the maximum (?:number of )?tokens|token limit/i;
 
 /**
  * Turns whatever an SDK threw into a typed ProviderError. The three SDKs share the shape that
@@ -21,7 +22,9 @@ export function classifyError(err: unknown, provider: string, callerAborted = fa
   if (status === null) {
     if (name === 'APIUserAbortError' || name === 'AbortError') {
       // @google/genai reports its own timeout as a bare AbortError: only the caller's abort is an abort.
-      return callerAborted ? new ProviderError('other', `${provider}: call aborted`) : new ProviderError('timeout', `${provider}: no answer before the timeout`);
+      return callerAborted
+        ? new ProviderError('other', `${provider}: call aborted`)
+        : new ProviderError('timeout', `${provider}: no answer before the timeout`);
     }
     // A body the SDK could not parse (e.g. an HTML error page served as JSON).
     if (name === 'SyntaxError') return new ProviderError('malformed', `${provider}: malformed response (${firstLine(String(e.message))})`);

@@ -66,7 +66,10 @@ export class GoogleProvider extends HttpAdapter<GoogleGenAI> {
     const usage = data.usageMetadata ?? {};
     return {
       // Thinking parts are not the answer.
-      text: (candidate.content?.parts ?? []).filter((p) => !p.thought).map((p) => p.text ?? '').join(''),
+      text: (candidate.content?.parts ?? [])
+        .filter((p) => !p.thought)
+        .map((p) => p.text ?? '')
+        .join(''),
       finishReason,
       tokensIn: usage.promptTokenCount ?? 0,
       tokensOut: (usage.candidatesTokenCount ?? 0) + (usage.thoughtsTokenCount ?? 0),

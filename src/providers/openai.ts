@@ -57,7 +57,10 @@ export class OpenAIProvider extends HttpAdapter<OpenAI> {
 
   async complete(request: CompletionRequest, signal?: AbortSignal): Promise<CompletionResult> {
     const { system, turns } = splitSystem(request);
-    const messages = [...(system !== null ? [{ role: 'system' as const, content: system }] : []), ...turns.map((m) => ({ role: m.role as 'user' | 'assistant', content: m.content }))];
+    const messages = [
+      ...(system !== null ? [{ role: 'system' as const, content: system }] : []),
+      ...turns.map((m) => ({ role: m.role as 'user' | 'assistant', content: m.content })),
+    ];
     const limit = request.maxOutputTokens;
     const { raw, latencyMs } = await this.call(
       (client) =>

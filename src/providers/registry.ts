@@ -76,9 +76,14 @@ export interface ResolveOptions {
  * `local` runs the task's baseline (the LocalBaseline seam, see provider.ts); null where no task's
  * baseline applies (AdaptGauge's judge, which the schema keeps from being `local`).
  */
-export function resolveProvider<C extends ProviderEntry>(config: C, local: LocalBaseline | null, env: NodeJS.ProcessEnv, options: ResolveOptions = {}): ProviderResolution<C> {
+export function resolveProvider<C extends ProviderEntry>(
+  config: C,
+  local: LocalBaseline | null,
+  env: NodeJS.ProcessEnv,
+  options: ResolveOptions = {},
+): ProviderResolution<C> {
   if (config.id === 'local') {
-    if (!local) throw new Error('the local provider needs the task\'s baseline (a LocalBaseline)');
+    if (!local) throw new Error("the local provider needs the task's baseline (a LocalBaseline)");
     return { id: config.id, status: 'ready', provider: new LocalProvider(local), config };
   }
   const colon = config.id.indexOf(':');

@@ -17,7 +17,9 @@ export function describeFieldIssue(issue: z.core.$ZodIssue, record: unknown): st
       return `${field}: expected ${issue.values.length === 1 ? '' : 'one of '}${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(value)}`;
     case 'invalid_union': {
       // A union of plain types (a number or null, say): name them all.
-      const types = issue.errors.map((branch) => (branch.length === 1 && branch[0]!.code === 'invalid_type' && branch[0]!.path.length === 0 ? branch[0]!.expected : null));
+      const types = issue.errors.map((branch) =>
+        branch.length === 1 && branch[0]!.code === 'invalid_type' && branch[0]!.path.length === 0 ? branch[0]!.expected : null,
+      );
       if (types.some((t) => t === null)) return `${field}: ${issue.message}, got ${describeValue(value)}`;
       const expected = types.map((t) => (t === 'null' ? 'null' : (EXPECTED[t!] ?? `a ${t}`))).join(' or ');
       return value === undefined ? `${field}: missing (expected ${expected})` : `${field}: expected ${expected}, got ${describeValue(value)}`;

@@ -567,7 +567,10 @@ export class SummaryError extends Error {
 export function parseSummary(value: unknown, file: string): RunSummary {
   const version = typeof value === 'object' && value !== null ? (value as { schemaVersion?: unknown }).schemaVersion : undefined;
   if (typeof version === 'number' && version !== SUMMARY_SCHEMA_VERSION) {
-    const why = version < SUMMARY_SCHEMA_VERSION ? 'written by an earlier fewshot: `fewshot report <run folder>` rebuilds it from trials.jsonl' : 'written by a newer fewshot';
+    const why =
+      version < SUMMARY_SCHEMA_VERSION
+        ? 'written by an earlier fewshot: `fewshot report <run folder>` rebuilds it from trials.jsonl'
+        : 'written by a newer fewshot';
     throw new SummaryError(file, 'schemaVersion', `summary.json schema version ${version}, this fewshot reads version ${SUMMARY_SCHEMA_VERSION} (${why})`);
   }
   const result = summarySchema.safeParse(value);

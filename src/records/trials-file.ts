@@ -181,16 +181,13 @@ export function parseTrial(value: unknown, file: string, line: number): TrialRec
   if (result.success) return asTrialRecord(result.data);
   const problems = result.error.issues.slice(0, 5).map((issue) => describeIssue(issue, value));
   const more = result.error.issues.length - problems.length;
-  throw new TrialsFileError(
-    file,
-    line,
-    `not a trial record: ${problems.join('; ')}${more > 0 ? `; and ${more} more` : ''}`,
-  );
+  throw new TrialsFileError(file, line, `not a trial record: ${problems.join('; ')}${more > 0 ? `; and ${more} more` : ''}`);
 }
 
 function describeIssue(issue: z.core.$ZodIssue, record: unknown): string {
   // An older record's `seed` was read as `repeat`: name the field the file has.
-  const legacy = issue.path.length === 1 && issue.path[0] === 'repeat' && valueAt(record, ['repeat']) === undefined && valueAt(record, [LEGACY_REPEAT_FIELD]) !== undefined;
+  const legacy =
+    issue.path.length === 1 && issue.path[0] === 'repeat' && valueAt(record, ['repeat']) === undefined && valueAt(record, [LEGACY_REPEAT_FIELD]) !== undefined;
   const path = legacy ? [LEGACY_REPEAT_FIELD] : issue.path;
   const field = path.map(String).join('.') || '(record)';
   const value = valueAt(record, path);

@@ -59,10 +59,7 @@ export function reasonText(f: AdviceFact): string {
         return `${capitalize(cellName(rec))} is the best setting, ${formatAccuracy(rec)}, and no cheaper setting is statistically tied with it.`;
       }
       const bestShort = `${cellName(f.best)}, ${pct(f.best.accuracy)}`;
-      return (
-        `${capitalize(cellName(rec))} is the cheapest setting statistically tied with the best (${bestShort}): ` +
-        `${formatAccuracy(rec)}.`
-      );
+      return `${capitalize(cellName(rec))} is the cheapest setting statistically tied with the best (${bestShort}): ` + `${formatAccuracy(rec)}.`;
     }
     case 'curve': {
       let where = '';

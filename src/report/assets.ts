@@ -33,7 +33,9 @@ export function interpreterScript(module: string): string {
   if (!module.includes(INTERPRETER_IMPORT) || !module.includes(INTERPRETER_EXPORT)) {
     throw new Error('vega-interpreter: unexpected build (its import or export line changed); update report/assets.ts');
   }
-  const body = module.replace(INTERPRETER_IMPORT, 'const { ascending, isString, DisallowedObjectProperties } = vega;').replace(INTERPRETER_EXPORT, 'vega.expressionInterpreter = expression;');
+  const body = module
+    .replace(INTERPRETER_IMPORT, 'const { ascending, isString, DisallowedObjectProperties } = vega;')
+    .replace(INTERPRETER_EXPORT, 'vega.expressionInterpreter = expression;');
   return `(function (vega) {\n${body}\n})(vega);`;
 }
 

@@ -29,7 +29,9 @@ export function formatNumber(x: number | null, digits = 1): string {
 
 /** A whole number with thousands separators, locale-independent: 1234567 -> "1,234,567". */
 export function formatCount(x: number): string {
-  return Math.round(x).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return Math.round(x)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 /**

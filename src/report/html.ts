@@ -90,7 +90,11 @@ export function renderReportHtml(summary: RunSummary, runInfo: RunInfo, samples:
   const code = [escapeInlineScript(scripts.vega), escapeInlineScript(scripts.interpreter), escapeInlineScript(PAGE_SCRIPT)];
   const chartData = jsonForScript(charts.map((c) => ({ id: c.id, vega: c.vega })));
   const sampleData = jsonForScript(samples);
-  const bySection = (section: ReportChart['section']) => charts.filter((c) => c.section === section).map(figure).join('\n');
+  const bySection = (section: ReportChart['section']) =>
+    charts
+      .filter((c) => c.section === section)
+      .map(figure)
+      .join('\n');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -116,7 +120,9 @@ ${verdictCards(summary)}
 ${bySection('curves')}
 ${table(summary.curves, curveColumns(), 'No curves were summarized.')}
 </section>
-${confusionViews(summary).map((v) => `<section class="confusion"><h2>Confusion: ${h(v.title)}</h2>\n${table(v.rows, v.columns, 'No answered trials.')}</section>`).join('\n')}
+${confusionViews(summary)
+  .map((v) => `<section class="confusion"><h2>Confusion: ${h(v.title)}</h2>\n${table(v.rows, v.columns, 'No answered trials.')}</section>`)
+  .join('\n')}
 <section id="selection">
 <h2>Selection: does the gain survive a change of selector?</h2>
 ${bySection('selection')}
@@ -185,10 +191,9 @@ function drilldown(summary: RunSummary, samples: readonly SampledTrial[]): strin
             `(${items} in all, chosen by a hash of the item id, so one item can be followed across k and selectors), up to ${SAMPLE_REPEATS} repeats each; ` +
             `outputs are cut at ${SAMPLE_TEXT_LIMIT} characters. trials.jsonl has every trial in full.`,
         )}</p>`;
-  const select = (name: string, label: string, extra = '') => `<label>${h(label)} <select name="${name}"><option value="">all</option>${extra}</select></label>`;
-  const outcomes = ['right', 'wrong', 'partial', 'failed', ...FAILURE_OUTCOMES]
-    .map((o) => `<option value="${o}">${o}</option>`)
-    .join('');
+  const select = (name: string, label: string, extra = '') =>
+    `<label>${h(label)} <select name="${name}"><option value="">all</option>${extra}</select></label>`;
+  const outcomes = ['right', 'wrong', 'partial', 'failed', ...FAILURE_OUTCOMES].map((o) => `<option value="${o}">${o}</option>`).join('');
   const headers = ['provider', 'selector', 'k', 'item', 'repeat', 'shots', 'outcome', 'score', 'raw output', 'parsed answer', 'error', 'latency'];
   const numeric = new Set(['k', 'repeat', 'score', 'latency']);
   return `<section id="drilldown">
@@ -212,7 +217,10 @@ function methodology(s: RunSummary, runInfo: RunInfo): string {
       `${formatCount(s.totals.trials)} trials (${formatCount(s.totals.answered)} answered) in ${s.cells.length} cells; ${s.task.evalItems} evaluation items; ` +
         `items the model answered per curve point: ${range(scoredItems)}; trials per cell: ${range(trialsPerCell)}; repeats: ${(runInfo.config as { repeats?: number } | null)?.repeats ?? 'n/a'}`,
     ],
-    ['alpha', `${s.settings.alpha} for each claim (a curve's label, a collapse verdict, the advice's tied set); descriptive comparisons: Holm over ${s.testCount} tests`],
+    [
+      'alpha',
+      `${s.settings.alpha} for each claim (a curve's label, a collapse verdict, the advice's tied set); descriptive comparisons: Holm over ${s.testCount} tests`,
+    ],
     ['delta (practical margin)', `${points(s.settings.delta)} points`],
     ['confidence level', pct(s.confidenceLevel, 0)],
     ['bootstrap / randomization resamples', formatCount(s.settings.resamples)],
@@ -288,10 +296,7 @@ function verdictCards(s: RunSummary): string {
     return '<p class="muted">No verdict: nothing was answered, so there is nothing to compare.</p>';
   }
   const currency = priceCurrency();
-  const target =
-    s.target !== null
-      ? `<p class="target muted">target: ${h(pct(s.target))} accuracy</p>`
-      : '';
+  const target = s.target !== null ? `<p class="target muted">target: ${h(pct(s.target))} accuracy</p>` : '';
   return `<div class="verdicts">\n${s.advice.map((a) => verdictCard(s, a, currency, target)).join('\n')}\n</div>`;
 }
 
@@ -346,9 +351,7 @@ function runDetails(s: RunSummary, runInfo: RunInfo): [string, string][] {
       return `${p.id} ${what}`;
     })
     .join('; ');
-  const git = runInfo.git.commit
-    ? `${runInfo.git.commit}${runInfo.git.dirty ? ' (uncommitted changes)' : ''}`
-    : 'unknown';
+  const git = runInfo.git.commit ? `${runInfo.git.commit}${runInfo.git.dirty ? ' (uncommitted changes)' : ''}` : 'unknown';
   const rows: [string, string][] = [
     ['experiment', `${s.experimentName} (${runInfo.experiment.path})`],
     ['task', `${s.task.type}: ${s.task.evalItems} evaluation items, pool of ${s.task.poolSize} examples`],

@@ -28,14 +28,9 @@ export function md(text: string): string {
 }
 
 function table<T>(rows: readonly T[], columns: readonly Column<T>[]): string[] {
-  const lines = [
-    `| ${columns.map((c) => md(c.header)).join(' | ')} |`,
-    `|${columns.map((c) => (c.numeric ? ' ---: ' : ' --- ')).join('|')}|`,
-  ];
+  const lines = [`| ${columns.map((c) => md(c.header)).join(' | ')} |`, `|${columns.map((c) => (c.numeric ? ' ---: ' : ' --- ')).join('|')}|`];
   for (const row of rows) {
-    lines.push(
-      `| ${columns.map((c) => (c.badge ? `**${md(c.value(row))}**` : md(c.value(row)))).join(' | ')} |`,
-    );
+    lines.push(`| ${columns.map((c) => (c.badge ? `**${md(c.value(row))}**` : md(c.value(row)))).join(' | ')} |`);
   }
   lines.push('');
   return lines;
@@ -115,14 +110,14 @@ export function renderSummaryMarkdown(summary: RunSummary): string {
     '## How to read this',
     '',
     '- The recommended setting is the cheapest (tokens per request) of those statistically tied with the best; ' +
-      'the best is re-selected inside each bootstrap resample, so the winner\'s curse does not penalize cheaper cells.',
+      "the best is re-selected inside each bootstrap resample, so the winner's curse does not penalize cheaper cells.",
     `- ${md(settingsLine(summary.settings))}. Paired tests over items (exact McNemar, or a sign-flip randomization test); ` +
       'each label rests on one-sided checks at its share of alpha (listed under the curve in summary.json), so a label is wrong with probability at most alpha; descriptive comparisons are Holm-adjusted within their own family.',
     ...(Object.keys(LABEL_MEANINGS) as (keyof typeof LABEL_MEANINGS)[]).map((l) => `- **${l}**: ${md(LABEL_MEANINGS[l])}`),
-    '- Accuracy counts answer failures (empty, truncated, unparseable, refused replies: the model\'s answer to the prompt) as wrong and leaves provider failures (rate limits, server errors, timeouts: the API\'s) out; both are also counted apart by kind.',
+    "- Accuracy counts answer failures (empty, truncated, unparseable, refused replies: the model's answer to the prompt) as wrong and leaves provider failures (rate limits, server errors, timeouts: the API's) out; both are also counted apart by kind.",
     '- Accuracy among parsed replies is a secondary figure; end-to-end accuracy counts provider failures as 0 too.',
     `- ${md(summary.intervalMethod)} n is the number of distinct items.`,
-    '- The k = 0 (zero-shot) row is shared by every selector\'s curve.',
+    "- The k = 0 (zero-shot) row is shared by every selector's curve.",
     '',
   );
   return lines.join('\n');

@@ -19,7 +19,8 @@ export function decisionTitle(a: Advice): string {
 }
 
 export const LABEL_MEANINGS: Record<CurveLabel, string> = {
-  improving: 'within the swept range, the largest k is shown to beat the k two doublings below it by more than delta: the sweep stopped before the curve levelled off.',
+  improving:
+    'within the swept range, the largest k is shown to beat the k two doublings below it by more than delta: the sweep stopped before the curve levelled off.',
   plateau: 'within the swept range, the knee k beats zero-shot and no larger k is shown to gain delta or more over it.',
   'peak-regression': 'within the swept range, a k beats zero-shot and a larger k is shown more than delta below it.',
   'no-benefit': 'within the swept range, no k is shown to gain delta or more over zero-shot (a smaller gain may be real: the reason says so).',
@@ -57,9 +58,7 @@ export interface CostRow {
 /** Tokens per request, cost per 1k requests and (with requestsPerMonth) per month. */
 export function costRows(a: Advice, currency: string): CostRow[] {
   const tokens = (x: number | null) => (x === null ? 'n/a' : formatCount(x));
-  const rows: CostRow[] = [
-    { what: 'tokens per request', recommended: tokens(a.tokensPerRequest.recommended), zeroShot: tokens(a.tokensPerRequest.zeroShot) },
-  ];
+  const rows: CostRow[] = [{ what: 'tokens per request', recommended: tokens(a.tokensPerRequest.recommended), zeroShot: tokens(a.tokensPerRequest.zeroShot) }];
   if (a.costPer1k) {
     rows.push({
       what: 'cost per 1k requests',

@@ -32,13 +32,11 @@ export interface WriteReportOptions {
 }
 
 /** Write summary.json, summary.md and report.html into runDir. */
-export function writeReport(
-  runDir: string,
-  trials: TrialSource,
-  runInfo: RunInfo,
-  options: WriteReportOptions = {},
-): WrittenReport {
-  const totals = accumulate(trials, (runInfo.task.measures ?? []).map((m) => m.key));
+export function writeReport(runDir: string, trials: TrialSource, runInfo: RunInfo, options: WriteReportOptions = {}): WrittenReport {
+  const totals = accumulate(
+    trials,
+    (runInfo.task.measures ?? []).map((m) => m.key),
+  );
   const summary = buildSummary(totals, runInfo, options.now ?? new Date(), options.notices ?? [], options.overrides ?? {}, adviceReasons);
   return { ...writeReportFiles(runDir, summary, runInfo, totals.samples()), summary };
 }

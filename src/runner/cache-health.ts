@@ -79,7 +79,10 @@ export function quickCheck(db: Database.Database): string | null {
 
 /** 2025-01-02T03:04:05.678Z -> 20250102T030405Z (no colons: safe in a file name everywhere). */
 export function utcStamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 /** Moves the cache file and its -wal/-shm to `<file>.corrupt-<UTC time>[-wal|-shm]`; returns the new path of the file. */

@@ -19,17 +19,7 @@ import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { CompletionRequest, CompletionResult } from '../providers/provider.js';
 import { canonicalJson, sha256 } from '../util/hash.js';
-import {
-  CacheDamagedError,
-  CacheError,
-  checkWritable,
-  describeError,
-  displayPath,
-  isDamage,
-  moveAside,
-  quickCheck,
-  removeCacheFiles,
-} from './cache-health.js';
+import { CacheDamagedError, CacheError, checkWritable, describeError, displayPath, isDamage, moveAside, quickCheck, removeCacheFiles } from './cache-health.js';
 
 export { CacheDamagedError, CacheError } from './cache-health.js';
 
@@ -165,7 +155,10 @@ export class ResponseCache {
     try {
       moved = moveAside(path, (options.now ?? Date.now)());
     } catch (err) {
-      throw new CacheError(path, `the response cache is damaged (${damaged.reason}) and could not be moved aside (${describeError(err)}); run "fewshot cache clear" or delete it`);
+      throw new CacheError(
+        path,
+        `the response cache is damaged (${damaged.reason}) and could not be moved aside (${describeError(err)}); run "fewshot cache clear" or delete it`,
+      );
     }
     let cache: ResponseCache;
     try {
@@ -336,9 +329,10 @@ export class ResponseCache {
   }
 
   stats(): CacheStats {
-    const byProvider = this.handle
-      .prepare('SELECT provider, COUNT(*) AS entries FROM responses GROUP BY provider ORDER BY provider')
-      .all() as { provider: string; entries: number }[];
+    const byProvider = this.handle.prepare('SELECT provider, COUNT(*) AS entries FROM responses GROUP BY provider ORDER BY provider').all() as {
+      provider: string;
+      entries: number;
+    }[];
     const entries = byProvider.reduce((n, p) => n + p.entries, 0);
     const sizeBytes = ['', '-wal', '-shm'].reduce((n, suffix) => n + (existsSync(this.path + suffix) ? statSync(this.path + suffix).size : 0), 0);
     return { path: this.path, entries, byProvider, sizeBytes };
@@ -438,7 +432,10 @@ export function clearCache(dir: string, filter: ClearFilter = {}, now: () => num
       }
       return { state: 'damaged-moved', path, reason, movedTo: moveAside(path, now()) };
     } catch (err) {
-      throw new CacheError(path, `the response cache is damaged (${reason}) and could not be removed (${describeError(err)}); expected a folder this user can write`);
+      throw new CacheError(
+        path,
+        `the response cache is damaged (${reason}) and could not be removed (${describeError(err)}); expected a folder this user can write`,
+      );
     }
   };
   let cache: ResponseCache;

@@ -172,9 +172,7 @@ async function attemptTrial(spec: TrialSpec, ctx: ExecuteContext, signal?: Abort
   // The local baseline is not cached: it answers in microseconds, and a cached answer would hide a
   // change to the baseline's code behind its old answers.
   const cache = spec.provider === 'local' ? null : (ctx.cache ?? null);
-  const key = cache
-    ? cacheKey({ provider: spec.provider, model: runtime.provider.model, endpoint: runtime.endpoint, request, repeat: spec.repeat })
-    : null;
+  const key = cache ? cacheKey({ provider: spec.provider, model: runtime.provider.model, endpoint: runtime.endpoint, request, repeat: spec.repeat }) : null;
   let result = cache && key ? cache.get(key) : null;
   if (result) {
     base.cached = true;
@@ -285,10 +283,7 @@ export function linkedSignal(parent?: AbortSignal): { signal: AbortSignal | unde
 }
 
 /** The fields of a record that come from the call, as opposed to the cell and item. */
-type CallOutcome = Omit<
-  TrialRecord,
-  'runId' | 'provider' | 'model' | 'selector' | 'k' | 'repeat' | 'itemId' | 'shotIds' | 'promptHash' | 'cached'
->;
+type CallOutcome = Omit<TrialRecord, 'runId' | 'provider' | 'model' | 'selector' | 'k' | 'repeat' | 'itemId' | 'shotIds' | 'promptHash' | 'cached'>;
 
 function failedCall(err: unknown): CallOutcome {
   const error =

@@ -18,7 +18,11 @@ export interface ResolvedJudge {
  * judgeUnavailable }`, and the llm_judge cases are left out with a notice that says which variable to set.
  * Here rather than in tasks/: tasks use the providers' contract, never the registry, and hold no provider.
  */
-export function resolveAdaptGaugeJudge(options: Pick<AdaptGaugeTaskConfig, 'judge'>, env: NodeJS.ProcessEnv, resolveOptions: ResolveOptions = {}): ResolvedJudge {
+export function resolveAdaptGaugeJudge(
+  options: Pick<AdaptGaugeTaskConfig, 'judge'>,
+  env: NodeJS.ProcessEnv,
+  resolveOptions: ResolveOptions = {},
+): ResolvedJudge {
   if (!options.judge) return { deps: { judge: null }, model: null };
   // Temperature and output limit go with each judge request (judgeCall), not with the connection.
   const { temperature: _temperature, maxOutputTokens: _maxOutputTokens, ...connection } = options.judge;

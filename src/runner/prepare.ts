@@ -45,7 +45,11 @@ export function prepareSweep(experimentPath: string, env: NodeJS.ProcessEnv, con
   data.notices.unshift(...experimentNotices(config));
   const largestK = Math.max(...config.shots);
   if (largestK > data.pool.length) {
-    throw new TaskDataError(experimentPath, null, `shots: k = ${largestK} needs at least ${largestK} pool examples, but the task's pool has ${data.pool.length}`);
+    throw new TaskDataError(
+      experimentPath,
+      null,
+      `shots: k = ${largestK} needs at least ${largestK} pool examples, but the task's pool has ${data.pool.length}`,
+    );
   }
   // The experiment's concurrency is each provider's ceiling unless it sets its own (the adaptive throttle climbs back to it).
   const local = localBaseline(task);

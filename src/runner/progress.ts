@@ -90,9 +90,7 @@ export class Progress {
     this.started = this.now();
     this.lastPrint = this.started;
     this.intervalMs = (options.intervalSeconds ?? 5) * 1000;
-    this.judge = options.judge
-      ? { label: `judge ${options.judge.id}`, judged: 0, calls: 0, cacheHits: 0, failures: 0, printedAt: 0, bar: null }
-      : null;
+    this.judge = options.judge ? { label: `judge ${options.judge.id}`, judged: 0, calls: 0, cacheHits: 0, failures: 0, printedAt: 0, bar: null } : null;
     this.idWidth = Math.max(0, ...options.providers.map((p) => p.id.length), this.judge?.label.length ?? 0);
     for (const p of options.providers) this.addState(p.id, p.total);
     if (!options.quiet && options.stream.isTTY === true && this.states.size > 0) this.startBars();

@@ -5,7 +5,10 @@ import { join } from 'node:path';
 
 /** `<name>-<UTC timestamp>`, e.g. routes-20261125T173000Z; a suffix keeps two runs in one second apart. */
 export function createRunDir(outDir: string, name: string, now: Date): { runId: string; dir: string } {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   mkdirSync(outDir, { recursive: true });
   for (let attempt = 1; ; attempt++) {
     const runId = attempt === 1 ? `${name}-${stamp}` : `${name}-${stamp}-${attempt}`;

@@ -169,29 +169,33 @@ export async function sweepTrials<T extends TrialTotals>(options: SweepOptions, 
   try {
     // The judge's calls go through the same cache and budget as the answers (score.ts).
     const scorer = new ModelScorer(new Map(prepared.judge ? [['judge', prepared.judge] as const] : []), cache, tracker, options.shouldStop);
-    await executePlan(plan, { ...buildContext(prepared, runId, env), cache, budget: tracker, scorer }, {
-      onRecord: (record) => {
-        writer.write(record);
-        totals.add(record);
-        done.set(record.provider, (done.get(record.provider) ?? 0) + 1);
-        if (record.cached) cacheHits++;
-        else if (record.provider !== 'local') newCalls++;
-        progress.record(record);
+    await executePlan(
+      plan,
+      { ...buildContext(prepared, runId, env), cache, budget: tracker, scorer },
+      {
+        onRecord: (record) => {
+          writer.write(record);
+          totals.add(record);
+          done.set(record.provider, (done.get(record.provider) ?? 0) + 1);
+          if (record.cached) cacheHits++;
+          else if (record.provider !== 'local') newCalls++;
+          progress.record(record);
+        },
+        ...(options.shouldStop && { shouldStop: options.shouldStop }),
+        ...(options.abortSignal && { signal: options.abortSignal }),
+        onBudgetSkip: (spec) => {
+          progress.skip(spec.provider, 1);
+          const cell = `${spec.provider} / ${spec.selector} / k=${spec.k}`;
+          budgetSkips.set(cell, (budgetSkips.get(cell) ?? 0) + 1);
+        },
+        onProviderStopped: (provider, reason) => {
+          const notice = `${provider} stopped after an error that retrying cannot fix; its remaining trials were not run: ${reason}`;
+          say(`stopping ${notice}`);
+          info.notices.push(notice);
+          progress.skip(provider, plan.perProvider - (done.get(provider) ?? 0));
+        },
       },
-      ...(options.shouldStop && { shouldStop: options.shouldStop }),
-      ...(options.abortSignal && { signal: options.abortSignal }),
-      onBudgetSkip: (spec) => {
-        progress.skip(spec.provider, 1);
-        const cell = `${spec.provider} / ${spec.selector} / k=${spec.k}`;
-        budgetSkips.set(cell, (budgetSkips.get(cell) ?? 0) + 1);
-      },
-      onProviderStopped: (provider, reason) => {
-        const notice = `${provider} stopped after an error that retrying cannot fix; its remaining trials were not run: ${reason}`;
-        say(`stopping ${notice}`);
-        info.notices.push(notice);
-        progress.skip(provider, plan.perProvider - (done.get(provider) ?? 0));
-      },
-    });
+    );
   } finally {
     writer.close();
     cache?.close();
@@ -212,7 +216,9 @@ export async function sweepTrials<T extends TrialTotals>(options: SweepOptions, 
   if (judgeThrottle && judgeThrottle.rateLimited > 0) {
     const { rateLimited, limit, max } = judgeThrottle;
     const ending = Number.isFinite(max) ? `${limit} of ${max}` : `${limit}`;
-    info.notices.push(`judge ${judgeId}: ${rateLimited} rate-limited (429) responses; judge calls in flight were cut back while they lasted (ending at ${ending})`);
+    info.notices.push(
+      `judge ${judgeId}: ${rateLimited} rate-limited (429) responses; judge calls in flight were cut back while they lasted (ending at ${ending})`,
+    );
   }
   const budgetNotice = tracker.notice();
   if (budgetNotice) {

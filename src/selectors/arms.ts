@@ -55,5 +55,7 @@ export function arrangeShots<D>(arm: Arm, shots: TaskItem<D>[], distractorPool: 
 
 /** Arms for plain selectors (their own order, no distractors), keyed by label: for callers without an experiment. */
 export function plainArms(selectors: readonly Selector[]): Map<string, Arm> {
-  return new Map(selectors.map((selector) => [selector.name, { label: selector.name, selectorLabel: selector.name, selector, order: 'selected' as const, distractors: 0 }]));
+  return new Map(
+    selectors.map((selector) => [selector.name, { label: selector.name, selectorLabel: selector.name, selector, order: 'selected' as const, distractors: 0 }]),
+  );
 }

@@ -93,7 +93,8 @@ export class EmbeddingCache {
     try {
       source = readFileSync(this.file, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && report) this.notices.push(`embedding cache ${this.file} unreadable (${(err as Error).message}); embedding again`);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && report)
+        this.notices.push(`embedding cache ${this.file} unreadable (${(err as Error).message}); embedding again`);
       return new Map();
     }
     let parsed;

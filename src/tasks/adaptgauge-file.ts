@@ -75,7 +75,11 @@ export function readAdaptGaugeTask(file: string, baseDir: string, taskId: string
     source = readFileSync(absolute, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new TaskDataError(shown, null, code === 'ENOENT' ? 'AdaptGauge task file not found' : `cannot read the AdaptGauge task file: ${(err as Error).message}`);
+    throw new TaskDataError(
+      shown,
+      null,
+      code === 'ENOENT' ? 'AdaptGauge task file not found' : `cannot read the AdaptGauge task file: ${(err as Error).message}`,
+    );
   }
   if (source.charCodeAt(0) === 0xfeff) source = source.slice(1);
   return parseAdaptGaugeTask(source, shown, taskId);
@@ -141,11 +145,13 @@ export function parseAdaptGaugeTask(source: string, file: string, taskId: string
   const instruction = (task.instruction ?? '').trim() || (task.description ?? '').trim();
   if (!instruction) throw new TaskDataError(file, locate(path), `task ${task.task_id} has neither an instruction nor a description`);
 
-  const pair = (key: 'examples' | 'distractors') => (p: { input: string; output: string }, i: number): PackExample => {
-    const at = [...path, key, i];
-    if (p.input.trim() === '') throw new TaskDataError(file, locate([...at, 'input']), `${formatPath(at)}.input is empty`);
-    return { input: p.input, output: p.output, line: locate(at) };
-  };
+  const pair =
+    (key: 'examples' | 'distractors') =>
+    (p: { input: string; output: string }, i: number): PackExample => {
+      const at = [...path, key, i];
+      if (p.input.trim() === '') throw new TaskDataError(file, locate([...at, 'input']), `${formatPath(at)}.input is empty`);
+      return { input: p.input, output: p.output, line: locate(at) };
+    };
   const examples = task.examples.map(pair('examples'));
   const distractors = (task.distractors ?? []).map(pair('distractors'));
   const testCases = task.test_cases.map((tc, i): PackTestCase => {

@@ -48,7 +48,10 @@ export function judgeMessages(c: JudgeCase, answer: string): ChatMessage[] {
  * Only the last line counts: numbers in the reasoning above it are not verdicts.
  */
 export function parseVerdict(text: string): number | null {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   const last = lines.at(-1);
   if (last === undefined) return null;
   const cleaned = last.replace(/[*_`#>]/g, '').trim();

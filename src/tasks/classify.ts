@@ -118,8 +118,7 @@ export function renderClassify(system: string, shots: readonly TaskItem<Classify
   return messages;
 }
 
-const LEAD_IN =
-  /^(?:(?:final|predicted|my)\s+)?(?:label|category|class|classification|answer|intent|topic)\s*(?:is\b\s*:?|:|=|[-–—](?=\s))\s*/i;
+const LEAD_IN = /^(?:(?:final|predicted|my)\s+)?(?:label|category|class|classification|answer|intent|topic)\s*(?:is\b\s*:?|:|=|[-–—](?=\s))\s*/i;
 const SENTENCE_LEAD_IN =
   /^(?:(?:so|therefore|thus|i think|i would say)\s*,?\s*)?the\s+(?:label|category|class|classification|answer|intent|topic)\s+(?:is|would be|should be)\b\s*:?\s*/i;
 const EDGES = /^[\s"'“”‘’«»()[\]{}<>.,:;!?_~-]+|[\s"'“”‘’«»()[\]{}<>.,:;!?_~-]+$/g;

@@ -107,7 +107,8 @@ export function readDataFile(spec: DataFileSpec, baseDir: string): DataRecord[] 
   }
   checkUtf8(path, buffer);
   const rows = format === 'csv' ? readCsvRows(path, buffer, spec.fields) : readJsonlRows(path, buffer);
-  if (rows.length === 0) throw new TaskDataError(path, null, `no records: expected ${format === 'csv' ? 'a header row and data rows' : 'one JSON object a line'}`);
+  if (rows.length === 0)
+    throw new TaskDataError(path, null, `no records: expected ${format === 'csv' ? 'a header row and data rows' : 'one JSON object a line'}`);
 
   const records: DataRecord[] = [];
   const idLines = new Map<string, number>();
@@ -261,7 +262,6 @@ function readCsvRows(path: string, buffer: Buffer, fields: FieldMap): RawRow[] {
     columns: () => names,
   }));
 }
-
 
 function toRecord(path: string, spec: DataFileSpec, row: RawRow): DataRecord {
   const { fields } = spec;

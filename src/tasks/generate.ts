@@ -87,7 +87,11 @@ function checkExpected(record: DataRecord, scoring: ScoringSpec): void {
     try {
       buildRegex(output, undefined, scoring.caseSensitive ?? false);
     } catch (e) {
-      throw new TaskDataError(record.file, record.line, `output is not a valid regular expression (scoring: regex without a pattern reads it as one): ${(e as Error).message}`);
+      throw new TaskDataError(
+        record.file,
+        record.line,
+        `output is not a valid regular expression (scoring: regex without a pattern reads it as one): ${(e as Error).message}`,
+      );
     }
   }
   if (scoring.method === 'json') {

@@ -32,7 +32,11 @@ const STOP_WORDS = new Set(
 
 /** Lower-cased words of letters and digits, without one-character words and stop words. */
 export function tokenize(text: string): string[] {
-  const words = text.toLowerCase().replace(/['’]/g, '').match(/[\p{L}\p{N}]+/gu) ?? [];
+  const words =
+    text
+      .toLowerCase()
+      .replace(/['’]/g, '')
+      .match(/[\p{L}\p{N}]+/gu) ?? [];
   return words.filter((w) => w.length > 1 && !STOP_WORDS.has(w));
 }
 

@@ -35,10 +35,7 @@ export function findLeaks<D>(pool: readonly TaskItem<D>[], items: readonly TaskI
 }
 
 /** Splits items into the clean ones (order kept) and the refused ones with reasons. */
-export function excludeLeaks<D>(
-  pool: readonly TaskItem<D>[],
-  items: readonly TaskItem<D>[],
-): { items: TaskItem<D>[]; refused: LeakRefusal[] } {
+export function excludeLeaks<D>(pool: readonly TaskItem<D>[], items: readonly TaskItem<D>[]): { items: TaskItem<D>[]; refused: LeakRefusal[] } {
   const refused = findLeaks(pool, items);
   const refusedIds = new Set(refused.map((r) => r.id));
   return { items: items.filter((item) => !refusedIds.has(item.id)), refused };

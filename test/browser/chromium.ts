@@ -179,7 +179,9 @@ export async function visitReport(browser: Browser, htmlPath: string, name: stri
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: visit.screenshot, fullPage: true });
   const drawn = visit.charts.map((c) => `${c.id}${c.error !== null ? ' (error)' : `: ${c.marks} marks`}`).join(', ');
-  console.log(`${name}: ${visit.charts.length} charts settled in ${visit.settledMs ?? '(timeout)'} ms (${drawn}); screenshot: ${relative(process.cwd(), visit.screenshot)}`);
+  console.log(
+    `${name}: ${visit.charts.length} charts settled in ${visit.settledMs ?? '(timeout)'} ms (${drawn}); screenshot: ${relative(process.cwd(), visit.screenshot)}`,
+  );
   return visit;
 }
 

@@ -146,7 +146,11 @@ describe.skipIf(!browserLookup.path)('report.html in chromium', () => {
     expect(await page.evaluate(`document.querySelectorAll('#drilldown img, #drilldown svg, #drilldown a, #drilldown script').length`)).toBe(0);
     await expectSearchWorks(visit, 'item-3');
     expect(await page.evaluate('typeof window.__xss'), 'window.__xss after searching').toBe('undefined');
-    expect({ dialogs: visit.dialogs, consoleErrors: visit.consoleErrors, pageErrors: visit.pageErrors }).toEqual({ dialogs: [], consoleErrors: [], pageErrors: [] });
+    expect({ dialogs: visit.dialogs, consoleErrors: visit.consoleErrors, pageErrors: visit.pageErrors }).toEqual({
+      dialogs: [],
+      consoleErrors: [],
+      pageErrors: [],
+    });
     await visit.page.close();
   }, 120_000);
 
@@ -187,7 +191,13 @@ const EVIL_PROVIDER = '<img src=x onerror="window.__xss=11">';
 function hostileTrials(): TrialRecord[] {
   const payloads = Object.values(PAYLOADS);
   const trials: TrialRecord[] = [];
-  const cells: [string, number][] = [['none', 0], ['random', 1], ['random', 4], ['similar', 1], ['similar', 4]];
+  const cells: [string, number][] = [
+    ['none', 0],
+    ['random', 1],
+    ['random', 4],
+    ['similar', 1],
+    ['similar', 4],
+  ];
   for (const provider of ['local', EVIL_PROVIDER]) {
     // At most 8 items per provider: the drill-down keeps 8, so every payload is shown.
     for (let i = 0; i < 8; i++) {
@@ -195,7 +205,14 @@ function hostileTrials(): TrialRecord[] {
       const q = payloads[(i + 8) % payloads.length]!;
       const itemId = `item-${i} ${p}`;
       cells.forEach(([selector, k], c) => {
-        const base = { provider, model: provider === 'local' ? 'baseline' : `${EVIL_PROVIDER}-model`, selector, k, itemId, shotIds: k > 0 ? [`shot ${q}`] : [] };
+        const base = {
+          provider,
+          model: provider === 'local' ? 'baseline' : `${EVIL_PROVIDER}-model`,
+          selector,
+          k,
+          itemId,
+          shotIds: k > 0 ? [`shot ${q}`] : [],
+        };
         trials.push(trial({ ...base, repeat: 0, output: `ANSWER: ${p}\n${q}`, answer: p, score: (i + c) % 3 === 0 ? 0 : 1 }));
         trials.push(trial({ ...base, repeat: 1, output: `garbled ${q}`, parseOk: false, parseError: `no answer in ${p}`, answer: null, score: 0 }));
         trials.push(providerError({ ...base, repeat: 2, error: { kind: 'server', message: `HTTP 500: ${p}` } }));

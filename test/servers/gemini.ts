@@ -97,7 +97,10 @@ export function geminiRateLimitBody(retryDelaySeconds?: number, model = 'gemini-
         },
       ],
     },
-    { '@type': 'type.googleapis.com/google.rpc.Help', links: [{ description: 'Learn more about Gemini API quotas', url: 'https://ai.google.dev/gemini-api/docs/rate-limits' }] },
+    {
+      '@type': 'type.googleapis.com/google.rpc.Help',
+      links: [{ description: 'Learn more about Gemini API quotas', url: 'https://ai.google.dev/gemini-api/docs/rate-limits' }],
+    },
   ];
   let message =
     'You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits.';
@@ -118,7 +121,10 @@ function defaultError(status: number, req: RecordedRequest, headers: Record<stri
         'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.',
       );
     case 403:
-      return geminiErrorBody(403, 'Method doesn\'t allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.');
+      return geminiErrorBody(
+        403,
+        "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
+      );
     case 404:
       return geminiErrorBody(404, `models/${req.model ?? 'unknown'} is not found for API version v1beta, or is not supported for generateContent.`);
     case 429: {
@@ -145,8 +151,7 @@ export const geminiDialect: Dialect = {
   },
   text(reply: TextReply, req): Rendered {
     const cached = reply.cachedTokens ?? 0;
-    const tokensIn =
-      reply.tokensIn ?? approxTokens(promptChars({ a: req.body?.contents, b: req.body?.systemInstruction }, ''));
+    const tokensIn = reply.tokensIn ?? approxTokens(promptChars({ a: req.body?.contents, b: req.body?.systemInstruction }, ''));
     const tokensOut = reply.tokensOut ?? approxTokens(reply.text.length);
     const finishReason = reply.rawFinish ?? FINISH[reply.finish ?? 'stop'];
     const candidate: Record<string, unknown> = {};

@@ -62,11 +62,7 @@ function defaultError(status: number, req: RecordedRequest): unknown {
     case 403:
       return openAIErrorBody('You are not allowed to sample from this model', 'invalid_request_error', 'model_not_allowed');
     case 404:
-      return openAIErrorBody(
-        `The model \`${model}\` does not exist or you do not have access to it.`,
-        'invalid_request_error',
-        'model_not_found',
-      );
+      return openAIErrorBody(`The model \`${model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found');
     case 429:
       return openAIErrorBody(
         `Rate limit reached for ${model} in organization org-fake on requests per min (RPM): Limit 500, Used 500, Requested 1. Please try again in 120ms. Visit https://platform.openai.com/account/rate-limits to learn more.`,
@@ -77,10 +73,7 @@ function defaultError(status: number, req: RecordedRequest): unknown {
       return openAIErrorBody('The engine is currently overloaded, please try again later', 'server_error');
     default:
       if (status >= 500) {
-        return openAIErrorBody(
-          'The server had an error while processing your request. Sorry about that!',
-          'server_error',
-        );
+        return openAIErrorBody('The server had an error while processing your request. Sorry about that!', 'server_error');
       }
       return openAIErrorBody(`Request failed with status ${status}.`, 'invalid_request_error');
   }

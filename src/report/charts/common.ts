@@ -15,18 +15,7 @@ export const CHART_CONFIG = {
 } as const;
 
 /** Vega's tableau10: a selector keeps its colour in every chart of the run. */
-export const PALETTE = [
-  '#4c78a8',
-  '#f58518',
-  '#e45756',
-  '#72b7b2',
-  '#54a24b',
-  '#eeca3b',
-  '#b279a2',
-  '#ff9da6',
-  '#9d755d',
-  '#bab0ac',
-] as const;
+export const PALETTE = ['#4c78a8', '#f58518', '#e45756', '#72b7b2', '#54a24b', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac'] as const;
 
 /** Every selector of the run (curves' selectors; `none` first), the order colours are given in. */
 export function runSelectors(summary: RunSummary): string[] {

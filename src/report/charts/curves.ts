@@ -133,7 +133,13 @@ export function curvesSpec(summary: RunSummary, provider: string, selectors: rea
   const dash = {
     type: 'nominal' as const,
     title: 'accuracy',
-    scale: { domain: [ANSWERED, END_TO_END], range: [[1, 0], [6, 3]] },
+    scale: {
+      domain: [ANSWERED, END_TO_END],
+      range: [
+        [1, 0],
+        [6, 3],
+      ],
+    },
     legend: { symbolType: 'stroke', symbolStrokeColor: '#555', symbolStrokeWidth: 2 },
   };
   const model = curves[0]?.model;

@@ -57,7 +57,7 @@ export function buildReportCharts(summary: RunSummary, options: ChartOptions = {
         `selectors-${slugs.get(p)!}`,
         'selection',
         `Selector comparison: ${p}`,
-        'Each point is a selector\'s accuracy minus the best selector\'s at that k, paired over items, with its 95% interval; filled points are significant after the Holm adjustment, and points below zero with intervals clear of it are selection-collapse evidence.',
+        "Each point is a selector's accuracy minus the best selector's at that k, paired over items, with its 95% interval; filled points are significant after the Holm adjustment, and points below zero with intervals clear of it are selection-collapse evidence.",
         spec,
       ),
     );
@@ -69,7 +69,7 @@ export function buildReportCharts(summary: RunSummary, options: ChartOptions = {
         'failures',
         'operations',
         'Failures by kind vs shots',
-        'Each bar stacks the shares of a cell\'s trials that failed, by kind, per provider (rows) and selector (columns); provider failures are operational and are left out of accuracy; answer failures (empty, truncated, unparseable, refused) count as wrong in it.',
+        "Each bar stacks the shares of a cell's trials that failed, by kind, per provider (rows) and selector (columns); provider failures are operational and are left out of accuracy; answer failures (empty, truncated, unparseable, refused) count as wrong in it.",
         failures,
       ),
     );

@@ -1,6 +1,19 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { RunSummary } from '../../records/summary.js';
-import { cellTips, CHART_CONFIG, curveCells, kScaleX, meanLayers, providerPanels, returnedCalls, runProviders, runSelectors, selectorScale, sortedKs, VEGA_LITE_SCHEMA } from './common.js';
+import {
+  cellTips,
+  CHART_CONFIG,
+  curveCells,
+  kScaleX,
+  meanLayers,
+  providerPanels,
+  returnedCalls,
+  runProviders,
+  runSelectors,
+  selectorScale,
+  sortedKs,
+  VEGA_LITE_SCHEMA,
+} from './common.js';
 
 /** Mean latency of one cell's returned calls (the k = 0 cell is on every selector's line). */
 export interface LatencyDatum {
@@ -30,16 +43,22 @@ export function latencySpec(summary: RunSummary): TopLevelSpec | null {
   const present = selectors.filter((s) => values.some((v) => v.selector === s));
   const x = kScaleX(sortedKs(values.map((v) => v.k)));
   const color = { field: 'selector', type: 'nominal' as const, title: 'selector', scale: selectorScale(selectors, present) };
-  const panels = providerPanels(values, runProviders(summary), { width: 260, height: 180 }, { x, color }, meanLayers(
-    { field: 'latencyMs', title: 'mean latency (ms)' },
-    [
-      ...cellTips(),
-      { field: 'latencyMs', type: 'quantitative', format: ',.0f', title: 'mean latency (ms)' },
-      { field: 'nCalls', type: 'quantitative', title: 'n (calls that returned)' },
-      { field: 'nTrials', type: 'quantitative', title: 'trials' },
-    ],
-    { pointSize: 45 },
-  ));
+  const panels = providerPanels(
+    values,
+    runProviders(summary),
+    { width: 260, height: 180 },
+    { x, color },
+    meanLayers(
+      { field: 'latencyMs', title: 'mean latency (ms)' },
+      [
+        ...cellTips(),
+        { field: 'latencyMs', type: 'quantitative', format: ',.0f', title: 'mean latency (ms)' },
+        { field: 'nCalls', type: 'quantitative', title: 'n (calls that returned)' },
+        { field: 'nTrials', type: 'quantitative', title: 'trials' },
+      ],
+      { pointSize: 45 },
+    ),
+  );
   return {
     $schema: VEGA_LITE_SCHEMA,
     description: `Mean latency vs shots for ${summary.experimentName} (${summary.runId})`,

@@ -64,10 +64,7 @@ export function selectorDifferences(summary: RunSummary, provider: string): { ro
     let any = false;
     for (const [other] of ranked.slice(1)) {
       const t = tests.find(
-        (x) =>
-          x.a.k === k &&
-          x.b.k === k &&
-          ((x.a.selector === top && x.b.selector === other) || (x.a.selector === other && x.b.selector === top)),
+        (x) => x.a.k === k && x.b.k === k && ((x.a.selector === top && x.b.selector === other) || (x.a.selector === other && x.b.selector === top)),
       );
       if (!t) continue;
       // Comparison.estimate is accuracy(b) - accuracy(a): with a = best it already reads other - best.
@@ -189,4 +186,3 @@ export function selectionSpec(summary: RunSummary, provider: string, selectors: 
     config: CHART_CONFIG,
   };
 }
-

@@ -2,7 +2,20 @@ import type { TopLevelSpec } from 'vega-lite';
 import { costPerRequest, loadPriceTable, resolvePrice, type PriceTable, type ResolvedPrice } from '../../analysis/index.js';
 import type { RunSummary } from '../../records/summary.js';
 import { formatMoney } from '../format.js';
-import { cellTips, CHART_CONFIG, curveCells, kScaleX, meanLayers, providerPanels, returnedCalls, runProviders, runSelectors, selectorScale, sortedKs, VEGA_LITE_SCHEMA } from './common.js';
+import {
+  cellTips,
+  CHART_CONFIG,
+  curveCells,
+  kScaleX,
+  meanLayers,
+  providerPanels,
+  returnedCalls,
+  runProviders,
+  runSelectors,
+  selectorScale,
+  sortedKs,
+  VEGA_LITE_SCHEMA,
+} from './common.js';
 import type { ChartOptions } from './types.js';
 
 export const TOKENS_IN = 'prompt (in)';
@@ -119,30 +132,55 @@ export function tokensCostSpec(summary: RunSummary, options: ChartOptions = {}):
   const x = kScaleX(sortedKs(tokens.map((v) => v.k)));
   const color = { field: 'selector', type: 'nominal' as const, title: 'selector', scale: selectorScale(selectors, present) };
   const currency = costs.length > 0 ? (chartPrice(summary, costs[0]!.provider, options)?.currency ?? 'USD') : 'USD';
-  const tokenPanel = providerPanels(tokens, providers, { width: 260, height: 160 }, { x, color }, meanLayers(
-    { field: 'tokens', title: 'mean tokens per request' },
-    [
-      ...cellTips(),
-      { field: 'direction', type: 'nominal', title: 'tokens' },
-      { field: 'tokens', type: 'quantitative', format: ',.0f', title: 'mean tokens per request' },
-      { field: 'cachedTokens', type: 'quantitative', format: ',.0f', title: 'of which from the prompt cache' },
-      { field: 'nCalls', type: 'quantitative', title: 'n (calls that returned)' },
-    ],
-    { strokeDash: { field: 'direction', type: 'nominal', title: 'tokens', scale: { domain: [TOKENS_IN, TOKENS_OUT], range: [[1, 0], [5, 3]] } } },
-  ));
-  const costPanel = {
-    ...providerPanels(costs, providers, { width: 260, height: 200 }, { x, color }, meanLayers(
-      // Short: with an axis per panel, a title longer than the panel would push the panel's x axis down.
-      { field: 'costPer1k', title: `${currency} per 1,000 requests`, axis: { format: ',.3~g' } },
+  const tokenPanel = providerPanels(
+    tokens,
+    providers,
+    { width: 260, height: 160 },
+    { x, color },
+    meanLayers(
+      { field: 'tokens', title: 'mean tokens per request' },
       [
         ...cellTips(),
-        { field: 'cost', type: 'nominal', title: 'cost per 1,000 requests' },
-        { field: 'tokensIn', type: 'quantitative', format: ',.0f', title: 'mean prompt tokens' },
-        { field: 'tokensOut', type: 'quantitative', format: ',.0f', title: 'mean completion tokens' },
+        { field: 'direction', type: 'nominal', title: 'tokens' },
+        { field: 'tokens', type: 'quantitative', format: ',.0f', title: 'mean tokens per request' },
+        { field: 'cachedTokens', type: 'quantitative', format: ',.0f', title: 'of which from the prompt cache' },
         { field: 'nCalls', type: 'quantitative', title: 'n (calls that returned)' },
-        { field: 'priceSource', type: 'nominal', title: 'price' },
       ],
-    )),
+      {
+        strokeDash: {
+          field: 'direction',
+          type: 'nominal',
+          title: 'tokens',
+          scale: {
+            domain: [TOKENS_IN, TOKENS_OUT],
+            range: [
+              [1, 0],
+              [5, 3],
+            ],
+          },
+        },
+      },
+    ),
+  );
+  const costPanel = {
+    ...providerPanels(
+      costs,
+      providers,
+      { width: 260, height: 200 },
+      { x, color },
+      meanLayers(
+        // Short: with an axis per panel, a title longer than the panel would push the panel's x axis down.
+        { field: 'costPer1k', title: `${currency} per 1,000 requests`, axis: { format: ',.3~g' } },
+        [
+          ...cellTips(),
+          { field: 'cost', type: 'nominal', title: 'cost per 1,000 requests' },
+          { field: 'tokensIn', type: 'quantitative', format: ',.0f', title: 'mean prompt tokens' },
+          { field: 'tokensOut', type: 'quantitative', format: ',.0f', title: 'mean completion tokens' },
+          { field: 'nCalls', type: 'quantitative', title: 'n (calls that returned)' },
+          { field: 'priceSource', type: 'nominal', title: 'price' },
+        ],
+      ),
+    ),
     resolve: { scale: { y: 'independent' as const } },
   };
 
@@ -153,7 +191,7 @@ export function tokensCostSpec(summary: RunSummary, options: ChartOptions = {}):
       text: 'Tokens and cost vs shots',
       subtitle:
         costs.length > 0
-          ? 'means over calls that returned; cost at the advice\'s prices (cached prompt tokens at the cached price; free providers left out)'
+          ? "means over calls that returned; cost at the advice's prices (cached prompt tokens at the cached price; free providers left out)"
           : 'means over calls that returned; no provider of this run has a price, so no cost is shown',
     },
     vconcat: costs.length > 0 ? [tokenPanel, costPanel] : [tokenPanel],

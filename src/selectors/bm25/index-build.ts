@@ -274,8 +274,18 @@ export class Bm25IndexCore {
   /** Bytes held in typed arrays (the index proper; the vocabulary Map lives on the JS heap). */
   typedArrayBytes(): number {
     const arrays = [
-      this.idf, this.maxImpact, this.termStart, this.postDoc, this.postImpact, this.docStart, this.docTerm,
-      this.docTf, this.docNorm, this.commonBit, this.commonMask, this.queryPos,
+      this.idf,
+      this.maxImpact,
+      this.termStart,
+      this.postDoc,
+      this.postImpact,
+      this.docStart,
+      this.docTerm,
+      this.docTf,
+      this.docNorm,
+      this.commonBit,
+      this.commonMask,
+      this.queryPos,
     ];
     return arrays.reduce((sum, a) => sum + a.byteLength, 0) + this.byId.bytes() + this.byText.bytes();
   }

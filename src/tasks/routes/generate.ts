@@ -64,9 +64,7 @@ function drawInstance(rng: Rng, options: RoutesOptions): RouteInstance {
  * machine gets the same matrix.
  */
 export function travelMatrix(points: ReadonlyArray<readonly [number, number]>): number[][] {
-  const m = points.map(([x1, y1], i) =>
-    points.map(([x2, y2], j) => (i === j ? 0 : Math.max(1, Math.round(Math.sqrt((x1 - x2) ** 2 + (y1 - y2) ** 2))))),
-  );
+  const m = points.map(([x1, y1], i) => points.map(([x2, y2], j) => (i === j ? 0 : Math.max(1, Math.round(Math.sqrt((x1 - x2) ** 2 + (y1 - y2) ** 2))))));
   // Rounding can break the triangle inequality; Floyd-Warshall restores it (and keeps symmetry).
   const n = m.length;
   for (let k = 0; k < n; k++)
@@ -83,13 +81,7 @@ export function travelMatrix(points: ReadonlyArray<readonly [number, number]>): 
  * placed near the reference arrival time, sometimes opening after it (so the reference waits).
  * The reference route stays feasible, while orders that reach a store much later are cut off.
  */
-function drawWindows(
-  rng: Rng,
-  tightness: number,
-  depotStart: number,
-  travel: number[][],
-  services: number[],
-): (TimeWindow | null)[] {
+function drawWindows(rng: Rng, tightness: number, depotStart: number, travel: number[][], services: number[]): (TimeWindow | null)[] {
   const windows: (TimeWindow | null)[] = services.map(() => null);
   const reference = rng.shuffle(services.map((_, i) => i));
   let place = 0;

@@ -26,11 +26,7 @@ export function loadRoutes(options: RoutesOptions, seed: number): TaskData<Route
  * by further draws, so there are always `evalItems` clean ones; refusals become a notice.
  * Split out from loadRoutes so tests can feed it a leaking draw.
  */
-export function assembleRouteData(
-  poolInstances: readonly RouteInstance[],
-  drawEval: () => RouteInstance,
-  evalItems: number,
-): TaskData<RouteInstance> {
+export function assembleRouteData(poolInstances: readonly RouteInstance[], drawEval: () => RouteInstance, evalItems: number): TaskData<RouteInstance> {
   const pool = poolInstances.map((data, i) => routeItem('pool', i, data));
   const items: TaskItem<RouteInstance>[] = [];
   const refused: LeakRefusal[] = [];

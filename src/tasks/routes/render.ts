@@ -45,9 +45,7 @@ function matrixTable(instance: RouteInstance): string {
   const labels = [DEPOT_NAME, ...instance.stores.map((s) => s.letter)];
   const rows = [['', ...labels], ...instance.travel.map((row, i) => [labels[i]!, ...row.map(String)])];
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows
-    .map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '))
-    .join('\n');
+  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')).join('\n');
 }
 
 /** The two lines every answer must end with. */
@@ -66,18 +64,19 @@ export function workedAnswer(instance: RouteInstance, evaluation: RouteEvaluatio
     );
   });
   lines.push(
-    `Total travel ${evaluation.travelMinutes} min x ${instance.rate} = ${evaluation.cost}; ` +
-      `last service ends ${formatTime(evaluation.completion)}.`,
+    `Total travel ${evaluation.travelMinutes} min x ${instance.rate} = ${evaluation.cost}; ` + `last service ends ${formatTime(evaluation.completion)}.`,
   );
-  lines.push(finalLines(evaluation.legs.map((l) => l.stop), evaluation.cost));
+  lines.push(
+    finalLines(
+      evaluation.legs.map((l) => l.stop),
+      evaluation.cost,
+    ),
+  );
   return lines.join('\n');
 }
 
 /** System message, then a user/assistant pair per shot, then the question. */
-export function renderMessages(
-  shots: ReadonlyArray<{ text: string; answer: string }>,
-  question: string,
-): ChatMessage[] {
+export function renderMessages(shots: ReadonlyArray<{ text: string; answer: string }>, question: string): ChatMessage[] {
   const messages: ChatMessage[] = [{ role: 'system', content: SYSTEM_PROMPT }];
   for (const shot of shots) {
     messages.push({ role: 'user', content: shot.text }, { role: 'assistant', content: shot.answer });

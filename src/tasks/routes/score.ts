@@ -50,11 +50,7 @@ function suboptimalReason(cost: number, completion: number, bestCost: number, be
   return `costs the optimum ${cost} but finishes ${completion - bestCompletion} min later than the best route`;
 }
 
-function zero(parts: {
-  statedCostCorrect: boolean | null;
-  reason: string | null;
-  optimalCost?: number;
-}): ScoreResult {
+function zero(parts: { statedCostCorrect: boolean | null; reason: string | null; optimalCost?: number }): ScoreResult {
   return {
     score: 0,
     details: {

@@ -56,9 +56,7 @@ export function evaluateRoute(instance: RouteInstance, order: readonly string[])
     const arrive = time + travel;
     const start = store.window ? Math.max(arrive, store.window.open) : arrive;
     if (store.window && arrive > store.window.close) {
-      reason ??=
-        `arrives at ${storeName(letter)} at ${formatTime(arrive)} ` +
-        `after its window closes at ${formatTime(store.window.close)}`;
+      reason ??= `arrives at ${storeName(letter)} at ${formatTime(arrive)} ` + `after its window closes at ${formatTime(store.window.close)}`;
     }
     const leave = start + store.service;
     legs.push({ stop: letter, from, travel, arrive, wait: start - arrive, start, leave });
@@ -96,8 +94,7 @@ export function solveRoute(instance: RouteInstance): RouteSolution {
   const best = { order: null as number[] | null, travel: Infinity, completion: Infinity };
 
   // Travel and time only grow along a path, so a prefix no better than the best is dead.
-  const noBetter = (travel: number, time: number): boolean =>
-    travel > best.travel || (travel === best.travel && time >= best.completion);
+  const noBetter = (travel: number, time: number): boolean => travel > best.travel || (travel === best.travel && time >= best.completion);
 
   // A prefix is dead once any unvisited store's window has closed already.
   const strandsSomeone = (time: number): boolean => {
