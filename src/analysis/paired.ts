@@ -1,6 +1,6 @@
 import type { PairedMethod } from '../records/summary.js';
 import { Rng } from '../util/rng.js';
-import { Z95 } from './stats.js';
+import { logErfcNonNegative, Z95 } from './stats.js';
 
 /** 'greater' tests mean(b - a) > 0, 'less' tests mean(b - a) < 0. */
 export type Alternative = 'two-sided' | 'greater' | 'less';
@@ -279,15 +279,7 @@ export function logNormalUpperTail(z: number): number {
     const r = 1 / (z * z);
     return -0.5 * z * z - Math.log(z * Math.sqrt(2 * Math.PI)) + Math.log1p(r * (-1 + r * (3 + r * (-15 + r * 105))));
   }
-  const x = Math.abs(z) / Math.SQRT2;
-  const t = 1 / (1 + 0.5 * x);
-  const logErfc =
-    Math.log(t) -
-    x * x -
-    1.26551223 +
-    t *
-      (1.00002368 +
-        t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+  const logErfc = logErfcNonNegative(Math.abs(z) / Math.SQRT2);
   // erfc(-x) = 2 - erfc(x)
   return z >= 0 ? logErfc - Math.LN2 : Math.log1p(-Math.exp(logErfc) / 2);
 }

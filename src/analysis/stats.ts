@@ -87,19 +87,24 @@ export function normalQuantile(p: number): number {
   return x - u / (1 + (x * u) / 2);
 }
 
-/** Complementary error function (Numerical Recipes' Chebyshev fit, relative error < 1.2e-7). */
-function erfc(x: number): number {
-  const t = 1 / (1 + 0.5 * Math.abs(x));
-  const y =
+/**
+ * log erfc(x) for x >= 0: Numerical Recipes' Chebyshev fit (relative error < 1.2e-7) taken in log space,
+ * so it does not underflow in the far tail. The one copy of the fit: the p-values use it too.
+ */
+export function logErfcNonNegative(x: number): number {
+  const t = 1 / (1 + 0.5 * x);
+  return (
+    Math.log(t) -
+    x * x -
+    1.26551223 +
     t *
-    Math.exp(
-      -x * x -
-        1.26551223 +
-        t *
-          (1.00002368 +
-            t *
-              (0.37409196 +
-                t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
+      (1.00002368 +
+        t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))))
+  );
+}
+
+/** Complementary error function, from the same fit (erfc(-x) = 2 - erfc(x)). */
+function erfc(x: number): number {
+  const y = Math.exp(logErfcNonNegative(Math.abs(x)));
   return x >= 0 ? y : 2 - y;
 }
