@@ -346,12 +346,12 @@ function dryRun(experiment: string, concurrency: number | undefined): number {
   for (const note of data.notices) console.log(`  note: ${note}`);
   const estimates = new Map(estimateSweep(prepared).map((e) => [e.provider, e]));
   for (const r of resolutions) {
-    const e = estimates.get(r.id);
+    const e = estimates.get(r.name);
     if (r.status !== 'ready' || !e) {
-      console.log(`  ${r.id}: skipped (${r.status === 'skipped' ? r.reason : 'not planned'})`);
+      console.log(`  ${r.name}: skipped (${r.status === 'skipped' ? r.reason : 'not planned'})`);
       continue;
     }
-    console.log(`  ${r.id}: ${e.calls} calls, about ${formatCount(e.promptTokens)} prompt tokens`);
+    console.log(`  ${r.name}: ${e.calls} calls, about ${formatCount(e.promptTokens)} prompt tokens`);
     console.log(`    prompt tokens per call by cell: ${e.cells.map((c) => `${c.selector} k=${c.k} ~${c.meanPromptTokens}`).join(', ')}`);
     if (r.id !== 'local') {
       const money = (x: number) => `${e.cost?.currency === 'USD' ? '$' : ''}${x.toFixed(2)}${e.cost?.currency !== 'USD' ? ` ${e.cost?.currency}` : ''}`;

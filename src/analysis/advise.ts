@@ -14,6 +14,8 @@ export interface AdviseInput {
   requestsPerMonth: number | null;
   /** The experiment's `prices:` (provider id -> price per 1M tokens); wins over the price table. */
   priceOverrides?: Readonly<Record<string, Price>> | null;
+  /** Provider labels -> ids: a labelled curve is priced by its model id. */
+  providerIds?: Readonly<Record<string, string>> | null;
   /** Practical margin (AnalysisSettings.delta). */
   delta: number;
   /** The price table; defaults to the packaged data/prices.json (tests pass their own). */
@@ -175,7 +177,7 @@ function compareCost(a: number | null, b: number | null): number {
 
 function decideProvider(c: ProviderCandidates, input: AdviseInput): AdviceDecision {
   const facts: AdviceFact[] = [];
-  const price = resolvePrice(c.provider, input.priceOverrides ?? undefined, input.priceTable);
+  const price = resolvePrice(input.providerIds?.[c.provider] ?? c.provider, input.priceOverrides ?? undefined, input.priceTable);
   const rec = recommendedCell(c);
   const best = c.best;
 

@@ -18,6 +18,8 @@ export interface AnalysisOptions {
   target: number | null;
   requestsPerMonth: number | null;
   priceOverrides: Record<string, Price> | null;
+  /** Provider labels -> their ids (prices are looked up by id); null when no provider has a label. */
+  providerIds?: Record<string, string> | null;
 }
 
 /** Command-line overrides of `fewshot report` (they win over the run's recorded experiment). */
@@ -36,6 +38,7 @@ const recorded = z
     target: z.number().optional(),
     requestsPerMonth: z.number().optional(),
     prices: priceOverridesSchema.optional(),
+    providers: z.array(z.unknown()).optional(),
     // `bootstrapResamples`: the name of `resamples` in runs from older versions.
     analysis: analysisFieldsSchema.partial().optional(),
   })
@@ -57,5 +60,17 @@ export function analysisOptions(config: unknown, seed: number, overrides: Analys
     target: overrides.target ?? c.target ?? null,
     requestsPerMonth: overrides.requestsPerMonth ?? c.requestsPerMonth ?? null,
     priceOverrides: c.prices ?? null,
+    providerIds: providerIdsOf(c.providers ?? []),
   };
+}
+
+const labelled = z.object({ id: z.string(), label: z.string() }).passthrough();
+
+/** The labelled provider entries of a recorded config, label -> id; null when there is none. */
+function providerIdsOf(providers: readonly unknown[]): Record<string, string> | null {
+  const pairs = providers.flatMap((p) => {
+    const parsed = labelled.safeParse(p);
+    return parsed.success ? [[parsed.data.label, parsed.data.id] as const] : [];
+  });
+  return pairs.length > 0 ? Object.fromEntries(pairs) : null;
 }

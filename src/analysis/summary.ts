@@ -49,6 +49,7 @@ export function buildSummary(
     target: options.target,
     requestsPerMonth: options.requestsPerMonth,
     priceOverrides: options.priceOverrides,
+    providerIds: options.providerIds ?? null,
     delta: settings.delta,
   });
   const advice = decisions.map((d) => withReasons(d, renderReasons));
@@ -60,18 +61,20 @@ export function buildSummary(
     return set ? [...set].sort().join(', ') : null;
   };
 
+  // Trials name a provider by its label, else its id.
   const providers: ProviderSummary[] = runInfo.providers.map((p) => ({
     id: p.id,
+    ...(p.label !== undefined ? { label: p.label } : {}),
     status: p.status,
     ...(p.reason !== undefined ? { reason: p.reason } : {}),
-    model: modelOf(p.id),
+    model: modelOf(p.label ?? p.id),
   }));
   const notices: string[] = [];
   for (const p of runInfo.providers) {
-    if (p.status === 'skipped') notices.push(`${p.id} skipped${p.reason ? `: ${p.reason}` : ''}`);
+    if (p.status === 'skipped') notices.push(`${p.label ?? p.id} skipped${p.reason ? `: ${p.reason}` : ''}`);
   }
   // Trials from a provider run.json does not list would otherwise appear without explanation.
-  const listed = new Set(runInfo.providers.map((p) => p.id));
+  const listed = new Set(runInfo.providers.map((p) => p.label ?? p.id));
   for (const id of [...modelsByProvider.keys()].sort()) {
     if (listed.has(id)) continue;
     providers.push({ id, status: 'ran', model: modelOf(id) });

@@ -44,10 +44,11 @@ export function compareRuns(baseline: LoadedRun, candidate: LoadedRun, options: 
   const summaryB = buildSummary(baseline.totals, baseline.info, fixed);
   const summaryC = buildSummary(candidate.totals, candidate.info, fixed);
   const priceOf = (run: LoadedRun) => {
-    const overrides = analysisOptions(run.info.config, run.info.seed).priceOverrides;
+    const { priceOverrides: overrides, providerIds } = analysisOptions(run.info.config, run.info.seed);
     const cache = new Map<string, ResolvedPrice | null>();
     return (provider: string) => {
-      if (!cache.has(provider)) cache.set(provider, resolvePrice(provider, overrides));
+      // A labelled provider is priced by its model id.
+      if (!cache.has(provider)) cache.set(provider, resolvePrice(providerIds?.[provider] ?? provider, overrides));
       return cache.get(provider)!;
     };
   };

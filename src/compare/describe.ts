@@ -74,7 +74,8 @@ export function promptLine(r: CompareResult): string {
         : `template unchanged (${hash8(r.candidate.promptHash)})`;
   const settings = p.settingsChanged ? `settings changed (${p.settingsChanges.length} listed below)` : 'settings unchanged';
   const items = p.itemsChanged ? '; evaluation items changed' : '';
-  return `${template}; ${settings}${items}`;
+  const files = p.templateFiles.length > 0 ? `; template file${p.templateFiles.length === 1 ? '' : 's'} changed: ${p.templateFiles.join(', ')}` : '';
+  return `${template}${files}; ${settings}${items}`;
 }
 
 /** "2 cells, 3 items (item-0001, ...)" of one side. */

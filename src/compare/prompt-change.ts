@@ -27,9 +27,24 @@ export function promptChange(baseline: RunInfo, candidate: RunInfo): PromptChang
     settingsChanged: settingsHashOf(baseline) !== settingsHashOf(candidate),
     itemsChanged: a && b ? a.itemsHash !== b.itemsHash : null,
     settingsChanges: listed,
+    templateFiles: a && b ? changedTemplateFiles(a.templateFiles ?? [], b.templateFiles ?? []) : [],
     diff:
       a && b && a.hash !== b.hash ? unifiedDiff(a.template, b.template, { aName: `baseline ${baseline.runId}`, bName: `candidate ${candidate.runId}` }) : [],
   };
+}
+
+/** Template files whose sha256 differs between the runs, or that only one run has ("(added)", "(removed)"). */
+function changedTemplateFiles(a: readonly { name: string; sha256: string }[], b: readonly { name: string; sha256: string }[]): string[] {
+  const before = new Map(a.map((f) => [f.name, f.sha256]));
+  const after = new Map(b.map((f) => [f.name, f.sha256]));
+  const out: string[] = [];
+  for (const [name, hash] of after) {
+    const old = before.get(name);
+    if (old === undefined) out.push(`${name} (added)`);
+    else if (old !== hash) out.push(name);
+  }
+  for (const name of before.keys()) if (!after.has(name)) out.push(`${name} (removed)`);
+  return out;
 }
 
 /** Providers by id and selectors by label, so a change reads `providers.openai:gpt-4o-mini.systemPrompt`, not `providers[1]`. */
@@ -37,10 +52,14 @@ function readable(settings: Record<string, unknown>): Record<string, unknown> {
   const byKey = (list: unknown, key: (x: Record<string, unknown>) => unknown) =>
     Array.isArray(list)
       ? Object.fromEntries(
-          list.map((x, i) => {
+          list.map((x, i, all) => {
             const r = typeof x === 'object' && x !== null ? (x as Record<string, unknown>) : { name: x };
             const k = key(r);
-            return [typeof k === 'string' ? k : String(i), r];
+            if (typeof k !== 'string') return [String(i), r];
+            // One model listed twice (provider labels): the second entry reads `openai:gpt-4o-mini#2`,
+            // so the two never overwrite each other (labels stay out of the settings: a relabel changes no answer).
+            const nth = all.slice(0, i).filter((y) => typeof y === 'object' && y !== null && key(y as Record<string, unknown>) === k).length;
+            return [nth === 0 ? k : `${k}#${nth + 1}`, r];
           }),
         )
       : list;

@@ -131,6 +131,8 @@ export interface PromptChange {
   settingsChanges: string[];
   /** Unified diff of the rendered templates (baseline -> candidate); empty when equal or unknown. */
   diff: string[];
+  /** Prompt template files (`prompts:`) whose content changed, was added or was removed, by path; empty when none or unknown. */
+  templateFiles: string[];
 }
 
 export interface CompareResult {

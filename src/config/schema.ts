@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { priceOverridesSchema } from './prices.js';
+import { promptsSchema, TEMPLATE_TASKS } from './prompts-schema.js';
 import { adaptgaugeTaskSchema } from './adaptgauge-schema.js';
 import { classifyTaskSchema, declaredPoolSize, generateTaskSchema } from './dataset-schema.js';
 import { ZERO_SHOT_SELECTOR } from '../records/trial.js';
@@ -16,6 +17,16 @@ const providerId = z.string().regex(providerIdPattern, {
 export const providerSchema = z
   .object({
     id: providerId,
+    /**
+     * Names this entry's curves everywhere (trials' `provider`, cells, report, compare, progress, spend)
+     * in place of the id, so one model can run twice with different settings. Not in the cache key.
+     */
+    label: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { message: 'expected a label of letters, digits, ".", "_" or "-"' })
+      // `local` names the baseline, which is never priced, cached or counted as a call.
+      .refine((l) => l !== 'local', { message: '"local" is the baseline\'s name: choose another label' })
+      .optional(),
     temperature: z.number().min(0).max(2).optional(),
     maxOutputTokens: z.number().int().positive().optional(),
     baseUrl: z.url({ message: 'expected a URL such as http://localhost:11434/v1' }).optional(),
@@ -157,7 +168,24 @@ export const experimentSchema = z
     providers: z
       .array(providerEntry)
       .min(1)
-      .refine((ps) => new Set(ps.map((p) => p.id)).size === ps.length, { message: 'provider ids must not repeat' }),
+      .superRefine((ps, ctx) => {
+        // An entry is named by its label, else its id: names must not repeat (the same model twice needs distinct labels).
+        const seen = new Set<string>();
+        ps.forEach((p, i) => {
+          const name = p.label ?? p.id;
+          if (seen.has(name)) {
+            ctx.addIssue({
+              code: 'custom',
+              message:
+                p.label !== undefined
+                  ? `provider label "${name}" is already used: labels and ids must not repeat`
+                  : `provider "${name}" is already listed: give each entry of one model a distinct \`label\` (e.g. { id: ${name}, label: ${name.slice(name.indexOf(':') + 1)}-t1, temperature: 1 })`,
+              path: [i, p.label !== undefined ? 'label' : 'id'],
+            });
+          }
+          seen.add(name);
+        });
+      }),
     concurrency: z.number().int().positive().max(1024).default(8),
     out: z.string().min(1).default('results'),
     /** Target accuracy in [0, 1] (answer failures count wrong): missing it on a settled curve means fine-tune. */
@@ -169,9 +197,18 @@ export const experimentSchema = z
     /** Spending cap for a sweep, in the price table's currency (USD): checked against the estimate first, then per call. */
     budget: z.number().finite().positive().optional(),
     analysis: analysisSchema.default({ alpha: 0.05, delta: 0.05, resamples: DEFAULT_RESAMPLES }),
+    /** The prompt as template files (dataset tasks only; one entry for now); without it, the task's built-in prompt. */
+    prompts: promptsSchema.optional(),
   })
   .strict()
   .superRefine((exp, ctx) => {
+    if (exp.prompts !== undefined && !(TEMPLATE_TASKS as readonly string[]).includes(exp.task.type)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['prompts'],
+        message: `task "${exp.task.type}" keeps its built-in prompt: \`prompts:\` is supported for the ${TEMPLATE_TASKS.join(' and ')} tasks only`,
+      });
+    }
     // Fixed pool files have no declared size: their k is checked against the loaded pool.
     const poolSize = 'poolSize' in exp.task ? exp.task.poolSize : 'split' in exp.task ? declaredPoolSize(exp.task) : null;
     exp.shots.forEach((k, i) => {

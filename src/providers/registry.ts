@@ -35,6 +35,8 @@ export const DEFAULT_TIMEOUT_MS = 60_000;
 export interface ProviderEntry {
   /** `local` or `<kind>:<model>`. */
   id: string;
+  /** Names the entry's trials and curves in place of the id (the experiment's `label`). */
+  label?: string | undefined;
   baseUrl?: string | undefined;
   apiKeyEnv?: string | undefined;
   timeoutMs?: number | undefined;
@@ -48,6 +50,8 @@ export interface ProviderEntry {
 export type ProviderResolution<C extends ProviderEntry = ProviderEntry> =
   | {
       id: string;
+      /** The entry's label, else its id: the name of its trials, curves and spend. */
+      name: string;
       status: 'ready';
       provider: Provider;
       config: C;
@@ -55,7 +59,7 @@ export type ProviderResolution<C extends ProviderEntry = ProviderEntry> =
       /** The provider's adaptive throttle (network providers only): `throttle.snapshot()` for a progress display. */
       throttle?: AdaptiveThrottle;
     }
-  | { id: string; status: 'skipped'; reason: string };
+  | { id: string; name: string; status: 'skipped'; reason: string };
 
 export interface ResolveOptions {
   /** Replaces real waiting in retries (tests). */
@@ -82,9 +86,10 @@ export function resolveProvider<C extends ProviderEntry>(
   env: NodeJS.ProcessEnv,
   options: ResolveOptions = {},
 ): ProviderResolution<C> {
+  const name = config.label ?? config.id;
   if (config.id === 'local') {
     if (!local) throw new Error("the local provider needs the task's baseline (a LocalBaseline)");
-    return { id: config.id, status: 'ready', provider: new LocalProvider(local), config };
+    return { id: config.id, name, status: 'ready', provider: new LocalProvider(local), config };
   }
   const colon = config.id.indexOf(':');
   const kind = config.id.slice(0, colon);
@@ -92,12 +97,12 @@ export function resolveProvider<C extends ProviderEntry>(
   const variables = config.apiKeyEnv ? [config.apiKeyEnv] : (KEY_VARIABLES[kind] ?? []);
   const keyVariable = variables.find((name) => env[name]);
   if (variables.length > 0 && !keyVariable) {
-    return { id: config.id, status: 'skipped', reason: `no API key: set ${variables.join(' or ')} to run it` };
+    return { id: config.id, name, status: 'skipped', reason: `no API key: set ${variables.join(' or ')} to run it` };
   }
   // Experiment files cannot get here: the schema refuses an openai-compatible provider without baseUrl
   // (exit 2 naming the field). This guards programmatic callers that build a ProviderEntry by hand.
   if (kind === 'openai-compatible' && !config.baseUrl) {
-    return { id: config.id, status: 'skipped', reason: 'openai-compatible providers need a baseUrl (e.g. http://localhost:11434/v1 for Ollama)' };
+    return { id: config.id, name, status: 'skipped', reason: 'openai-compatible providers need a baseUrl (e.g. http://localhost:11434/v1 for Ollama)' };
   }
   const settings: HttpProviderSettings = {
     id: config.id,
@@ -112,7 +117,7 @@ export function resolveProvider<C extends ProviderEntry>(
   const policy = { ...DEFAULT_RETRY_POLICY, ...(config.maxAttempts !== undefined && { maxAttempts: config.maxAttempts }) };
   const notices =
     kind === 'anthropic' && config.temperature !== undefined
-      ? [`${config.id}: temperature is not sent (Anthropic's Messages API has deprecated it); the model's default sampling applies`]
+      ? [`${name}: temperature is not sent (Anthropic's Messages API has deprecated it); the model's default sampling applies`]
       : [];
   const onThrottle = options.onThrottle;
   // Waits out cool-downs on real timers even when `options.sleep` is a test's instant one: retry waits
@@ -120,10 +125,10 @@ export function resolveProvider<C extends ProviderEntry>(
   const throttle = new AdaptiveThrottle({
     max: config.concurrency ?? options.concurrency ?? Infinity,
     coolDownCapMs: policy.retryAfterCapMs,
-    ...(onThrottle && { onChange: (snapshot) => onThrottle(config.id, snapshot) }),
+    ...(onThrottle && { onChange: (snapshot) => onThrottle(name, snapshot) }),
   });
   const provider = new ResilientProvider(inner, policy, limiter, options.sleep, throttle);
-  return { id: config.id, status: 'ready', provider, config, notices, throttle };
+  return { id: config.id, name, status: 'ready', provider, config, notices, throttle };
 }
 
 function baseUrlFromEnv(kind: string, env: NodeJS.ProcessEnv): string | undefined {

@@ -19,6 +19,7 @@ export function answerSettings(config: unknown): Record<string, unknown> {
     order: c.order,
     distractors: c.distractors,
     repeats: c.repeats,
+    prompts: c.prompts,
     providers: providers.map((p) => {
       const r: Record<string, unknown> = isRecord(p) ? p : { id: p };
       return { id: r.id, temperature: r.temperature, maxOutputTokens: r.maxOutputTokens, systemPrompt: r.systemPrompt, baseUrl: r.baseUrl };

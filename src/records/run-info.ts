@@ -67,10 +67,17 @@ export interface PromptFingerprint {
    * replaces the task's, that system turn.
    */
   template: string;
+  /**
+   * The prompt's template files (`prompts:`), by path as written and sha256 of the content; their
+   * hashes are also listed at the end of `template`. Absent for a task's built-in prompt and in older runs.
+   */
+  templateFiles?: { name: string; sha256: string }[];
 }
 
 export interface ProviderStatus {
   id: string;
+  /** The entry's `label`, which names its trials and curves in place of the id (absent when none was set). */
+  label?: string;
   status: 'ran' | 'skipped';
   /** Why a provider was skipped, e.g. "set OPENAI_API_KEY to run it". */
   reason?: string;
@@ -94,7 +101,7 @@ export const runInfoSchema = z.looseObject({
   startedAt: z.string(),
   endedAt: z.string().nullable(),
   status: z.enum(['running', 'complete', 'partial']),
-  providers: z.array(z.looseObject({ id: z.string(), status: z.enum(['ran', 'skipped']), reason: z.string().optional() })),
+  providers: z.array(z.looseObject({ id: z.string(), label: z.string().optional(), status: z.enum(['ran', 'skipped']), reason: z.string().optional() })),
   notices: z.array(z.string()),
   plannedTrials: z.number().int().nonnegative(),
   completedTrials: z.number().int().nonnegative(),
@@ -108,7 +115,15 @@ export const runInfoSchema = z.looseObject({
       byJudge: z.record(z.string(), z.number()).optional(),
     })
     .optional(),
-  prompt: z.looseObject({ hash: z.string(), settingsHash: z.string(), itemsHash: z.string(), template: z.string() }).optional(),
+  prompt: z
+    .looseObject({
+      hash: z.string(),
+      settingsHash: z.string(),
+      itemsHash: z.string(),
+      template: z.string(),
+      templateFiles: z.array(z.object({ name: z.string(), sha256: z.string() })).optional(),
+    })
+    .optional(),
   task: z.looseObject({
     type: z.string(),
     poolSize: z.number().int().nonnegative(),

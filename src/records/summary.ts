@@ -290,6 +290,8 @@ export interface Confusion {
 
 export interface ProviderSummary {
   id: string;
+  /** The entry's label: it names the provider's trials, cells, curves and advice in place of the id. */
+  label?: string;
   status: 'ran' | 'skipped';
   reason?: string;
   /** Model(s) seen in the trials; null when the provider has none (e.g. skipped). */
@@ -487,6 +489,7 @@ const cellSchema = z.object({
 
 const providerSummarySchema = z.object({
   id: z.string(),
+  label: z.string().optional(),
   status: z.enum(['ran', 'skipped']),
   reason: z.string().optional(),
   model: z.string().nullable(),

@@ -85,7 +85,7 @@ h3 { font-size: 1rem; margin: 20px 0 6px; }
 export function renderReportHtml(summary: RunSummary, runInfo: RunInfo, samples: readonly SampledTrial[] = []): string {
   const scripts = reportScripts();
   // The experiment's own prices, as the advice used them: summary.json records only where a price came from.
-  const charts = buildReportCharts(summary, { priceOverrides: analysisOptions(runInfo.config, runInfo.seed, {}).priceOverrides });
+  const charts = buildReportCharts(summary, analysisOptions(runInfo.config, runInfo.seed, {}));
   const title = `${summary.experimentName} — ${summary.runId}`;
   const code = [escapeInlineScript(scripts.vega), escapeInlineScript(scripts.interpreter), escapeInlineScript(PAGE_SCRIPT)];
   const chartData = jsonForScript(charts.map((c) => ({ id: c.id, vega: c.vega })));
@@ -301,7 +301,7 @@ function verdictCards(s: RunSummary): string {
 }
 
 function verdictCard(s: RunSummary, a: Advice, currency: string, target: string): string {
-  const model = s.providers.find((p) => p.id === a.provider)?.model ?? null;
+  const model = s.providers.find((p) => (p.label ?? p.id) === a.provider)?.model ?? null;
   const costs = costRows(a, currency)
     .map((r) => `<tr><th scope="row">${h(r.what)}</th><td class="num">${h(r.recommended)}</td><td class="num">${h(r.zeroShot)}</td></tr>`)
     .join('');
@@ -348,7 +348,7 @@ function runDetails(s: RunSummary, runInfo: RunInfo): [string, string][] {
   const providers = s.providers
     .map((p) => {
       const what = p.status === 'skipped' ? `skipped${p.reason ? `: ${p.reason}` : ''}` : `ran${p.model ? ` (${p.model})` : ''}`;
-      return `${p.id} ${what}`;
+      return `${p.label !== undefined ? `${p.label} (${p.id})` : p.id} ${what}`;
     })
     .join('; ');
   const git = runInfo.git.commit ? `${runInfo.git.commit}${runInfo.git.dirty ? ' (uncommitted changes)' : ''}` : 'unknown';

@@ -47,7 +47,7 @@ export function writeReport(runDir: string, trials: TrialSource, runInfo: RunInf
  * asynchronous; the page itself does not need these files.
  */
 export async function writeReportCharts(runDir: string, summary: RunSummary, runInfo: RunInfo): Promise<string[]> {
-  return writeChartFiles(runDir, buildReportCharts(summary, { priceOverrides: analysisOptions(runInfo.config, runInfo.seed, {}).priceOverrides }));
+  return writeChartFiles(runDir, buildReportCharts(summary, analysisOptions(runInfo.config, runInfo.seed, {})));
 }
 
 /** Write summary.json, summary.md and report.html of an already built summary into runDir. */

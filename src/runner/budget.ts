@@ -21,7 +21,10 @@ function money(n: number, currency: string): string {
  * named here because estimate.ts renders prompts through execute.ts, which imports this file).
  */
 export interface BudgetEstimate {
+  /** The provider's name (its label, else its id). */
   provider: string;
+  /** Its id, where prices are looked up, when the name is a label. */
+  id?: string;
   calls: number;
   promptTokens: number;
   cost: { upToWithOutput: number | null; currency: string } | null;
@@ -33,15 +36,15 @@ export interface BudgetEstimate {
  * budget. Throws BudgetError unless `force`; returns notices to log when forced past a refusal.
  */
 export function checkBudgetEstimate(estimates: readonly BudgetEstimate[], budget: number, force: boolean, prices: PriceOverrides | null): string[] {
-  const unpriced = estimates.filter((e) => e.provider !== 'local' && e.calls > 0 && e.cost === null).map((e) => e.provider);
+  const unpriced = estimates.filter((e) => (e.id ?? e.provider) !== 'local' && e.calls > 0 && e.cost === null).map((e) => e.id ?? e.provider);
   let total = 0;
   let currency = 'USD';
   for (const e of estimates) {
-    if (e.provider === 'local' || e.cost === null) continue;
+    if ((e.id ?? e.provider) === 'local' || e.cost === null) continue;
     currency = e.cost.currency;
     if (e.cost.upToWithOutput !== null) total += e.cost.upToWithOutput;
     else {
-      const price = resolvePrice(e.provider, prices)!;
+      const price = resolvePrice(e.id ?? e.provider, prices)!;
       total += costPerRequest(price, e.promptTokens, e.calls * UNKNOWN_MAX_OUTPUT_TOKENS);
     }
   }
@@ -94,18 +97,20 @@ export class BudgetTracker {
 
   constructor(
     readonly budget: number | null,
-    providers: readonly string[],
+    /** Ids, or names (labels) with the id their price is looked up by. */
+    providers: readonly (string | { name: string; id: string })[],
     overrides: PriceOverrides | null,
     /** The judges' provider ids (AdaptGauge's `task.judge`), priced like providers. */
     judges: readonly string[] = [],
   ) {
     let currency = 'USD';
-    for (const id of [...providers, ...judges]) {
+    const named = [...providers, ...judges].map((p) => (typeof p === 'string' ? { name: p, id: p } : p));
+    for (const { name, id } of named) {
       const price = id === 'local' ? null : resolvePrice(id, overrides);
-      this.prices.set(id, price);
+      this.prices.set(name, price);
       if (price) currency = price.currency;
     }
-    for (const id of providers) if (id !== 'local') this.byProvider.set(id, 0);
+    for (const { name, id } of named.slice(0, providers.length)) if (id !== 'local') this.byProvider.set(name, 0);
     for (const id of judges) this.byJudge.set(id, 0);
     this.currency = currency;
   }

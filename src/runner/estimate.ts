@@ -13,7 +13,10 @@ export interface CellEstimate {
 }
 
 export interface ProviderEstimate {
+  /** The provider's name: its label, else its id. */
   provider: string;
+  /** Its id, when the name is a label. */
+  id?: string;
   calls: number;
   promptTokens: number;
   /** The most output the calls may produce (maxOutputTokens per call); null when unbounded. */
@@ -42,7 +45,7 @@ export function estimateSweep(prepared: PreparedSweep): ProviderEstimate[] {
     let total = 0;
     let calls = 0;
     for (const spec of plan) {
-      if (spec.provider !== r.id) continue;
+      if (spec.provider !== r.name) continue;
       // The prompt depends on (selector, k, repeat, item), not on the provider: render it once.
       const key = `${spec.selector}|${spec.k}|${spec.repeat}|${spec.itemIndex}`;
       let tokens = promptTokens.get(key);
@@ -66,7 +69,8 @@ export function estimateSweep(prepared: PreparedSweep): ProviderEstimate[] {
     const tpm = r.config.tokensPerMinute;
     const minutes = [rpm !== undefined ? calls / rpm : 0, tpm !== undefined ? (total + (maxOutputTokens ?? 0)) / tpm : 0];
     out.push({
-      provider: r.id,
+      provider: r.name,
+      ...(r.name !== r.id && { id: r.id }),
       calls,
       promptTokens: total,
       maxOutputTokens,

@@ -13,6 +13,12 @@ import type { ModelScorer } from './score.js';
 import type { TrialJudge, TrialRecord } from '../records/trial.js';
 
 export interface ProviderRuntime {
+  /**
+   * The entry's id (`local` or `<kind>:<model>`) when the plan, the trials and the budget name it by a
+   * label; absent: the name is the id. The cache key, the cache's provider column and the
+   * Anthropic and `local` rules read the id, never the label.
+   */
+  id?: string;
   provider: Provider;
   temperature?: number;
   maxOutputTokens?: number;
@@ -135,10 +141,10 @@ export async function runTrial(spec: TrialSpec, ctx: ExecuteContext): Promise<Tr
 }
 
 /** Worst-case tokens of one call: its prompt (estimated) and the most output it may produce. */
-function worstCaseTokens(spec: TrialSpec, request: CompletionRequest): { promptTokens: number; maxOutputTokens: number | null } {
+function worstCaseTokens(id: string, request: CompletionRequest): { promptTokens: number; maxOutputTokens: number | null } {
   const texts = [...request.messages.map((m) => m.content), ...(request.systemPrompt !== undefined ? [request.systemPrompt] : [])];
   const promptTokens = texts.reduce((n, t) => n + estimateTokens(t), 0);
-  const maxOutputTokens = request.maxOutputTokens ?? (spec.provider.startsWith('anthropic:') ? ANTHROPIC_DEFAULT_MAX_TOKENS : null);
+  const maxOutputTokens = request.maxOutputTokens ?? (id.startsWith('anthropic:') ? ANTHROPIC_DEFAULT_MAX_TOKENS : null);
   return { promptTokens, maxOutputTokens };
 }
 
@@ -148,6 +154,7 @@ function worstCaseTokens(spec: TrialSpec, request: CompletionRequest): { promptT
  */
 async function attemptTrial(spec: TrialSpec, ctx: ExecuteContext, signal?: AbortSignal): Promise<TrialRecord | null | typeof ABORTED> {
   const runtime = ctx.providers.get(spec.provider)!;
+  const id = runtime.id ?? spec.provider;
   const item = ctx.items[spec.itemIndex]!;
   const shots = selectShots(spec, ctx);
   const messages = ctx.task.render(shots, item);
@@ -171,16 +178,16 @@ async function attemptTrial(spec: TrialSpec, ctx: ExecuteContext, signal?: Abort
   };
   // The local baseline is not cached: it answers in microseconds, and a cached answer would hide a
   // change to the baseline's code behind its old answers.
-  const cache = spec.provider === 'local' ? null : (ctx.cache ?? null);
-  const key = cache ? cacheKey({ provider: spec.provider, model: runtime.provider.model, endpoint: runtime.endpoint, request, repeat: spec.repeat }) : null;
+  const cache = id === 'local' ? null : (ctx.cache ?? null);
+  const key = cache ? cacheKey({ provider: id, model: runtime.provider.model, endpoint: runtime.endpoint, request, repeat: spec.repeat }) : null;
   let result = cache && key ? cache.get(key) : null;
   if (result) {
     base.cached = true;
   } else {
-    const budget = spec.provider === 'local' ? null : (ctx.budget ?? null);
+    const budget = id === 'local' ? null : (ctx.budget ?? null);
     let reservation = 0;
     if (budget) {
-      const worst = worstCaseTokens(spec, request);
+      const worst = worstCaseTokens(id, request);
       const reserved = budget.reserve(spec.provider, worst.promptTokens, worst.maxOutputTokens);
       if (reserved === null) return null;
       reservation = reserved;
@@ -202,7 +209,7 @@ async function attemptTrial(spec: TrialSpec, ctx: ExecuteContext, signal?: Abort
     }
     budget?.settle(spec.provider, reservation, result.tokensIn, result.tokensOut, result.cachedTokens);
     // Stored before the trial line is written: once a trial is on disk, its answer is too.
-    if (cache && key) cache.put(key, spec.provider, result);
+    if (cache && key) cache.put(key, id, result);
   }
   const parsed = ctx.task.parse(result.text);
   let scored: ScoreResult | null = null;

@@ -1,19 +1,25 @@
 import { answerSettings } from '../records/answer-settings.js';
 import type { PromptFingerprint } from '../records/run-info.js';
-import type { Task, TaskData } from '../tasks/task.js';
+import type { Task, TaskData, TemplateFile } from '../tasks/task.js';
 import { canonicalJson, sha256 } from '../util/hash.js';
 
 /** Shots in the canonical prompt: enough to show how a shot is written and how two are joined. */
 const TEMPLATE_SHOTS = 2;
 
-export function promptFingerprint(config: unknown, task: Pick<Task, 'type' | 'render'>, data: Pick<TaskData<unknown>, 'pool' | 'items'>): PromptFingerprint {
-  const template = renderTemplate(task, data, providerOverrides(config));
+export function promptFingerprint(
+  config: unknown,
+  task: Pick<Task, 'type' | 'render' | 'templateFiles'>,
+  data: Pick<TaskData<unknown>, 'pool' | 'items'>,
+): PromptFingerprint {
+  const files = task.templateFiles ?? [];
+  const template = renderTemplate(task, data, providerOverrides(config), files);
   const itemsText = canonicalJson(data.items.map((item) => [item.id, item.text]));
   return {
     hash: sha256(template),
     settingsHash: sha256(canonicalJson(answerSettings(config))),
     itemsHash: sha256(itemsText),
     template,
+    ...(files.length > 0 ? { templateFiles: files.map((f) => ({ name: f.name, sha256: f.sha256 })) } : {}),
   };
 }
 
@@ -22,6 +28,7 @@ export function renderTemplate(
   task: Pick<Task, 'type' | 'render'>,
   data: Pick<TaskData<unknown>, 'pool' | 'items'>,
   overrides: readonly { id: string; systemPrompt: string }[],
+  files: readonly TemplateFile[] = [],
 ): string {
   const item = data.items[0];
   const blocks: string[] = [];
@@ -32,6 +39,8 @@ export function renderTemplate(
   } else {
     blocks.push(`# ${task.type}: no evaluation item to render`);
   }
+  // A template file's content is in the hash even where the first item does not show it (a branch not taken).
+  if (files.length > 0) blocks.push(`# template files\n${files.map((f) => `${f.name} sha256:${f.sha256}`).join('\n')}`);
   for (const o of overrides) blocks.push(`# ${o.id}: systemPrompt replaces the task's system turn\n[system]\n${o.systemPrompt}`);
   return `${blocks.join('\n\n')}\n`;
 }

@@ -34,6 +34,7 @@ export function prepareSweep(experimentPath: string, env: NodeJS.ProcessEnv, con
   let judge: ResolvedJudge['model'] = null;
   const task = createTask(config.task, config.seed, {
     baseDir: dirname(resolve(experimentPath)),
+    ...(config.prompts ? { prompt: config.prompts[0]! } : {}),
     resolveJudge: (options) => {
       const resolved = resolveAdaptGaugeJudge(options, env, providerOptions);
       judge = resolved.model;
@@ -51,6 +52,8 @@ export function prepareSweep(experimentPath: string, env: NodeJS.ProcessEnv, con
       `shots: k = ${largestK} needs at least ${largestK} pool examples, but the task's pool has ${data.pool.length}`,
     );
   }
+  // Prompt templates are rendered once against the first item and the first shots: an unknown variable stops here (exit 2), before any call.
+  if (task.templateFiles !== undefined && data.items[0] !== undefined) task.render(data.pool.slice(0, Math.max(2, largestK)), data.items[0]);
   // The experiment's concurrency is each provider's ceiling unless it sets its own (the adaptive throttle climbs back to it).
   const local = localBaseline(task);
   const resolutions = config.providers.map((p) => resolveProvider(p, local, env, { ...providerOptions, concurrency: config.concurrency }));
@@ -58,7 +61,7 @@ export function prepareSweep(experimentPath: string, env: NodeJS.ProcessEnv, con
   const plan = planTrials({
     itemCount: data.items.length,
     repeats: config.repeats,
-    providers: resolutions.filter((r) => r.status === 'ready').map((r) => r.id),
+    providers: resolutions.filter((r) => r.status === 'ready').map((r) => r.name),
     selectors: arms.map((a) => a.label),
     shots: config.shots,
   });

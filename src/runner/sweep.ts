@@ -92,17 +92,19 @@ export async function sweepTrials<T extends TrialTotals>(options: SweepOptions, 
   }
   const tracker = new BudgetTracker(
     budget,
-    resolutions.filter((r) => r.status === 'ready').map((r) => r.id),
+    resolutions.filter((r) => r.status === 'ready').map((r) => ({ name: r.name, id: r.id })),
     config.prices ?? null,
     judgeId !== null ? [judgeId] : [],
   );
 
-  for (const r of resolutions) if (r.status === 'skipped') log(`skipping ${r.id}: ${r.reason}`);
+  for (const r of resolutions) if (r.status === 'skipped') log(`skipping ${r.name}: ${r.reason}`);
   for (const r of resolutions) if (r.status === 'ready') for (const notice of r.notices ?? []) data.notices.push(notice);
   for (const notice of data.notices) log(`note: ${notice}`);
 
   // Opened only when a provider it serves will run (a judge too: its calls are cached): a local-only sweep leaves no cache file behind.
-  const useCache = options.cacheDir !== undefined && ([...plan.countByProvider().keys()].some((p) => p !== 'local') || judgeId !== null);
+  // Providers are named by label, else id: the baseline (id `local`) may carry a label.
+  const localNames = new Set(resolutions.filter((r) => r.id === 'local').map((r) => r.name));
+  const useCache = options.cacheDir !== undefined && ([...plan.countByProvider().keys()].some((p) => !localNames.has(p)) || judgeId !== null);
   // An unwritable cache stops the sweep here (exit 2), before the results folder and any call: an answer paid for could not be kept.
   if (useCache) checkCacheWritable(options.cacheDir!);
   const { runId, dir } = createRunDir(resolve(options.outDir ?? config.out), config.name, started);
@@ -116,7 +118,10 @@ export async function sweepTrials<T extends TrialTotals>(options: SweepOptions, 
     startedAt: started.toISOString(),
     endedAt: null,
     status: 'running',
-    providers: resolutions.map((r) => (r.status === 'ready' ? { id: r.id, status: 'ran' } : { id: r.id, status: 'skipped', reason: r.reason })),
+    providers: resolutions.map((r) => {
+      const named = { id: r.id, ...(r.name !== r.id && { label: r.name }) };
+      return r.status === 'ready' ? { ...named, status: 'ran' as const } : { ...named, status: 'skipped' as const, reason: r.reason };
+    }),
     notices: data.notices,
     plannedTrials: plan.length,
     completedTrials: 0,
@@ -151,7 +156,7 @@ export async function sweepTrials<T extends TrialTotals>(options: SweepOptions, 
   const done = new Map<string, number>();
   /** Trials the budget stopped, by cell, so the report can say which cells are incomplete because of it. */
   const budgetSkips = new Map<string, number>();
-  const throttles = new Map(resolutions.flatMap((r) => (r.status === 'ready' && r.throttle ? [[r.id, r.throttle] as const] : [])));
+  const throttles = new Map(resolutions.flatMap((r) => (r.status === 'ready' && r.throttle ? [[r.name, r.throttle] as const] : [])));
   const progress = new Progress({
     providers: [...counts].map(([id, total]) => ({ id, total })),
     stream: options.progressStream ?? process.stderr,
@@ -178,7 +183,7 @@ export async function sweepTrials<T extends TrialTotals>(options: SweepOptions, 
           totals.add(record);
           done.set(record.provider, (done.get(record.provider) ?? 0) + 1);
           if (record.cached) cacheHits++;
-          else if (record.provider !== 'local') newCalls++;
+          else if (!localNames.has(record.provider)) newCalls++;
           progress.record(record);
         },
         ...(options.shouldStop && { shouldStop: options.shouldStop }),
@@ -248,7 +253,8 @@ function buildContext(prepared: PreparedSweep, runId: string, env: NodeJS.Proces
   const providers = new Map<string, ProviderRuntime>();
   for (const r of resolutions) {
     if (r.status !== 'ready') continue;
-    providers.set(r.id, {
+    providers.set(r.name, {
+      id: r.id,
       provider: r.provider,
       concurrency: r.config.concurrency ?? config.concurrency,
       ...endpointOf(r.id, r.config.baseUrl, env),

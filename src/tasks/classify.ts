@@ -3,6 +3,7 @@
  *
  * Prompt: the system turn holds the instruction, the label list and "Answer with the label only.";
  * each shot is a user turn (the input) and an assistant turn (its label); then the item's input.
+ * An experiment's `prompts:` replaces this with its template files (./templates.ts).
  *
  * Reading an answer (parseLabel): markdown, quotes, surrounding punctuation and a leading
  * "Label:" / "Category:" / "Answer:" (and "The category is ...") are stripped; labels compare
@@ -18,6 +19,7 @@ import { labelKey } from '../config/dataset-schema.js';
 import { loadDataset, type DataFileSpec, type DataRecord, type DatasetSpec, type SplitSpec } from './dataset.js';
 import { TaskDataError } from './errors.js';
 import { KNN_NEIGHBOURS, knnLabel } from './knn.js';
+import { templateRecord, type PromptTemplates, type TemplateRecord } from './templates.js';
 import type { ChatMessage, ExactTask, ParseResult, ScoreResult, TaskData, TaskItem } from './task.js';
 
 export const CLASSIFY_TASK_TYPE = 'classify';
@@ -37,20 +39,25 @@ export interface ClassifyItemData {
   input: string;
   label: string;
   source: string;
+  /** The record's columns, for prompt templates. */
+  columns?: Record<string, unknown>;
 }
 
 export const CLASSIFY_BASELINE_DESCRIPTION =
   `kNN over the prompt's shots: the ${KNN_NEIGHBOURS} shots most similar to the item (TF-IDF cosine of words) vote, weighted by similarity; ` +
   'at k = 0 the local learner can only guess (the first label of the list)';
 
-export function createClassifyTask(options: ClassifyOptions, seed: number, baseDir: string): ExactTask<ClassifyItemData, string> {
+export function createClassifyTask(options: ClassifyOptions, seed: number, baseDir: string, templates?: PromptTemplates): ExactTask<ClassifyItemData, string> {
   let loaded: { data: TaskData<ClassifyItemData>; labels: string[] } | null = null;
   const load = () => (loaded ??= loadClassify(options, seed, baseDir));
   const labels = () => load().labels;
   return {
     type: CLASSIFY_TASK_TYPE,
     load: () => load().data,
-    render: (shots, item) => renderClassify(systemPrompt(options.instruction, labels()), shots, item),
+    render: (shots, item) =>
+      templates
+        ? templates.render(shots.map(classifyRecord), classifyRecord(item), { labels: labels() })
+        : renderClassify(systemPrompt(options.instruction, labels()), shots, item),
     parse: (text) => parseLabel(text, labels()),
     score: (answer, item) => scoreLabel(answer, item.data.label),
     baseline: (item, shots) =>
@@ -61,7 +68,12 @@ export function createClassifyTask(options: ClassifyOptions, seed: number, baseD
       ),
     baselineDescription: CLASSIFY_BASELINE_DESCRIPTION,
     measures: [],
+    ...(templates ? { templateFiles: templates.files } : {}),
   };
+}
+
+function classifyRecord(item: TaskItem<ClassifyItemData>): TemplateRecord {
+  return templateRecord(item.data.columns ?? {}, { id: item.id, input: item.data.input, label: item.data.label }, item.data.label);
 }
 
 function loadClassify(options: ClassifyOptions, seed: number, baseDir: string): { data: TaskData<ClassifyItemData>; labels: string[] } {
@@ -75,7 +87,7 @@ function loadClassify(options: ClassifyOptions, seed: number, baseDir: string): 
     if (label === undefined) {
       throw new TaskDataError(r.file, r.line, `label ${JSON.stringify(r.label)} is not one of the task's labels: ${labels.join(', ')}`);
     }
-    return { id: r.id, text: r.input, label, data: { input: r.input, label, source: `${r.file}:${r.line}` } };
+    return { id: r.id, text: r.input, label, data: { input: r.input, label, source: `${r.file}:${r.line}`, columns: r.columns ?? {} } };
   };
   const pool = dataset.pool.map(toItem);
   const items = dataset.items.map(toItem);

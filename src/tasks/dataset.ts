@@ -66,6 +66,8 @@ export interface DataRecord {
   input: string;
   label?: string;
   output?: string;
+  /** Every column (CSV) or top-level field (JSONL) of the record under its own name: prompt templates read them. */
+  columns?: Record<string, unknown>;
   /** The file as errors name it (joined to the experiment's folder). */
   file: string;
   /** 1-based line where the record starts. */
@@ -288,6 +290,7 @@ function toRecord(path: string, spec: DataFileSpec, row: RawRow): DataRecord {
   const record: DataRecord = {
     id: fields.id !== undefined ? read('id', false) : `${spec.file}:${row.line}`,
     input: read('input', false),
+    columns: Object.fromEntries(row.columns().map((c) => [c, row.get(c)])),
     file: path,
     line: row.line,
   };

@@ -12,3 +12,20 @@ export class TaskDataError extends Error {
     this.name = 'TaskDataError';
   }
 }
+
+/**
+ * A prompt template that cannot be used (tasks/templates.ts): a syntax error, an unknown variable, a
+ * forbidden tag. Printed as `file:line:col: message`, exit 2, before any call is made.
+ */
+export class TemplateError extends TaskDataError {
+  constructor(
+    file: string,
+    line: number,
+    readonly column: number,
+    reason: string,
+  ) {
+    super(file, line, reason);
+    this.message = `${file}:${line}:${column}: ${reason}`;
+    this.name = 'TemplateError';
+  }
+}

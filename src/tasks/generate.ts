@@ -4,7 +4,7 @@
  *
  * Prompt: a system turn (the instruction, or a default asking for the answer only; a JSON object
  * only for method json); each shot is a user turn (the input) and an assistant turn (its output);
- * then the item's input.
+ * then the item's input. An experiment's `prompts:` replaces this with its template files (./templates.ts).
  *
  * Reading an answer: any non-blank text is an answer (trimmed). For method json the answer must
  * contain a JSON object (otherwise a parse failure); the answer recorded is that object, as JSON.
@@ -20,6 +20,7 @@ import { getPath, loadDataset, type DataFileSpec, type DataRecord, type DatasetS
 import { TaskDataError } from './errors.js';
 import { nearestOutput } from './knn.js';
 import { buildRegex, extractJsonObject, jsonFields, scoreOutput, scoringMeasures, type ScoringSpec } from './scoring.js';
+import { templateRecord, type PromptTemplates, type TemplateRecord } from './templates.js';
 import type { ChatMessage, ExactTask, ParseResult, TaskData, TaskItem } from './task.js';
 
 export const GENERATE_TASK_TYPE = 'generate';
@@ -38,6 +39,8 @@ export interface GenerateItemData {
   output: string;
   /** `file:line` of the record. */
   source: string;
+  /** The record's columns, for prompt templates. */
+  columns?: Record<string, unknown>;
 }
 
 export const GENERATE_BASELINE_DESCRIPTION =
@@ -49,14 +52,14 @@ export function defaultGenerateInstruction(method: ScoringSpec['method']): strin
     : 'Answer with the answer only, with no explanation.';
 }
 
-export function createGenerateTask(options: GenerateOptions, seed: number, baseDir: string): ExactTask<GenerateItemData, string> {
+export function createGenerateTask(options: GenerateOptions, seed: number, baseDir: string, templates?: PromptTemplates): ExactTask<GenerateItemData, string> {
   let loaded: TaskData<GenerateItemData> | null = null;
   const scoring = options.scoring;
   const system = options.instruction ?? defaultGenerateInstruction(scoring.method);
   return {
     type: GENERATE_TASK_TYPE,
     load: () => (loaded ??= loadGenerate(options, seed, baseDir)),
-    render: (shots, item) => renderGenerate(system, shots, item),
+    render: (shots, item) => (templates ? templates.render(shots.map(generateRecord), generateRecord(item), {}) : renderGenerate(system, shots, item)),
     parse: (text) => parseGenerated(text, scoring.method),
     score: (answer, item) => scoreOutput(answer, item.data.output, scoring),
     baseline: (item, shots) =>
@@ -66,7 +69,12 @@ export function createGenerateTask(options: GenerateOptions, seed: number, baseD
       ),
     baselineDescription: GENERATE_BASELINE_DESCRIPTION,
     measures: scoringMeasures(scoring.method),
+    ...(templates ? { templateFiles: templates.files } : {}),
   };
+}
+
+function generateRecord(item: TaskItem<GenerateItemData>): TemplateRecord {
+  return templateRecord(item.data.columns ?? {}, { id: item.id, input: item.data.input, output: item.data.output }, item.data.output);
 }
 
 function loadGenerate(options: GenerateOptions, seed: number, baseDir: string): TaskData<GenerateItemData> {
@@ -75,7 +83,7 @@ function loadGenerate(options: GenerateOptions, seed: number, baseDir: string): 
   const toItem = (r: DataRecord): TaskItem<GenerateItemData> => ({
     id: r.id,
     text: r.input,
-    data: { input: r.input, output: r.output!, source: `${r.file}:${r.line}` },
+    data: { input: r.input, output: r.output!, source: `${r.file}:${r.line}`, columns: r.columns ?? {} },
   });
   return { pool: dataset.pool.map(toItem), items: dataset.items.map(toItem), notices: dataset.notices };
 }

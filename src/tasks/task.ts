@@ -70,6 +70,12 @@ export interface TaskMeasure {
   description: string;
 }
 
+/** A prompt template file as the fingerprint records it: its path as written (relative to the experiment) and the sha256 of its content. */
+export interface TemplateFile {
+  name: string;
+  sha256: string;
+}
+
 export interface TaskData<D> {
   pool: TaskItem<D>[];
   items: TaskItem<D>[];
@@ -99,6 +105,8 @@ export interface Task<D = unknown, A = unknown> {
   readonly measures: readonly TaskMeasure[];
   /** One line describing how the baseline works, for the report. */
   readonly baselineDescription: string;
+  /** The experiment's prompt template files (`prompts:`), when the prompt is not the task's built-in one. */
+  readonly templateFiles?: readonly TemplateFile[];
 }
 
 /** A task scored exactly, without a model: its score is always a ScoreResult. */

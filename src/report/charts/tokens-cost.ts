@@ -54,12 +54,13 @@ export interface CostDatum {
  */
 export function chartPrice(summary: RunSummary, provider: string, options: ChartOptions = {}): ResolvedPrice | null {
   const overrides = options.priceOverrides ?? null;
+  const id = options.providerIds?.[provider] ?? provider;
   const advice = summary.advice.find((a) => a.provider === provider);
   if (advice && advice.priceSource === null) return null;
-  if (advice?.priceSource === 'experiment' && !(overrides && Object.hasOwn(overrides, provider))) return null;
+  if (advice?.priceSource === 'experiment' && !(overrides && Object.hasOwn(overrides, id))) return null;
   const table = options.priceTable ?? defaultTable();
   if (!table) return null;
-  return resolvePrice(provider, overrides, table);
+  return resolvePrice(id, overrides, table);
 }
 
 function defaultTable(): PriceTable | null {

@@ -25,6 +25,8 @@ export interface ReportChart {
 export interface ChartOptions {
   /** The experiment's `prices:` (run.json's config): they win over the table, as in the advice. */
   priceOverrides?: PriceOverrides | null;
+  /** Provider labels -> ids (run.json's config): a labelled provider is priced by its id, as in the advice. */
+  providerIds?: Readonly<Record<string, string>> | null;
   /** The price table; defaults to data/prices.json. */
   priceTable?: PriceTable | null;
 }
