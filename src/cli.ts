@@ -20,6 +20,7 @@ import { readRunInfo, RunInfoError, type RunInfo } from './records/run-info.js';
 import { Interrupt } from './runner/interrupt.js';
 import { prepareSweep } from './runner/prepare.js';
 import { runSweep } from './app/sweep-and-report.js';
+import { InitError, initExperiment } from './app/init.js';
 import type { SelectorSpec } from './selectors/selector.js';
 import { TOOL_VERSION } from './version.js';
 
@@ -119,6 +120,23 @@ export async function main(argv: string[]): Promise<number> {
       () => {},
     )
     .command(
+      'init',
+      'Write an experiment YAML and prompt templates from a data file (CSV with a header, or JSONL); non-interactive',
+      (y) =>
+        y
+          .option('data', { type: 'string', demandOption: true, describe: 'the data file: .csv with a header row, or .jsonl' })
+          .option('input', { type: 'string', describe: 'the input column (default: the longest text column)' })
+          .option('label', { type: 'string', describe: 'the label column: a classification (default: a column with few distinct values)' })
+          .option('output', { type: 'string', describe: 'the expected-output column: a generation task' })
+          .option('out', { type: 'string', default: 'experiment.yaml', describe: 'the experiment file to write; prompts/ goes beside it' })
+          .option('force', { type: 'boolean', default: false, describe: 'overwrite existing files' })
+          .example('$0 init --data data/tickets.csv', 'propose the columns, write experiment.yaml and prompts/tickets.*.md'),
+      (args) => {
+        const result = initExperiment({ data: args.data, input: args.input, label: args.label, output: args.output, out: args.out, force: args.force });
+        for (const line of result.lines) console.log(line);
+      },
+    )
+    .command(
       'validate <experiment>',
       'Check an experiment file and print what a sweep would run, without running it',
       (y) => y.positional('experiment', { type: 'string', demandOption: true }),
@@ -199,7 +217,7 @@ export async function main(argv: string[]): Promise<number> {
         exitCode = await rebuildReport(args.run, reportOverrides(args));
       },
     )
-    .demandCommand(1, 'Name a command: sweep, validate, compare, report, import or cache (see --help).')
+    .demandCommand(1, 'Name a command: init, sweep, validate, compare, report, import or cache (see --help).')
     .strict()
     .help()
     .alias('h', 'help')
@@ -465,6 +483,7 @@ function reportError(err: unknown): number {
   if (
     err instanceof TrialsFileError ||
     err instanceof UsageError ||
+    err instanceof InitError ||
     err instanceof ImportError ||
     err instanceof TaskDataError ||
     err instanceof CompareError ||
