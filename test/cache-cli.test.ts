@@ -29,6 +29,7 @@ import { afterAll, describe, expect, it, type TestContext } from 'vitest';
 import { ResponseCache } from '../src/runner/cache.js';
 import type { TrialRecord } from '../src/records/trial.js';
 import { ROUTE_ANSWER, SENTINEL } from './providers-helpers.js';
+import { cannotRunCli, type RunAs } from './unprivileged.js';
 import { startOpenAIServer, type FakeServer } from './servers/index.js';
 
 const BIN = join(import.meta.dirname, '..', 'dist', 'bin.js');
@@ -54,7 +55,6 @@ interface Run {
 }
 
 /** A user to run the CLI as (see asUnprivileged); absent: this process's user. */
-type RunAs = { uid: number; gid: number } | undefined;
 
 /** spawn, not spawnSync: the fake server runs in this process and must keep answering. */
 function fewshot(args: string[], env: Record<string, string> = {}, onSpawn?: (child: ChildProcess) => void, as?: RunAs): Promise<Run> {
@@ -454,6 +454,8 @@ function asUnprivileged(ctx: TestContext, target: string, isFile: boolean): RunA
   const tried = spawnSync(process.execPath, ['-e', `const fs = require('fs'); ${probe}`], { ...as, stdio: 'ignore' });
   const who = as ? 'uid 65534 (nobody; this test runs as root)' : `uid ${process.getuid?.()}`;
   if (tried.error) ctx.skip(`cannot run a process as ${who}: ${tried.error.message}`);
+  const unreachable = cannotRunCli(BIN, as);
+  if (unreachable) ctx.skip(unreachable);
   if (tried.status === 0) {
     rmSync(join(target, 'probe'), { force: true });
     ctx.skip(`chmod does not stop ${who} writing ${target} (a probe write succeeded), so a read-only cache cannot be made here`);

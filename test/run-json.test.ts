@@ -15,6 +15,7 @@ import { ImportError } from '../src/import/import-error.js';
 import { parseRunInfo, readRunInfo, RunInfoError, runInfoSchema } from '../src/records/run-info.js';
 import { runInfo } from './analysis-fixtures.js';
 import { thrownBy } from './thrown.js';
+import { cannotRunCli } from './unprivileged.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'dist', 'bin.js');
@@ -153,8 +154,9 @@ describe('fewshot report into a folder it cannot write', () => {
     // Root ignores permission bits: as root, run the CLI as the unprivileged user `nobody`.
     const root = process.getuid?.() === 0;
     const as = root ? { uid: 65534, gid: 65534 } : undefined;
-    if (root && spawnSync(process.execPath, ['-e', ''], as).status !== 0) {
-      console.warn('skipped: running as root and cannot run a child as uid 65534, so a read-only folder cannot be made');
+    const unreachable = cannotRunCli(BIN, as);
+    if (unreachable) {
+      console.warn(`skipped: running as root, and ${unreachable}, so a read-only folder cannot be made`);
       ctx.skip();
     }
     const parent = join(tmp, 'read-only');
