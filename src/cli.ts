@@ -16,9 +16,10 @@ import { CACHE_DIR_VARIABLE, CacheError, clearCache, damagedCacheMessage, inspec
 import { BudgetError, checkBudgetEstimate } from './runner/budget.js';
 import { estimateSweep } from './runner/estimate.js';
 import { readSummary } from './records/summary.js';
+import { BUILTIN_PROMPT } from './records/trial.js';
 import { readRunInfo, RunInfoError, type RunInfo } from './records/run-info.js';
 import { Interrupt } from './runner/interrupt.js';
-import { prepareSweep } from './runner/prepare.js';
+import { prepareSweep, prepareTasks } from './runner/prepare.js';
 import { runSweep } from './app/sweep-and-report.js';
 import { InitError, initExperiment } from './app/init.js';
 import type { SelectorSpec } from './selectors/selector.js';
@@ -88,7 +89,7 @@ export async function main(argv: string[]): Promise<number> {
         }
         const gate = args.baseline !== undefined ? prepareGate(args.experiment, args.baseline, args.failOn ?? 'regression', args.margin, loadExperiment) : null;
         checkSweepFolders(args);
-        exitCode = args.dryRun ? dryRun(args.experiment, args.concurrency) : await sweep(args, gate);
+        exitCode = args.dryRun ? await dryRun(args.experiment, args.concurrency) : await sweep(args, gate);
       },
     )
     .command(
@@ -140,9 +141,9 @@ export async function main(argv: string[]): Promise<number> {
       'validate <experiment>',
       'Check an experiment file and print what a sweep would run, without running it',
       (y) => y.positional('experiment', { type: 'string', demandOption: true }),
-      (args) => {
+      async (args) => {
         checkSweepFolders({ experiment: args.experiment, cache: false });
-        exitCode = dryRun(args.experiment, undefined);
+        exitCode = await dryRun(args.experiment, undefined);
       },
     )
     .command(
@@ -353,8 +354,10 @@ function formatBytes(n: number): string {
   return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : n >= 1 << 10 ? `${(n / (1 << 10)).toFixed(1)} KiB` : `${n} B`;
 }
 
-function dryRun(experiment: string, concurrency: number | undefined): number {
+async function dryRun(experiment: string, concurrency: number | undefined): Promise<number> {
   const prepared = prepareSweep(experiment, process.env, concurrency);
+  // A scorer module is imported and tried on the first item: a failure is an error (exit 2), a score other than 1 a note.
+  await prepareTasks(prepared);
   const { config, data, resolutions, plan } = prepared;
   console.log(`${experiment}: valid experiment "${config.name}"`);
   console.log(`  task ${config.task.type}: ${data.pool.length} pool examples, ${data.items.length} evaluation items`);
@@ -370,7 +373,9 @@ function dryRun(experiment: string, concurrency: number | undefined): number {
       continue;
     }
     console.log(`  ${r.name}: ${e.calls} calls, about ${formatCount(e.promptTokens)} prompt tokens`);
-    console.log(`    prompt tokens per call by cell: ${e.cells.map((c) => `${c.selector} k=${c.k} ~${c.meanPromptTokens}`).join(', ')}`);
+    console.log(
+      `    prompt tokens per call by cell: ${e.cells.map((c) => `${c.prompt === BUILTIN_PROMPT ? '' : `${c.prompt}/`}${c.selector} k=${c.k} ~${c.meanPromptTokens}`).join(', ')}`,
+    );
     if (r.id !== 'local') {
       const money = (x: number) => `${e.cost?.currency === 'USD' ? '$' : ''}${x.toFixed(2)}${e.cost?.currency !== 'USD' ? ` ${e.cost?.currency}` : ''}`;
       console.log(

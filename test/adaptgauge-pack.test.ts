@@ -91,7 +91,7 @@ const judgeOutcome = async (
   const parsed = task.parse(text);
   if (!parsed.ok) return null;
   const scoring = task.score(parsed.answer, item);
-  if (!isModelCall(scoring)) return { status: 'scored', score: scoring, judge: null as never };
+  if (!isModelCall(scoring)) return { status: 'scored', score: scoring as ScoreResult, judge: null as never };
   expect(scoring).toMatchObject({ kind: 'needs-model', role: 'judge' });
   if (!scorer) throw new Error(`${item.id} needs a judge`);
   return scorer.score(scoring, 'openai:answerer');

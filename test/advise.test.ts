@@ -63,7 +63,7 @@ function curve(selector: string, label: CurveLabel, overrides: Partial<CurveSumm
       failureRate: 0,
       answerFailureRate: 0,
       providerFailureRate: 0,
-      failures: { provider_error: 0, empty: 0, truncated: 0, parse_failure: 0, refusal: 0 },
+      failures: { provider_error: 0, empty: 0, truncated: 0, parse_failure: 0, refusal: 0, scorer_failure: 0 },
       meanTokensIn: 100 + 150 * k,
       meanTokensOut: 20,
     })),

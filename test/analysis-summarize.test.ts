@@ -54,7 +54,7 @@ describe('summarizeCells', () => {
     const [s, ...rest] = summarizeCells(trials);
     expect(rest).toHaveLength(0);
     expect(s).toMatchObject({ provider: 'p', model: 'm', selector: 'random', k: 2, nItems: 4, nTrials: 8 });
-    expect(s!.outcomes).toEqual({ answered: 3, provider_error: 2, empty: 1, truncated: 1, parse_failure: 1, refusal: 0 });
+    expect(s!.outcomes).toEqual({ answered: 3, provider_error: 2, empty: 1, truncated: 1, parse_failure: 1, refusal: 0, scorer_failure: 0 });
     expect(s!.providerErrorsByKind).toEqual({ rate_limit: 1, timeout: 1 });
     // Accuracy: answer failures score 0, provider failures are left out. a (1 + 0) / 2, b 1 (its
     // rate limit left out), c (empty + truncated) 0, d (parse failure; its timeout left out) 0.
@@ -169,7 +169,7 @@ describe('buildSummary', () => {
     expect(s.totals).toEqual({
       trials: trials.length,
       answered: trials.length - 2,
-      failures: { provider_error: 1, empty: 0, truncated: 0, parse_failure: 1, refusal: 0 },
+      failures: { provider_error: 1, empty: 0, truncated: 0, parse_failure: 1, refusal: 0, scorer_failure: 0 },
     });
     expect(s.providers).toEqual([
       { id: 'local', status: 'ran', model: 'baseline' },

@@ -35,7 +35,7 @@ describe('planTrials', () => {
 
   it('plans no zero-shot cell when 0 is not among the shot counts', () => {
     expect([...planTrials({ itemCount: 1, repeats: 1, providers: ['local'], selectors: ['random'], shots: [2] })]).toEqual([
-      { provider: 'local', selector: 'random', k: 2, repeat: 0, itemIndex: 0 },
+      { provider: 'local', prompt: 'builtin', selector: 'random', k: 2, repeat: 0, itemIndex: 0 },
     ]);
   });
 
@@ -43,6 +43,6 @@ describe('planTrials', () => {
     const big = planTrials({ itemCount: 100_000, repeats: 3, providers: ['local'], selectors: ['random', 'first'], shots: [0, 1, 2, 4, 8] });
     expect(big.length).toBe(100_000 * 3 * 9);
     const first = big.forProvider('local').next().value;
-    expect(first).toEqual({ provider: 'local', selector: 'none', k: 0, repeat: 0, itemIndex: 0 });
+    expect(first).toEqual({ provider: 'local', prompt: 'builtin', selector: 'none', k: 0, repeat: 0, itemIndex: 0 });
   });
 });

@@ -61,6 +61,7 @@ export function curvesFromCells(cells: readonly CellSummary[], labels: Record<st
             truncated: c.outcomes.truncated,
             parse_failure: c.outcomes.parse_failure,
             refusal: c.outcomes.refusal,
+            scorer_failure: c.outcomes.scorer_failure,
           },
           meanTokensIn: c.meanTokensIn,
           meanTokensOut: c.meanTokensOut,

@@ -78,7 +78,7 @@ describe('runner', () => {
     expect(byItem(at(4)).every((r) => !r.parseOk && r.error === null && /ROUTE/.test(r.parseError ?? ''))).toBe(true);
 
     const zero = summarizeCells(records).find((c) => c.k === 0)!;
-    expect(zero.outcomes).toEqual({ answered: 3, provider_error: 2, empty: 1, truncated: 1, parse_failure: 1, refusal: 0 });
+    expect(zero.outcomes).toEqual({ answered: 3, provider_error: 2, empty: 1, truncated: 1, parse_failure: 1, refusal: 0, scorer_failure: 0 });
     expect(zero.providerErrorsByKind).toEqual({ rate_limit: 1, timeout: 1 });
 
     // Network providers see the settings and the messages; k = 2 prompts carry two solved shots.

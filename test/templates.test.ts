@@ -13,7 +13,7 @@ import { prepareSweep } from '../src/runner/prepare.js';
 import { TaskDataError, TemplateError } from '../src/tasks/errors.js';
 import { loadPromptTemplates, templateRecord } from '../src/tasks/templates.js';
 import { fakeSleep, SENTINEL, trackServers } from './providers-helpers.js';
-import { startOpenAIServer, type FakeServer } from './servers/index.js';
+import { startAnthropicServer, startGeminiServer, startOpenAIServer, type FakeServer } from './servers/index.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'fewshot-templates-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -171,14 +171,19 @@ describe('generate with a template', () => {
 });
 
 describe('prompts: in the experiment', () => {
-  it('refuses more than one prompt, and prompts for a task without templates', () => {
+  it('takes several variants with distinct ids (never `builtin`); every task takes them (routes too)', () => {
     const two = experiment('two', { user: '{{ input }}' }, [{ id: 'local' }], ['  - { id: other, user: prompts/user.md }']);
-    expect(() => loadExperiment(two)).toThrow(/prompt variants are not supported yet/);
+    expect(loadExperiment(two).prompts?.map((p) => p.id)).toEqual(['terse', 'other']);
+    const same = experiment('same', { user: '{{ input }}' }, [{ id: 'local' }], ['  - { id: terse, user: prompts/user.md }']);
+    expect(() => loadExperiment(same)).toThrow(/exp\.yaml:13:11: prompts\[1\]\.id: prompt id "terse" is already used/);
+    const reserved = experiment('reserved', { user: '{{ input }}' }, [{ id: 'local' }], ['  - { id: builtin, user: prompts/user.md }']);
+    expect(() => loadExperiment(reserved)).toThrow(/"builtin" names the task's own prompt/);
     const routes = write(
       join(tmp, 'routes', 'exp.yaml'),
       ['name: r', 'task: { type: routes }', 'shots: [0]', 'providers: [local]', 'prompts:', '  - { id: p, user: u.md }'].join('\n'),
     );
-    expect(() => loadExperiment(routes)).toThrow(/task "routes" keeps its built-in prompt: `prompts:` is supported for the classify and generate tasks only/);
+    // routes and adaptgauge render templates too (test/templates-routes-adaptgauge.test.ts).
+    expect(loadExperiment(routes).prompts?.map((p) => p.id)).toEqual(['p']);
   });
 
   it('validate renders the templates against the first item and shots: an unknown variable is exit 2 with file:line:col', async () => {
@@ -227,6 +232,65 @@ describe('templates on the OpenAI wire (the real SDK against the fake server)', 
     expect(withShots.length).toBeGreaterThan(0);
     for (const m of withShots)
       expect(m[0]!.content).toMatch(/^ticket \d+ about \w+ => (billing|shipping)\n\nticket \d+ about \w+ => (billing|shipping)\n---\nticket \d+ about \w+ =>$/);
+  });
+});
+
+describe('templates on the Anthropic and Gemini wires (the real SDKs against the fake servers)', () => {
+  const sweep = (path: string, env: Record<string, string>) =>
+    runSweep({ experimentPath: path, outDir: join(dirname(path), 'out'), quiet: true, env, log: () => {}, providerOptions: { sleep: fakeSleep().sleep } });
+  const turns = { system: 'Pick one of {{ labels | join: "/" }}.', user: 'Ticket: {{ input }}' };
+  const inline = { user: '{{ examples }}\n---\n{{ input }} =>', shot: '{{ input }} => {{ label }}', shots: 'inline' as const };
+  const text = (parts: { text: string }[]) => parts.map((p) => p.text).join('');
+
+  it('Anthropic: the system template as the system block; turns as user/assistant pairs, inline as one user turn', async () => {
+    const s = await track(startAnthropicServer());
+    s.script(() => ({ kind: 'text', text: 'billing' }));
+    const provider = { id: 'anthropic:claude-haiku-4-5', baseUrl: s.url, maxOutputTokens: 10 };
+    await sweep(experiment('anthropic-turns', turns, [provider]), { ANTHROPIC_API_KEY: SENTINEL });
+    const withShots = s.requests.filter((r) => (r.body.messages as unknown[]).length > 1);
+    expect(withShots.length).toBeGreaterThan(0);
+    for (const r of s.requests) expect(r.body.system).toEqual([{ type: 'text', text: 'Pick one of billing/shipping.' }]);
+    for (const r of withShots) {
+      const m = r.body.messages as { role: string; content: { text: string }[] }[];
+      expect(m.map((x) => x.role)).toEqual(['user', 'assistant', 'user', 'assistant', 'user']);
+      expect(text(m[0]!.content)).toMatch(/^Ticket: ticket \d+ about /);
+      expect(LABELS).toContain(text(m[1]!.content));
+    }
+
+    const t = await track(startAnthropicServer());
+    t.script(() => ({ kind: 'text', text: 'billing' }));
+    await sweep(experiment('anthropic-inline', inline, [{ ...provider, baseUrl: t.url }]), { ANTHROPIC_API_KEY: SENTINEL });
+    for (const r of t.requests) {
+      expect(r.body.system).toBeUndefined();
+      const m = r.body.messages as { role: string; content: { text: string }[] }[];
+      expect(m.map((x) => x.role)).toEqual(['user']);
+    }
+    expect(t.requests.some((r) => /=> (billing|shipping)\n\nticket/.test(text(r.body.messages[0].content)))).toBe(true);
+  });
+
+  it('Gemini: the system template as systemInstruction; turns as user/model pairs, inline as one user turn', async () => {
+    const s = await track(startGeminiServer());
+    s.script(() => ({ kind: 'text', text: 'billing' }));
+    const provider = { id: 'google:gemini-2.5-flash', baseUrl: s.url, maxOutputTokens: 10 };
+    await sweep(experiment('gemini-turns', turns, [provider]), { GEMINI_API_KEY: SENTINEL });
+    const withShots = s.requests.filter((r) => (r.body.contents as unknown[]).length > 1);
+    expect(withShots.length).toBeGreaterThan(0);
+    for (const r of s.requests) expect(r.body.systemInstruction).toEqual({ role: 'user', parts: [{ text: 'Pick one of billing/shipping.' }] });
+    for (const r of withShots) {
+      const c = r.body.contents as { role: string; parts: { text: string }[] }[];
+      expect(c.map((x) => x.role)).toEqual(['user', 'model', 'user', 'model', 'user']);
+      expect(text(c[0]!.parts)).toMatch(/^Ticket: ticket \d+ about /);
+      expect(LABELS).toContain(text(c[1]!.parts));
+    }
+
+    const t = await track(startGeminiServer());
+    t.script(() => ({ kind: 'text', text: 'billing' }));
+    await sweep(experiment('gemini-inline', inline, [{ ...provider, baseUrl: t.url }]), { GEMINI_API_KEY: SENTINEL });
+    for (const r of t.requests) {
+      expect(r.body.systemInstruction).toBeUndefined();
+      expect((r.body.contents as { role: string }[]).map((x) => x.role)).toEqual(['user']);
+    }
+    expect(t.requests.some((r) => /=> (billing|shipping)\n\nticket/.test(text(r.body.contents[0].parts)))).toBe(true);
   });
 });
 

@@ -1,5 +1,5 @@
 import { FAILURE_OUTCOMES, OUTCOMES, type FailureOutcome, type Outcome } from '../records/summary.js';
-import type { TrialErrorKind, TrialRecord } from '../records/trial.js';
+import { BUILTIN_PROMPT, promptOf, type TrialErrorKind, type TrialRecord } from '../records/trial.js';
 import { clamp01 } from '../util/clamp.js';
 import { fnv1a } from '../util/hash.js';
 import { classifyOutcome, isAnswerFailure } from './outcome.js';
@@ -10,6 +10,7 @@ import { classifyOutcome, isAnswerFailure } from './outcome.js';
  */
 export interface SampledTrial {
   provider: string;
+  prompt: string;
   selector: string;
   k: number;
   repeat: number;
@@ -23,6 +24,8 @@ export interface SampledTrial {
   /** The parsed answer as JSON text (cut like output); null when parsing failed. */
   answer: string | null;
   parseError: string | null;
+  /** Why the experiment's scorer module gave no score (outcome `scorer_failure`); absent otherwise. */
+  scorerError?: string;
   error: { kind: TrialErrorKind; message: string } | null;
   finishReason: string | null;
   latencyMs: number;
@@ -50,6 +53,8 @@ export interface MeasureSums {
  */
 export interface CellTotals {
   provider: string;
+  /** The prompt variant (`builtin` for the task's own prompt). */
+  prompt: string;
   selector: string;
   k: number;
   models: Set<string>;
@@ -79,8 +84,15 @@ export interface CellTotals {
   samples: Map<string, SampledTrial[]>;
 }
 
+/**
+ * One lane of the analysis: a provider under one prompt variant. Every per-provider statistic
+ * (curves, labels, collapse, the advice's candidates) is computed within a lane; prompt variants of
+ * one provider share its items, so lanes of one provider compare item by item.
+ */
 export interface ProviderTotals {
   provider: string;
+  /** The prompt variant (`builtin` for the task's own prompt). */
+  prompt: string;
   models: Set<string>;
   /** Item ids in first-seen order; a cell's per-item arrays are indexed by position here. */
   itemIds: string[];
@@ -98,6 +110,7 @@ export interface ProviderTotals {
  */
 export class TrialAccumulator {
   trials = 0;
+  /** By lane (laneKey: provider and prompt variant). */
   readonly providers = new Map<string, ProviderTotals>();
 
   constructor(readonly measureKeys: readonly string[] = []) {}
@@ -110,7 +123,7 @@ export class TrialAccumulator {
 
   add(t: TrialRecord): void {
     this.trials++;
-    const provider = this.providerTotals(t.provider);
+    const provider = this.providerTotals(t.provider, promptOf(t));
     provider.models.add(t.model);
     let i = provider.itemIndex.get(t.itemId);
     if (i === undefined) {
@@ -182,8 +195,8 @@ export class TrialAccumulator {
   /** The drill-down's trials, cells in the summary's order, items by id, repeats in order. */
   samples(): SampledTrial[] {
     const out: SampledTrial[] = [];
-    for (const id of [...this.providers.keys()].sort()) {
-      const cells = [...this.providers.get(id)!.cells.values()].sort((a, b) => (a.selector < b.selector ? -1 : a.selector > b.selector ? 1 : a.k - b.k));
+    for (const lane of [...this.providers.values()].sort(compareLanes)) {
+      const cells = [...lane.cells.values()].sort((a, b) => (a.selector < b.selector ? -1 : a.selector > b.selector ? 1 : a.k - b.k));
       for (const cell of cells) {
         for (const item of [...cell.samples.keys()].sort()) out.push(...cell.samples.get(item)!.sort((a, b) => a.repeat - b.repeat));
       }
@@ -212,9 +225,10 @@ export class TrialAccumulator {
     provider.sampled.set(itemId, hash);
   }
 
-  private providerTotals(id: string): ProviderTotals {
-    let p = this.providers.get(id);
-    if (!p) this.providers.set(id, (p = { provider: id, models: new Set(), itemIds: [], itemIndex: new Map(), cells: new Map(), sampled: new Map() }));
+  private providerTotals(id: string, prompt: string): ProviderTotals {
+    const key = laneKey(id, prompt);
+    let p = this.providers.get(key);
+    if (!p) this.providers.set(key, (p = { provider: id, prompt, models: new Set(), itemIds: [], itemIndex: new Map(), cells: new Map(), sampled: new Map() }));
     return p;
   }
 
@@ -225,6 +239,7 @@ export class TrialAccumulator {
     if (!cell) {
       cell = {
         provider: provider.provider,
+        prompt: provider.prompt,
         selector,
         k,
         models: new Set(),
@@ -257,6 +272,7 @@ function keepSample(cell: CellTotals, t: TrialRecord, outcome: Outcome): void {
   const answer = t.answer === null || t.answer === undefined ? null : cut(JSON.stringify(t.answer) ?? '');
   list.push({
     provider: t.provider,
+    prompt: promptOf(t),
     selector: t.selector,
     k: t.k,
     repeat: t.repeat,
@@ -268,6 +284,7 @@ function keepSample(cell: CellTotals, t: TrialRecord, outcome: Outcome): void {
     outputCut: output?.cut ?? false,
     answer: answer?.text ?? null,
     parseError: t.parseError,
+    ...(t.scorerError != null && { scorerError: cut(t.scorerError).text }),
     error: t.error ? { kind: t.error.kind, message: cut(t.error.message).text } : null,
     finishReason: t.finishReason,
     latencyMs: finite(t.latencyMs),
@@ -279,6 +296,24 @@ function keepSample(cell: CellTotals, t: TrialRecord, outcome: Outcome): void {
 
 function cut(text: string): { text: string; cut: boolean } {
   return text.length > SAMPLE_TEXT_LIMIT ? { text: text.slice(0, SAMPLE_TEXT_LIMIT), cut: true } : { text, cut: false };
+}
+
+/** A lane's key in TrialAccumulator.providers: JSON of the tuple is unambiguous whatever the names hold. */
+export function laneKey(provider: string, prompt: string): string {
+  return JSON.stringify([provider, prompt]);
+}
+
+/**
+ * The name seeding a lane's resamples: the provider alone for the built-in prompt (so runs without
+ * variants reproduce the numbers of earlier versions bit for bit), else provider and variant.
+ */
+export function laneSeed(provider: string, prompt: string | undefined): string {
+  return prompt === undefined || prompt === BUILTIN_PROMPT ? provider : `${provider}\u0001${prompt}`;
+}
+
+/** Lanes by provider, then prompt variant (locale-independent). */
+export function compareLanes(a: { provider: string; prompt: string }, b: { provider: string; prompt: string }): number {
+  return a.provider < b.provider ? -1 : a.provider > b.provider ? 1 : a.prompt < b.prompt ? -1 : a.prompt > b.prompt ? 1 : 0;
 }
 
 /** Trial records or their accumulated totals: what the analysis accepts. */

@@ -1,7 +1,7 @@
-import { ZERO_SHOT_SELECTOR } from '../records/trial.js';
+import { promptOf, ZERO_SHOT_SELECTOR } from '../records/trial.js';
 import { costPerRequest, resolvePrice, type Price, type PriceTable } from '../config/prices.js';
 import { compareSelectors, compareStrings } from './summarize.js';
-import type { Advice, CollapseSummary, CurveLabel, CurveSummary, Decision, FailureKey, FailureTrend } from '../records/summary.js';
+import type { Advice, CollapseSummary, CurveLabel, CurveSummary, Decision, FailureKey, FailureTrend, PromptComparison } from '../records/summary.js';
 import type { CandidateCell, ProviderCandidates } from './candidates.js';
 
 export interface AdviseInput {
@@ -20,6 +20,8 @@ export interface AdviseInput {
   delta: number;
   /** The price table; defaults to the packaged data/prices.json (tests pass their own). */
   priceTable?: PriceTable;
+  /** Prompt variants compared cell by cell (analyzeRun's); absent or empty with one prompt. */
+  promptComparisons?: readonly PromptComparison[];
 }
 
 /** Curve labels that say more shots will not buy a gain worth having. */
@@ -94,7 +96,19 @@ export type AdviceFact =
       ciHigh: number;
     }
   | { kind: 'prompt-size'; recommended: CellFact; tokens: number; zeroShotTokens: number }
+  /** With several prompt variants: the chosen one against each other variant's recommendation. */
+  | { kind: 'prompt-choice'; prompt: string; others: PromptAlternative[] }
   | { kind: 'no-price'; provider: string };
+
+/** Another prompt variant as the advice weighs it: its own recommended cell, and the paired test at the chosen cell. */
+export interface PromptAlternative {
+  prompt: string;
+  decision: Decision;
+  /** Its recommended cell; null when it has no answers. */
+  recommended: CellFact | null;
+  /** The chosen variant minus this one at the chosen cell (family `prompt-variants`); null when this variant did not run that cell. */
+  atChosen: { estimate: number; ciLow: number; ciHigh: number; nItems: number; pAdjusted: number; significant: boolean } | null;
+}
 
 /** A piece of advice before its reasons are written: the decision, the cell, the costs, and the reasons as facts. */
 export type AdviceDecision = Omit<Advice, 'reasons'> & { facts: AdviceFact[] };
@@ -120,7 +134,62 @@ export type AdviceReasonRenderer = (facts: readonly AdviceFact[]) => string[];
  * cell's selector's (see `decidingCurve`).
  */
 export function decideAdvice(input: AdviseInput): AdviceDecision[] {
-  return input.candidates.map((c) => decideProvider(c, input));
+  const lanes = input.candidates.map((c) => decideProvider(c, input));
+  // One decision per provider: with several prompt variants, the variant whose recommended cell is
+  // most accurate (ties: fewer tokens per request, then the variant id), its reasons led by how it
+  // compares with the others at that cell.
+  const out: AdviceDecision[] = [];
+  for (const decision of lanes) {
+    if (out.some((d) => d.provider === decision.provider)) continue;
+    const variants = lanes.filter((d) => d.provider === decision.provider);
+    out.push(variants.length === 1 ? decision : choosePrompt(variants, input.promptComparisons ?? []));
+  }
+  return out;
+}
+
+function choosePrompt(variants: readonly AdviceDecision[], comparisons: readonly PromptComparison[]): AdviceDecision {
+  const ranked = [...variants].sort(
+    (a, b) =>
+      (b.accuracy ?? -1) - (a.accuracy ?? -1) ||
+      compareCost(a.tokensPerRequest.recommended, b.tokensPerRequest.recommended) ||
+      compareStrings(promptOf(a), promptOf(b)),
+  );
+  const chosen = ranked[0]!;
+  const prompt = promptOf(chosen);
+  const others: PromptAlternative[] = ranked.slice(1).map((other) => {
+    const o = promptOf(other);
+    const test =
+      chosen.selector === null
+        ? undefined
+        : comparisons.find(
+            (c) =>
+              c.provider === chosen.provider &&
+              c.selector === chosen.selector &&
+              c.k === chosen.k &&
+              ((c.a === prompt && c.b === o) || (c.a === o && c.b === prompt)),
+          );
+    // Comparisons are b - a: turned around when the chosen variant is a.
+    const sign = test && test.a === prompt ? -1 : 1;
+    return {
+      prompt: o,
+      decision: other.decision,
+      recommended:
+        other.selector !== null && other.k !== null && other.accuracy !== null && other.ciLow !== null && other.ciHigh !== null
+          ? { selector: other.selector, k: other.k, accuracy: other.accuracy, ciLow: other.ciLow, ciHigh: other.ciHigh, nItems: other.nItems }
+          : null,
+      atChosen: test
+        ? {
+            estimate: sign * test.estimate,
+            ciLow: sign === 1 ? test.ciLow : -test.ciHigh,
+            ciHigh: sign === 1 ? test.ciHigh : -test.ciLow,
+            nItems: test.nItems,
+            pAdjusted: test.pAdjusted,
+            significant: test.significant,
+          }
+        : null,
+    };
+  });
+  return { ...chosen, facts: [{ kind: 'prompt-choice', prompt, others }, ...chosen.facts] };
 }
 
 /** The Advice of summary.json: the decision with its facts written as reasons (last, as summary.json lists them). */
@@ -197,6 +266,7 @@ function decideProvider(c: ProviderCandidates, input: AdviseInput): AdviceDecisi
 
   const base = {
     provider: c.provider,
+    prompt: promptOf(c),
     tokensPerRequest: tokens,
     costPer1k,
     costPerMonth,
@@ -219,9 +289,10 @@ function decideProvider(c: ProviderCandidates, input: AdviseInput): AdviceDecisi
     };
   }
 
-  const curve = decidingCurve(input.curves, c.provider, rec, best);
+  const lane = (x: { provider: string; prompt?: string }) => x.provider === c.provider && promptOf(x) === promptOf(c);
+  const curve = decidingCurve(input.curves.filter(lane), c.provider, rec, best);
   const label: CurveLabel = curve ? curve.label : 'inconclusive';
-  const collapse = input.collapse.find((x) => x.provider === c.provider) ?? null;
+  const collapse = input.collapse.find(lane) ?? null;
   const collapsed = collapse?.label === 'selection-collapse';
   const missesTarget = input.target !== null && best.ciHigh < input.target;
   const bestCell = cellFact(best);
@@ -259,7 +330,7 @@ function decideProvider(c: ProviderCandidates, input: AdviseInput): AdviceDecisi
     facts.push({ kind: best.ciLow >= input.target ? 'target-met' : 'target-in-interval', best: bestCell, target: input.target });
   }
   if (collapse && collapsed) facts.push({ kind: 'selection-collapse', detail: collapse.detail });
-  facts.push(...failureFacts(input.failureTrends, c.provider));
+  facts.push(...failureFacts(input.failureTrends.filter(lane), c.provider));
   if (rec.k > 0 && tokens.recommended !== null && tokens.zeroShot !== null && tokens.zeroShot > 0) {
     facts.push({ kind: 'prompt-size', recommended: cellFact(rec), tokens: tokens.recommended, zeroShotTokens: tokens.zeroShot });
   }

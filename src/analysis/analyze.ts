@@ -1,5 +1,6 @@
 import type { TrialSource } from './accumulate.js';
-import { ZERO_SHOT_SELECTOR } from '../records/trial.js';
+import { promptOf, ZERO_SHOT_SELECTOR } from '../records/trial.js';
+import { comparePromptVariants } from './prompt-variants.js';
 import { findCandidates, type ProviderCandidates } from './candidates.js';
 import { detectCollapse, planSelectorTests } from './collapse.js';
 import type { CurveData } from './curve-tests.js';
@@ -7,11 +8,22 @@ import { planFailureTrends, summarizeTrend, type PlannedTrend } from './failure-
 import { buildItemMatrices, type CellItems, type ItemMatrix } from './item-scores.js';
 import { labelCurve } from './labels.js';
 import { compareStrings } from './summarize.js';
-import type { AnalysisSettings, CellSummary, CollapseSummary, Comparison, CurvePointSummary, CurveSummary, FailureTrend } from '../records/summary.js';
+import type {
+  AnalysisSettings,
+  CellSummary,
+  CollapseSummary,
+  Comparison,
+  CurvePointSummary,
+  CurveSummary,
+  FailureTrend,
+  PromptComparison,
+} from '../records/summary.js';
 import { TestFamily } from './test-family.js';
 
 export interface RunAnalysis {
   curves: CurveSummary[];
+  /** Prompt variants of each provider compared cell by cell (family `prompt-variants`); empty with one prompt. */
+  promptComparisons: PromptComparison[];
   collapse: CollapseSummary[];
   failureTrends: FailureTrend[];
   candidates: ProviderCandidates[];
@@ -30,29 +42,32 @@ export interface RunAnalysis {
 export function analyzeRun(trials: TrialSource, cells: readonly CellSummary[], settings: AnalysisSettings): RunAnalysis {
   const descriptive = new TestFamily(settings, 'descriptive');
   const failureFamily = new TestFamily(settings, 'failure-trend');
+  // One matrix per lane: a provider under one prompt variant (the built-in prompt when there are none).
   const matrices = buildItemMatrices(trials);
   const planned: { curve: CurveData; gains: Comparison[] }[] = [];
   const trends: PlannedTrend[] = [];
   for (const matrix of matrices) {
     for (const [selector, curveCells] of curvesOf(matrix)) {
       const hasZero = curveCells[0]?.ref.k === 0;
-      const curve: CurveData = { provider: matrix.provider, selector, cells: curveCells, hasZero };
-      const gains = hasZero ? curveCells.slice(1).map((cell) => descriptive.compareAccuracy(matrix.provider, curveCells[0]!, cell)) : [];
+      const curve: CurveData = { provider: matrix.provider, prompt: matrix.prompt, selector, cells: curveCells, hasZero };
+      const gains = hasZero ? curveCells.slice(1).map((cell) => descriptive.compareAccuracy(matrix.provider, curveCells[0]!, cell, matrix.prompt)) : [];
       planned.push({ curve, gains });
-      trends.push(...planFailureTrends(matrix.provider, selector, curveCells, failureFamily));
+      trends.push(...planFailureTrends(matrix.provider, selector, curveCells, failureFamily, matrix.prompt));
     }
   }
-  const bySelector = (provider: string) =>
-    new Map(planned.filter((p) => p.curve.provider === provider && p.curve.selector !== ZERO_SHOT_SELECTOR).map((p) => [p.curve.selector, p.curve]));
-  const gainsOf = (provider: string) => planned.filter((p) => p.curve.provider === provider).flatMap((p) => p.gains);
-  const selectorTests = new Map(matrices.map((m) => [m.provider, planSelectorTests(m.provider, bySelector(m.provider), descriptive)]));
+  const inLane = (p: { curve: CurveData }, m: ItemMatrix) => p.curve.provider === m.provider && p.curve.prompt === m.prompt;
+  const bySelector = (m: ItemMatrix) =>
+    new Map(planned.filter((p) => inLane(p, m) && p.curve.selector !== ZERO_SHOT_SELECTOR).map((p) => [p.curve.selector, p.curve]));
+  const gainsOf = (m: ItemMatrix) => planned.filter((p) => inLane(p, m)).flatMap((p) => p.gains);
+  const selectorTests = new Map(matrices.map((m) => [m, planSelectorTests(m.provider, bySelector(m), descriptive, m.prompt)]));
   descriptive.correct();
   failureFamily.correct();
 
   const curves = planned.map((p) => curveSummary(p.curve, p.gains, cells, settings));
-  const collapse = matrices.map((m) => detectCollapse(m.provider, bySelector(m.provider), settings, selectorTests.get(m.provider), gainsOf(m.provider)));
+  const collapse = matrices.map((m) => ({ ...detectCollapse(m.provider, bySelector(m), settings, selectorTests.get(m), gainsOf(m)), prompt: m.prompt }));
   return {
     curves,
+    promptComparisons: comparePromptVariants(matrices, settings),
     collapse,
     failureTrends: trends.map(summarizeTrend),
     candidates: matrices.map((m) => findCandidates(m, cells, settings)),
@@ -74,7 +89,7 @@ function curvesOf(matrix: ItemMatrix): [string, CellItems[]][] {
 
 function curveSummary(curve: CurveData, gains: Comparison[], cells: readonly CellSummary[], settings: AnalysisSettings): CurveSummary {
   const label = labelCurve(curve, settings);
-  const points = curve.cells.map((c) => pointSummary(curve.provider, c, cells));
+  const points = curve.cells.map((c) => pointSummary(curve.provider, promptOf(curve), c, cells));
   let bestK: number | null = null;
   let best = Number.NEGATIVE_INFINITY;
   for (const point of points) {
@@ -86,6 +101,7 @@ function curveSummary(curve: CurveData, gains: Comparison[], cells: readonly Cel
   return {
     provider: curve.provider,
     model: cells.find((c) => c.provider === curve.provider)?.model ?? curve.provider,
+    prompt: curve.prompt,
     selector: curve.selector,
     label: label.label,
     bestK,
@@ -100,8 +116,8 @@ function curveSummary(curve: CurveData, gains: Comparison[], cells: readonly Cel
   };
 }
 
-function pointSummary(provider: string, cell: CellItems, cells: readonly CellSummary[]): CurvePointSummary {
-  const s = cells.find((c) => c.provider === provider && c.selector === cell.ref.selector && c.k === cell.ref.k)!;
+function pointSummary(provider: string, prompt: string, cell: CellItems, cells: readonly CellSummary[]): CurvePointSummary {
+  const s = cells.find((c) => c.provider === provider && promptOf(c) === prompt && c.selector === cell.ref.selector && c.k === cell.ref.k)!;
   return {
     k: s.k,
     cellSelector: s.selector,
@@ -127,6 +143,7 @@ function pointSummary(provider: string, cell: CellItems, cells: readonly CellSum
       truncated: s.outcomes.truncated,
       parse_failure: s.outcomes.parse_failure,
       refusal: s.outcomes.refusal,
+      scorer_failure: s.outcomes.scorer_failure,
     },
     meanTokensIn: s.meanTokensIn,
     meanTokensOut: s.meanTokensOut,

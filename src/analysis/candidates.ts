@@ -5,6 +5,8 @@ import { holm, pairedDifference } from './paired.js';
 import { isBinarySingle } from './test-family.js';
 import type { AnalysisSettings, CellRef, CellSummary } from '../records/summary.js';
 import { compareSelectors } from './summarize.js';
+import { laneSeed } from './accumulate.js';
+import { promptOf } from '../records/trial.js';
 
 /** A provider's cells with their accuracy and prompt size: the input to advice. */
 export interface CandidateCell extends CellRef {
@@ -24,6 +26,8 @@ export interface CandidateCell extends CellRef {
  */
 export interface ProviderCandidates {
   provider: string;
+  /** The prompt variant these cells were asked with; absent: the task's own prompt (`builtin`). */
+  prompt?: string;
   model: string;
   best: CandidateCell | null;
   /** Includes the best; empty when nothing was answered. */
@@ -44,7 +48,7 @@ export interface ProviderCandidates {
  * remains.
  */
 export function findCandidates(matrix: ItemMatrix, cells: readonly CellSummary[], settings: AnalysisSettings): ProviderCandidates {
-  const own = cells.filter((c) => c.provider === matrix.provider);
+  const own = cells.filter((c) => c.provider === matrix.provider && promptOf(c) === matrix.prompt);
   const summaryOf = (selector: string, k: number) => own.find((c) => c.selector === selector && c.k === k);
   const candidates: CandidateCell[] = [];
   const columns: Float64Array[] = [];
@@ -68,11 +72,11 @@ export function findCandidates(matrix: ItemMatrix, cells: readonly CellSummary[]
   }
   const model = own[0]?.model ?? matrix.provider;
   const zeroShot = candidates.find((c) => c.k === 0) ?? null;
-  if (candidates.length === 0) return { provider: matrix.provider, model, best: null, tied: [], zeroShot };
+  if (candidates.length === 0) return { provider: matrix.provider, prompt: matrix.prompt, model, best: null, tied: [], zeroShot };
 
   const bestIndex = indexOfBest(candidates);
   const observed = candidates.map((c) => candidates[bestIndex]!.accuracy - c.accuracy);
-  const rng = new Rng([settings.seed, matrix.provider, 'tied-with-best']);
+  const rng = new Rng([settings.seed, laneSeed(matrix.provider, matrix.prompt), 'tied-with-best']);
   const resampled = settings.resamples > 0 ? bootstrapColumnMeans(columns, settings.resamples, rng) : [];
   const best = items[bestIndex]!;
   // One-sided exact p that the best beats each other cell, Holm over all of them.
@@ -81,7 +85,7 @@ export function findCandidates(matrix: ItemMatrix, cells: readonly CellSummary[]
       ? 1
       : pairedDifference(cell.accuracy, best.accuracy, {
           resamples: settings.resamples,
-          seedParts: [settings.seed, matrix.provider, 'tied', c],
+          seedParts: [settings.seed, laneSeed(matrix.provider, matrix.prompt), 'tied', c],
           binarySingle: isBinarySingle(cell, best),
           alternative: 'greater',
         }).pValue,
@@ -99,7 +103,7 @@ export function findCandidates(matrix: ItemMatrix, cells: readonly CellSummary[]
     // Basic bootstrap: (best - cell) is positive when 2 * observed exceeds the upper quantile of the resampled gaps.
     return quantile(gaps, 1 - settings.alpha) >= 2 * observed[c]!;
   });
-  return { provider: matrix.provider, model, best: candidates[bestIndex]!, tied, zeroShot };
+  return { provider: matrix.provider, prompt: matrix.prompt, model, best: candidates[bestIndex]!, tied, zeroShot };
 }
 
 /** Highest accuracy; ties go to the fewer prompt tokens, then the smaller k, then the selector name. */

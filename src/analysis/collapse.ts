@@ -105,7 +105,7 @@ export function detectCollapse(
 }
 
 /** Descriptive: every pair of selectors at every k > 0 both ran, which is better at that k? */
-export function planSelectorTests(provider: string, curves: ReadonlyMap<string, CurveData>, family: TestFamily): Comparison[] {
+export function planSelectorTests(provider: string, curves: ReadonlyMap<string, CurveData>, family: TestFamily, prompt?: string): Comparison[] {
   const selectors = [...curves.keys()];
   const tests: Comparison[] = [];
   for (let x = 0; x < selectors.length; x++) {
@@ -114,7 +114,7 @@ export function planSelectorTests(provider: string, curves: ReadonlyMap<string, 
       const b = curves.get(selectors[y]!)!.cells;
       for (const cell of a) {
         const other = cell.ref.k > 0 ? b.find((c) => c.ref.k === cell.ref.k) : undefined;
-        if (other) tests.push(family.compareAccuracy(provider, cell, other));
+        if (other) tests.push(family.compareAccuracy(provider, cell, other, prompt));
       }
     }
   }

@@ -2,11 +2,14 @@ import type { CellItems } from './item-scores.js';
 import { adjustedWald, pairedDifference } from './paired.js';
 import { normalQuantile } from './stats.js';
 import { isBinarySingle } from './test-family.js';
+import { laneSeed } from './accumulate.js';
 import type { AnalysisSettings, LabelCheck } from '../records/summary.js';
 
 /** One curve: a provider and selector, its cells by increasing k (cells[0] is k = 0 when swept). */
 export interface CurveData {
   provider: string;
+  /** The prompt variant; absent: the task's own prompt (`builtin`). */
+  prompt?: string;
   selector: string;
   cells: CellItems[];
   hasZero: boolean;
@@ -65,7 +68,7 @@ export class CurveChecks {
     const b = this.curve.cells[l]!;
     const r = pairedDifference(a.accuracy, b.accuracy, {
       resamples: this.settings.resamples,
-      seedParts: [this.settings.seed, this.curve.provider, 'label', a.ref.selector, a.ref.k, b.ref.selector, b.ref.k],
+      seedParts: [this.settings.seed, laneSeed(this.curve.provider, this.curve.prompt), 'label', a.ref.selector, a.ref.k, b.ref.selector, b.ref.k],
       binarySingle: isBinarySingle(a, b),
       alternative: 'greater',
     });

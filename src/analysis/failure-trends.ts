@@ -3,12 +3,14 @@ import { FAILURE_NAMES, failureNature } from './outcome.js';
 import { FAILURE_OUTCOMES, type Comparison, type FailureKey, type FailureTrend } from '../records/summary.js';
 import type { CellItems } from './item-scores.js';
 import type { TestFamily } from './test-family.js';
+import { BUILTIN_PROMPT } from '../records/trial.js';
 
 const KINDS: readonly FailureKey[] = FAILURE_OUTCOMES;
 const KIND_NAMES = FAILURE_NAMES;
 
 export interface PlannedTrend {
   provider: string;
+  prompt: string;
   selector: string;
   kind: FailureKey;
   cells: CellItems[];
@@ -21,7 +23,7 @@ export interface PlannedTrend {
  * grow, truncation) is reported beside the accuracy label: for provider failures an operational
  * finding kept out of accuracy; for answer failures, the reason accuracy moved (they count wrong in it).
  */
-export function planFailureTrends(provider: string, selector: string, cells: CellItems[], family: TestFamily): PlannedTrend[] {
+export function planFailureTrends(provider: string, selector: string, cells: CellItems[], family: TestFamily, prompt: string = BUILTIN_PROMPT): PlannedTrend[] {
   if (cells.length < 2) return [];
   const first = cells[0]!;
   const last = cells[cells.length - 1]!;
@@ -34,8 +36,9 @@ export function planFailureTrends(provider: string, selector: string, cells: Cel
       { ref: first.ref, values: first.failure[kind], single: single(first) },
       { ref: last.ref, values: last.failure[kind], single: single(last) },
       kind,
+      prompt,
     );
-    planned.push({ provider, selector, kind, cells, comparison });
+    planned.push({ provider, prompt, selector, kind, cells, comparison });
   }
   return planned;
 }
@@ -63,6 +66,7 @@ export function summarizeTrend(p: PlannedTrend): FailureTrend {
     : `${KIND_NAMES[p.kind]}: ${pct(from.rate)} at k=${from.k}, ${pct(to.rate)} at k=${to.k}; no significant rise with k (adjusted ${pEquals(c.pAdjusted)}).`;
   return {
     provider: p.provider,
+    prompt: p.prompt,
     selector: p.selector,
     kind: p.kind,
     rates,

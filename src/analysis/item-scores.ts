@@ -1,4 +1,4 @@
-import { accumulate, at, type ProviderTotals, type TrialSource } from './accumulate.js';
+import { accumulate, at, compareLanes, type ProviderTotals, type TrialSource } from './accumulate.js';
 import { FAILURE_OUTCOMES, type CellRef, type FailureKey } from '../records/summary.js';
 import { compareSelectors, compareStrings } from './summarize.js';
 
@@ -26,6 +26,8 @@ export interface CellItems {
  */
 export interface ItemMatrix {
   provider: string;
+  /** The prompt variant: one matrix per provider and variant (a lane; see accumulate.ts). */
+  prompt: string;
   itemIds: string[];
   cells: CellItems[];
 }
@@ -39,7 +41,7 @@ export function cellKey(ref: CellRef): string {
 /** Builds one matrix per provider, providers and cells in a fixed order (the summary must not depend on trial order). */
 export function buildItemMatrices(source: TrialSource): ItemMatrix[] {
   const acc = accumulate(source);
-  return [...acc.providers.values()].sort((a, b) => compareStrings(a.provider, b.provider)).map(buildMatrix);
+  return [...acc.providers.values()].sort(compareLanes).map(buildMatrix);
 }
 
 function buildMatrix(provider: ProviderTotals): ItemMatrix {
@@ -70,7 +72,7 @@ function buildMatrix(provider: ProviderTotals): ItemMatrix {
     out.push(cell);
   }
   out.sort((a, b) => compareSelectors(a.ref.selector, b.ref.selector) || a.ref.k - b.ref.k);
-  return { provider: provider.provider, itemIds, cells: out };
+  return { provider: provider.provider, prompt: provider.prompt, itemIds, cells: out };
 }
 
 export function findCell(matrix: ItemMatrix, ref: CellRef): CellItems | undefined {

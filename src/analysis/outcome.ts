@@ -3,12 +3,16 @@ import type { TrialRecord } from '../records/trial.js';
 
 // The outcomes themselves (Outcome, OUTCOMES, FAILURE_OUTCOMES) are what summary.json counts: records/summary.ts.
 
-/** The model answered, but not usably: scored 0. */
-export type AnswerFailure = 'empty' | 'truncated' | 'parse_failure' | 'refusal';
-export const ANSWER_FAILURES: readonly AnswerFailure[] = ['empty', 'truncated', 'parse_failure', 'refusal'];
+/**
+ * The model answered, but not usably: scored 0. `scorer_failure` is here too: the answer was read,
+ * but the experiment's own scorer module gave no score for it (a throw, a timeout, a value outside
+ * [0, 1]); like an unreadable answer, it cannot be shown to be right, so it counts 0.
+ */
+export type AnswerFailure = 'empty' | 'truncated' | 'parse_failure' | 'refusal' | 'scorer_failure';
+export const ANSWER_FAILURES: readonly AnswerFailure[] = ['empty', 'truncated', 'parse_failure', 'refusal', 'scorer_failure'];
 
 export function isAnswerFailure(o: Outcome): o is AnswerFailure {
-  return o === 'empty' || o === 'truncated' || o === 'parse_failure' || o === 'refusal';
+  return o === 'empty' || o === 'truncated' || o === 'parse_failure' || o === 'refusal' || o === 'scorer_failure';
 }
 
 /**
@@ -23,6 +27,7 @@ export function classifyOutcome(t: TrialRecord): Outcome {
   if ((t.output ?? '').trim() === '') return 'empty';
   if (t.finishReason === 'length') return 'truncated';
   if (!t.parseOk) return 'parse_failure';
+  if (t.scorerError != null) return 'scorer_failure';
   return 'answered';
 }
 
@@ -45,9 +50,12 @@ export const FAILURE_NAMES: Record<FailureOutcome, string> = {
   truncated: 'truncated outputs',
   parse_failure: 'parse failures',
   refusal: 'refusals',
+  scorer_failure: 'scorer failures',
 };
 
 /** What a rising rate of this failure kind means for the verdict. */
 export function failureNature(kind: FailureOutcome): string {
-  return kind === 'provider_error' ? 'operational: kept out of accuracy' : "the model's answers: counted wrong in accuracy";
+  if (kind === 'provider_error') return 'operational: kept out of accuracy';
+  if (kind === 'scorer_failure') return "the experiment's scorer gave no score: counted wrong in accuracy (see the trials' scorerError)";
+  return "the model's answers: counted wrong in accuracy";
 }

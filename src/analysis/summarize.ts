@@ -16,7 +16,7 @@ export function compareSelectors(a: string, b: string): number {
   return compareStrings(a, b);
 }
 
-/** Summarize each (provider, selector, k) cell; sorted by provider, selector, k. */
+/** Summarize each (provider, prompt, selector, k) cell; sorted by provider, prompt, selector, k. */
 export function summarizeCells(source: TrialSource, measureKeys: readonly string[] = []): CellSummary[] {
   const acc = accumulate(source, measureKeys);
   const out: CellSummary[] = [];
@@ -25,7 +25,9 @@ export function summarizeCells(source: TrialSource, measureKeys: readonly string
     const order = [...provider.itemIds.keys()].sort((a, b) => compareStrings(provider.itemIds[a]!, provider.itemIds[b]!));
     for (const cell of provider.cells.values()) out.push(summarizeCell(cell, order, acc.measureKeys));
   }
-  return out.sort((a, b) => compareStrings(a.provider, b.provider) || compareSelectors(a.selector, b.selector) || a.k - b.k);
+  return out.sort(
+    (a, b) => compareStrings(a.provider, b.provider) || compareStrings(a.prompt ?? '', b.prompt ?? '') || compareSelectors(a.selector, b.selector) || a.k - b.k,
+  );
 }
 
 function summarizeCell(cell: CellTotals, order: readonly number[], measureKeys: readonly string[]): CellSummary {
@@ -60,6 +62,7 @@ function summarizeCell(cell: CellTotals, order: readonly number[], measureKeys: 
   return {
     provider: cell.provider,
     model: [...cell.models].sort(compareStrings).join(', '),
+    prompt: cell.prompt,
     selector: cell.selector,
     k: cell.k,
     nItems,

@@ -1,6 +1,7 @@
 import type { RunInfo } from '../records/run-info.js';
 import { SUMMARY_SCHEMA_VERSION, type ProviderSummary, type RunSummary } from '../records/summary.js';
 import { accumulate, type TrialSource } from './accumulate.js';
+import { summarizeJudgeCalibration } from './agreement.js';
 import { analyzeRun } from './analyze.js';
 import { summarizeCells } from './summarize.js';
 import { decideAdvice, withReasons, type AdviceReasonRenderer } from './advise.js';
@@ -51,11 +52,18 @@ export function buildSummary(
     priceOverrides: options.priceOverrides,
     providerIds: options.providerIds ?? null,
     delta: settings.delta,
+    promptComparisons: analysis.promptComparisons,
   });
   const advice = decisions.map((d) => withReasons(d, renderReasons));
   const { answered, failures } = trials.outcomeTotals();
 
-  const modelsByProvider = new Map([...trials.providers].map(([id, p]) => [id, p.models]));
+  // Lanes (a provider under each prompt variant) merged back into providers.
+  const modelsByProvider = new Map<string, Set<string>>();
+  for (const lane of trials.providers.values()) {
+    const set = modelsByProvider.get(lane.provider) ?? new Set<string>();
+    for (const m of lane.models) set.add(m);
+    modelsByProvider.set(lane.provider, set);
+  }
   const modelOf = (id: string): string | null => {
     const set = modelsByProvider.get(id);
     return set ? [...set].sort().join(', ') : null;
@@ -112,5 +120,7 @@ export function buildSummary(
     collapse: analysis.collapse,
     failureTrends: analysis.failureTrends,
     advice,
+    promptComparisons: analysis.promptComparisons,
+    ...(runInfo.judgeCalibration && { judgeCalibration: summarizeJudgeCalibration(runInfo.judgeCalibration, settings) }),
   };
 }

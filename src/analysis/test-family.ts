@@ -1,5 +1,6 @@
 import { holm, pairedDifference, type PairedResult } from './paired.js';
 import type { CellItems } from './item-scores.js';
+import { laneSeed } from './accumulate.js';
 import type { AnalysisSettings, CellRef, Comparison, FamilyName } from '../records/summary.js';
 
 /** Whether the exact McNemar test applies: 0/1 scores and exactly one scored trial per paired item. */
@@ -27,11 +28,11 @@ export class TestFamily {
     readonly name: FamilyName,
   ) {}
 
-  /** Accuracy of b minus a over the paired items. */
-  compareAccuracy(provider: string, a: CellItems, b: CellItems): Comparison {
+  /** Accuracy of b minus a over the paired items (cells of the provider's lane under `prompt`). */
+  compareAccuracy(provider: string, a: CellItems, b: CellItems, prompt?: string): Comparison {
     const result = pairedDifference(a.accuracy, b.accuracy, {
       resamples: this.settings.resamples,
-      seedParts: [this.settings.seed, provider, 'accuracy', a.ref.selector, a.ref.k, b.ref.selector, b.ref.k],
+      seedParts: [this.settings.seed, laneSeed(provider, prompt), 'accuracy', a.ref.selector, a.ref.k, b.ref.selector, b.ref.k],
       binarySingle: isBinarySingle(a, b),
     });
     return this.add(provider, a.ref, b.ref, result, 0);
@@ -43,10 +44,11 @@ export class TestFamily {
     a: { ref: CellRef; values: Float64Array; single: boolean },
     b: { ref: CellRef; values: Float64Array; single: boolean },
     kind: string,
+    prompt?: string,
   ): Comparison {
     const result = pairedDifference(a.values, b.values, {
       resamples: this.settings.resamples,
-      seedParts: [this.settings.seed, provider, 'failure', kind, a.ref.selector, a.ref.k, b.ref.selector, b.ref.k],
+      seedParts: [this.settings.seed, laneSeed(provider, prompt), 'failure', kind, a.ref.selector, a.ref.k, b.ref.selector, b.ref.k],
       binarySingle: a.single && b.single,
     });
     return this.add(provider, a.ref, b.ref, result, 0);

@@ -13,7 +13,8 @@ import { testCells, type CellTests } from './cell-tests.js';
 import { CompareError } from './errors.js';
 import { adviceFlags, costFlags, coverageFlags, failureFlags, labelFlags } from './flags.js';
 import type { LoadedRun } from './load.js';
-import { matchCells, type CellPair } from './match.js';
+import { hasPromptVariants, matchCells, mergeLanes, type CellPair } from './match.js';
+import { variantView } from '../report/variants.js';
 import { promptChange, settingsHashOf } from './prompt-change.js';
 import { COMPARE_SCHEMA_VERSION, type CellComparison, type CellSide, type CompareOptions, type CompareResult, type RunRef } from './types.js';
 
@@ -25,7 +26,11 @@ import { COMPARE_SCHEMA_VERSION, type CellComparison, type CellSide, type Compar
  */
 export function compareRuns(baseline: LoadedRun, candidate: LoadedRun, options: CompareOptions, now: Date = new Date()): CompareResult {
   checkSameExperiment(baseline, candidate, options);
-  const matched = matchCells(buildItemMatrices(baseline.totals), buildItemMatrices(candidate.totals));
+  const lanesB = buildItemMatrices(baseline.totals);
+  const lanesC = buildItemMatrices(candidate.totals);
+  // With prompt variants on either side, cells are named `<prompt> · <selector>` on both (as the report names them).
+  const named = hasPromptVariants(lanesB) || hasPromptVariants(lanesC);
+  const matched = matchCells(mergeLanes(lanesB, named), mergeLanes(lanesC, named));
   if (!matched.pairs.some(hasSharedItems)) {
     const list = (run: LoadedRun) =>
       [...run.totals.providers.values()]
@@ -41,8 +46,8 @@ export function compareRuns(baseline: LoadedRun, candidate: LoadedRun, options: 
   const { tests, testCount } = testCells(matched.pairs, options, candidate.info.seed);
   // Labels and advice come from each run's own analysis (its alpha and delta), recomputed from its trials.
   const fixed = new Date(0);
-  const summaryB = buildSummary(baseline.totals, baseline.info, fixed);
-  const summaryC = buildSummary(candidate.totals, candidate.info, fixed);
+  const summaryB = variantView(buildSummary(baseline.totals, baseline.info, fixed), named);
+  const summaryC = variantView(buildSummary(candidate.totals, candidate.info, fixed), named);
   const priceOf = (run: LoadedRun) => {
     const { priceOverrides: overrides, providerIds } = analysisOptions(run.info.config, run.info.seed);
     const cache = new Map<string, ResolvedPrice | null>();

@@ -28,14 +28,16 @@ export function labelFlags(baseline: RunSummary, candidate: RunSummary): Flag[] 
     });
   }
   for (const c of candidate.collapse) {
-    const b = baseline.collapse.find((x) => x.provider === c.provider);
+    // With prompt variants on both sides, a verdict per variant: matched by id (one prompt a side: whatever the ids).
+    const sameProvider = baseline.collapse.filter((x) => x.provider === c.provider);
+    const b = sameProvider.length === 1 ? sameProvider[0] : sameProvider.find((x) => x.prompt === c.prompt);
     if (!b || COLLAPSE_RANK[c.label] <= COLLAPSE_RANK[b.label]) continue;
     flags.push({
       kind: 'collapse-worse',
       provider: c.provider,
       selector: c.gainSelector,
       k: c.k,
-      message: `${c.provider}: the selection check went from ${b.label} to ${c.label} (${c.detail})`,
+      message: `${c.provider}${candidate.collapse.filter((x) => x.provider === c.provider).length > 1 ? ` (prompt ${c.prompt})` : ''}: the selection check went from ${b.label} to ${c.label} (${c.detail})`,
       baseline: b.label,
       candidate: c.label,
     });

@@ -1,6 +1,7 @@
 import { compareStrings, findCell, type CellItems, type ItemMatrix } from '../analysis/index.js';
 import type { CellRef, FailureKey } from '../records/summary.js';
 import type { OneSided } from './types.js';
+import { VARIANT_SEPARATOR } from '../report/variants.js';
 
 /** One cell (provider x selector x k) present in both runs, both sides' item values over the same item ids. */
 export interface CellPair {
@@ -100,5 +101,58 @@ function pick(cell: CellItems, rows: readonly number[]): CellItems {
     binary: cell.binary,
     failure,
     trialCount: n === 0 ? new Uint32Array(0) : Uint32Array.from(rows, (r) => cell.trialCount[r]!),
+  };
+}
+
+/** True when some provider of the run was swept under two or more prompt variants. */
+export function hasPromptVariants(lanes: readonly ItemMatrix[]): boolean {
+  const seen = new Set<string>();
+  for (const m of lanes) {
+    if (seen.has(m.provider)) return true;
+    seen.add(m.provider);
+  }
+  return false;
+}
+
+/**
+ * One matrix per provider from the analysis' lanes (a provider under each prompt variant). Without
+ * `named`, a provider's one lane is taken whatever its prompt, so a run with the built-in prompt
+ * compares with a run of one template (the prompt change is what the comparison is about). With
+ * `named` (either run has variants), each cell's selector becomes `<prompt> · <selector>`, as the
+ * report names them, and variants match by id.
+ */
+export function mergeLanes(lanes: readonly ItemMatrix[], named: boolean): ItemMatrix[] {
+  if (!named) return [...lanes];
+  const out: ItemMatrix[] = [];
+  for (const provider of [...new Set(lanes.map((m) => m.provider))]) {
+    const own = lanes.filter((m) => m.provider === provider);
+    const itemIds = [...new Set(own.flatMap((m) => m.itemIds))].sort(compareStrings);
+    const cells = own.flatMap((m) => {
+      const at = new Map(m.itemIds.map((id, i) => [id, i]));
+      return m.cells.map((c) => ({
+        ...spread(
+          c,
+          itemIds.map((id) => at.get(id) ?? -1),
+        ),
+        ref: { selector: `${m.prompt}${VARIANT_SEPARATOR}${c.ref.selector}`, k: c.ref.k },
+      }));
+    });
+    out.push({ provider, prompt: own[0]!.prompt, itemIds, cells });
+  }
+  return out;
+}
+
+/** The cell's rows at the given positions; -1: an item this lane never asked (NaN values, no trials). */
+function spread(cell: CellItems, rows: readonly number[]): CellItems {
+  const value = (values: Float64Array, r: number) => (r < 0 ? Number.NaN : values[r]!);
+  const failure = {} as Record<FailureKey, Float64Array>;
+  for (const key of Object.keys(cell.failure) as FailureKey[]) failure[key] = Float64Array.from(rows, (r) => value(cell.failure[key], r));
+  return {
+    ref: cell.ref,
+    accuracy: Float64Array.from(rows, (r) => value(cell.accuracy, r)),
+    scoredCount: Uint32Array.from(rows, (r) => (r < 0 ? 0 : cell.scoredCount[r]!)),
+    binary: cell.binary,
+    failure,
+    trialCount: Uint32Array.from(rows, (r) => (r < 0 ? 0 : cell.trialCount[r]!)),
   };
 }

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { checkJudgeScoring, judgeScoringFields } from './judge-scoring-schema.js';
+import { moduleScoringSchema, withModuleScoring } from './scorer-schema.js';
 
 /*
  * Schemas of the dataset-backed task types (`classify`, `generate`). The experiment schema
@@ -131,11 +133,14 @@ export const classifyTaskSchema = z
       .optional(),
     /** The system prompt's instruction; the label list and "Answer with the label only." follow it. */
     instruction: z.string().min(1).optional(),
+    /** A scorer of your own (./scorer-schema.ts); default: 1 for the item's label, else 0. */
+    scoring: moduleScoringSchema.optional(),
   })
   .strict()
   .superRefine(checkDatasetShape);
 
-export const SCORING_METHODS = ['exact', 'contains', 'regex', 'f1', 'json'] as const;
+/** `judge`: a model grades each answer with a rubric (./judge-scoring-schema.ts). */
+export const SCORING_METHODS = ['exact', 'contains', 'regex', 'f1', 'json', 'judge'] as const;
 
 export const scoringSchema = z
   .object({
@@ -158,6 +163,8 @@ export const scoringSchema = z
       .optional(),
     /** Default false: case is ignored (exact, contains and json strings also collapse whitespace; regex gets the `i` flag). */
     caseSensitive: z.boolean().default(false),
+    /** method judge: provider, rubric, scale, calibration (./judge-scoring-schema.ts). */
+    ...judgeScoringFields,
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -167,7 +174,8 @@ export const scoringSchema = z
     if (s.fields !== undefined && s.method !== 'json') {
       ctx.addIssue({ code: 'custom', path: ['fields'], message: 'fields applies only to method: json' });
     }
-  });
+  })
+  .superRefine(checkJudgeScoring);
 
 export const generateTaskSchema = z
   .object({
@@ -178,7 +186,8 @@ export const generateTaskSchema = z
     eval: dataFileSchema(outputFieldsSchema).optional(),
     /** The system prompt. Default: a short one asking for the answer only (a JSON object for method json). */
     instruction: z.string().min(1).optional(),
-    scoring: scoringSchema.default({ method: 'exact', caseSensitive: false }),
+    /** A built-in method, or a scorer of your own: `{ module }` (./scorer-schema.ts). */
+    scoring: withModuleScoring(scoringSchema).default({ method: 'exact', caseSensitive: false }),
   })
   .strict()
   .superRefine(checkDatasetShape);

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { BUILTIN_PROMPT } from '../records/trial.js';
 
-/** The tasks whose prompt `prompts:` may replace (the dataset tasks); routes and AdaptGauge keep their built-in prompts. */
-export const TEMPLATE_TASKS = ['classify', 'generate'] as const;
+/** The tasks whose prompt `prompts:` may replace (each task's variables: docs/experiments.md, "Your own prompt"). */
+export const TEMPLATE_TASKS = ['classify', 'generate', 'routes', 'adaptgauge'] as const;
 
 const templatePath = z.string().min(1, { message: 'expected a template file path, relative to the experiment file' });
 
@@ -24,10 +25,27 @@ export const promptSchema = z
     path: ['shot'],
   });
 
-/** `prompts:`: exactly one entry for now (prompt variants as a sweep dimension are not supported yet). */
+/** Prompt variants in one experiment: each is a curve per provider and selector, so the grid grows with them. */
+export const MAX_PROMPT_VARIANTS = 8;
+
+/**
+ * `prompts:`: one prompt, or several variants run as separate curves over the same items, shots and
+ * providers (trials carry the variant's id as `prompt`).
+ */
 export const promptsSchema = z
   .array(promptSchema)
-  .min(1, { message: 'expected one prompt (or leave `prompts:` out for the task’s built-in prompt)' })
-  .max(1, { message: 'prompt variants are not supported yet: give exactly one entry in `prompts:`' });
+  .min(1, { message: 'expected at least one prompt (or leave `prompts:` out for the task’s built-in prompt)' })
+  .max(MAX_PROMPT_VARIANTS, { message: `at most ${MAX_PROMPT_VARIANTS} prompt variants per experiment` })
+  .superRefine((prompts, ctx) => {
+    const seen = new Set<string>();
+    prompts.forEach((p, i) => {
+      if (p.id === BUILTIN_PROMPT) {
+        ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `"${BUILTIN_PROMPT}" names the task's own prompt in results: choose another id` });
+      } else if (seen.has(p.id)) {
+        ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `prompt id "${p.id}" is already used: each variant needs its own id` });
+      }
+      seen.add(p.id);
+    });
+  });
 
 export type PromptConfig = z.output<typeof promptSchema>;

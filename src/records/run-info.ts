@@ -25,6 +25,40 @@ export interface RunInfo {
   /** Hashes of the prompt template, the answer-shaping settings and the items, with a rendered template, for `fewshot compare` (absent in older runs and imports). */
   prompt?: PromptFingerprint;
   task: { type: string; poolSize: number; evalItems: number; baseline: string; measures: MeasureInfo[] };
+  /** The judge's grades of the calibration set's human-graded replies (`scoring.calibration`); absent without one, and in older runs. */
+  judgeCalibration?: JudgeCalibrationRun;
+}
+
+/**
+ * run.json's `judgeCalibration`: each human-graded reply of the calibration file with the judge's
+ * grade of it (runner/calibration.ts). The agreement statistics are drawn from these pairs by the
+ * analysis (summary.json's `judgeCalibration`).
+ */
+export interface JudgeCalibrationRun {
+  /** The calibration file as the experiment names it. */
+  file: string;
+  /** The judge's provider id. */
+  judge: string;
+  /** The grading scale, e.g. `0-10`. */
+  scale: string;
+  /** The rubric file, by path as written and sha256 of its content. */
+  rubric: { name: string; sha256: string };
+  /** One per record, in file order. */
+  records: JudgeCalibrationRecord[];
+}
+
+export interface JudgeCalibrationRecord {
+  /** 1-based line in the calibration file. */
+  line: number;
+  id: string;
+  /** The human grade. */
+  human: number;
+  /** The judge's grade, or null when there is none (failure says why). */
+  judge: number | null;
+  /** Whether the judge's verdict came from the response cache. */
+  cached?: boolean;
+  /** Why the record has no judge grade: a failed call, an unreadable verdict, the budget, a stop. */
+  failure?: string;
 }
 
 /** A quality measure the task records beside the score (tasks/task.ts's TaskMeasure), valued in [0, 1]. */
@@ -122,6 +156,24 @@ export const runInfoSchema = z.looseObject({
       itemsHash: z.string(),
       template: z.string(),
       templateFiles: z.array(z.object({ name: z.string(), sha256: z.string() })).optional(),
+    })
+    .optional(),
+  judgeCalibration: z
+    .looseObject({
+      file: z.string(),
+      judge: z.string(),
+      scale: z.string(),
+      rubric: z.looseObject({ name: z.string(), sha256: z.string() }),
+      records: z.array(
+        z.looseObject({
+          line: z.number().int(),
+          id: z.string(),
+          human: z.number(),
+          judge: z.number().nullable(),
+          cached: z.boolean().optional(),
+          failure: z.string().optional(),
+        }),
+      ),
     })
     .optional(),
   task: z.looseObject({

@@ -15,7 +15,7 @@ import { TRIAL_ERROR_KINDS, type TrialErrorKind } from './trial.js';
 export const SUMMARY_SCHEMA_VERSION = 3;
 
 /** Every outcome, in the order reports list them. */
-export const OUTCOMES = ['answered', 'provider_error', 'empty', 'truncated', 'parse_failure', 'refusal'] as const;
+export const OUTCOMES = ['answered', 'provider_error', 'empty', 'truncated', 'parse_failure', 'refusal', 'scorer_failure'] as const;
 
 /**
  * What happened to one trial (analysis/outcome.ts classifies). Two kinds of failure are told apart:
@@ -23,12 +23,18 @@ export const OUTCOMES = ['answered', 'provider_error', 'empty', 'truncated', 'pa
  *   length, malformed response) produced no answer from the model: it says nothing about the prompt,
  *   so it is kept out of accuracy and reported apart;
  * - an answer failure (`empty`, `truncated`, `parse_failure`, `refusal`) is the model's answer to
- *   that prompt: it scores 0 in the accuracy that drives labels, advice and compare.
+ *   that prompt: it scores 0 in the accuracy that drives labels, advice and compare. `scorer_failure`
+ *   (a scorer module of the user's own threw, timed out or gave no score in [0, 1]: the trial's
+ *   `scorerError`) is counted the same way: the answer could not be shown to be right.
  */
 export type Outcome = (typeof OUTCOMES)[number];
 
 /** The failure outcomes (everything but `answered`). */
-export const FAILURE_OUTCOMES = ['provider_error', 'empty', 'truncated', 'parse_failure', 'refusal'] as const satisfies readonly Exclude<Outcome, 'answered'>[];
+export const FAILURE_OUTCOMES = ['provider_error', 'empty', 'truncated', 'parse_failure', 'refusal', 'scorer_failure'] as const satisfies readonly Failed[];
+type Failed = Exclude<Outcome, 'answered'>;
+
+/** Outcomes added after summary.json version 3 was first written: a count missing from an older summary reads as 0. */
+const LATER_OUTCOMES: readonly string[] = ['scorer_failure'] satisfies readonly Outcome[];
 export type FailureOutcome = (typeof FAILURE_OUTCOMES)[number];
 
 /** A failure kind as curve points and failure trends count it: the failure outcomes. */
@@ -64,10 +70,10 @@ export interface CellRef {
 /**
  * The family a test's correction belongs to: `descriptive` (gains over zero-shot and selector
  * against selector, shown in tables; Holm over the run's descriptive tests, deciding nothing),
- * `failure-trend` (Holm over the run's failure-rate trends), `compare-regression` and
+ * `failure-trend` (Holm over the run's failure-rate trends), `prompt-variants` (prompt variant against variant, cell by cell: the family deciding "which prompt"), `compare-regression` and
  * `compare-provider-errors` (fewshot compare's two families).
  */
-export const FAMILY_NAMES = ['descriptive', 'failure-trend', 'compare-regression', 'compare-provider-errors'] as const;
+export const FAMILY_NAMES = ['descriptive', 'failure-trend', 'prompt-variants', 'compare-regression', 'compare-provider-errors'] as const;
 export type FamilyName = (typeof FAMILY_NAMES)[number];
 
 /**
@@ -166,6 +172,8 @@ export interface CurvePointSummary {
 export interface CurveSummary {
   provider: string;
   model: string;
+  /** The prompt variant (`builtin`: the task's own prompt); absent in summaries from older versions. */
+  prompt?: string;
   selector: string;
   label: CurveLabel;
   /** Highest accuracy (point estimate); null without data. */
@@ -189,6 +197,8 @@ export interface CurveSummary {
 
 export interface CollapseSummary {
   provider: string;
+  /** The prompt variant the verdict is about (each variant's selectors are compared among themselves). */
+  prompt?: string;
   label: 'selection-collapse' | 'stable' | 'inconclusive';
   detail: string;
   /** Where a collapse was found: the k and the selector whose gain vanished under another. */
@@ -204,6 +214,7 @@ export interface CollapseSummary {
 /** Does a failure rate rise with k? For provider failures an operational finding kept out of accuracy; answer failures count wrong in it. */
 export interface FailureTrend {
   provider: string;
+  prompt?: string;
   selector: string;
   kind: FailureKey;
   rates: { k: number; rate: number; nTrials: number }[];
@@ -222,6 +233,12 @@ export type Decision = (typeof DECISIONS)[number];
 export interface Advice {
   provider: string;
   decision: Decision;
+  /**
+   * The recommended prompt variant (`builtin`: the task's own prompt): with several variants, the one
+   * whose recommended cell is most accurate (the `prompt-variants` family says whether that is a
+   * significant difference); absent in summaries from older versions.
+   */
+  prompt?: string;
   /** The recommended cell: the cheapest (prompt tokens) statistically tied with the best. */
   selector: string | null;
   k: number | null;
@@ -238,10 +255,12 @@ export interface Advice {
   priceSource: string | null;
 }
 
-/** One (provider, selector, k) cell of the sweep. */
+/** One (provider, prompt, selector, k) cell of the sweep. */
 export interface CellSummary {
   provider: string;
   model: string;
+  /** The prompt variant (`builtin`: the task's own prompt); absent in summaries from older versions. */
+  prompt?: string;
   selector: string;
   k: number;
   /** Distinct items asked in this cell. */
@@ -288,6 +307,56 @@ export interface Confusion {
   counts: Record<string, Record<string, number>>;
 }
 
+/**
+ * Two prompt variants of one provider in one cell (same selector and k, same items, same shots):
+ * accuracy(b) - accuracy(a), paired over items; Holm over the run's `prompt-variants` family.
+ */
+export interface PromptComparison {
+  provider: string;
+  a: string;
+  b: string;
+  selector: string;
+  k: number;
+  nItems: number;
+  estimate: number;
+  ciLow: number;
+  ciHigh: number;
+  method: PairedMethod;
+  pValue: number;
+  pAdjusted: number;
+  significant: boolean;
+}
+
+/**
+ * How well the judge of model-graded scoring agrees with people (`scoring.calibration`): its grades of
+ * the calibration file's human-graded replies against theirs (analysis/agreement.ts). An interval is
+ * null when its statistic is undefined (fewer than two graded records, or grades that do not vary).
+ */
+export interface JudgeCalibrationSummary {
+  /** The calibration file as the experiment names it. */
+  file: string;
+  /** The judge's provider id. */
+  judge: string;
+  /** The grading scale, e.g. `0-10`. */
+  scale: string;
+  /** The rubric file, as the experiment names it. */
+  rubric: string;
+  /** Records in the file. */
+  records: number;
+  /** Records the judge graded: the pairs every statistic here is over. */
+  n: number;
+  /** Records without a judge grade (a failed call, an unreadable grade, the budget, a stop). */
+  ungraded: number;
+  /** Cohen's kappa with quadratic weights (1: the same grades; 0: chance), with its bootstrap interval. */
+  kappa: Interval | null;
+  /** Spearman's rank correlation (do judge and people order replies alike?), with its bootstrap interval. */
+  spearman: Interval | null;
+  /** Mean of judge - human grade, in scale points (> 0: the judge is more lenient), with its bootstrap interval. */
+  meanDifference: Interval | null;
+  /** How the intervals are drawn. */
+  method: string;
+}
+
 export interface ProviderSummary {
   id: string;
   /** The entry's label: it names the provider's trials, cells, curves and advice in place of the id. */
@@ -332,8 +401,12 @@ export interface RunSummary {
   collapse: CollapseSummary[];
   /** Failure rates that rise with k: operational findings, reported beside the labels. */
   failureTrends: FailureTrend[];
-  /** One per provider: keep few-shot (at which selector and k), fine-tune, extend the sweep, or inconclusive. */
+  /** One per provider: keep few-shot (at which prompt, selector and k), fine-tune, extend the sweep, or inconclusive. */
   advice: Advice[];
+  /** Prompt variants compared cell by cell (family `prompt-variants`); empty with one prompt, absent in older summaries. */
+  promptComparisons?: PromptComparison[];
+  /** The judge's agreement with human grades (`scoring.calibration`); absent without one, and in older summaries. */
+  judgeCalibration?: JudgeCalibrationSummary;
 }
 
 // The schema of summary.json, shape by shape. Unknown fields are dropped on reading (what a reader
@@ -343,7 +416,8 @@ export interface RunSummary {
 const num = z.union([z.number(), z.null().transform(() => Number.NaN)]);
 const nullableNum = z.number().nullable();
 /** A count per key, every key present. */
-const countsBy = <const K extends string>(keys: readonly [K, ...K[]]) => z.object(Object.fromEntries(keys.map((k) => [k, num])) as Record<K, typeof num>);
+const countsBy = <const K extends string>(keys: readonly [K, ...K[]]) =>
+  z.object(Object.fromEntries(keys.map((k) => [k, LATER_OUTCOMES.includes(k) ? num.default(0) : num])) as Record<K, typeof num>);
 
 const intervalSchema = z.object({ estimate: num, lower: num, upper: num, n: num });
 const cellRefSchema = z.object({ selector: z.string(), k: num });
@@ -407,6 +481,7 @@ const curvePointSchema = z.object({
 const curveSchema = z.object({
   provider: z.string(),
   model: z.string(),
+  prompt: z.string().optional(),
   selector: z.string(),
   label: z.enum(CURVE_LABELS),
   bestK: nullableNum,
@@ -422,6 +497,7 @@ const curveSchema = z.object({
 
 const collapseSchema = z.object({
   provider: z.string(),
+  prompt: z.string().optional(),
   label: z.enum(['selection-collapse', 'stable', 'inconclusive']),
   detail: z.string(),
   k: nullableNum,
@@ -433,6 +509,7 @@ const collapseSchema = z.object({
 
 const failureTrendSchema = z.object({
   provider: z.string(),
+  prompt: z.string().optional(),
   selector: z.string(),
   kind: z.enum(FAILURE_OUTCOMES),
   rates: z.array(z.object({ k: num, rate: num, nTrials: num })),
@@ -448,6 +525,7 @@ const recommendedPair = { recommended: nullableNum, zeroShot: nullableNum };
 const adviceSchema = z.object({
   provider: z.string(),
   decision: z.enum(DECISIONS),
+  prompt: z.string().optional(),
   selector: z.string().nullable(),
   k: nullableNum,
   accuracy: nullableNum,
@@ -466,6 +544,7 @@ const confusionSchema = z.object({ labels: z.array(z.string()), counts: z.record
 const cellSchema = z.object({
   provider: z.string(),
   model: z.string(),
+  prompt: z.string().optional(),
   selector: z.string(),
   k: num,
   nItems: num,
@@ -485,6 +564,36 @@ const cellSchema = z.object({
   meanLatencyMs: nullableNum,
   measures: z.record(z.string(), intervalSchema.nullable()),
   confusion: confusionSchema.optional(),
+});
+
+const promptComparisonSchema = z.object({
+  provider: z.string(),
+  a: z.string(),
+  b: z.string(),
+  selector: z.string(),
+  k: num,
+  nItems: num,
+  estimate: num,
+  ciLow: num,
+  ciHigh: num,
+  method: z.enum(PAIRED_METHODS),
+  pValue: num,
+  pAdjusted: num,
+  significant: z.boolean(),
+});
+
+const judgeCalibrationSchema = z.object({
+  file: z.string(),
+  judge: z.string(),
+  scale: z.string(),
+  rubric: z.string(),
+  records: num,
+  n: num,
+  ungraded: num,
+  kappa: intervalSchema.nullable(),
+  spearman: intervalSchema.nullable(),
+  meanDifference: intervalSchema.nullable(),
+  method: z.string(),
 });
 
 const providerSummarySchema = z.object({
@@ -529,6 +638,8 @@ export const summarySchema = z.object({
   collapse: z.array(collapseSchema),
   failureTrends: z.array(failureTrendSchema),
   advice: z.array(adviceSchema),
+  promptComparisons: z.array(promptComparisonSchema).optional(),
+  judgeCalibration: judgeCalibrationSchema.optional(),
 });
 
 /** True when A and B are the same type (each assignable to the other). */
@@ -551,6 +662,8 @@ export type SummarySchemaAgrees = [
   Holds<Same<z.output<typeof adviceSchema>, Advice>>,
   Holds<Same<z.output<typeof cellSchema>, CellSummary>>,
   Holds<Same<z.output<typeof providerSummarySchema>, ProviderSummary>>,
+  Holds<Same<z.output<typeof judgeCalibrationSchema>, JudgeCalibrationSummary>>,
+  Holds<Same<z.output<typeof promptComparisonSchema>, PromptComparison>>,
   Holds<Same<z.output<typeof summarySchema>, RunSummary>>,
 ];
 

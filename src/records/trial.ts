@@ -28,7 +28,12 @@ export interface TrialRecord {
   /** Provider id as written in the experiment, e.g. `local` or `openai:gpt-4o-mini`. */
   provider: string;
   model: string;
-  /** Selector name; `none` for k = 0, which is shared by every selector's curve. */
+  /**
+   * The prompt variant's id (the experiment's `prompts:` entry); `builtin` for the task's own prompt.
+   * Absent in records from older versions, which read as `builtin`.
+   */
+  prompt?: string;
+  /** Selector name; `none` for k = 0, which is shared by every selector's curve of one prompt. */
   selector: string;
   k: number;
   /** Repeat index (0-based): repeats are repeated measurements of the same item. Older versions wrote it as `seed`, which is read as this. */
@@ -58,6 +63,12 @@ export interface TrialRecord {
   attempts?: number;
   /** The scoring model's call, when a model scored the answer (AdaptGauge's llm_judge); absent otherwise and in older records. */
   judge?: TrialJudge;
+  /**
+   * Why a scorer module of the user's own (`scoring: { module }`) gave no score for this answer: it threw
+   * or rejected, timed out, or returned something other than a score in [0, 1] with valid details. The
+   * trial's outcome is then `scorer_failure` (score 0). Absent when the scorer gave a score, and in older records.
+   */
+  scorerError?: string;
 }
 
 /**
@@ -78,6 +89,14 @@ export interface TrialJudge {
   attempts: number;
 }
 
+/** The prompt id of trials asked with the task's built-in prompt (no `prompts:` in the experiment), and of records older than prompt variants. */
+export const BUILTIN_PROMPT = 'builtin';
+
+/** A trial's prompt variant: records from older versions have none and used the built-in prompt. */
+export function promptOf(record: { prompt?: string | undefined }): string {
+  return record.prompt ?? BUILTIN_PROMPT;
+}
+
 /** The selector name recorded for k = 0 cells: no shots, so no selection. */
 export const ZERO_SHOT_SELECTOR = 'none';
 
@@ -91,6 +110,7 @@ const trialFields = z.looseObject({
   runId: z.string(),
   provider: z.string(),
   model: z.string(),
+  prompt: z.string().optional(),
   selector: z.string(),
   k: z.number().int().nonnegative(),
   repeat: z.number().int().nonnegative(),
@@ -123,6 +143,7 @@ const trialFields = z.looseObject({
       attempts: z.number().int().nonnegative(),
     })
     .optional(),
+  scorerError: z.string().optional(),
 });
 
 /**

@@ -1,8 +1,8 @@
-import { decideAdvice, withReasons, type AdviceFact, type AdviseInput, type CellFact } from '../analysis/advise.js';
+import { decideAdvice, withReasons, type AdviceFact, type AdviseInput, type CellFact, type PromptAlternative } from '../analysis/advise.js';
 import { FAILURE_NAMES, failureNature } from '../analysis/outcome.js';
 import type { Advice } from '../records/summary.js';
 import { ZERO_SHOT_SELECTOR } from '../records/trial.js';
-import { pct, points, signedPoints } from '../util/format-numbers.js';
+import { pct, pEquals, points, signedPoints } from '../util/format-numbers.js';
 
 /**
  * The advice's reasons in English: one sentence per fact the analysis found (src/analysis/advise.ts
@@ -107,7 +107,25 @@ export function reasonText(f: AdviceFact): string {
       );
     case 'no-price':
       return `No price for ${f.provider}: add it under prices: in the experiment to see costs.`;
+    case 'prompt-choice':
+      return promptChoiceText(f.prompt, f.others);
   }
+}
+
+/** "Prompt terse: its best setting is the most accurate of 2 variants; against verbose at that setting +3.0 points [...]". */
+function promptChoiceText(prompt: string, others: readonly PromptAlternative[]): string {
+  const parts = others.map((o) => {
+    const own = o.recommended ? `its own best ${cellName(o.recommended)}, ${formatAccuracy(o.recommended)}` : 'no answers';
+    const t = o.atChosen;
+    if (!t) return `${o.prompt} (${own}; not run at this setting)`;
+    const verdict = t.significant ? 'significantly better' : 'not a significant difference';
+    return `${o.prompt}: ${signedPoints(t.estimate)} points [${points(t.ciLow)}, ${points(t.ciHigh)}] at this setting, n=${t.nItems} items, adjusted ${pEquals(t.pAdjusted)} (${verdict}; ${own})`;
+  });
+  const allBetter = others.every((o) => o.atChosen?.significant === true && o.atChosen.estimate > 0);
+  const lead = allBetter
+    ? `Prompt ${prompt} is recommended: at its best setting it is significantly more accurate than every other prompt variant`
+    : `Prompt ${prompt} is recommended: its best setting is the most accurate of ${others.length + 1} prompt variants (ties: fewer tokens per request), but it is not shown better than every other variant there`;
+  return `${lead}. Against ${parts.join('; against ')}.`;
 }
 
 /** The deciding curve by its selector; without one, the best cell's selector ("zero-shot" for k = 0's). */

@@ -3,6 +3,7 @@ import { loadPriceTable } from '../analysis/index.js';
 import type { SampledTrial } from '../analysis/accumulate.js';
 import { FAILURE_OUTCOMES, type Advice, type RunSummary } from '../records/summary.js';
 import { points } from '../util/format-numbers.js';
+import { CALIBRATION_GUIDE, calibrationSentence } from './calibration.js';
 import { confusionViews } from './confusion.js';
 import type { RunInfo } from '../records/run-info.js';
 import { createHash } from 'node:crypto';
@@ -71,7 +72,7 @@ figure.chart figcaption { font-size: 0.9rem; margin-bottom: 4px; }
 .filters { display: flex; flex-wrap: wrap; gap: 8px 16px; align-items: center; margin: 8px 0; font-size: 0.9rem; }
 #drilldown td.output { white-space: pre-wrap; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 0.8rem; min-width: 16rem; max-width: 32rem; }
 #drilldown tr.outcome-wrong td, #drilldown tr.outcome-partial td { background: #fff8f0; }
-#drilldown tr.outcome-provider_error td, #drilldown tr.outcome-empty td, #drilldown tr.outcome-truncated td, #drilldown tr.outcome-parse_failure td, #drilldown tr.outcome-refusal td { background: #ffebe9; }
+#drilldown tr.outcome-provider_error td, #drilldown tr.outcome-empty td, #drilldown tr.outcome-truncated td, #drilldown tr.outcome-parse_failure td, #drilldown tr.outcome-refusal td, #drilldown tr.outcome-scorer_failure td { background: #ffebe9; }
 h3 { font-size: 1rem; margin: 20px 0 6px; }
 .flagged-list { background: #ffebe9; border: 1px solid #ff818266; border-radius: 6px; padding: 8px 12px 8px 28px; margin: 0 0 12px; }
 `;
@@ -227,6 +228,7 @@ function methodology(s: RunSummary, runInfo: RunInfo): string {
     ['seeds', `experiment ${runInfo.seed}; analysis ${s.settings.seed}`],
     ['config hash', `sha256:${sha256(canonicalJson(runInfo.config)).slice(0, 16)} (of the resolved experiment in run.json)`],
     ['tool', `${runInfo.tool.name} ${runInfo.tool.version}`],
+    ...(s.judgeCalibration ? [['judge calibration', `${calibrationSentence(s.judgeCalibration)} ${CALIBRATION_GUIDE}`] as [string, string]] : []),
   ];
   const warnings = [
     ...(s.status !== 'complete' ? [`The run is ${s.status}: ${s.completedTrials} of ${s.plannedTrials} planned trials were recorded.`] : []),
@@ -272,7 +274,7 @@ function notices(s: RunSummary): string {
 }
 
 function cellTable(s: RunSummary): string {
-  return table(s.cells, cellColumns(s.task.measures ?? []), 'No trials recorded.');
+  return table(s.cells, cellColumns(s.task.measures ?? [], { scorerFailures: s.totals.failures.scorer_failure > 0 }), 'No trials recorded.');
 }
 
 /** A table from shared column definitions; every value is escaped. */

@@ -1,6 +1,8 @@
+import { CALIBRATION_GUIDE, calibrationSentence } from './calibration.js';
 import { confusionViews } from './confusion.js';
 import type { RunSummary } from '../records/summary.js';
 import { formatDifference, formatDuration, pct } from './format.js';
+import { pEquals } from '../util/format-numbers.js';
 import { cellColumns, collapseColumns, curveColumns, failureColumns, type Column } from './table.js';
 import {
   adviceAccuracy,
@@ -85,6 +87,24 @@ export function renderSummaryMarkdown(summary: RunSummary): string {
     lines.push('## Selection', '', ...table(summary.collapse, collapseColumns()));
   }
 
+  const variants = summary.promptComparisons ?? [];
+  if (variants.length > 0) {
+    lines.push(
+      '## Prompt variants',
+      '',
+      'Each row: variant b minus variant a in one cell (same selector, k, items and shots), paired over items; Holm within the provider (the prompt-variants family).',
+      '',
+      '| provider | selector | k | b − a | difference [95% CI] | n | p (Holm) | significant |',
+      '| --- | --- | ---: | --- | --- | ---: | ---: | --- |',
+    );
+    for (const c of variants) {
+      lines.push(
+        `| ${md(c.provider)} | ${md(c.selector)} | ${c.k} | ${md(`${c.b} − ${c.a}`)} | ${md(formatDifference(c.estimate, c.ciLow, c.ciHigh))} | ${c.nItems} | ${md(pEquals(c.pAdjusted))} | ${c.significant ? 'yes' : 'no'} |`,
+      );
+    }
+    lines.push('');
+  }
+
   lines.push('## Failures', '');
   const flagged = summary.failureTrends.filter((t) => t.flagged);
   if (summary.failureTrends.length === 0) {
@@ -104,7 +124,11 @@ export function renderSummaryMarkdown(summary: RunSummary): string {
 
   lines.push('## Cells', '');
   if (summary.cells.length === 0) lines.push('No trials recorded.', '');
-  else lines.push(...table(summary.cells, cellColumns(summary.task.measures ?? [])));
+  else lines.push(...table(summary.cells, cellColumns(summary.task.measures ?? [], { scorerFailures: summary.totals.failures.scorer_failure > 0 })));
+
+  if (summary.judgeCalibration) {
+    lines.push('## Judge calibration', '', md(calibrationSentence(summary.judgeCalibration)), '', md(CALIBRATION_GUIDE), '');
+  }
 
   lines.push(
     '## How to read this',

@@ -85,7 +85,7 @@ export const PAGE_SCRIPT = String.raw`(function () {
     if (o && o !== 'failed' && verdict(r) !== o) return false;
     var t = filters.text.value.toLowerCase();
     if (t) {
-      var hay = [r.provider, r.selector, r.itemId, r.shotIds.join(' '), r.output, r.answer, r.parseError, r.error && r.error.message].join(' ').toLowerCase();
+      var hay = [r.provider, r.selector, r.itemId, r.shotIds.join(' '), r.output, r.answer, r.parseError, r.scorerError, r.error && r.error.message].join(' ').toLowerCase();
       if (hay.indexOf(t) < 0) return false;
     }
     return true;
@@ -116,7 +116,7 @@ export const PAGE_SCRIPT = String.raw`(function () {
       var out = cell(tr, r.output === null ? '(no output)' : r.output + (r.outputCut ? ' [...]' : ''), 'output');
       if (r.output === null) out.className += ' muted';
       cell(tr, r.answer, 'output');
-      cell(tr, r.error ? r.error.kind + ': ' + r.error.message : (r.parseError || (r.finishReason === 'length' ? 'truncated' : '')), 'wrap');
+      cell(tr, r.error ? r.error.kind + ': ' + r.error.message : (r.parseError || (r.scorerError ? 'scorer failure: ' + r.scorerError : '') || (r.finishReason === 'length' ? 'truncated' : '')), 'wrap');
       cell(tr, Math.round(r.latencyMs) + ' ms' + (r.cached ? ' (cache)' : ''), 'num');
       body.appendChild(tr);
     });

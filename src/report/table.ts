@@ -20,8 +20,11 @@ function errorKinds(cell: CellSummary): string | undefined {
   return parts.length > 0 ? parts.join(', ') : undefined;
 }
 
-/** The per-cell table: counts, both accuracies and the task's measures with interval and n, failures by outcome, costs. */
-export function cellColumns(measures: readonly TaskMeasure[]): Column<CellSummary>[] {
+/**
+ * The per-cell table: counts, both accuracies and the task's measures with interval and n, failures by outcome, costs.
+ * `scorerFailures`: a column for them (runs scored by a scorer module of the user's own that failed at least once).
+ */
+export function cellColumns(measures: readonly TaskMeasure[], options: { scorerFailures?: boolean } = {}): Column<CellSummary>[] {
   const columns: Column<CellSummary>[] = [
     { header: 'provider', value: (c) => c.provider },
     { header: 'model', value: (c) => c.model },
@@ -45,6 +48,7 @@ export function cellColumns(measures: readonly TaskMeasure[]): Column<CellSummar
     { header: 'truncated', value: (c) => String(c.outcomes.truncated), numeric: true },
     { header: 'parse failures', value: (c) => String(c.outcomes.parse_failure), numeric: true },
     { header: 'refusals', value: (c) => String(c.outcomes.refusal), numeric: true },
+    ...(options.scorerFailures ? [{ header: 'scorer failures', value: (c: CellSummary) => String(c.outcomes.scorer_failure), numeric: true }] : []),
     { header: 'answer failure rate', value: (c) => pct(c.answerFailureRate), numeric: true },
     { header: 'failure rate', value: (c) => pct(c.failureRate), numeric: true },
     { header: 'mean tokens in', value: (c) => formatNumber(c.meanTokensIn, 0), numeric: true },

@@ -1,4 +1,5 @@
 // Plain-text pieces of the verdict, shared by report.html and summary.md (renderers escape them).
+import { VARIANT_SEPARATOR } from './variants.js';
 import { FAILURE_NAMES } from '../analysis/outcome.js';
 import { loadPriceTable } from '../analysis/index.js';
 import type { Advice, CollapseSummary, CurveLabel, CurveSummary, Decision, FailureTrend } from '../records/summary.js';
@@ -38,7 +39,8 @@ export { FAILURE_NAMES };
 /** "k=4 with random", "zero-shot (k=0)", or "nothing recommended". */
 export function recommendationText(a: Advice): string {
   if (a.k === null || a.selector === null) return 'nothing recommended';
-  if (a.k === 0) return 'zero-shot (k=0)';
+  // In a run with prompt variants (variants.ts names selectors `<prompt> · <selector>`), zero-shot names its prompt.
+  if (a.k === 0) return a.selector.includes(VARIANT_SEPARATOR) && a.prompt !== undefined ? `zero-shot (k=0) with prompt ${a.prompt}` : 'zero-shot (k=0)';
   return `k=${a.k} with ${a.selector}`;
 }
 

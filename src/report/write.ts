@@ -10,6 +10,7 @@ import { adviceReasons } from './advice-text.js';
 import { buildReportCharts, writeChartFiles } from './charts/index.js';
 import { renderReportHtml } from './html.js';
 import { renderSummaryMarkdown } from './markdown.js';
+import { variantSamples, variantView } from './variants.js';
 
 export interface ReportPaths {
   summaryPath: string;
@@ -47,7 +48,7 @@ export function writeReport(runDir: string, trials: TrialSource, runInfo: RunInf
  * asynchronous; the page itself does not need these files.
  */
 export async function writeReportCharts(runDir: string, summary: RunSummary, runInfo: RunInfo): Promise<string[]> {
-  return writeChartFiles(runDir, buildReportCharts(summary, analysisOptions(runInfo.config, runInfo.seed, {})));
+  return writeChartFiles(runDir, buildReportCharts(variantView(summary), analysisOptions(runInfo.config, runInfo.seed, {})));
 }
 
 /** Write summary.json, summary.md and report.html of an already built summary into runDir. */
@@ -59,8 +60,10 @@ export function writeReportFiles(runDir: string, summary: RunSummary, runInfo: R
     markdownPath: join(runDir, 'summary.md'),
   };
   writeSummary(paths.summaryPath, summary);
-  writeFileAtomic(paths.markdownPath, renderSummaryMarkdown(summary));
-  writeFileAtomic(paths.reportPath, renderReportHtml(summary, runInfo, samples));
+  // Prompt variants are drawn as curves named `<prompt> · <selector>` (variants.ts); summary.json keeps them apart.
+  const view = variantView(summary);
+  writeFileAtomic(paths.markdownPath, renderSummaryMarkdown(view));
+  writeFileAtomic(paths.reportPath, renderReportHtml(view, runInfo, variantSamples(summary, samples)));
   return paths;
 }
 

@@ -118,13 +118,14 @@ export class BudgetTracker {
   /**
    * The reservation for one call (0 when free or unpriced), or null when it would cross the budget.
    * `judge`: the call is the judge's, for a trial of `provider`, and is priced at the judge's price.
+   * `provider` null: a judge call for no trial (grading the judge's calibration set): a refusal counts no trial as not run.
    */
-  reserve(provider: string, promptTokens: number, maxOutputTokens: number | null, judge?: string): number | null {
-    const price = this.prices.get(judge ?? provider);
+  reserve(provider: string | null, promptTokens: number, maxOutputTokens: number | null, judge?: string): number | null {
+    const price = this.prices.get(judge ?? provider ?? '');
     if (!price) return 0;
     const worst = costPerRequest(price, promptTokens, maxOutputTokens ?? UNKNOWN_MAX_OUTPUT_TOKENS);
     if (this.budget !== null && this.spent + this.reserved + worst > this.budget) {
-      this.skipped.set(provider, (this.skipped.get(provider) ?? 0) + 1);
+      if (provider !== null) this.skipped.set(provider, (this.skipped.get(provider) ?? 0) + 1);
       return null;
     }
     this.reserved += worst;
@@ -132,14 +133,14 @@ export class BudgetTracker {
   }
 
   /** Releases a reservation and books the call's real cost (tokens as the provider reported them); `judge` as for reserve(). */
-  settle(provider: string, reservation: number, tokensIn: number, tokensOut: number, cachedTokens: number, judge?: string): void {
+  settle(provider: string | null, reservation: number, tokensIn: number, tokensOut: number, cachedTokens: number, judge?: string): void {
     this.reserved = Math.max(0, this.reserved - reservation);
-    const price = this.prices.get(judge ?? provider);
+    const price = this.prices.get(judge ?? provider ?? '');
     if (!price) return;
     const cost = costPerRequest(price, tokensIn, tokensOut, cachedTokens);
     this.spent += cost;
     if (judge !== undefined) this.byJudge.set(judge, (this.byJudge.get(judge) ?? 0) + cost);
-    else this.byProvider.set(provider, (this.byProvider.get(provider) ?? 0) + cost);
+    else if (provider !== null) this.byProvider.set(provider, (this.byProvider.get(provider) ?? 0) + cost);
   }
 
   /** Spent so far on one provider; null when its calls cannot be priced (local, or no price known). */

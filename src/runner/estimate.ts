@@ -6,6 +6,8 @@ import { selectShots } from './execute.js';
 import type { PreparedSweep } from './prepare.js';
 
 export interface CellEstimate {
+  /** The prompt variant (`builtin`: the task's own prompt). */
+  prompt: string;
   selector: string;
   k: number;
   calls: number;
@@ -33,7 +35,7 @@ export interface ProviderEstimate {
  * would render them, and tokens estimated at about four characters a token.
  */
 export function estimateSweep(prepared: PreparedSweep): ProviderEstimate[] {
-  const { config, task, data, plan, resolutions } = prepared;
+  const { config, tasks, task, data, plan, resolutions } = prepared;
   // A remote selector (embeddings) would call its API: estimate its prompts with the pool's first examples instead.
   const arms = new Map(prepared.arms.map((arm) => [arm.label, arm.selector.remote ? { ...arm, selector: firstSelector } : arm]));
   const ctx = { experimentSeed: config.seed, pool: data.pool, items: data.items, arms, distractors: data.distractors ?? [] };
@@ -46,16 +48,16 @@ export function estimateSweep(prepared: PreparedSweep): ProviderEstimate[] {
     let calls = 0;
     for (const spec of plan) {
       if (spec.provider !== r.name) continue;
-      // The prompt depends on (selector, k, repeat, item), not on the provider: render it once.
-      const key = `${spec.selector}|${spec.k}|${spec.repeat}|${spec.itemIndex}`;
+      // The prompt depends on (prompt variant, selector, k, repeat, item), not on the provider: render it once.
+      const key = JSON.stringify([spec.prompt, spec.selector, spec.k, spec.repeat, spec.itemIndex]);
       let tokens = promptTokens.get(key);
       if (tokens === undefined) {
-        const messages = task.render(selectShots(spec, ctx), data.items[spec.itemIndex]!);
+        const messages = (tasks.get(spec.prompt) ?? task).render(selectShots(spec, ctx), data.items[spec.itemIndex]!);
         tokens = estimateTokens(messages.map((m) => m.content).join('\n'));
         promptTokens.set(key, tokens);
       }
-      const cellKey = `${spec.selector}|${spec.k}`;
-      const cell = cells.get(cellKey) ?? { selector: spec.selector, k: spec.k, calls: 0, meanPromptTokens: 0, total: 0 };
+      const cellKey = JSON.stringify([spec.prompt, spec.selector, spec.k]);
+      const cell = cells.get(cellKey) ?? { prompt: spec.prompt, selector: spec.selector, k: spec.k, calls: 0, meanPromptTokens: 0, total: 0 };
       cell.calls++;
       cell.total += tokens;
       cells.set(cellKey, cell);

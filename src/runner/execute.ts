@@ -1,7 +1,8 @@
 import type { Provider, CompletionRequest } from '../providers/provider.js';
 import { ProviderError } from '../providers/provider.js';
 import { arrangeShots, type Arm } from '../selectors/arms.js';
-import { isModelCall, type ScoreResult, type Task, type TaskItem } from '../tasks/task.js';
+import { settleModuleScoring } from '../tasks/scorer-module.js';
+import { isModelCall, isModuleScoring, type ScoreResult, type Task, type TaskItem } from '../tasks/task.js';
 import { canonicalJson, sha256 } from '../util/hash.js';
 import { Rng } from '../util/rng.js';
 import { ANTHROPIC_DEFAULT_MAX_TOKENS } from '../providers/anthropic.js';
@@ -31,7 +32,10 @@ export interface ProviderRuntime {
 export interface ExecuteContext {
   runId: string;
   experimentSeed: number;
+  /** The task with the built-in prompt or the first variant; asks every trial when `tasks` is absent. */
   task: Task;
+  /** The task per prompt variant id (one Task instance per `prompts:` entry over the same data); absent: `task` for all. */
+  tasks?: ReadonlyMap<string, Task>;
   pool: readonly TaskItem[];
   items: readonly TaskItem[];
   providers: ReadonlyMap<string, ProviderRuntime>;
@@ -134,6 +138,14 @@ export function selectShots(spec: TrialSpec, ctx: Pick<ExecuteContext, 'experime
   return arrangeShots(arm, shots, ctx.distractors, new Rng([ctx.experimentSeed, 'arrange', arm.label, spec.repeat, item.id]));
 }
 
+/** The task that writes this trial's prompt: its variant's, or the one task when there are no variants. */
+function taskFor(spec: TrialSpec, ctx: Pick<ExecuteContext, 'task' | 'tasks'>): Task {
+  if (!ctx.tasks) return ctx.task;
+  const task = ctx.tasks.get(spec.prompt);
+  if (!task) throw new Error(`no prompt variant named ${spec.prompt}`);
+  return task;
+}
+
 export async function runTrial(spec: TrialSpec, ctx: ExecuteContext): Promise<TrialRecord> {
   const record = await attemptTrial(spec, { ...ctx, budget: null });
   if (record === null || record === ABORTED) throw new Error('unreachable: no budget and no abort signal');
@@ -157,7 +169,8 @@ async function attemptTrial(spec: TrialSpec, ctx: ExecuteContext, signal?: Abort
   const id = runtime.id ?? spec.provider;
   const item = ctx.items[spec.itemIndex]!;
   const shots = selectShots(spec, ctx);
-  const messages = ctx.task.render(shots, item);
+  const task = taskFor(spec, ctx);
+  const messages = task.render(shots, item);
   const request: CompletionRequest = {
     messages,
     ...(runtime.temperature !== undefined && { temperature: runtime.temperature }),
@@ -168,6 +181,7 @@ async function attemptTrial(spec: TrialSpec, ctx: ExecuteContext, signal?: Abort
     runId: ctx.runId,
     provider: spec.provider,
     model: runtime.provider.model,
+    prompt: spec.prompt,
     selector: spec.selector,
     k: spec.k,
     repeat: spec.repeat,
@@ -211,12 +225,13 @@ async function attemptTrial(spec: TrialSpec, ctx: ExecuteContext, signal?: Abort
     // Stored before the trial line is written: once a trial is on disk, its answer is too.
     if (cache && key) cache.put(key, id, result);
   }
-  const parsed = ctx.task.parse(result.text);
+  const parsed = task.parse(result.text);
   let scored: ScoreResult | null = null;
   let judge: TrialJudge | undefined;
   let failure: string | null = null;
+  let scorerError: string | undefined;
   try {
-    const scoring = parsed.ok ? ctx.task.score(parsed.answer, item) : null;
+    const scoring = parsed.ok ? task.score(parsed.answer, item, { reply: result.text, k: spec.k, shotIds: base.shotIds }) : null;
     if (scoring && isModelCall(scoring)) {
       // The task describes the judge call; the scorer makes it (cache, budget, retries, cost).
       if (!ctx.scorer) throw new Error(`no ${scoring.role} to make the call this item's scoring needs`);
@@ -232,6 +247,11 @@ async function attemptTrial(spec: TrialSpec, ctx: ExecuteContext, signal?: Abort
       judge = outcome.judge;
       if (outcome.status === 'failed') failure = outcome.message;
       else scored = outcome.score;
+    } else if (scoring && isModuleScoring(scoring)) {
+      // A scorer module of the user's own, awaited within its timeout: its failure is the scorer's (scorer_failure), not the call's.
+      const settled = await settleModuleScoring(scoring);
+      if (settled.ok) scored = settled.result;
+      else scorerError = settled.message;
     } else {
       scored = scoring;
     }
@@ -270,6 +290,7 @@ async function attemptTrial(spec: TrialSpec, ctx: ExecuteContext, signal?: Abort
     requestId: result.requestId,
     attempts: result.attempts ?? 1,
     ...(judge && { judge }),
+    ...(scorerError !== undefined && { scorerError }),
   };
 }
 
@@ -290,7 +311,7 @@ export function linkedSignal(parent?: AbortSignal): { signal: AbortSignal | unde
 }
 
 /** The fields of a record that come from the call, as opposed to the cell and item. */
-type CallOutcome = Omit<TrialRecord, 'runId' | 'provider' | 'model' | 'selector' | 'k' | 'repeat' | 'itemId' | 'shotIds' | 'promptHash' | 'cached'>;
+type CallOutcome = Omit<TrialRecord, 'runId' | 'provider' | 'model' | 'prompt' | 'selector' | 'k' | 'repeat' | 'itemId' | 'shotIds' | 'promptHash' | 'cached'>;
 
 function failedCall(err: unknown): CallOutcome {
   const error =

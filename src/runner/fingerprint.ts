@@ -6,13 +6,24 @@ import { canonicalJson, sha256 } from '../util/hash.js';
 /** Shots in the canonical prompt: enough to show how a shot is written and how two are joined. */
 const TEMPLATE_SHOTS = 2;
 
+/**
+ * The prompt's fingerprint over every prompt variant (one task per variant id). One variant's
+ * template reads exactly as before variants existed, so an unchanged prompt keeps its hash; with
+ * several, each variant's canonical prompt follows a `# prompt <id>` heading.
+ */
 export function promptFingerprint(
   config: unknown,
-  task: Pick<Task, 'type' | 'render' | 'templateFiles'>,
+  tasks: ReadonlyMap<string, Pick<Task, 'type' | 'render' | 'templateFiles'>>,
   data: Pick<TaskData<unknown>, 'pool' | 'items'>,
 ): PromptFingerprint {
-  const files = task.templateFiles ?? [];
-  const template = renderTemplate(task, data, providerOverrides(config), files);
+  const overrides = providerOverrides(config);
+  const seen = new Set<string>();
+  const files = [...tasks.values()].flatMap((t) => t.templateFiles ?? []).filter((f) => !seen.has(f.name) && seen.add(f.name));
+  const entries = [...tasks.entries()];
+  const template =
+    entries.length === 1
+      ? renderTemplate(entries[0]![1], data, overrides, files)
+      : entries.map(([id, task]) => `# prompt ${id}\n\n${renderTemplate(task, data, overrides, task.templateFiles ?? [])}`).join('\n');
   const itemsText = canonicalJson(data.items.map((item) => [item.id, item.text]));
   return {
     hash: sha256(template),

@@ -1,8 +1,10 @@
-import { ZERO_SHOT_SELECTOR } from '../records/trial.js';
+import { BUILTIN_PROMPT, ZERO_SHOT_SELECTOR } from '../records/trial.js';
 
 /** One trial to run: an evaluation item asked once in one cell. */
 export interface TrialSpec {
   provider: string;
+  /** The prompt variant's id (`builtin`: the task's own prompt). */
+  prompt: string;
   selector: string;
   k: number;
   /** Repeat index (0-based). */
@@ -16,25 +18,38 @@ export interface PlanInput {
   providers: readonly string[];
   selectors: readonly string[];
   shots: readonly number[];
+  /** Prompt variant ids; absent: the task's built-in prompt only. */
+  prompts?: readonly string[];
+}
+
+/** One cell of a provider's grid: a prompt variant, a selector (`none` at k = 0) and k. */
+export interface PlanCell {
+  prompt: string;
+  selector: string;
+  k: number;
 }
 
 /**
  * The sweep's grid, expanded lazily: a million-trial sweep is a few numbers here, not a million
  * objects. Evaluation items are the outer loop, so a run stopped early still has every cell for the
  * items it reached and partial curves stay paired.
- * k = 0 has no shots to select, so it is planned once per provider and repeat (selector `none`)
- * and shared by every selector's curve instead of being paid for once per selector.
+ * k = 0 has no shots to select, so it is planned once per provider, prompt and repeat (selector
+ * `none`) and shared by every selector's curve of that prompt instead of being paid for once per selector.
+ * Prompt variants are the outer loop of the cells: each variant's cells ask the same items with the
+ * same shots (selection does not depend on the prompt), so variants compare item by item.
  */
 export class TrialPlan implements Iterable<TrialSpec> {
-  readonly cells: readonly { selector: string; k: number }[];
+  readonly cells: readonly PlanCell[];
   readonly providers: readonly string[];
 
   constructor(private readonly input: PlanInput) {
     const shots = [...input.shots].sort((a, b) => a - b);
-    const cells: { selector: string; k: number }[] = [];
-    if (shots.includes(0)) cells.push({ selector: ZERO_SHOT_SELECTOR, k: 0 });
-    for (const selector of input.selectors) {
-      for (const k of shots) if (k > 0) cells.push({ selector, k });
+    const cells: PlanCell[] = [];
+    for (const prompt of input.prompts ?? [BUILTIN_PROMPT]) {
+      if (shots.includes(0)) cells.push({ prompt, selector: ZERO_SHOT_SELECTOR, k: 0 });
+      for (const selector of input.selectors) {
+        for (const k of shots) if (k > 0) cells.push({ prompt, selector, k });
+      }
     }
     this.cells = cells;
     this.providers = [...input.providers];
@@ -53,7 +68,7 @@ export class TrialPlan implements Iterable<TrialSpec> {
   *forProvider(provider: string): Generator<TrialSpec> {
     for (let itemIndex = 0; itemIndex < this.input.itemCount; itemIndex++) {
       for (let repeat = 0; repeat < this.input.repeats; repeat++) {
-        for (const cell of this.cells) yield { provider, selector: cell.selector, k: cell.k, repeat, itemIndex };
+        for (const cell of this.cells) yield { provider, prompt: cell.prompt, selector: cell.selector, k: cell.k, repeat, itemIndex };
       }
     }
   }
@@ -63,7 +78,7 @@ export class TrialPlan implements Iterable<TrialSpec> {
     for (let itemIndex = 0; itemIndex < this.input.itemCount; itemIndex++) {
       for (let repeat = 0; repeat < this.input.repeats; repeat++) {
         for (const provider of this.providers) {
-          for (const cell of this.cells) yield { provider, selector: cell.selector, k: cell.k, repeat, itemIndex };
+          for (const cell of this.cells) yield { provider, prompt: cell.prompt, selector: cell.selector, k: cell.k, repeat, itemIndex };
         }
       }
     }

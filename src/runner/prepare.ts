@@ -6,24 +6,31 @@ import { buildArms, selectorLabel, type Arm } from '../selectors/arms.js';
 import { createSelector } from '../selectors/index.js';
 import type { Selector, SelectorSpec } from '../selectors/selector.js';
 import { TaskDataError } from '../tasks/errors.js';
-import { createTask } from '../tasks/index.js';
+import { createTask, type TaskContext } from '../tasks/index.js';
+import { BUILTIN_PROMPT } from '../records/trial.js';
 import { localBaseline } from '../tasks/local-baseline.js';
 import type { Task, TaskData } from '../tasks/task.js';
-import { resolveAdaptGaugeJudge, type ResolvedJudge } from './judge.js';
+import { prepareCalibration, type PreparedCalibration } from './calibration.js';
+import { resolveAdaptGaugeJudge, resolveScoringJudge, skipWithoutJudge, type ResolvedJudge } from './judge.js';
 import { planTrials, type TrialPlan } from './plan.js';
 
 // A sweep up to its first call (a dry run, the estimate, `validate` stop here; sweep.ts runs it).
 
 export interface PreparedSweep {
   config: ExperimentConfig;
+  /** The task with the built-in prompt, or with the first prompt variant. */
   task: Task;
+  /** One task per prompt variant id (`builtin` when the experiment has no `prompts:`), over the same data. */
+  tasks: ReadonlyMap<string, Task>;
   data: TaskData<unknown>;
   resolutions: ProviderResolution<ProviderConfig>[];
   /** The curves' ways of building shots (selector x order, distractor arms); skipped selectors are left out. */
   arms: Arm[];
   plan: TrialPlan;
-  /** The task's judge (AdaptGauge's `task.judge`), ready to call through the runner's path (score.ts); null: none runs. */
+  /** The task's judge (AdaptGauge's `task.judge`, or `scoring.provider` of method judge), ready to call through the runner's path (score.ts); null: none runs. */
   judge: ResolvedJudge['model'];
+  /** The judge's calibration set (`scoring.calibration`), checked; graded after the trials when the judge runs. Null: none. */
+  calibration: PreparedCalibration | null;
 }
 
 /** Everything up to the first call: validate, load the task, resolve providers, expand the grid. */
@@ -31,17 +38,27 @@ export function prepareSweep(experimentPath: string, env: NodeJS.ProcessEnv, con
   const config = loadExperiment(experimentPath);
   if (concurrency !== undefined) config.concurrency = concurrency;
   // The task learns whether a judge answers; the runner keeps the judge, and makes the calls the task describes.
-  let judge: ResolvedJudge['model'] = null;
-  const task = createTask(config.task, config.seed, {
+  // Model-graded scoring (`scoring: { method: judge }`): its judge is resolved here, like AdaptGauge's.
+  const scoringJudge = resolveScoringJudge(config.task, env, providerOptions);
+  let judge: ResolvedJudge['model'] = scoringJudge?.model ?? null;
+  const context = {
     baseDir: dirname(resolve(experimentPath)),
-    ...(config.prompts ? { prompt: config.prompts[0]! } : {}),
-    resolveJudge: (options) => {
+    resolveJudge: (options: Parameters<NonNullable<TaskContext['resolveJudge']>>[0]) => {
       const resolved = resolveAdaptGaugeJudge(options, env, providerOptions);
       judge = resolved.model;
       return resolved.deps;
     },
-  });
+  };
+  // Each prompt variant is its own Task over the same data: only how the question is written differs.
+  const tasks = new Map<string, Task>(
+    config.prompts
+      ? config.prompts.map((prompt) => [prompt.id, createTask(config.task, config.seed, { ...context, prompt })])
+      : [[BUILTIN_PROMPT, createTask(config.task, config.seed, context)]],
+  );
+  const task = tasks.values().next().value!;
   const data = task.load();
+  // The other variants load the same files (a task keeps what its prompt needs, e.g. the label set, from its own load).
+  for (const other of tasks.values()) if (other !== task) other.load();
   // A deprecated field name first: printed as a note by validate and sweep, kept in run.json's notices.
   data.notices.unshift(...experimentNotices(config));
   const largestK = Math.max(...config.shots);
@@ -53,10 +70,17 @@ export function prepareSweep(experimentPath: string, env: NodeJS.ProcessEnv, con
     );
   }
   // Prompt templates are rendered once against the first item and the first shots: an unknown variable stops here (exit 2), before any call.
-  if (task.templateFiles !== undefined && data.items[0] !== undefined) task.render(data.pool.slice(0, Math.max(2, largestK)), data.items[0]);
+  for (const t of tasks.values())
+    if (t.templateFiles !== undefined && data.items[0] !== undefined) t.render(data.pool.slice(0, Math.max(2, largestK)), data.items[0]);
   // The experiment's concurrency is each provider's ceiling unless it sets its own (the adaptive throttle climbs back to it).
   const local = localBaseline(task);
-  const resolutions = config.providers.map((p) => resolveProvider(p, local, env, { ...providerOptions, concurrency: config.concurrency }));
+  // Without its judge's key nothing could be graded: every provider is skipped, naming the variable to set.
+  const resolutions = skipWithoutJudge(
+    config.providers.map((p) => resolveProvider(p, local, env, { ...providerOptions, concurrency: config.concurrency })),
+    scoringJudge,
+  );
+  // The judge's calibration set, checked now (file, records, the rubric for each); graded after the trials (sweep.ts).
+  const calibration = prepareCalibration(config.task, dirname(resolve(experimentPath)));
   const arms = prepareArms(config, data, env, experimentPath);
   const plan = planTrials({
     itemCount: data.items.length,
@@ -64,8 +88,9 @@ export function prepareSweep(experimentPath: string, env: NodeJS.ProcessEnv, con
     providers: resolutions.filter((r) => r.status === 'ready').map((r) => r.name),
     selectors: arms.map((a) => a.label),
     shots: config.shots,
+    prompts: [...tasks.keys()],
   });
-  return { config, task, data, resolutions, arms, plan, judge };
+  return { config, task, tasks, data, resolutions, arms, plan, judge, calibration };
 }
 
 /** Creates each selector once (skipping, with a notice, one that cannot run, e.g. embeddings without a key) and expands the arms. */
@@ -81,6 +106,18 @@ function prepareArms(config: ExperimentConfig, data: TaskData<unknown>, env: Nod
     throw new TaskDataError(experimentPath, null, `distractors: task "${config.task.type}" has no off-task examples to mix in (AdaptGauge packs have them)`);
   }
   return buildArms(ready, config.order, count);
+}
+
+/**
+ * The tasks' asynchronous checks (Task.prepare: a scorer module imported and tried on the first item),
+ * before anything is written or asked: a TaskDataError stops validate and sweep (exit 2); notices join
+ * the run's, once each (prompt variants share the task's scorer).
+ */
+export async function prepareTasks(prepared: Pick<PreparedSweep, 'task' | 'data'> & { tasks?: ReadonlyMap<string, Task> }): Promise<void> {
+  const tasks = new Set(prepared.tasks ? prepared.tasks.values() : [prepared.task]);
+  for (const task of tasks) {
+    for (const notice of (await task.prepare?.()) ?? []) if (!prepared.data.notices.includes(notice)) prepared.data.notices.push(notice);
+  }
 }
 
 /** Selectors' one-time work (indexes, embeddings), once per selector even when several arms share it. */

@@ -63,9 +63,11 @@ export class ModelScorer {
 
   /**
    * Makes (or reuses) the call `call` describes, for a trial of `provider` (the budget counts a call it
-   * stops against that provider's trials), and scores the reply with `call.finish`.
+   * stops against that provider's trials), and scores the reply with `call.finish`. `provider` null: a
+   * call for no trial (the judge's calibration set, runner/calibration.ts), which the budget may stop
+   * but counts as no trial not run.
    */
-  async score(call: ModelCall, provider: string, signal?: AbortSignal): Promise<ModelScoring> {
+  async score(call: ModelCall, provider: string | null, signal?: AbortSignal): Promise<ModelScoring> {
     const model = this.models.get(call.role);
     if (!model) throw new Error(`a ${call.role} call was asked for, but no ${call.role} model is configured`);
     const id = model.provider.id;
@@ -90,7 +92,7 @@ export class ModelScorer {
       if (this.asked.get(key) === pending) this.asked.delete(key);
       if (asked.status === 'failed') return { status: 'failed', message: asked.message, judge: usage(null, !leader, leader ? asked.attempts : 0) };
       // A trial that shared a call the budget stopped asks the budget itself, so each trial not run is counted.
-      if (asked.status === 'over-budget' && !leader) return this.score(call, provider, signal);
+      if (asked.status === 'over-budget' && !leader && provider !== null) return this.score(call, provider, signal);
       return asked;
     }
     // Only the trial whose call paid for the reply records it as new; the others reuse it.
@@ -110,7 +112,7 @@ export class ModelScorer {
     return { status: 'scored', score, judge };
   }
 
-  private async ask(call: ModelCall, model: ScoringModel, key: string, provider: string, signal?: AbortSignal): Promise<Asked> {
+  private async ask(call: ModelCall, model: ScoringModel, key: string, provider: string | null, signal?: AbortSignal): Promise<Asked> {
     const hit = this.cache?.get(key) ?? null;
     if (hit) return { status: 'answered', result: hit, fromCache: true };
     if (this.shouldStop?.()) return { status: 'aborted' };

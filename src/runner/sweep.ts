@@ -7,13 +7,14 @@ import { estimateSweep } from './estimate.js';
 import { executePlan, type ProviderRuntime } from './execute.js';
 import { promptFingerprint } from './fingerprint.js';
 import { gitState } from './git.js';
-import { prepareSelectors, prepareSweep, type PreparedSweep } from './prepare.js';
+import { prepareSelectors, prepareSweep, prepareTasks, type PreparedSweep } from './prepare.js';
 import { Progress } from './progress.js';
+import { calibrationNotice, gradeCalibration } from './calibration.js';
 import { ModelScorer } from './score.js';
 import { writeRunInfo, type RunInfo } from '../records/run-info.js';
 import { createRunDir } from './store.js';
 import { TrialWriter } from '../records/trials-file.js';
-import type { TrialRecord } from '../records/trial.js';
+import { BUILTIN_PROMPT, type TrialRecord } from '../records/trial.js';
 
 export interface SweepOptions {
   experimentPath: string;
@@ -80,6 +81,8 @@ export async function sweepTrials<T extends TrialTotals>(options: SweepOptions, 
   const now = options.now ?? (() => new Date());
   const started = now();
   const prepared = prepareSweep(options.experimentPath, env, options.concurrency, options.providerOptions);
+  // A scorer module is imported and tried here: a bad one stops the sweep before the results folder and any call.
+  await prepareTasks(prepared);
   const { config, task, data, resolutions, plan } = prepared;
   // The budget is checked before anything is written: a refused sweep leaves no results folder.
   const budget = config.budget ?? null;
@@ -132,7 +135,7 @@ export async function sweepTrials<T extends TrialTotals>(options: SweepOptions, 
       baseline: task.baselineDescription,
       measures: [...task.measures],
     },
-    prompt: promptFingerprint(config, task, data),
+    prompt: promptFingerprint(config, prepared.tasks, data),
   };
   writeRunInfo(dir, info);
 
@@ -190,7 +193,7 @@ export async function sweepTrials<T extends TrialTotals>(options: SweepOptions, 
         ...(options.abortSignal && { signal: options.abortSignal }),
         onBudgetSkip: (spec) => {
           progress.skip(spec.provider, 1);
-          const cell = `${spec.provider} / ${spec.selector} / k=${spec.k}`;
+          const cell = `${spec.provider} / ${spec.prompt === BUILTIN_PROMPT ? '' : `${spec.prompt} / `}${spec.selector} / k=${spec.k}`;
           budgetSkips.set(cell, (budgetSkips.get(cell) ?? 0) + 1);
         },
         onProviderStopped: (provider, reason) => {
@@ -201,6 +204,19 @@ export async function sweepTrials<T extends TrialTotals>(options: SweepOptions, 
         },
       },
     );
+    // The judge's calibration set, after the trials, through the same cache and budget (calibration.ts).
+    if (prepared.calibration && judgeId !== null) {
+      const graded = await gradeCalibration(prepared.calibration, scorer, {
+        judgeId,
+        concurrency: config.concurrency,
+        ...(options.abortSignal && { signal: options.abortSignal }),
+        ...(options.shouldStop && { shouldStop: options.shouldStop }),
+      });
+      info.judgeCalibration = graded.run;
+      say(`judge calibration: ${graded.run.records.length} records of ${graded.run.file}: ${graded.calls} judge calls, ${graded.cacheHits} from the cache`);
+      const notice = calibrationNotice(graded);
+      if (notice !== null) info.notices.push(notice);
+    }
   } finally {
     writer.close();
     cache?.close();
@@ -249,7 +265,7 @@ export async function sweepTrials<T extends TrialTotals>(options: SweepOptions, 
 }
 
 function buildContext(prepared: PreparedSweep, runId: string, env: NodeJS.ProcessEnv) {
-  const { config, task, data, resolutions } = prepared;
+  const { config, task, tasks, data, resolutions } = prepared;
   const providers = new Map<string, ProviderRuntime>();
   for (const r of resolutions) {
     if (r.status !== 'ready') continue;
@@ -267,6 +283,7 @@ function buildContext(prepared: PreparedSweep, runId: string, env: NodeJS.Proces
     runId,
     experimentSeed: config.seed,
     task,
+    tasks,
     pool: data.pool,
     items: data.items,
     providers,

@@ -3,7 +3,9 @@
  *
  * The task's examples are the shot pool, its test cases the evaluation items, its distractors the
  * off-task examples of the distractor arm. The prompt is chat-shaped: the task's instruction as the
- * system prompt, each shot a user/assistant pair, the item a user turn. Each item is scored by its
+ * system prompt, each shot a user/assistant pair, the item a user turn; an experiment's `prompts:`
+ * replaces it with its template files (./templates.ts; variables in adaptgaugeRecord and
+ * createAdaptGaugeTask's render). Each item is scored by its
  * own test case's method: exact_match and contains 0/1 on normalized text, f1 graded, llm_judge by
  * a judge model (score = verdict / 10).
  */
@@ -15,6 +17,7 @@ import { judgeCall, type AdaptGaugeDeps } from './adaptgauge-judge.js';
 import { containsExpected, exactMatch, jaccard, normalizeAnswer, tokenF1 } from './adaptgauge-score.js';
 import { excludeLeaks } from './leakage.js';
 import type { ParseResult, Scoring, Task, TaskData, TaskItem, TaskMeasure } from './task.js';
+import type { PromptTemplates, TemplateRecord } from './templates.js';
 
 export { SCORING_METHODS, parseAdaptGaugeTask, readAdaptGaugeTask } from './adaptgauge-file.js';
 export type { PackExample, PackTask, PackTestCase, ScoringMethod } from './adaptgauge-file.js';
@@ -52,13 +55,15 @@ export const ADAPTGAUGE_BASELINE_DESCRIPTION =
  * Builds the task. Nothing is read until load() (errors are TaskDataError: file and line, exit 2).
  * `baseDir` is the experiment file's folder, against which `options.file` is resolved.
  * llm_judge cases are scored by a judge call the runner makes (judgeCall); without a judge (`deps.judge`)
- * those cases are left out with a notice.
+ * those cases are left out with a notice. With `templates` (an experiment's `prompts:` entry) the
+ * prompt is written by the template files; parsing and scoring are the same.
  */
 export function createAdaptGaugeTask(
   options: AdaptGaugeTaskConfig,
   _seed: number,
   baseDir: string,
   deps: AdaptGaugeDeps = {},
+  templates?: PromptTemplates,
 ): Task<AdaptGaugeItemData, AdaptGaugeAnswer> {
   const judged = Boolean(deps.judge);
   // Read once: the file does not change during a sweep, and every caller sees the same items.
@@ -70,18 +75,24 @@ export function createAdaptGaugeTask(
   const instruction = () => readPack().instruction;
   /** The task's labels by normalized form (an answer in another case or with markdown still names its label). */
   const labelsOf = () => (labelIndexCache ??= labelIndex(load()));
+  // Task-wide template variables (the same in every template of the prompt).
+  let globals: Record<string, unknown> | null = null;
+  const templateGlobals = () => (globals ??= { instruction: instruction(), taskId: readPack().taskId, labels: [...labelsOf().values()].sort() });
 
   return {
     type: ADAPTGAUGE_TASK_TYPE,
     load,
-    render: (shots, item) => [
-      { role: 'system', content: instruction() },
-      ...shots.flatMap((shot) => [
-        { role: 'user' as const, content: shot.data.input },
-        { role: 'assistant' as const, content: shot.data.output },
-      ]),
-      { role: 'user', content: item.data.input },
-    ],
+    render: (shots, item) =>
+      templates
+        ? templates.render(shots.map(adaptgaugeRecord), adaptgaugeRecord(item), templateGlobals())
+        : [
+            { role: 'system', content: instruction() },
+            ...shots.flatMap((shot) => [
+              { role: 'user' as const, content: shot.data.input },
+              { role: 'assistant' as const, content: shot.data.output },
+            ]),
+            { role: 'user', content: item.data.input },
+          ],
     parse: parseAnswer,
     score: (answer, item): Scoring => {
       const data = item.data;
@@ -124,7 +135,13 @@ export function createAdaptGaugeTask(
     baseline: (item, shots) => baselineAnswer(item, shots),
     baselineDescription: ADAPTGAUGE_BASELINE_DESCRIPTION,
     measures: ADAPTGAUGE_MEASURES,
+    ...(templates ? { templateFiles: templates.files } : {}),
   };
+}
+
+/** A shot's or an item's template variables: `id`, `input`, `output` (a test case's expected output); the assistant turn of a shot is its output. */
+function adaptgaugeRecord(item: TaskItem<AdaptGaugeItemData>): TemplateRecord {
+  return { vars: { id: item.id, input: item.data.input, output: item.data.output }, answer: item.data.output };
 }
 
 /** The `predicted` label of an exact_match answer that names none of the task's labels. */

@@ -1,6 +1,7 @@
 /**
  * The `generate` task: free-text answers from a dataset file, scored against each item's expected
- * output by one of the methods of ./scoring.ts (exact, contains, regex, f1, json).
+ * output by one of the methods of ./scoring.ts (exact, contains, regex, f1, json), or graded by a
+ * judge model with the experiment's rubric (method judge, ./rubric-judge.ts: a ModelCall the runner makes).
  *
  * Prompt: a system turn (the instruction, or a default asking for the answer only; a JSON object
  * only for method json); each shot is a user turn (the input) and an assistant turn (its output);
@@ -16,12 +17,14 @@
  * The `local` baseline copies the output of the most similar shot (./knn.ts); at k = 0 there is
  * no shot to copy, so its answer is empty and counts as an 'empty' failure.
  */
+import { judgeScoringOf, type JudgeScoringConfig } from '../config/judge-scoring-schema.js';
 import { getPath, loadDataset, type DataFileSpec, type DataRecord, type DatasetSpec, type SplitSpec } from './dataset.js';
-import { TaskDataError } from './errors.js';
+import { TaskDataError, TemplateError } from './errors.js';
 import { nearestOutput } from './knn.js';
 import { buildRegex, extractJsonObject, jsonFields, scoreOutput, scoringMeasures, type ScoringSpec } from './scoring.js';
 import { templateRecord, type PromptTemplates, type TemplateRecord } from './templates.js';
-import type { ChatMessage, ExactTask, ParseResult, TaskData, TaskItem } from './task.js';
+import { loadRubricJudge, type RubricJudge, type RubricSubject } from './rubric-judge.js';
+import type { ChatMessage, ParseResult, Task, TaskData, TaskItem } from './task.js';
 
 export const GENERATE_TASK_TYPE = 'generate';
 
@@ -31,8 +34,12 @@ export interface GenerateOptions extends DatasetSpec {
   pool?: DataFileSpec;
   eval?: DataFileSpec;
   instruction?: string;
-  scoring: ScoringSpec;
+  /** A method of ./scoring.ts, or method judge: a model grades each answer by a rubric (./rubric-judge.ts). */
+  scoring: ScoringSpec | JudgeScoringInput;
 }
+
+/** `scoring` with method judge as the experiment schema reads it (config/judge-scoring-schema.ts). */
+export type JudgeScoringInput = Omit<ScoringSpec, 'method'> & { method: 'judge' } & Partial<Omit<JudgeScoringConfig, 'method' | 'scale'>> & { scale?: string };
 
 export interface GenerateItemData {
   input: string;
@@ -46,31 +53,52 @@ export interface GenerateItemData {
 export const GENERATE_BASELINE_DESCRIPTION =
   "nearest shot: the output of the prompt's shot most similar to the item (TF-IDF cosine of words); at k = 0 there is no shot to copy and the answer is empty";
 
-export function defaultGenerateInstruction(method: ScoringSpec['method']): string {
+export function defaultGenerateInstruction(method: GenerateOptions['scoring']['method']): string {
   return method === 'json'
     ? 'Answer with a single JSON object only, with no explanation and no code fence.'
     : 'Answer with the answer only, with no explanation.';
 }
 
-export function createGenerateTask(options: GenerateOptions, seed: number, baseDir: string, templates?: PromptTemplates): ExactTask<GenerateItemData, string> {
+export function createGenerateTask(options: GenerateOptions, seed: number, baseDir: string, templates?: PromptTemplates): Task<GenerateItemData, string> {
   let loaded: TaskData<GenerateItemData> | null = null;
   const scoring = options.scoring;
+  // Method judge: the rubric is read now (a missing file stops here), and rendered for every item when loading.
+  const judge = scoring.method === 'judge' ? loadRubricJudge(judgeScoringOf(scoring)!, baseDir) : null;
   const system = options.instruction ?? defaultGenerateInstruction(scoring.method);
   return {
     type: GENERATE_TASK_TYPE,
-    load: () => (loaded ??= loadGenerate(options, seed, baseDir)),
+    load: () => (loaded ??= checkRubric(loadGenerate(options, seed, baseDir), judge)),
     render: (shots, item) => (templates ? templates.render(shots.map(generateRecord), generateRecord(item), {}) : renderGenerate(system, shots, item)),
     parse: (text) => parseGenerated(text, scoring.method),
-    score: (answer, item) => scoreOutput(answer, item.data.output, scoring),
+    score: (answer, item) => (scoring.method === 'judge' ? judge!.call(judgeSubject(item, answer)) : scoreOutput(answer, item.data.output, scoring)),
     baseline: (item, shots) =>
       nearestOutput(
         item.text,
         shots.map((s) => ({ text: s.text, output: s.data.output })),
       ),
     baselineDescription: GENERATE_BASELINE_DESCRIPTION,
-    measures: scoringMeasures(scoring.method),
+    measures: scoring.method === 'judge' ? [] : scoringMeasures(scoring.method),
     ...(templates ? { templateFiles: templates.files } : {}),
   };
+}
+
+/** What the rubric reads about an item's answer: the item's columns, its input and expected output, and the reply. */
+function judgeSubject(item: TaskItem<GenerateItemData>, reply: string): RubricSubject {
+  return { columns: item.data.columns ?? {}, id: item.id, input: item.data.input, expected: item.data.output, reply };
+}
+
+/** The rubric rendered for every evaluation item (with an empty reply): an unknown variable stops before any call, naming the item. */
+function checkRubric(data: TaskData<GenerateItemData>, judge: RubricJudge | null): TaskData<GenerateItemData> {
+  if (judge === null) return data;
+  for (const item of data.items) {
+    try {
+      judge.render(judgeSubject(item, ''));
+    } catch (e) {
+      if (e instanceof TemplateError) throw new TemplateError(e.file, e.line!, e.column, `${e.reason} (rendering the rubric for ${item.data.source})`);
+      throw e;
+    }
+  }
+  return data;
 }
 
 function generateRecord(item: TaskItem<GenerateItemData>): TemplateRecord {
@@ -89,7 +117,7 @@ function loadGenerate(options: GenerateOptions, seed: number, baseDir: string): 
 }
 
 /** An evaluation item's output must be usable by the scoring method. */
-function checkExpected(record: DataRecord, scoring: ScoringSpec): void {
+function checkExpected(record: DataRecord, scoring: GenerateOptions['scoring']): void {
   const output = record.output!;
   if (scoring.method === 'regex' && scoring.pattern === undefined) {
     try {
@@ -129,7 +157,7 @@ export function renderGenerate(system: string, shots: readonly TaskItem<Generate
   return messages;
 }
 
-export function parseGenerated(text: string, method: ScoringSpec['method']): ParseResult<string> {
+export function parseGenerated(text: string, method: GenerateOptions['scoring']['method']): ParseResult<string> {
   const answer = text.trim();
   if (answer === '') return { ok: false, reason: 'empty answer' };
   if (method !== 'json') return { ok: true, answer };

@@ -53,11 +53,38 @@ export interface ModelCall {
   finish(reply: ModelReply): ScoreResult;
 }
 
-/** What Task.score returns: a score, or the model call that will give one. */
-export type Scoring = ScoreResult | ModelCall;
+/**
+ * Scoring by a module of the user's own (`scoring: { module }`; ./scorer-module.ts), which may be
+ * asynchronous: the runner awaits `run()` within `timeoutMs` (settleModuleScoring). `run()` rejects,
+ * with a message saying why, when the scorer throws, rejects or returns something that is not a
+ * score in [0, 1] (with valid details): a *scorer failure*, recorded on the trial, never a crash.
+ */
+export interface ModuleScoring {
+  kind: 'needs-module';
+  /** The module as the experiment names it, e.g. `./scorers/refund.mjs` (for messages). */
+  module: string;
+  timeoutMs: number;
+  run(): Promise<ScoreResult>;
+}
+
+/** What Task.score returns: a score, the model call that will give one, or a scorer module's call to await. */
+export type Scoring = ScoreResult | ModelCall | ModuleScoring;
 
 export function isModelCall(scoring: Scoring): scoring is ModelCall {
   return (scoring as Partial<ModelCall>).kind === 'needs-model';
+}
+
+export function isModuleScoring(scoring: Scoring): scoring is ModuleScoring {
+  return (scoring as Partial<ModuleScoring>).kind === 'needs-module';
+}
+
+/** What the runner knows of a trial beyond the parsed answer, for scorers that read it (a scorer module). */
+export interface ScoreContext {
+  /** The raw reply text. */
+  reply: string;
+  k: number;
+  /** The ids of the shots shown, in prompt order. */
+  shotIds: readonly string[];
 }
 
 /**
@@ -94,8 +121,18 @@ export interface Task<D = unknown, A = unknown> {
   load(): TaskData<D>;
   render(shots: readonly TaskItem<D>[], item: TaskItem<D>): ChatMessage[];
   parse(text: string): ParseResult<A>;
-  /** A score for exact scoring; a ModelCall where a model scores (AdaptGauge's llm_judge), which the runner makes. */
-  score(answer: A, item: TaskItem<D>): Scoring;
+  /**
+   * A score for exact scoring; a ModelCall where a model scores (AdaptGauge's llm_judge), which the
+   * runner makes; a ModuleScoring where a scorer module scores, which the runner awaits. `context`
+   * is what the runner knows of the trial (the raw reply, k, the shots).
+   */
+  score(answer: A, item: TaskItem<D>, context?: ScoreContext): Scoring;
+  /**
+   * Asynchronous checks that must pass before any call (a scorer module is imported and tried on
+   * the first item): throws a TaskDataError (exit 2) when the task cannot run; returns notices.
+   * runner/prepare.ts's prepareTasks awaits it for validate and sweep.
+   */
+  prepare?(): Promise<string[]>;
   /**
    * The task's built-in non-LLM reference answer (the `local` provider), as raw text in the
    * same format an LLM is asked for, so it goes through parse and score like any answer.
@@ -111,5 +148,5 @@ export interface Task<D = unknown, A = unknown> {
 
 /** A task scored exactly, without a model: its score is always a ScoreResult. */
 export type ExactTask<D = unknown, A = unknown> = Omit<Task<D, A>, 'score'> & {
-  score(answer: A, item: TaskItem<D>): ScoreResult;
+  score(answer: A, item: TaskItem<D>, context?: ScoreContext): ScoreResult;
 };

@@ -8,6 +8,7 @@ export const FAILURE_LABELS: Record<FailureKey, string> = {
   truncated: 'truncated output',
   parse_failure: 'parse failure',
   refusal: 'refusal',
+  scorer_failure: 'scorer failure',
 };
 
 const FAILURE_COLORS: Record<FailureKey, string> = {
@@ -16,6 +17,7 @@ const FAILURE_COLORS: Record<FailureKey, string> = {
   truncated: '#f58518',
   parse_failure: '#b279a2',
   refusal: '#54a24b',
+  scorer_failure: '#4c78a8',
 };
 
 /** One failure kind's share of one cell's trials (the k = 0 cell is in every selector's panel). */
@@ -35,11 +37,17 @@ export interface FailureDatum {
   errorKinds: string;
 }
 
+/** The kinds the chart shows: scorer failures (only runs with a scorer module of the user's own have them) only when the run has some. */
+function shownKinds(summary: RunSummary): FailureKey[] {
+  return FAILURE_OUTCOMES.filter((kind) => kind !== 'scorer_failure' || (summary.totals.failures.scorer_failure ?? 0) > 0);
+}
+
 export function failureData(summary: RunSummary): FailureDatum[] {
   const rows: FailureDatum[] = [];
+  const kinds = shownKinds(summary);
   for (const { provider, selector, point, cell } of curveCells(summary)) {
     if (point.nTrials === 0) continue;
-    for (const kind of FAILURE_OUTCOMES) {
+    for (const kind of kinds) {
       const count = point.failures[kind] ?? 0;
       const byKind = kind === 'provider_error' && cell ? Object.entries(cell.providerErrorsByKind) : [];
       rows.push({
@@ -113,8 +121,8 @@ export function failuresSpec(summary: RunSummary): TopLevelSpec | null {
           type: 'nominal',
           title: 'failure',
           scale: {
-            domain: FAILURE_OUTCOMES.map((k) => FAILURE_LABELS[k]),
-            range: FAILURE_OUTCOMES.map((k) => FAILURE_COLORS[k]),
+            domain: shownKinds(summary).map((k) => FAILURE_LABELS[k]),
+            range: shownKinds(summary).map((k) => FAILURE_COLORS[k]),
           },
         },
         order: { field: 'kind', sort: 'ascending' },

@@ -5,6 +5,7 @@ import { compileChart, providerSlugs, runProviders, runSelectors } from './commo
 import { curvesSpec } from './curves.js';
 import { failuresSpec } from './failures.js';
 import { latencySpec } from './latency.js';
+import { promptVariantsSpec } from './prompt-variants.js';
 import { selectionSpec } from './selection.js';
 import { tokensCostSpec } from './tokens-cost.js';
 import type { ChartOptions, ChartSection, ReportChart } from './types.js';
@@ -17,6 +18,7 @@ export { selectorDifferences, selectionSpec } from './selection.js';
 export type { BestAtK, SelectorDifference } from './selection.js';
 export { failureData, failuresSpec, FAILURE_LABELS } from './failures.js';
 export { latencyData, latencySpec } from './latency.js';
+export { promptDifferences, promptVariantsSpec, type PromptDifference } from './prompt-variants.js';
 export { chartPrice, costData, tokenData, tokensCostSpec } from './tokens-cost.js';
 export { cacheData, cacheSpec, PROMPT_CACHE, RESPONSE_CACHE } from './cache.js';
 export { headlessView, renderChartSvg, writeChartFiles, type ViewLogger } from './render.js';
@@ -59,6 +61,18 @@ export function buildReportCharts(summary: RunSummary, options: ChartOptions = {
         `Selector comparison: ${p}`,
         "Each point is a selector's accuracy minus the best selector's at that k, paired over items, with its 95% interval; filled points are significant after the Holm adjustment, and points below zero with intervals clear of it are selection-collapse evidence.",
         spec,
+      ),
+    );
+  }
+  const variants = promptVariantsSpec(summary);
+  if (variants) {
+    charts.push(
+      chart(
+        'prompt-variants',
+        'selection',
+        'Prompt variants compared',
+        "Each point is one prompt variant's accuracy minus another's in the same cell (same selector, k, items and shots), paired over items, with its 95% interval; filled points are significant after the Holm adjustment over the provider's variant comparisons (the prompt-variants family).",
+        variants,
       ),
     );
   }

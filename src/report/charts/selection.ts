@@ -51,7 +51,8 @@ function accuracyByK(summary: RunSummary, provider: string): Map<number, Map<str
  * selectorTests. A test stored as best - other is turned around (estimate and interval negated).
  */
 export function selectorDifferences(summary: RunSummary, provider: string): { rows: SelectorDifference[]; best: BestAtK[] } {
-  const tests = summary.collapse.find((c) => c.provider === provider)?.selectorTests ?? [];
+  // With prompt variants, one collapse verdict per variant: its selectors are compared among themselves.
+  const tests = summary.collapse.filter((c) => c.provider === provider).flatMap((c) => c.selectorTests);
   const rows: SelectorDifference[] = [];
   const best: BestAtK[] = [];
   if (tests.length === 0) return { rows, best };

@@ -2,17 +2,23 @@ import type { ChatMessage } from '../task.js';
 import type { RouteEvaluation } from './solve.js';
 import { DEPOT_NAME, formatTime, storeName, type RouteInstance, type RouteStore } from './types.js';
 
-export const SYSTEM_PROMPT = [
-  'You plan delivery routes for one van. Each problem gives the depot start time, the stores to visit',
-  '(service minutes and receiving window), a travel-time matrix in minutes and the fuel cost per travel minute.',
-  'Find the route with the lowest total fuel cost; among equally cheap routes, the one whose last service ends earliest.',
+/** The answer format the parser reads (the end of the system prompt; `format` in a prompt template). */
+export const ANSWER_FORMAT = [
   'You may reason first, but end your answer with exactly these two lines:',
   'ROUTE: Depot -> Store X -> Store Y -> ...',
   'COST: <total fuel cost as a whole number>',
   'The ROUTE line starts at Depot, lists every store exactly once in visiting order, and does not return to the depot.',
 ].join('\n');
 
-const RULES =
+export const SYSTEM_PROMPT = [
+  'You plan delivery routes for one van. Each problem gives the depot start time, the stores to visit',
+  '(service minutes and receiving window), a travel-time matrix in minutes and the fuel cost per travel minute.',
+  'Find the route with the lowest total fuel cost; among equally cheap routes, the one whose last service ends earliest.',
+  ANSWER_FORMAT,
+].join('\n');
+
+/** The rules paragraph that ends every problem's text (`rules` in a prompt template). */
+export const RULES =
   'Rules: leave the depot at the start time and visit every store exactly once; do not return to the depot. ' +
   'Arriving before a window opens, wait until it opens. Arriving after a window closes is not allowed ' +
   '(arriving exactly at closing time is fine; service may run past closing). Service starts at the later of ' +
@@ -36,12 +42,16 @@ export function instanceText(instance: RouteInstance): string {
 }
 
 function storeLine(store: RouteStore): string {
-  const window = store.window ? `${formatTime(store.window.open)}-${formatTime(store.window.close)}` : 'all day';
-  return `- ${storeName(store.letter)}: ${store.service} min; ${window}`;
+  return `- ${storeName(store.letter)}: ${store.service} min; ${windowText(store)}`;
+}
+
+/** `08:00-09:30`, or `all day` for a store without a receiving window. */
+export function windowText(store: RouteStore): string {
+  return store.window ? `${formatTime(store.window.open)}-${formatTime(store.window.close)}` : 'all day';
 }
 
 /** A right-aligned plain-text table; compact, and readable without markdown rendering. */
-function matrixTable(instance: RouteInstance): string {
+export function matrixTable(instance: RouteInstance): string {
   const labels = [DEPOT_NAME, ...instance.stores.map((s) => s.letter)];
   const rows = [['', ...labels], ...instance.travel.map((row, i) => [labels[i]!, ...row.map(String)])];
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
