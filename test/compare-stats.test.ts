@@ -277,7 +277,7 @@ describe('compare: what can be compared', () => {
       'the evaluation items differ in content: items are paired by id, but some ids now hold other questions (task data or task settings changed)',
     );
     const same = compare(threeCells(), threeCells(), {}, { ...fingerprint(template), ...configB }, { ...fingerprint(template), ...configB });
-    expect(same.prompt).toEqual({ templateChanged: false, settingsChanged: false, itemsChanged: false, settingsChanges: [], diff: [], templateFiles: [] });
+    expect(same.prompt).toEqual({ templateChanged: false, settingsChanged: false, itemsChanged: false, settingsChanges: [], diff: [], templateFiles: [], scoringFiles: [] });
   });
 
   it('the same two runs give the same comparison', () => {

@@ -196,6 +196,9 @@ describe('scoring: method judge, through the real openai SDK', () => {
     // The judge is paid for apart from the answerer, and named in run.json's spend.
     const info = readRunInfo(join(result.runDir, 'run.json'));
     expect(Object.keys(info.spend!.byJudge ?? {})).toEqual([JUDGE]);
+    // The rubric is fingerprinted apart from the prompt (it changes scores, not what is asked).
+    expect(info.prompt!.scoringFiles?.map((f) => f.name)).toHaveLength(1);
+    expect(info.prompt!.template).not.toContain(info.prompt!.scoringFiles![0]!.sha256);
   });
 
   it('a scale of 1-5 maps the grade to (grade - 1) / 4', async () => {

@@ -447,6 +447,25 @@ describe('a sweep scored by a module, with the local provider', () => {
     expect(summary.cells.some((c) => c.confusion !== undefined)).toBe(true);
   });
 
+  it('an edited scorer module is fingerprinted apart from the prompt, and compare names the file', async () => {
+    const path = experiment('{ module: ./scorers/number.mjs }', { shots: '[0, 1]' });
+    const before = await runSweep({ experimentPath: path, quiet: true, log: () => {} });
+    const scorerPath = join(dirname(path), 'scorers', 'number.mjs');
+    writeFileSync(scorerPath, `${readFileSync(scorerPath, 'utf8')}\n// stricter rule, same export\n`);
+    const after = await runSweep({ experimentPath: path, quiet: true, log: () => {} });
+    const prompt = (dir: string) => JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).prompt;
+    const [a, b] = [prompt(before.runDir), prompt(after.runDir)];
+    expect(a.scoringFiles).toEqual([{ name: './scorers/number.mjs', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
+    expect(b.scoringFiles[0].sha256).not.toBe(a.scoringFiles[0].sha256);
+    // The prompt itself did not change: its hash is the same.
+    expect(b.hash).toBe(a.hash);
+    const out: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((text: string | Uint8Array) => out.push(String(text)) > 0);
+    expect(await main(['compare', before.runDir, after.runDir])).toBe(0);
+    expect(out.join('\n')).toContain('template unchanged');
+    expect(out.join('\n')).toContain('scoring file changed: ./scorers/number.mjs');
+  });
+
   it('a summary written before scorer_failure existed still reads, its count 0', async () => {
     const path = experiment('{ module: ./scorers/number.mjs }', { shots: '[0, 1]' });
     const result = await runSweep({ experimentPath: path, quiet: true, log: () => {} });

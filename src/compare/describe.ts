@@ -75,7 +75,8 @@ export function promptLine(r: CompareResult): string {
   const settings = p.settingsChanged ? `settings changed (${p.settingsChanges.length} listed below)` : 'settings unchanged';
   const items = p.itemsChanged ? '; evaluation items changed' : '';
   const files = p.templateFiles.length > 0 ? `; template file${p.templateFiles.length === 1 ? '' : 's'} changed: ${p.templateFiles.join(', ')}` : '';
-  return `${template}${files}; ${settings}${items}`;
+  const scorers = p.scoringFiles.length > 0 ? `; scoring file${p.scoringFiles.length === 1 ? '' : 's'} changed: ${p.scoringFiles.join(', ')}` : '';
+  return `${template}${files}; ${settings}${items}${scorers}`;
 }
 
 /** "2 cells, 3 items (item-0001, ...)" of one side. */

@@ -27,14 +27,15 @@ export function promptChange(baseline: RunInfo, candidate: RunInfo): PromptChang
     settingsChanged: settingsHashOf(baseline) !== settingsHashOf(candidate),
     itemsChanged: a && b ? a.itemsHash !== b.itemsHash : null,
     settingsChanges: listed,
-    templateFiles: a && b ? changedTemplateFiles(a.templateFiles ?? [], b.templateFiles ?? []) : [],
+    templateFiles: a && b ? changedFiles(a.templateFiles ?? [], b.templateFiles ?? []) : [],
+    scoringFiles: a && b ? changedFiles(a.scoringFiles ?? [], b.scoringFiles ?? []) : [],
     diff:
       a && b && a.hash !== b.hash ? unifiedDiff(a.template, b.template, { aName: `baseline ${baseline.runId}`, bName: `candidate ${candidate.runId}` }) : [],
   };
 }
 
-/** Template files whose sha256 differs between the runs, or that only one run has ("(added)", "(removed)"). */
-function changedTemplateFiles(a: readonly { name: string; sha256: string }[], b: readonly { name: string; sha256: string }[]): string[] {
+/** Files whose sha256 differs between the runs, or that only one run has ("(added)", "(removed)"). */
+function changedFiles(a: readonly { name: string; sha256: string }[], b: readonly { name: string; sha256: string }[]): string[] {
   const before = new Map(a.map((f) => [f.name, f.sha256]));
   const after = new Map(b.map((f) => [f.name, f.sha256]));
   const out: string[] = [];

@@ -133,6 +133,8 @@ export interface PromptChange {
   diff: string[];
   /** Prompt template files (`prompts:`) whose content changed, was added or was removed, by path; empty when none or unknown. */
   templateFiles: string[];
+  /** Scoring files (a scorer module, a judge's rubric) whose content changed, was added or was removed: scores may differ for the same replies. */
+  scoringFiles: string[];
 }
 
 export interface CompareResult {

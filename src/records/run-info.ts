@@ -106,6 +106,12 @@ export interface PromptFingerprint {
    * hashes are also listed at the end of `template`. Absent for a task's built-in prompt and in older runs.
    */
   templateFiles?: { name: string; sha256: string }[];
+  /**
+   * The files that score the answers (`task.scoring.module`, a judge's `scoring.rubric`), by path as
+   * written and sha256 of the content. Not part of `hash`: they change scores, not what is asked.
+   * Absent when the task scores by a built-in method, and in older runs.
+   */
+  scoringFiles?: { name: string; sha256: string }[];
 }
 
 export interface ProviderStatus {
@@ -156,6 +162,7 @@ export const runInfoSchema = z.looseObject({
       itemsHash: z.string(),
       template: z.string(),
       templateFiles: z.array(z.object({ name: z.string(), sha256: z.string() })).optional(),
+      scoringFiles: z.array(z.object({ name: z.string(), sha256: z.string() })).optional(),
     })
     .optional(),
   judgeCalibration: z

@@ -13,12 +13,14 @@ const TEMPLATE_SHOTS = 2;
  */
 export function promptFingerprint(
   config: unknown,
-  tasks: ReadonlyMap<string, Pick<Task, 'type' | 'render' | 'templateFiles'>>,
+  tasks: ReadonlyMap<string, Pick<Task, 'type' | 'render' | 'templateFiles' | 'scoringFiles'>>,
   data: Pick<TaskData<unknown>, 'pool' | 'items'>,
 ): PromptFingerprint {
   const overrides = providerOverrides(config);
   const seen = new Set<string>();
   const files = [...tasks.values()].flatMap((t) => t.templateFiles ?? []).filter((f) => !seen.has(f.name) && seen.add(f.name));
+  const scored = new Set<string>();
+  const scoringFiles = [...tasks.values()].flatMap((t) => t.scoringFiles ?? []).filter((f) => !scored.has(f.name) && scored.add(f.name));
   const entries = [...tasks.entries()];
   const template =
     entries.length === 1
@@ -31,6 +33,8 @@ export function promptFingerprint(
     itemsHash: sha256(itemsText),
     template,
     ...(files.length > 0 ? { templateFiles: files.map((f) => ({ name: f.name, sha256: f.sha256 })) } : {}),
+    // Not in `hash`: a scorer or rubric edit changes no request (the cache still answers), only the scores.
+    ...(scoringFiles.length > 0 ? { scoringFiles: scoringFiles.map((f) => ({ name: f.name, sha256: f.sha256 })) } : {}),
   };
 }
 

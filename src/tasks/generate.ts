@@ -79,6 +79,7 @@ export function createGenerateTask(options: GenerateOptions, seed: number, baseD
     baselineDescription: GENERATE_BASELINE_DESCRIPTION,
     measures: scoring.method === 'judge' ? [] : scoringMeasures(scoring.method),
     ...(templates ? { templateFiles: templates.files } : {}),
+    ...(judge ? { scoringFiles: [judge.file] } : {}),
   };
 }
 

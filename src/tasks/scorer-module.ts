@@ -22,14 +22,15 @@
  * A timeout stops waiting, not the scorer: JavaScript cannot cancel a function, so a scorer that
  * loops forever without awaiting blocks the process, and one that resolves late is ignored.
  */
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { scorerExtensionProblem, type ModuleScoringConfig } from '../config/scorer-schema.js';
 import type { ClassifyItemData } from './classify.js';
+import { sha256 } from '../util/hash.js';
 import { TaskDataError } from './errors.js';
 import type { GenerateItemData } from './generate.js';
-import { isModelCall, isModuleScoring, type ModuleScoring, type ScoreContext, type ScoreDetails, type ScoreResult, type Task, type TaskItem } from './task.js';
+import { isModelCall, isModuleScoring, type ModuleScoring, type ScoreContext, type ScoreDetails, type ScoreResult, type Task, type TaskItem, type TemplateFile } from './task.js';
 
 /** What the scorer's function is called with (documented in docs/experiments.md; a fresh copy per call). */
 export interface ScorerContext {
@@ -89,6 +90,8 @@ export class ScorerModule {
   /** The module as the experiment names it. */
   readonly name: string;
   readonly timeoutMs: number;
+  /** The module file as the fingerprint records it (path as written, sha256 of the content when created). */
+  readonly file: TemplateFile;
   private readonly exportName: string | undefined;
   private loading: Promise<ScorerFunction> | null = null;
 
@@ -111,6 +114,7 @@ export class ScorerModule {
       );
     }
     if (!isFile) throw new TaskDataError(this.path, null, 'cannot read the scorer module (task.scoring.module): is a folder, not a file');
+    this.file = { name: config.module, sha256: sha256(readFileSync(this.path, 'utf8')) };
   }
 
   /** The scorer's function; rejects with a TaskDataError naming the file when the module does not load or has no such export. */
@@ -295,6 +299,7 @@ export function withScorerModule<D>(
   };
   const wrapped: Task<D, string> = {
     ...task,
+    scoringFiles: [...(task.scoringFiles ?? []), scorer.file],
     score: (answer, item, context) => scorer.scoring(contextOf(answer, item, context ?? { reply: answer, k: 0, shotIds: [] }), ownDetails(task, answer, item)),
     prepare: async () => [...((await task.prepare?.()) ?? []), ...(await tryScorer(wrapped, scorer, view))],
   };

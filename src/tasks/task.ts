@@ -144,6 +144,8 @@ export interface Task<D = unknown, A = unknown> {
   readonly baselineDescription: string;
   /** The experiment's prompt template files (`prompts:`), when the prompt is not the task's built-in one. */
   readonly templateFiles?: readonly TemplateFile[];
+  /** Files that score the answers (a scorer module, a judge's rubric): their content changes scores, not prompts. */
+  readonly scoringFiles?: readonly TemplateFile[];
 }
 
 /** A task scored exactly, without a model: its score is always a ScoreResult. */
