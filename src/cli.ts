@@ -391,6 +391,13 @@ async function dryRun(experiment: string, concurrency: number | undefined): Prom
     }
   }
   console.log(`  total: ${plan.length} trials`);
+  if (prepared.judge !== null) {
+    // The judge grades answers that parse: how many is known only after they come; the trials bound it.
+    const calibration = prepared.calibration?.set.cases.length ?? 0;
+    console.log(
+      `  judge ${prepared.judge.provider.id}: up to ${plan.length} grading calls (one per answer that parses)${calibration > 0 ? ` plus ${calibration} for the calibration set` : ''}; not in the estimates above (the budget still counts them)`,
+    );
+  }
   if (config.budget !== undefined) {
     try {
       checkBudgetEstimate([...estimates.values()], config.budget, false, config.prices ?? null);

@@ -103,7 +103,15 @@ describe('fewshot compare with the local provider', () => {
     const result = readJson<CompareResult>(join(dir, 'compare.json'));
     expect(result.verdict).toBe('clean');
     expect(result.cells.every((c) => c.accuracy.estimate === 0 && c.accuracy.nItems === 60)).toBe(true);
-    expect(result.prompt).toEqual({ templateChanged: false, settingsChanged: false, itemsChanged: false, settingsChanges: [], diff: [], templateFiles: [], scoringFiles: [] });
+    expect(result.prompt).toEqual({
+      templateChanged: false,
+      settingsChanged: false,
+      itemsChanged: false,
+      settingsChanges: [],
+      diff: [],
+      templateFiles: [],
+      scoringFiles: [],
+    });
 
     const info = readJson<RunInfo>(join(dir, 'run.json'));
     expect(info.prompt?.hash).toMatch(/^[0-9a-f]{64}$/);

@@ -117,7 +117,7 @@ describe('compare: regressions', () => {
     expect(similar.answerFailures.estimate).toBe(1);
     expect(similar.candidate.answerFailureRate).toBe(1);
     expect(similar.verdict).toBe('regression');
-    expect(similar.reasons.join(' ')).toMatch(/answer failures \(empty, truncated, unparseable, refused\) rose 100\.0 points/);
+    expect(similar.reasons.join(' ')).toMatch(/answer failures \(empty, truncated, unparseable, refused, scorer failures\) rose 100\.0 points/);
   });
 
   it('provider errors are flagged, not a regression: infrastructure, not the prompt', () => {
@@ -277,7 +277,15 @@ describe('compare: what can be compared', () => {
       'the evaluation items differ in content: items are paired by id, but some ids now hold other questions (task data or task settings changed)',
     );
     const same = compare(threeCells(), threeCells(), {}, { ...fingerprint(template), ...configB }, { ...fingerprint(template), ...configB });
-    expect(same.prompt).toEqual({ templateChanged: false, settingsChanged: false, itemsChanged: false, settingsChanges: [], diff: [], templateFiles: [], scoringFiles: [] });
+    expect(same.prompt).toEqual({
+      templateChanged: false,
+      settingsChanged: false,
+      itemsChanged: false,
+      settingsChanges: [],
+      diff: [],
+      templateFiles: [],
+      scoringFiles: [],
+    });
   });
 
   it('the same two runs give the same comparison', () => {

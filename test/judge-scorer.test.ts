@@ -8,9 +8,10 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { buildSummary } from '../src/analysis/summary.js';
 import { runSweep } from '../src/app/sweep-and-report.js';
+import { main } from '../src/cli.js';
 import { costPerRequest } from '../src/config/prices.js';
 import { ConfigError, loadExperiment } from '../src/config/load.js';
 import { readRunInfo } from '../src/records/run-info.js';
@@ -199,6 +200,28 @@ describe('scoring: method judge, through the real openai SDK', () => {
     // The rubric is fingerprinted apart from the prompt (it changes scores, not what is asked).
     expect(info.prompt!.scoringFiles?.map((f) => f.name)).toHaveLength(1);
     expect(info.prompt!.template).not.toContain(info.prompt!.scoringFiles![0]!.sha256);
+  });
+
+  it('--dry-run names the judge and bounds its calls, calibration included, without calling it', async () => {
+    const path = experiment({
+      scoring: {
+        method: 'judge',
+        provider: { id: JUDGE, baseUrl: 'http://127.0.0.1:9/v1' },
+        rubric: 'prompts/rubric.md',
+        calibration: 'data/human-labels.jsonl',
+      },
+      providers: [{ id: 'local' }],
+    });
+    vi.stubEnv('OPENAI_API_KEY', SENTINEL);
+    const out: string[] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((line: string) => void out.push(line));
+    try {
+      expect(await main(['sweep', path, '--dry-run'])).toBe(0);
+    } finally {
+      spy.mockRestore();
+      vi.unstubAllEnvs();
+    }
+    expect(out.join('\n')).toContain(`judge ${JUDGE}: up to 6 grading calls (one per answer that parses) plus ${CALIBRATION.length} for the calibration set`);
   });
 
   it('a scale of 1-5 maps the grade to (grade - 1) / 4', async () => {

@@ -57,7 +57,7 @@ function judge(accuracy: PairedTest, failures: PairedTest, margin: number): { ve
   }
   if (failures.significant && failures.estimate >= margin - EPS) {
     reasons.push(
-      `answer failures (empty, truncated, unparseable, refused) rose ${points(failures.estimate)} points (p ${pRelation(failures.pAdjusted)} after Holm)`,
+      `answer failures (empty, truncated, unparseable, refused, scorer failures) rose ${points(failures.estimate)} points (p ${pRelation(failures.pAdjusted)} after Holm)`,
     );
   }
   if (reasons.length > 0) return { verdict: 'regression', reasons };

@@ -138,7 +138,7 @@ export function renderSummaryMarkdown(summary: RunSummary): string {
     `- ${md(settingsLine(summary.settings))}. Paired tests over items (exact McNemar, or a sign-flip randomization test); ` +
       'each label rests on one-sided checks at its share of alpha (listed under the curve in summary.json), so a label is wrong with probability at most alpha; descriptive comparisons are Holm-adjusted within their own family.',
     ...(Object.keys(LABEL_MEANINGS) as (keyof typeof LABEL_MEANINGS)[]).map((l) => `- **${l}**: ${md(LABEL_MEANINGS[l])}`),
-    "- Accuracy counts answer failures (empty, truncated, unparseable, refused replies: the model's answer to the prompt) as wrong and leaves provider failures (rate limits, server errors, timeouts: the API's) out; both are also counted apart by kind.",
+    "- Accuracy counts answer failures (empty, truncated, unparseable, refused replies: the model's answer to the prompt; and a scorer module's failures) as wrong and leaves provider failures (rate limits, server errors, timeouts: the API's) out; both are also counted apart by kind.",
     '- Accuracy among parsed replies is a secondary figure; end-to-end accuracy counts provider failures as 0 too.',
     `- ${md(summary.intervalMethod)} n is the number of distinct items.`,
     "- The k = 0 (zero-shot) row is shared by every selector's curve.",

@@ -30,7 +30,17 @@ import type { ClassifyItemData } from './classify.js';
 import { sha256 } from '../util/hash.js';
 import { TaskDataError } from './errors.js';
 import type { GenerateItemData } from './generate.js';
-import { isModelCall, isModuleScoring, type ModuleScoring, type ScoreContext, type ScoreDetails, type ScoreResult, type Task, type TaskItem, type TemplateFile } from './task.js';
+import {
+  isModelCall,
+  isModuleScoring,
+  type ModuleScoring,
+  type ScoreContext,
+  type ScoreDetails,
+  type ScoreResult,
+  type Task,
+  type TaskItem,
+  type TemplateFile,
+} from './task.js';
 
 /** What the scorer's function is called with (documented in docs/experiments.md; a fresh copy per call). */
 export interface ScorerContext {

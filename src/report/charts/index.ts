@@ -83,7 +83,7 @@ export function buildReportCharts(summary: RunSummary, options: ChartOptions = {
         'failures',
         'operations',
         'Failures by kind vs shots',
-        "Each bar stacks the shares of a cell's trials that failed, by kind, per provider (rows) and selector (columns); provider failures are operational and are left out of accuracy; answer failures (empty, truncated, unparseable, refused) count as wrong in it.",
+        "Each bar stacks the shares of a cell's trials that failed, by kind, per provider (rows) and selector (columns); provider failures are operational and are left out of accuracy; answer failures (empty, truncated, unparseable, refused, scorer failures) count as wrong in it.",
         failures,
       ),
     );
