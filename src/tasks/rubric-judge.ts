@@ -16,11 +16,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Liquid, type Template } from 'liquidjs';
+import type { Template } from 'liquidjs';
 import type { JudgeScale, JudgeScoringConfig } from '../config/judge-scoring-schema.js';
 import { sha256 } from '../util/hash.js';
-import { TaskDataError, TemplateError } from './errors.js';
+import { TaskDataError } from './errors.js';
 import type { ChatMessage, ModelCall, TemplateFile } from './task.js';
+import { templateEngine, templateError } from './templates.js';
 
 /** The variables a rubric is rendered with (see the file comment). */
 export type RubricVariables = Record<string, unknown>;
@@ -54,23 +55,6 @@ export function judgeSystemPrompt(scale: JudgeScale): string {
   );
 }
 
-const FORBIDDEN_TAGS = ['include', 'render', 'layout'] as const;
-
-function engine(): Liquid {
-  const liquid = new Liquid({ strictVariables: true, strictFilters: true, ownPropertyOnly: true, templates: {}, relativeReference: false });
-  for (const tag of FORBIDDEN_TAGS) {
-    liquid.registerTag(tag, {
-      parse() {
-        throw new Error(`{% ${tag} %} is not allowed: a rubric cannot read other files`);
-      },
-      render() {
-        return '';
-      },
-    });
-  }
-  return liquid;
-}
-
 /** Reads and compiles the rubric (relative to the experiment's folder): a missing file or a syntax error stops here. */
 export function loadRubricJudge(config: JudgeScoringConfig, baseDir: string): RubricJudge {
   const path = join(baseDir, config.rubric);
@@ -82,7 +66,7 @@ export function loadRubricJudge(config: JudgeScoringConfig, baseDir: string): Ru
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a file' : (e as Error).message;
     throw new TaskDataError(path, null, `cannot read the rubric of scoring.rubric: ${why}`);
   }
-  const liquid = engine();
+  const liquid = templateEngine('a rubric');
   let template: Template[];
   try {
     template = liquid.parse(text, path);
@@ -167,21 +151,4 @@ export function parseScaledVerdict(text: string, scale: JudgeScale): number | nu
   const value = Number(match[1]);
   if (match[2] !== undefined && Number(match[2]) !== scale.high) return null;
   return Number.isFinite(value) && value >= scale.low && value <= scale.high ? value : null;
-}
-
-/** LiquidJS's error as `file:line:col: reason`, naming the known variables for an unknown one (as templates.ts does). */
-function templateError(path: string, e: unknown, scope?: Record<string, unknown>): Error {
-  const err = e as Error & { token?: { getPosition?: () => [number, number] } };
-  const position = err.token?.getPosition?.();
-  const bare = (err.message ?? String(e)).replace(/,? ?(?:file:.*?, )?line:\d+, col:\d+\s*$/s, '');
-  let reason = bare;
-  const unknown = /^undefined variable: (.+)$/.exec(bare);
-  if (unknown) {
-    const known = scope ? Object.keys(scope).sort().join(', ') : '';
-    reason = `unknown variable "${unknown[1]}"${known ? ` (known: ${known})` : ''}`;
-  } else if (err.name === 'ParseError' || err.name === 'TokenizationError') {
-    reason = `syntax error: ${bare}`;
-  }
-  if (!position) return new TaskDataError(path, null, reason);
-  return new TemplateError(path, position[0], position[1], reason);
 }

@@ -34,7 +34,11 @@ export interface PromptTemplates {
 
 const FORBIDDEN_TAGS = ['include', 'render', 'layout'] as const;
 
-function engine(): Liquid {
+/**
+ * The sandboxed LiquidJS engine every template uses (prompts, a judge's rubric): strict variables
+ * and filters, own properties only, no file store, and the tags that read files refused, naming `what`.
+ */
+export function templateEngine(what = 'prompt templates'): Liquid {
   const liquid = new Liquid({
     strictVariables: true,
     strictFilters: true,
@@ -46,7 +50,7 @@ function engine(): Liquid {
   for (const tag of FORBIDDEN_TAGS) {
     liquid.registerTag(tag, {
       parse() {
-        throw new Error(`{% ${tag} %} is not allowed: prompt templates cannot read other files`);
+        throw new Error(`{% ${tag} %} is not allowed: ${what} cannot read other files`);
       },
       render() {
         return '';
@@ -64,7 +68,7 @@ interface Compiled {
 
 /** Reads and compiles a prompt's template files (paths relative to the experiment's folder). */
 export function loadPromptTemplates(prompt: PromptConfig, baseDir: string): PromptTemplates {
-  const liquid = engine();
+  const liquid = templateEngine();
   const files: TemplateFile[] = [];
   const compile = (field: 'system' | 'user' | 'shot', name: string): Compiled => {
     const path = join(baseDir, name);
@@ -123,7 +127,7 @@ export function templateRecord(columns: Record<string, unknown>, mapped: Record<
 }
 
 /** LiquidJS's error as `file:line:col: reason`, naming the known variables for an unknown one. */
-function templateError(path: string, e: unknown, scope?: Record<string, unknown>): Error {
+export function templateError(path: string, e: unknown, scope?: Record<string, unknown>): Error {
   const err = e as Error & { token?: { getPosition?: () => [number, number] } };
   const position = err.token?.getPosition?.();
   const bare = (err.message ?? String(e)).replace(/,? ?(?:file:.*?, )?line:\d+, col:\d+\s*$/s, '');
