@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { AdaptiveThrottle, ThrottleAbortError, type Release, type ThrottleOptions } from '../src/providers/adaptive.js';
-import { ProviderError, type CompletionRequest, type CompletionResult, type Provider } from '../src/providers/provider.js';
+import { DEFAULT_CAPABILITIES, ProviderError, type CompletionRequest, type CompletionResult, type Provider } from '../src/providers/provider.js';
 import { RateLimiter } from '../src/providers/rate-limit.js';
 import { ResilientProvider } from '../src/providers/resilient.js';
 import { resolveProvider } from '../src/providers/registry.js';
@@ -269,6 +269,7 @@ describe('AdaptiveThrottle', () => {
 class ScriptedProvider implements Provider {
   readonly id = 'openai:scripted';
   readonly model = 'scripted';
+  readonly capabilities = DEFAULT_CAPABILITIES;
   calls = 0;
   constructor(private readonly script: (call: number) => 'ok' | ProviderError) {}
   async complete(_request: CompletionRequest): Promise<CompletionResult> {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CompletionRequest, CompletionResult, Provider } from '../src/providers/provider.js';
-import { ProviderError } from '../src/providers/provider.js';
+import { DEFAULT_CAPABILITIES, ProviderError } from '../src/providers/provider.js';
 import { LocalProvider } from '../src/providers/local.js';
 import { localBaseline } from '../src/tasks/local-baseline.js';
 import {
@@ -164,6 +164,7 @@ function stubProvider(answer: (request: CompletionRequest, call: number) => Comp
   const p = {
     id: 'openai:stub',
     model: 'stub',
+    capabilities: DEFAULT_CAPABILITIES,
     calls: 0,
     async complete(request: CompletionRequest) {
       return answer(request, p.calls++);

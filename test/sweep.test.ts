@@ -7,7 +7,7 @@ import { executePlan, type ExecuteContext } from '../src/runner/execute.js';
 import { planTrials } from '../src/runner/plan.js';
 import { runSweep } from '../src/app/sweep-and-report.js';
 import type { TrialRecord } from '../src/records/trial.js';
-import { ProviderError, type CompletionRequest, type CompletionResult, type Provider } from '../src/providers/provider.js';
+import { DEFAULT_CAPABILITIES, ProviderError, type CompletionRequest, type CompletionResult, type Provider } from '../src/providers/provider.js';
 import { plainArms } from '../src/selectors/arms.js';
 import { getSelector } from '../src/selectors/index.js';
 import { createRoutesTask } from '../src/tasks/routes.js';
@@ -23,6 +23,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 class ScriptedProvider implements Provider {
   readonly id = 'scripted';
   readonly model = 'scripted-1';
+  readonly capabilities = DEFAULT_CAPABILITIES;
   readonly seen: CompletionRequest[] = [];
   constructor(private readonly task: Task) {}
   async complete(request: CompletionRequest): Promise<CompletionResult> {

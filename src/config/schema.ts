@@ -4,10 +4,11 @@ import { promptsSchema, TEMPLATE_TASKS } from './prompts-schema.js';
 import { adaptgaugeTaskSchema } from './adaptgauge-schema.js';
 import { classifyTaskSchema, declaredPoolSize, generateTaskSchema } from './dataset-schema.js';
 import { ZERO_SHOT_SELECTOR } from '../records/trial.js';
+import { ANTHROPIC_EFFORT_BUDGET, ANTHROPIC_MIN_THINKING_BUDGET, KIND_SUPPORT, MODEL_OPTION_NAMES, REASONING_EFFORTS } from '../records/model-options.js';
 import { ORDERS, SELECTOR_NAMES, type SelectorSpec } from './selectors.js';
 
 /** Provider ids: `local`, or `<kind>:<model>`. */
-export const PROVIDER_KINDS = ['openai', 'anthropic', 'google', 'openai-compatible'] as const;
+export const PROVIDER_KINDS = ['openai', 'anthropic', 'google', 'openai-compatible', 'azure-openai', 'vertex'] as const;
 const providerIdPattern = new RegExp(`^(local|(${PROVIDER_KINDS.join('|')}):[^\\s]+)$`);
 
 const providerId = z.string().regex(providerIdPattern, {
@@ -40,6 +41,47 @@ export const providerSchema = z
     timeoutMs: z.number().int().min(100).max(600_000).optional(),
     /** Tries per trial, the first included (429, 5xx, timeouts and malformed responses are retried). */
     maxAttempts: z.number().int().min(1).max(20).optional(),
+    /**
+     * Thinking/reasoning: `off`, `{ effort: minimal|low|medium|high }`, `{ budgetTokens: N }` or both.
+     * Mapped per API (docs/providers.md); what an API cannot take is refused below.
+     */
+    reasoning: z
+      .union([
+        z.literal('off'),
+        z
+          .object({
+            effort: z.enum(REASONING_EFFORTS, { message: `expected an effort: ${REASONING_EFFORTS.join(', ')}` }).optional(),
+            budgetTokens: z.number().int().min(0).optional(),
+          })
+          .strict()
+          .refine((r) => r.effort !== undefined || r.budgetTokens !== undefined, {
+            message: 'give `effort`, `budgetTokens` or both (or write `reasoning: off`)',
+          }),
+      ])
+      .optional(),
+    topP: z.number().gt(0).max(1).optional(),
+    /** Stop sequences: one string or up to 4. */
+    stop: z
+      .union([z.string().min(1), z.array(z.string().min(1)).min(1).max(4, { message: 'at most 4 stop sequences (the tightest API limit)' })])
+      .transform((v) => (typeof v === 'string' ? [v] : v))
+      .optional(),
+    seed: z.number().int().optional(),
+    presencePenalty: z.number().min(-2).max(2).optional(),
+    frequencyPenalty: z.number().min(-2).max(2).optional(),
+    /** `json` (any JSON object), or `{ schema: <file> }`: a JSON Schema file relative to the experiment. */
+    responseFormat: z
+      .union([
+        z.literal('json'),
+        z.object({ schema: z.string().regex(/\.json$/i, { message: 'expected a .json file holding a JSON Schema, e.g. schemas/answer.json' }) }).strict(),
+      ])
+      .optional(),
+    /** openai-compatible only: merged into the request body as given (vLLM guided decoding, Ollama options); part of the cache key. */
+    extraBody: z.record(z.string(), z.unknown()).optional(),
+    /** azure-openai: the API version (else OPENAI_API_VERSION). */
+    apiVersion: z.string().min(1).optional(),
+    /** vertex: the Google Cloud project and location (else GOOGLE_CLOUD_PROJECT / GOOGLE_CLOUD_LOCATION). */
+    project: z.string().min(1).optional(),
+    location: z.string().min(1).optional(),
     /** For openai-compatible servers that need a key: the environment variable holding it. */
     apiKeyEnv: z
       .string()
@@ -57,7 +99,58 @@ const providerEntry = z
     message:
       "openai-compatible providers need `baseUrl:` (the server's OpenAI-style API, e.g. http://localhost:11434/v1 for Ollama); write the provider as { id, baseUrl }",
     path: ['baseUrl'],
-  });
+  })
+  .superRefine(checkModelOptions);
+
+/** The model options an entry sets, checked against what its API takes (records/model-options.ts's KIND_SUPPORT). */
+function checkModelOptions(p: z.output<typeof providerSchema>, ctx: z.RefinementCtx): void {
+  const kind = p.id === 'local' ? 'local' : p.id.slice(0, p.id.indexOf(':'));
+  const support = KIND_SUPPORT[kind];
+  if (!support) return;
+  const api = kind === 'local' ? 'the local baseline (it calls no model)' : `${kind} providers`;
+  for (const name of MODEL_OPTION_NAMES) {
+    if (p[name] !== undefined && !support.options.includes(name)) {
+      const hint = name === 'extraBody' ? ' (extraBody is for openai-compatible servers)' : '';
+      ctx.addIssue({ code: 'custom', path: [name], message: `${api} do not take \`${name}\`${hint}: remove it from this entry` });
+    }
+  }
+  for (const [field, kinds] of [
+    ['apiVersion', ['azure-openai']],
+    ['project', ['vertex']],
+    ['location', ['vertex']],
+  ] as const) {
+    if (p[field] !== undefined && !(kinds as readonly string[]).includes(kind)) {
+      ctx.addIssue({ code: 'custom', path: [field], message: `\`${field}\` is for ${kinds.join(', ')} providers only` });
+    }
+  }
+  const r = p.reasoning;
+  if (r === undefined || r === 'off' || !support.options.includes('reasoning')) return;
+  if (r.budgetTokens !== undefined && !support.reasoningBudget && r.effort === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['reasoning', 'budgetTokens'],
+      message: `${api} take a reasoning effort, not a token budget: write reasoning: { effort: ${REASONING_EFFORTS.join(' | ')} }`,
+    });
+  }
+  if (kind === 'anthropic') {
+    const budget = r.budgetTokens ?? (r.effort !== undefined ? ANTHROPIC_EFFORT_BUDGET[r.effort] : undefined);
+    const max = p.maxOutputTokens;
+    if (budget !== undefined && budget < ANTHROPIC_MIN_THINKING_BUDGET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['reasoning', 'budgetTokens'],
+        message: `Anthropic's thinking budget must be at least ${ANTHROPIC_MIN_THINKING_BUDGET} tokens (got ${budget})`,
+      });
+    }
+    if (budget !== undefined && (max === undefined || budget >= max)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxOutputTokens'],
+        message: `with reasoning, Anthropic needs maxOutputTokens above the thinking budget (${budget}${r.budgetTokens === undefined ? `, effort ${r.effort}` : ''}): set maxOutputTokens to at least ${budget + 256}`,
+      });
+    }
+  }
+}
 
 export const routesTaskSchema = z
   .object({
@@ -194,6 +287,8 @@ export const experimentSchema = z
     requestsPerMonth: z.number().int().positive().optional(),
     /** Prices per 1M tokens by provider id (e.g. "openai:gpt-4o-mini"), overriding data/prices.json. */
     prices: priceOverridesSchema.optional(),
+    /** Context windows in tokens by provider id or prefix, over the dated table in data/ (like prices). */
+    contextWindows: z.record(z.string(), z.number().int().positive()).optional(),
     /** Spending cap for a sweep, in the price table's currency (USD): checked against the estimate first, then per call. */
     budget: z.number().finite().positive().optional(),
     analysis: analysisSchema.default({ alpha: 0.05, delta: 0.05, resamples: DEFAULT_RESAMPLES }),

@@ -2,7 +2,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
 import { HttpAdapter } from './http-adapter.js';
 import { splitSystem } from './messages.js';
-import type { CompletionRequest, CompletionResult, FinishReason } from './provider.js';
+import { DEFAULT_CAPABILITIES, type CompletionRequest, type CompletionResult, type FinishReason, type ProviderCapabilities } from './provider.js';
 import { ProviderError } from './provider.js';
 
 /** Anthropic requires max_tokens; used when the experiment sets no maxOutputTokens. */
@@ -25,6 +25,15 @@ const responseSchema = z.looseObject({
  * read them at the cached price (usage.cache_read_input_tokens).
  */
 export class AnthropicProvider extends HttpAdapter<Anthropic> {
+  readonly capabilities: ProviderCapabilities = {
+    ...DEFAULT_CAPABILITIES,
+    // The last shot carries cache_control; temperature is not sent (see complete); max_tokens is required.
+    promptCaching: 'explicit',
+    honoursTemperature: false,
+    defaultMaxOutputTokens: ANTHROPIC_DEFAULT_MAX_TOKENS,
+    countTokens: true,
+  };
+
   protected async createClient(): Promise<Anthropic> {
     const { default: Client } = await import('@anthropic-ai/sdk');
     return new Client({

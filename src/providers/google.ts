@@ -2,7 +2,7 @@ import type { GoogleGenAI } from '@google/genai';
 import { z } from 'zod';
 import { HttpAdapter } from './http-adapter.js';
 import { splitSystem } from './messages.js';
-import type { CompletionRequest, CompletionResult, FinishReason } from './provider.js';
+import { DEFAULT_CAPABILITIES, type CompletionRequest, type CompletionResult, type FinishReason, type ProviderCapabilities } from './provider.js';
 import { ProviderError } from './provider.js';
 
 const responseSchema = z.looseObject({
@@ -31,6 +31,8 @@ const responseSchema = z.looseObject({
  * Gemini caches long shared prefixes implicitly; the cached share is usageMetadata.cachedContentTokenCount.
  */
 export class GoogleProvider extends HttpAdapter<GoogleGenAI> {
+  readonly capabilities: ProviderCapabilities = { ...DEFAULT_CAPABILITIES, countTokens: true };
+
   protected async createClient(): Promise<GoogleGenAI> {
     const { GoogleGenAI: Client } = await import('@google/genai');
     return new Client({

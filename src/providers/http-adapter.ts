@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { classifyError } from './classify-error.js';
-import type { CompletionRequest, CompletionResult, Provider } from './provider.js';
+import type { CompletionRequest, CompletionResult, Provider, ProviderCapabilities } from './provider.js';
 import { ProviderError } from './provider.js';
 
 export interface HttpProviderSettings {
@@ -10,6 +10,10 @@ export interface HttpProviderSettings {
   /** Overrides the SDK default (and its *_BASE_URL environment variable). */
   baseUrl?: string | undefined;
   timeoutMs: number;
+  /** Azure OpenAI: the resource endpoint (https://<resource>.openai.azure.com) and the API version. */
+  azure?: { endpoint: string; apiVersion: string };
+  /** Vertex AI: the Google Cloud project and location (credentials the SDK's usual way). */
+  vertex?: { project: string; location: string };
 }
 
 /**
@@ -29,6 +33,8 @@ export abstract class HttpAdapter<Client> implements Provider {
   get model(): string {
     return this.settings.model;
   }
+
+  abstract readonly capabilities: ProviderCapabilities;
 
   abstract complete(request: CompletionRequest, signal?: AbortSignal): Promise<CompletionResult>;
 

@@ -1,4 +1,4 @@
-import type { CompletionRequest, CompletionResult, LocalBaseline, Provider } from './provider.js';
+import type { CompletionRequest, CompletionResult, LocalBaseline, Provider, ProviderCapabilities } from './provider.js';
 import { ProviderError } from './provider.js';
 import { estimateTokens } from './tokens.js';
 
@@ -10,6 +10,15 @@ import { estimateTokens } from './tokens.js';
 export class LocalProvider implements Provider {
   readonly id = 'local';
   readonly model: string;
+  readonly capabilities: ProviderCapabilities = {
+    promptCaching: 'none',
+    honoursTemperature: true,
+    defaultMaxOutputTokens: null,
+    reasoning: false,
+    structuredOutput: false,
+    countTokens: false,
+    billed: false,
+  };
 
   constructor(private readonly baseline: LocalBaseline) {
     this.model = baseline.model;

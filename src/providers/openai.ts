@@ -2,7 +2,7 @@ import type OpenAI from 'openai';
 import { z } from 'zod';
 import { HttpAdapter, type HttpProviderSettings } from './http-adapter.js';
 import { splitSystem } from './messages.js';
-import type { CompletionRequest, CompletionResult, FinishReason } from './provider.js';
+import { DEFAULT_CAPABILITIES, type CompletionRequest, type CompletionResult, type FinishReason, type ProviderCapabilities } from './provider.js';
 import { ProviderError } from './provider.js';
 import { estimateTokens } from './tokens.js';
 
@@ -34,6 +34,8 @@ const responseSchema = z.looseObject({
  * cached share is read from usage.prompt_tokens_details.cached_tokens.
  */
 export class OpenAIProvider extends HttpAdapter<OpenAI> {
+  readonly capabilities: ProviderCapabilities = DEFAULT_CAPABILITIES;
+
   constructor(
     settings: HttpProviderSettings,
     /** OpenAI's own API wants max_completion_tokens; compatible servers know max_tokens. */

@@ -2,6 +2,10 @@
 // this file's types (they render prompts as ChatMessage, and describe a judge call as a request the
 // runner makes); nothing here knows task types.
 
+import type { ModelOptions, ModelSnapshot } from '../records/model-options.js';
+
+export type { ModelOptions, ModelSnapshot, ReasoningSetting, ResponseFormatRequest } from '../records/model-options.js';
+
 /** A chat turn, in the provider-neutral form every provider adapter maps from (tasks render prompts as these). */
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -31,7 +35,8 @@ export interface LocalBaseline {
   readonly answer: LocalAnswerer;
 }
 
-export interface CompletionRequest {
+/** Model options (reasoning, sampling, structured output; records/model-options.ts): each adapter maps the ones its API has. */
+export interface CompletionRequest extends ModelOptions {
   messages: ChatMessage[];
   /** Replaces the task's system prompt, when the experiment sets one for this provider. */
   systemPrompt?: string;
@@ -54,6 +59,16 @@ export interface CompletionResult {
   requestId: string | null;
   /** Tries it took (1 when the first call answered). */
   attempts?: number;
+  /**
+   * Of tokensOut, the tokens spent thinking (OpenAI completion_tokens_details.reasoning_tokens,
+   * Gemini thoughtsTokenCount, Anthropic: estimated from the thinking blocks when not reported).
+   * Absent when the model did not think or the API says nothing.
+   */
+  reasoningTokens?: number;
+  /** True when reasoningTokens is an estimate (Anthropic's thinking text, about four characters a token). */
+  reasoningTokensEstimated?: boolean;
+  /** The snapshot that answered, as the API reports it; absent when the response names none. */
+  snapshot?: ModelSnapshot;
 }
 
 export type ProviderErrorKind =
@@ -85,9 +100,42 @@ export class ProviderError extends Error {
   attempts = 1;
 }
 
+/**
+ * What a provider's API does, so the runner, the cache and the estimator need not know providers
+ * by name. Every Provider declares it (wrappers pass their inner provider's through).
+ */
+export interface ProviderCapabilities {
+  /** How the API caches a repeated prompt prefix: on its own (OpenAI, Gemini), when marked (Anthropic's cache_control), or not at all. */
+  promptCaching: 'automatic' | 'explicit' | 'none';
+  /** Whether `temperature` reaches the model: without it (Anthropic) temperature 0 is no promise of one answer. */
+  honoursTemperature: boolean;
+  /** The output limit the adapter sends when the experiment sets none (Anthropic requires one); null: the API's own. */
+  defaultMaxOutputTokens: number | null;
+  /** Thinking/reasoning controls (`reasoning:`). */
+  reasoning: boolean;
+  /** Structured output (`responseFormat:`). */
+  structuredOutput: boolean;
+  /** A free token-counting endpoint (`sweep --count-tokens`). */
+  countTokens: boolean;
+  /** Whether the calls cost money (the `local` baseline does not: never priced, cached or budgeted). */
+  billed: boolean;
+}
+
+/** A billed network API with no quirks: what an adapter declares unless its API differs (and what test doubles use). */
+export const DEFAULT_CAPABILITIES: ProviderCapabilities = {
+  promptCaching: 'automatic',
+  honoursTemperature: true,
+  defaultMaxOutputTokens: null,
+  reasoning: true,
+  structuredOutput: true,
+  countTokens: false,
+  billed: true,
+};
+
 export interface Provider {
   /** As written in the experiment, e.g. `local` or `openai:gpt-4o-mini`. */
   readonly id: string;
   readonly model: string;
+  readonly capabilities: ProviderCapabilities;
   complete(request: CompletionRequest, signal?: AbortSignal): Promise<CompletionResult>;
 }

@@ -1,5 +1,7 @@
 import { AnthropicProvider } from './anthropic.js';
+import { AzureOpenAIProvider } from './azure-openai.js';
 import { GoogleProvider } from './google.js';
+import { VertexProvider } from './vertex.js';
 import { LocalProvider } from './local.js';
 import { OpenAIProvider, type HttpProviderSettings } from './openai.js';
 import { AdaptiveThrottle, type ThrottleSnapshot } from './adaptive.js';
@@ -14,6 +16,9 @@ export const KEY_VARIABLES: Record<string, readonly string[]> = {
   anthropic: ['ANTHROPIC_API_KEY'],
   google: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'],
   'openai-compatible': [],
+  'azure-openai': ['AZURE_OPENAI_API_KEY'],
+  // Vertex authenticates with Google Cloud credentials (Application Default Credentials), not a key.
+  vertex: [],
 };
 
 /**
@@ -24,7 +29,11 @@ export const BASE_URL_VARIABLES: Record<string, string> = {
   openai: 'OPENAI_BASE_URL',
   anthropic: 'ANTHROPIC_BASE_URL',
   google: 'GOOGLE_GEMINI_BASE_URL',
+  'azure-openai': 'AZURE_OPENAI_ENDPOINT',
 };
+
+/** Azure OpenAI's API version when neither the entry's `apiVersion` nor OPENAI_API_VERSION sets one (dated: docs/providers.md). */
+export const AZURE_DEFAULT_API_VERSION = '2024-10-21';
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
 
@@ -45,6 +54,11 @@ export interface ProviderEntry {
   tokensPerMinute?: number | undefined;
   concurrency?: number | undefined;
   temperature?: number | undefined;
+  /** azure-openai: the API version (else OPENAI_API_VERSION, else AZURE_DEFAULT_API_VERSION). */
+  apiVersion?: string | undefined;
+  /** vertex: the Google Cloud project and location (else GOOGLE_CLOUD_PROJECT / GOOGLE_CLOUD_LOCATION). */
+  project?: string | undefined;
+  location?: string | undefined;
 }
 
 export type ProviderResolution<C extends ProviderEntry = ProviderEntry> =
@@ -104,13 +118,31 @@ export function resolveProvider<C extends ProviderEntry>(
   if (kind === 'openai-compatible' && !config.baseUrl) {
     return { id: config.id, name, status: 'skipped', reason: 'openai-compatible providers need a baseUrl (e.g. http://localhost:11434/v1 for Ollama)' };
   }
+  const baseUrl = config.baseUrl ?? baseUrlFromEnv(kind, env);
+  if (kind === 'azure-openai' && !baseUrl) {
+    return {
+      id: config.id,
+      name,
+      status: 'skipped',
+      reason: 'no Azure endpoint: set AZURE_OPENAI_ENDPOINT (https://<resource>.openai.azure.com) or baseUrl: to run it',
+    };
+  }
+  const project = config.project ?? env.GOOGLE_CLOUD_PROJECT;
+  const location = config.location ?? env.GOOGLE_CLOUD_LOCATION;
+  if (kind === 'vertex' && (!project || !location)) {
+    const missing = [!project && 'GOOGLE_CLOUD_PROJECT (or project:)', !location && 'GOOGLE_CLOUD_LOCATION (or location:)'].filter(Boolean).join(' and ');
+    return { id: config.id, name, status: 'skipped', reason: `no Vertex AI project: set ${missing} to run it (credentials: Application Default Credentials)` };
+  }
   const settings: HttpProviderSettings = {
     id: config.id,
     model,
     // Local servers (Ollama, vLLM) take any key, but the SDK insists on one.
     apiKey: keyVariable ? env[keyVariable]! : 'not-needed',
-    baseUrl: config.baseUrl ?? baseUrlFromEnv(kind, env),
+    // Azure's endpoint is the client's `endpoint`, not a base URL (see azure-openai.ts).
+    baseUrl: kind === 'azure-openai' ? undefined : baseUrl,
     timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    ...(kind === 'azure-openai' && { azure: { endpoint: baseUrl!, apiVersion: config.apiVersion ?? env.OPENAI_API_VERSION ?? AZURE_DEFAULT_API_VERSION } }),
+    ...(kind === 'vertex' && { vertex: { project: project!, location: location! } }),
   };
   const inner = createAdapter(kind, settings);
   const limiter = new RateLimiter({ requestsPerMinute: config.requestsPerMinute, tokensPerMinute: config.tokensPerMinute });
@@ -146,6 +178,10 @@ function createAdapter(kind: string, settings: HttpProviderSettings): Provider {
       return new AnthropicProvider(settings);
     case 'google':
       return new GoogleProvider(settings);
+    case 'azure-openai':
+      return new AzureOpenAIProvider(settings);
+    case 'vertex':
+      return new VertexProvider(settings);
     default:
       throw new Error(`unknown provider kind "${kind}"`);
   }

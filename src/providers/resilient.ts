@@ -1,6 +1,6 @@
 import { Rng } from '../util/rng.js';
 import { AdaptiveThrottle, outcomeOf, sleepUnlessAborted, ThrottleAbortError, type Release, type TryOutcome } from './adaptive.js';
-import type { CompletionRequest, CompletionResult, Provider } from './provider.js';
+import type { CompletionRequest, CompletionResult, Provider, ProviderCapabilities } from './provider.js';
 import { ProviderError } from './provider.js';
 import type { RateLimiter } from './rate-limit.js';
 import { withRetries, type RetryPolicy } from './retry.js';
@@ -32,6 +32,10 @@ export class ResilientProvider implements Provider {
 
   get model(): string {
     return this.inner.model;
+  }
+
+  get capabilities(): ProviderCapabilities {
+    return this.inner.capabilities;
   }
 
   /** This provider's adaptive throttle: `throttle.snapshot()` is its state for a progress display. */

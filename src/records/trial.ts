@@ -1,3 +1,4 @@
+import type { ModelSnapshot } from './model-options.js';
 import { z } from 'zod';
 
 /**
@@ -69,6 +70,15 @@ export interface TrialRecord {
    * trial's outcome is then `scorer_failure` (score 0). Absent when the scorer gave a score, and in older records.
    */
   scorerError?: string;
+  /**
+   * Of tokensOut, the tokens the model spent thinking (priced as output, as the APIs bill them).
+   * Absent when it did not think or the API says nothing, and in older records.
+   */
+  reasoningTokens?: number;
+  /** True when reasoningTokens is estimated from the thinking text (Anthropic, when the API does not count it). */
+  reasoningTokensEstimated?: boolean;
+  /** The snapshot that answered (OpenAI `model` + `system_fingerprint`, Anthropic `model`, Gemini `modelVersion`); absent when the API names none. */
+  snapshot?: ModelSnapshot;
 }
 
 /**
@@ -144,6 +154,9 @@ const trialFields = z.looseObject({
     })
     .optional(),
   scorerError: z.string().optional(),
+  reasoningTokens: z.number().nonnegative().optional(),
+  reasoningTokensEstimated: z.boolean().optional(),
+  snapshot: z.looseObject({ model: z.string(), fingerprint: z.string().optional() }).optional(),
 });
 
 /**
