@@ -36,6 +36,20 @@ export interface TextReply {
   requestId?: string;
   /** Extra response headers (e.g. x-ratelimit-*). */
   headers?: Record<string, string>;
+  /**
+   * Thinking the model did before `text` (issue 16). OpenAI: only counted (usage
+   * completion_tokens_details.reasoning_tokens = reasoningTokens); Anthropic: a `thinking` content block
+   * before the text block; Gemini: a part with `thought: true` before the text part.
+   */
+  thinking?: string;
+  /** Reasoning tokens to report (OpenAI reasoning_tokens, Gemini thoughtsTokenCount; Anthropic sends none, as its API does not split them). */
+  reasoningTokens?: number;
+  /** The snapshot the response names: OpenAI/Anthropic `model`, Gemini `modelVersion` (default: the requested model). */
+  model?: string;
+  /** OpenAI `system_fingerprint` (default: none). */
+  fingerprint?: string;
+  /** Anthropic: answer with a `tool_use` block carrying this input (a forced tool, for structured output) instead of text. */
+  toolInput?: unknown;
 }
 
 export type Reply =
