@@ -137,5 +137,10 @@ export interface Provider {
   readonly id: string;
   readonly model: string;
   readonly capabilities: ProviderCapabilities;
+  /**
+   * The request's prompt tokens as the API counts them (Anthropic messages.countTokens, Gemini
+   * models.countTokens: free endpoints), for `sweep --count-tokens`; present where capabilities.countTokens.
+   */
+  countTokens?(request: CompletionRequest, signal?: AbortSignal): Promise<number>;
   complete(request: CompletionRequest, signal?: AbortSignal): Promise<CompletionResult>;
 }

@@ -38,6 +38,12 @@ export class ResilientProvider implements Provider {
     return this.inner.capabilities;
   }
 
+  /** The inner provider's token count (no retries: a free endpoint, asked once per distinct prompt). */
+  countTokens(request: CompletionRequest, signal?: AbortSignal): Promise<number> {
+    if (!this.inner.countTokens) return Promise.reject(new ProviderError('bad_request', `${this.id}: the API has no token-counting endpoint`));
+    return this.inner.countTokens(request, signal);
+  }
+
   /** This provider's adaptive throttle: `throttle.snapshot()` is its state for a progress display. */
   get throttle(): AdaptiveThrottle {
     return this.gate;
