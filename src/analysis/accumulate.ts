@@ -63,6 +63,12 @@ export interface CellTotals {
   errorKinds: Map<TrialErrorKind, number>;
   /** Calls that returned (no provider error), and their token and latency sums. */
   returned: { count: number; tokensIn: number; cachedTokens: number; tokensOut: number; latencyMs: number };
+  /** Of the returned calls, those that reported reasoning tokens; their sum; how many were estimates (Anthropic). */
+  reasoning: { reported: number; tokens: number; estimated: number };
+  /** Replies cut off at the output limit with no visible answer after thinking: the thinking used the budget. */
+  thinkingCutoffs: number;
+  /** The snapshots that answered (`model` or `model fingerprint`), with their trial counts. */
+  snapshots: Map<string, number>;
   /**
    * Per item (provider's item index): all trials; scored trials (the model answered: parsed replies
    * and answer failures, which score 0); parsed replies; sum of their scores (clamped to [0, 1]).
@@ -149,6 +155,16 @@ export class TrialAccumulator {
       r.cachedTokens += finite(t.cachedTokens ?? 0);
       r.tokensOut += finite(t.tokensOut);
       r.latencyMs += finite(t.latencyMs);
+      if (t.reasoningTokens !== undefined) {
+        cell.reasoning.reported++;
+        cell.reasoning.tokens += finite(t.reasoningTokens);
+        if (t.reasoningTokensEstimated) cell.reasoning.estimated++;
+        if (t.finishReason === 'length' && (t.output ?? '').trim() === '' && t.reasoningTokens > 0) cell.thinkingCutoffs++;
+      }
+      if (t.snapshot !== undefined) {
+        const name = snapshotName(t.snapshot);
+        cell.snapshots.set(name, (cell.snapshots.get(name) ?? 0) + 1);
+      }
     }
     if (outcome !== 'answered') {
       bump(cell.failures[outcome], i, 1);
@@ -247,6 +263,9 @@ export class TrialAccumulator {
         outcomes: Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>,
         errorKinds: new Map(),
         returned: { count: 0, tokensIn: 0, cachedTokens: 0, tokensOut: 0, latencyMs: 0 },
+        reasoning: { reported: 0, tokens: 0, estimated: 0 },
+        thinkingCutoffs: 0,
+        snapshots: new Map(),
         trialCount: [],
         scoredCount: [],
         answeredCount: [],
@@ -336,4 +355,9 @@ function bump(values: number[], i: number, x: number): void {
 
 function finite(x: number): number {
   return Number.isFinite(x) ? x : 0;
+}
+
+/** A snapshot as one string: the model, then OpenAI's backend fingerprint when there is one. */
+export function snapshotName(snapshot: { model: string; fingerprint?: string | undefined }): string {
+  return snapshot.fingerprint ? `${snapshot.model} ${snapshot.fingerprint}` : snapshot.model;
 }

@@ -80,6 +80,10 @@ function summarizeCell(cell: CellTotals, order: readonly number[], measureKeys: 
     meanCachedTokens: meanOf(returned.cachedTokens),
     meanTokensOut: meanOf(returned.tokensOut),
     meanLatencyMs: meanOf(returned.latencyMs),
+    ...(cell.reasoning.reported > 0 && { meanReasoningTokens: cell.reasoning.tokens / cell.reasoning.reported }),
+    ...(cell.reasoning.estimated > 0 && { reasoningTokensEstimated: true }),
+    ...(cell.thinkingCutoffs > 0 && { thinkingCutoffs: cell.thinkingCutoffs }),
+    ...(cell.snapshots.size > 0 && { snapshots: Object.fromEntries([...cell.snapshots].sort(([a], [b]) => compareStrings(a, b))) }),
     measures: Object.fromEntries(measureKeys.map((key) => [key, measureInterval(cell.measures.get(key), order)])),
     ...confusionOf(cell),
   };

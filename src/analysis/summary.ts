@@ -1,5 +1,5 @@
 import type { RunInfo } from '../records/run-info.js';
-import { SUMMARY_SCHEMA_VERSION, type ProviderSummary, type RunSummary } from '../records/summary.js';
+import { SUMMARY_SCHEMA_VERSION, type CellSummary, type ProviderSummary, type RunSummary } from '../records/summary.js';
 import { accumulate, type TrialSource } from './accumulate.js';
 import { summarizeJudgeCalibration } from './agreement.js';
 import { analyzeRun } from './analyze.js';
@@ -89,6 +89,7 @@ export function buildSummary(
     notices.push(`${id} has trials but is not listed in run.json`);
   }
   notices.push(...runInfo.notices, ...extraNotices);
+  notices.push(...modelNotices(providers, cells));
   if (runInfo.status === 'running')
     notices.push(
       'the sweep was interrupted (run.json still says running and has no end time: a second Ctrl-C, a kill or a crash); run the experiment again to resume from the cache',
@@ -123,4 +124,34 @@ export function buildSummary(
     promptComparisons: analysis.promptComparisons,
     ...(runInfo.judgeCalibration && { judgeCalibration: summarizeJudgeCalibration(runInfo.judgeCalibration, settings) }),
   };
+}
+
+/**
+ * Per provider, from its cells: the snapshots that answered (set on `providers`), a notice when more
+ * than one model snapshot answered within the run (a silent update looks like a prompt effect), and a
+ * notice with the setting to change when replies were cut off while thinking.
+ */
+function modelNotices(providers: ProviderSummary[], cells: readonly CellSummary[]): string[] {
+  const notices: string[] = [];
+  for (const p of providers) {
+    const name = p.label ?? p.id;
+    const own = cells.filter((c) => c.provider === name);
+    const snapshots = new Map<string, number>();
+    for (const c of own) for (const [s, n] of Object.entries(c.snapshots ?? {})) snapshots.set(s, (snapshots.get(s) ?? 0) + n);
+    if (snapshots.size > 0) p.snapshots = Object.fromEntries([...snapshots].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    const models = new Set([...snapshots.keys()].map((s) => s.split(' ')[0]!));
+    if (models.size > 1) {
+      notices.push(
+        `${name}: ${models.size} model snapshots answered within this run (${[...models].sort().join(', ')}): the provider updated the model mid-run, so differences between cells may be the model's, not the prompt's`,
+      );
+    }
+    const cutoffs = own.reduce((n, c) => n + (c.thinkingCutoffs ?? 0), 0);
+    if (cutoffs > 0) {
+      const ks = [...new Set(own.filter((c) => (c.thinkingCutoffs ?? 0) > 0).map((c) => c.k))].sort((a, b) => a - b);
+      notices.push(
+        `${name}: ${cutoffs} ${cutoffs === 1 ? 'reply was' : 'replies were'} cut off at the output limit while thinking, with no visible answer (k = ${ks.join(', ')}; counted as truncated): raise maxOutputTokens, or lower the thinking (reasoning: { effort: low }, a smaller budgetTokens, or reasoning: off)`,
+      );
+    }
+  }
+  return notices;
 }

@@ -11,7 +11,7 @@ import {
 import type { CellSummary, FailureKey, RunSummary } from '../records/summary.js';
 import { testCells, type CellTests } from './cell-tests.js';
 import { CompareError } from './errors.js';
-import { adviceFlags, costFlags, coverageFlags, failureFlags, labelFlags } from './flags.js';
+import { adviceFlags, costFlags, coverageFlags, failureFlags, labelFlags, snapshotFlags } from './flags.js';
 import type { LoadedRun } from './load.js';
 import { hasPromptVariants, matchCells, mergeLanes, type CellPair } from './match.js';
 import { variantView } from '../report/variants.js';
@@ -63,6 +63,7 @@ export function compareRuns(baseline: LoadedRun, candidate: LoadedRun, options: 
 
   const flags = [
     ...coverageFlags(matched.onlyInBaseline),
+    ...snapshotFlags(summaryB, summaryC),
     ...labelFlags(summaryB, summaryC),
     ...adviceFlags(summaryB, summaryC),
     ...failureFlags(cells),

@@ -45,6 +45,35 @@ export function labelFlags(baseline: RunSummary, candidate: RunSummary): Flag[] 
   return flags;
 }
 
+/**
+ * Providers whose model snapshot changed: between the runs (the candidate answered from a model the
+ * baseline never saw), or within the candidate (two snapshots answered it). A silent model update
+ * looks exactly like a prompt regression, so the cells' differences may be the model's.
+ * OpenAI's backend fingerprint alone is not flagged: it changes often without a new model.
+ */
+export function snapshotFlags(baseline: RunSummary, candidate: RunSummary): Flag[] {
+  const flags: Flag[] = [];
+  const modelsOf = (p: RunSummary['providers'][number] | undefined) => [...new Set(Object.keys(p?.snapshots ?? {}).map((s) => s.split(' ')[0]!))].sort();
+  for (const c of candidate.providers) {
+    const name = c.label ?? c.id;
+    const after = modelsOf(c);
+    const before = modelsOf(baseline.providers.find((x) => (x.label ?? x.id) === name));
+    if (after.length === 0 || before.length === 0) continue;
+    const changed = after.some((m) => !before.includes(m));
+    if (!changed && after.length === 1) continue;
+    flags.push({
+      kind: 'snapshot-changed',
+      provider: name,
+      selector: null,
+      k: null,
+      message: `${name}: ${changed ? `the model snapshot changed (${before.join(', ')} -> ${after.join(', ')})` : `${after.length} model snapshots answered the candidate (${after.join(', ')})`}: differences may be the model's, not the prompt's`,
+      baseline: before.join(', '),
+      candidate: after.join(', '),
+    });
+  }
+  return flags;
+}
+
 /** Providers whose recommendation (decision, selector or k) changed. */
 export function adviceFlags(baseline: RunSummary, candidate: RunSummary): Flag[] {
   const flags: Flag[] = [];

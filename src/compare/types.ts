@@ -87,7 +87,7 @@ export interface CellComparison {
   currency: string | null;
 }
 
-export type FlagKind = 'label-worse' | 'collapse-worse' | 'advice-changed' | 'failure-rise' | 'cost-rise' | 'coverage';
+export type FlagKind = 'label-worse' | 'collapse-worse' | 'advice-changed' | 'failure-rise' | 'cost-rise' | 'coverage' | 'snapshot-changed';
 
 /** Something worse that is not a regression of a cell: reported, and fails the gate only with `--fail-on flag`. */
 export interface Flag {

@@ -22,7 +22,25 @@ export function answerSettings(config: unknown): Record<string, unknown> {
     prompts: c.prompts,
     providers: providers.map((p) => {
       const r: Record<string, unknown> = isRecord(p) ? p : { id: p };
-      return { id: r.id, temperature: r.temperature, maxOutputTokens: r.maxOutputTokens, systemPrompt: r.systemPrompt, baseUrl: r.baseUrl };
+      return {
+        id: r.id,
+        temperature: r.temperature,
+        maxOutputTokens: r.maxOutputTokens,
+        systemPrompt: r.systemPrompt,
+        baseUrl: r.baseUrl,
+        // Model options (issue 16): undefined ones drop out of the canonical JSON, so older settings keep their hash.
+        reasoning: r.reasoning,
+        topP: r.topP,
+        stop: r.stop,
+        seed: r.seed,
+        presencePenalty: r.presencePenalty,
+        frequencyPenalty: r.frequencyPenalty,
+        responseFormat: r.responseFormat,
+        extraBody: r.extraBody,
+        apiVersion: r.apiVersion,
+        project: r.project,
+        location: r.location,
+      };
     }),
   };
 }

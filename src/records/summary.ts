@@ -293,6 +293,20 @@ export interface CellSummary {
   meanTokensOut: number | null;
   meanLatencyMs: number | null;
   /**
+   * Of meanTokensOut, the mean tokens spent thinking, over the returned calls that reported them (priced
+   * as output). Absent when no call in the cell reported reasoning tokens, and in older summaries.
+   */
+  meanReasoningTokens?: number;
+  /** True when some of those counts are estimates (Anthropic's thinking text). */
+  reasoningTokensEstimated?: boolean;
+  /**
+   * Replies cut off at the output limit with no visible answer after thinking (counted as truncated):
+   * the thinking used the budget. Absent when none.
+   */
+  thinkingCutoffs?: number;
+  /** The snapshots that answered (`model`, or `model fingerprint` for OpenAI), with their trial counts; absent when the API named none. */
+  snapshots?: Record<string, number>;
+  /**
    * Each task measure (a [0, 1] detail such as routes' feasibility) over parsed replies,
    * items as the unit like accuracy; null when no answered trial carries it.
    */
@@ -365,6 +379,12 @@ export interface ProviderSummary {
   reason?: string;
   /** Model(s) seen in the trials; null when the provider has none (e.g. skipped). */
   model: string | null;
+  /**
+   * The snapshots the API said answered (`model`, or `model fingerprint` for OpenAI), with trial
+   * counts. More than one model is a silent update within the run (a notice says so). Absent when the
+   * API named none, and in older summaries.
+   */
+  snapshots?: Record<string, number>;
 }
 
 /** results/<run>/summary.json: everything the reports show, computed from trials.jsonl and run.json. */
@@ -562,6 +582,10 @@ const cellSchema = z.object({
   meanCachedTokens: nullableNum,
   meanTokensOut: nullableNum,
   meanLatencyMs: nullableNum,
+  meanReasoningTokens: z.number().nonnegative().optional(),
+  reasoningTokensEstimated: z.boolean().optional(),
+  thinkingCutoffs: z.number().int().nonnegative().optional(),
+  snapshots: z.record(z.string(), z.number().int().nonnegative()).optional(),
   measures: z.record(z.string(), intervalSchema.nullable()),
   confusion: confusionSchema.optional(),
 });
@@ -602,6 +626,7 @@ const providerSummarySchema = z.object({
   status: z.enum(['ran', 'skipped']),
   reason: z.string().optional(),
   model: z.string().nullable(),
+  snapshots: z.record(z.string(), z.number().int().nonnegative()).optional(),
 });
 
 const taskSchema = z.object({

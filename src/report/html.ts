@@ -274,7 +274,7 @@ function notices(s: RunSummary): string {
 }
 
 function cellTable(s: RunSummary): string {
-  return table(s.cells, cellColumns(s.task.measures ?? [], { scorerFailures: s.totals.failures.scorer_failure > 0 }), 'No trials recorded.');
+  return table(s.cells, cellColumns(s.task.measures ?? [], { scorerFailures: s.totals.failures.scorer_failure > 0, reasoning: s.cells.some((c) => c.meanReasoningTokens !== undefined) }), 'No trials recorded.');
 }
 
 /** A table from shared column definitions; every value is escaped. */
@@ -345,6 +345,16 @@ function priceNote(): string {
   }
 }
 
+/** The snapshots each provider's API said answered (a silent model update shows as two), as one methodology row. */
+function snapshotRows(s: RunSummary): [string, string][] {
+  const listed = s.providers.filter((p) => p.snapshots !== undefined);
+  if (listed.length === 0) return [];
+  const text = listed
+    .map((p) => `${p.label ?? p.id}: ${Object.entries(p.snapshots!).map(([name, n]) => `${name} (${n} trial${n === 1 ? '' : 's'})`).join(', ')}`)
+    .join('; ');
+  return [['model snapshots', text]];
+}
+
 /** The run's identity: experiment, task, providers, seed, times, commit (rows of the methodology list). */
 function runDetails(s: RunSummary, runInfo: RunInfo): [string, string][] {
   const providers = s.providers
@@ -359,6 +369,7 @@ function runDetails(s: RunSummary, runInfo: RunInfo): [string, string][] {
     ['task', `${s.task.type}: ${s.task.evalItems} evaluation items, pool of ${s.task.poolSize} examples`],
     ['baseline (local)', s.task.baseline],
     ['providers', providers || 'none'],
+    ...snapshotRows(s),
     ['seed', String(runInfo.seed)],
     ['started', s.startedAt],
     ['ended', s.endedAt ?? 'not recorded'],

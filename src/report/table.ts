@@ -24,7 +24,7 @@ function errorKinds(cell: CellSummary): string | undefined {
  * The per-cell table: counts, both accuracies and the task's measures with interval and n, failures by outcome, costs.
  * `scorerFailures`: a column for them (runs scored by a scorer module of the user's own that failed at least once).
  */
-export function cellColumns(measures: readonly TaskMeasure[], options: { scorerFailures?: boolean } = {}): Column<CellSummary>[] {
+export function cellColumns(measures: readonly TaskMeasure[], options: { scorerFailures?: boolean; reasoning?: boolean } = {}): Column<CellSummary>[] {
   const columns: Column<CellSummary>[] = [
     { header: 'provider', value: (c) => c.provider },
     { header: 'model', value: (c) => c.model },
@@ -54,6 +54,17 @@ export function cellColumns(measures: readonly TaskMeasure[], options: { scorerF
     { header: 'mean tokens in', value: (c) => formatNumber(c.meanTokensIn, 0), numeric: true },
     { header: 'cached share', value: (c) => (c.meanTokensIn && c.meanCachedTokens !== null ? pct(c.meanCachedTokens / c.meanTokensIn) : '—'), numeric: true },
     { header: 'mean tokens out', value: (c) => formatNumber(c.meanTokensOut, 0), numeric: true },
+    ...(options.reasoning
+      ? [
+          {
+            header: 'of which reasoning',
+            value: (c: CellSummary) =>
+              c.meanReasoningTokens === undefined ? '—' : `${formatNumber(c.meanReasoningTokens, 0)}${c.reasoningTokensEstimated ? ' (est.)' : ''}`,
+            numeric: true,
+          },
+          { header: 'cut off thinking', value: (c: CellSummary) => String(c.thinkingCutoffs ?? 0), numeric: true },
+        ]
+      : []),
     { header: 'mean latency ms', value: (c) => formatNumber(c.meanLatencyMs, 0), numeric: true },
   ];
   for (const m of measures) {

@@ -45,9 +45,14 @@ export interface CacheKeyInput {
    * proxies): the same model id on two servers may be two models. Credentials and query are dropped.
    */
   endpoint?: string | undefined;
-  request: Pick<CompletionRequest, 'messages' | 'temperature' | 'maxOutputTokens' | 'systemPrompt'>;
+  request: Omit<CompletionRequest, 'subject'>;
   /** The repeat index: part of the key only when sampling is not deterministic. */
   repeat: number;
+  /**
+   * Whether the provider sends `temperature` to the model (its capabilities.honoursTemperature).
+   * Absent: read from the id as before capabilities existed (Anthropic does not; every other API does).
+   */
+  honoursTemperature?: boolean;
 }
 
 /**
@@ -58,14 +63,28 @@ export interface CacheKeyInput {
  */
 export function cacheKey(input: CacheKeyInput): string {
   const { request } = input;
-  const deterministic = request.temperature === 0 && !input.provider.startsWith('anthropic:');
+  const honours = input.honoursTemperature ?? !input.provider.startsWith('anthropic:');
+  const deterministic = request.temperature === 0 && honours;
   return sha256(
     canonicalJson({
       v: 1,
       provider: input.provider,
       model: input.model,
       endpoint: input.endpoint ? publicEndpoint(input.endpoint) : null,
-      params: { temperature: request.temperature, maxOutputTokens: request.maxOutputTokens, systemPrompt: request.systemPrompt },
+      // Model options (reasoning, sampling, structured output) only when set: an entry without them keeps its old keys.
+      params: {
+        temperature: request.temperature,
+        maxOutputTokens: request.maxOutputTokens,
+        systemPrompt: request.systemPrompt,
+        reasoning: request.reasoning,
+        topP: request.topP,
+        stop: request.stop,
+        seed: request.seed,
+        presencePenalty: request.presencePenalty,
+        frequencyPenalty: request.frequencyPenalty,
+        responseFormat: request.responseFormat,
+        extraBody: request.extraBody,
+      },
       messages: request.messages,
       repeat: deterministic ? null : input.repeat,
     }),
@@ -274,6 +293,9 @@ export class ResponseCache {
       latencyMs: result.latencyMs,
       requestId: result.requestId,
       attempts: result.attempts ?? 1,
+      ...(result.reasoningTokens !== undefined && { reasoningTokens: result.reasoningTokens }),
+      ...(result.reasoningTokensEstimated && { reasoningTokensEstimated: true }),
+      ...(result.snapshot !== undefined && { snapshot: result.snapshot }),
     };
     const row: [string, string, number, string] = [key, provider, this.now(), JSON.stringify(value)];
     try {

@@ -1,11 +1,10 @@
-import type { Provider, CompletionRequest } from '../providers/provider.js';
+import type { Provider, CompletionRequest, ModelOptions } from '../providers/provider.js';
 import { ProviderError } from '../providers/provider.js';
 import { arrangeShots, type Arm } from '../selectors/arms.js';
 import { settleModuleScoring } from '../tasks/scorer-module.js';
 import { isModelCall, isModuleScoring, type ScoreResult, type Task, type TaskItem } from '../tasks/task.js';
 import { canonicalJson, sha256 } from '../util/hash.js';
 import { Rng } from '../util/rng.js';
-import { ANTHROPIC_DEFAULT_MAX_TOKENS } from '../providers/anthropic.js';
 import { estimateTokens } from '../providers/tokens.js';
 import type { BudgetTracker } from './budget.js';
 import { cacheKey, type ResponseCache } from './cache.js';
@@ -24,6 +23,8 @@ export interface ProviderRuntime {
   temperature?: number;
   maxOutputTokens?: number;
   systemPrompt?: string;
+  /** The entry's model options (reasoning, sampling, structured output), sent with every request. */
+  options?: ModelOptions;
   concurrency: number;
   /** The provider's base URL when not the SDK default; part of the cache key (see cache.ts). */
   endpoint?: string;
@@ -152,11 +153,11 @@ export async function runTrial(spec: TrialSpec, ctx: ExecuteContext): Promise<Tr
   return record;
 }
 
-/** Worst-case tokens of one call: its prompt (estimated) and the most output it may produce. */
-function worstCaseTokens(id: string, request: CompletionRequest): { promptTokens: number; maxOutputTokens: number | null } {
+/** Worst-case tokens of one call: its prompt (estimated) and the most output it may produce (thinking included: it is billed as output). */
+function worstCaseTokens(provider: Provider, request: CompletionRequest): { promptTokens: number; maxOutputTokens: number | null } {
   const texts = [...request.messages.map((m) => m.content), ...(request.systemPrompt !== undefined ? [request.systemPrompt] : [])];
   const promptTokens = texts.reduce((n, t) => n + estimateTokens(t), 0);
-  const maxOutputTokens = request.maxOutputTokens ?? (id.startsWith('anthropic:') ? ANTHROPIC_DEFAULT_MAX_TOKENS : null);
+  const maxOutputTokens = request.maxOutputTokens ?? provider.capabilities.defaultMaxOutputTokens;
   return { promptTokens, maxOutputTokens };
 }
 
@@ -176,6 +177,7 @@ async function attemptTrial(spec: TrialSpec, ctx: ExecuteContext, signal?: Abort
     ...(runtime.temperature !== undefined && { temperature: runtime.temperature }),
     ...(runtime.maxOutputTokens !== undefined && { maxOutputTokens: runtime.maxOutputTokens }),
     ...(runtime.systemPrompt !== undefined && { systemPrompt: runtime.systemPrompt }),
+    ...runtime.options,
   };
   const base = {
     runId: ctx.runId,
@@ -192,16 +194,18 @@ async function attemptTrial(spec: TrialSpec, ctx: ExecuteContext, signal?: Abort
   };
   // The local baseline is not cached: it answers in microseconds, and a cached answer would hide a
   // change to the baseline's code behind its old answers.
-  const cache = id === 'local' ? null : (ctx.cache ?? null);
-  const key = cache ? cacheKey({ provider: id, model: runtime.provider.model, endpoint: runtime.endpoint, request, repeat: spec.repeat }) : null;
+  const billed = runtime.provider.capabilities.billed;
+  const cache = billed ? (ctx.cache ?? null) : null;
+  const honoursTemperature = runtime.provider.capabilities.honoursTemperature;
+  const key = cache ? cacheKey({ provider: id, model: runtime.provider.model, endpoint: runtime.endpoint, request, repeat: spec.repeat, honoursTemperature }) : null;
   let result = cache && key ? cache.get(key) : null;
   if (result) {
     base.cached = true;
   } else {
-    const budget = id === 'local' ? null : (ctx.budget ?? null);
+    const budget = billed ? (ctx.budget ?? null) : null;
     let reservation = 0;
     if (budget) {
-      const worst = worstCaseTokens(id, request);
+      const worst = worstCaseTokens(runtime.provider, request);
       const reserved = budget.reserve(spec.provider, worst.promptTokens, worst.maxOutputTokens);
       if (reserved === null) return null;
       reservation = reserved;
@@ -291,6 +295,9 @@ async function attemptTrial(spec: TrialSpec, ctx: ExecuteContext, signal?: Abort
     attempts: result.attempts ?? 1,
     ...(judge && { judge }),
     ...(scorerError !== undefined && { scorerError }),
+    ...(result.reasoningTokens !== undefined && { reasoningTokens: result.reasoningTokens }),
+    ...(result.reasoningTokensEstimated && { reasoningTokensEstimated: true }),
+    ...(result.snapshot !== undefined && { snapshot: result.snapshot }),
   };
 }
 

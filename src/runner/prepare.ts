@@ -11,6 +11,8 @@ import { BUILTIN_PROMPT } from '../records/trial.js';
 import { localBaseline } from '../tasks/local-baseline.js';
 import type { Task, TaskData } from '../tasks/task.js';
 import { prepareCalibration, type PreparedCalibration } from './calibration.js';
+import { requestOptions } from './request-options.js';
+import type { ModelOptions } from '../records/model-options.js';
 import { resolveAdaptGaugeJudge, resolveScoringJudge, skipWithoutJudge, type ResolvedJudge } from './judge.js';
 import { planTrials, type TrialPlan } from './plan.js';
 
@@ -31,6 +33,8 @@ export interface PreparedSweep {
   judge: ResolvedJudge['model'];
   /** The judge's calibration set (`scoring.calibration`), checked; graded after the trials when the judge runs. Null: none. */
   calibration: PreparedCalibration | null;
+  /** Each ready provider's model options (reasoning, sampling, structured output), by name: what its requests carry. */
+  requestOptions: ReadonlyMap<string, ModelOptions>;
 }
 
 /** Everything up to the first call: validate, load the task, resolve providers, expand the grid. */
@@ -90,7 +94,11 @@ export function prepareSweep(experimentPath: string, env: NodeJS.ProcessEnv, con
     shots: config.shots,
     prompts: [...tasks.keys()],
   });
-  return { config, task, tasks, data, resolutions, arms, plan, judge, calibration };
+  // Each entry's model options, its responseFormat schema read now: a bad file stops here (exit 2), before any call.
+  const requestOptionsByName = new Map(
+    resolutions.filter((r) => r.status === 'ready').map((r) => [r.name, requestOptions(r.config, dirname(resolve(experimentPath)))]),
+  );
+  return { config, task, tasks, data, resolutions, arms, plan, judge, calibration, requestOptions: requestOptionsByName };
 }
 
 /** Creates each selector once (skipping, with a notice, one that cannot run, e.g. embeddings without a key) and expands the arms. */

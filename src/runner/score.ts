@@ -18,7 +18,6 @@
  * same answer get the same verdict and pay once. A failed call or an unreadable verdict is forgotten,
  * so a later trial (or a rerun) asks again.
  */
-import { ANTHROPIC_DEFAULT_MAX_TOKENS } from '../providers/anthropic.js';
 import { ProviderError, type CompletionResult, type Provider } from '../providers/provider.js';
 import { estimateTokens } from '../providers/tokens.js';
 import type { TrialJudge } from '../records/trial.js';
@@ -71,7 +70,14 @@ export class ModelScorer {
     const model = this.models.get(call.role);
     if (!model) throw new Error(`a ${call.role} call was asked for, but no ${call.role} model is configured`);
     const id = model.provider.id;
-    const key = cacheKey({ provider: id, model: model.provider.model, endpoint: model.endpoint, request: call.request, repeat: 0 });
+    const key = cacheKey({
+      provider: id,
+      model: model.provider.model,
+      endpoint: model.endpoint,
+      request: call.request,
+      repeat: 0,
+      honoursTemperature: model.provider.capabilities.honoursTemperature,
+    });
     let pending = this.asked.get(key);
     const leader = pending === undefined;
     if (!pending) {
@@ -120,7 +126,7 @@ export class ModelScorer {
     let reservation = 0;
     if (this.budget) {
       const promptTokens = call.request.messages.reduce((n, m) => n + estimateTokens(m.content), 0);
-      const maxOutputTokens = call.request.maxOutputTokens ?? (id.startsWith('anthropic:') ? ANTHROPIC_DEFAULT_MAX_TOKENS : null);
+      const maxOutputTokens = call.request.maxOutputTokens ?? model.provider.capabilities.defaultMaxOutputTokens;
       const reserved = this.budget.reserve(provider, promptTokens, maxOutputTokens, id);
       if (reserved === null) return { status: 'over-budget' };
       reservation = reserved;

@@ -277,6 +277,7 @@ function buildContext(prepared: PreparedSweep, runId: string, env: NodeJS.Proces
       ...(r.config.temperature !== undefined && { temperature: r.config.temperature }),
       ...(r.config.maxOutputTokens !== undefined && { maxOutputTokens: r.config.maxOutputTokens }),
       ...(r.config.systemPrompt !== undefined && { systemPrompt: r.config.systemPrompt }),
+      options: prepared.requestOptions.get(r.name) ?? {},
     });
   }
   return {

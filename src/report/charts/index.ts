@@ -6,6 +6,7 @@ import { curvesSpec } from './curves.js';
 import { failuresSpec } from './failures.js';
 import { latencySpec } from './latency.js';
 import { promptVariantsSpec } from './prompt-variants.js';
+import { reasoningSpec } from './reasoning.js';
 import { selectionSpec } from './selection.js';
 import { tokensCostSpec } from './tokens-cost.js';
 import type { ChartOptions, ChartSection, ReportChart } from './types.js';
@@ -18,6 +19,7 @@ export { selectorDifferences, selectionSpec } from './selection.js';
 export type { BestAtK, SelectorDifference } from './selection.js';
 export { failureData, failuresSpec, FAILURE_LABELS } from './failures.js';
 export { latencyData, latencySpec } from './latency.js';
+export { reasoningData, reasoningSpec, type ReasoningDatum } from './reasoning.js';
 export { promptDifferences, promptVariantsSpec, type PromptDifference } from './prompt-variants.js';
 export { chartPrice, costData, tokenData, tokensCostSpec } from './tokens-cost.js';
 export { cacheData, cacheSpec, PROMPT_CACHE, RESPONSE_CACHE } from './cache.js';
@@ -109,6 +111,18 @@ export function buildReportCharts(summary: RunSummary, options: ChartOptions = {
         'Tokens and cost vs shots',
         'Mean prompt (solid) and completion (dashed) tokens per request per selector, and below, for priced providers, the cost of 1,000 requests at the prices the advice uses.',
         tokens,
+      ),
+    );
+  }
+  const reasoning = reasoningSpec(summary);
+  if (reasoning) {
+    charts.push(
+      chart(
+        'reasoning',
+        'operations',
+        'Reasoning tokens vs shots',
+        'Mean tokens each call spent thinking, per selector, with one panel and axis per provider (a provider entry per reasoning setting: its label names it); they are part of the output tokens and priced as output. Anthropic counts are estimated from the thinking text.',
+        reasoning,
       ),
     );
   }
