@@ -18,13 +18,14 @@ export function isAnswerFailure(o: Outcome): o is AnswerFailure {
 /**
  * Classify a trial. The order matters: a refusal (the provider's `refused` error kind, also in runs
  * written before refusals counted as answers) is the model declining this prompt; any other failed
- * call has no output to judge; an empty output is not a truncation; and a truncated output is likely
- * to fail parsing for that reason alone.
+ * call has no output to judge; an empty output is not a truncation, unless the model thought until the
+ * output limit and had no room left to answer (truncated with no visible answer); and a truncated
+ * output is likely to fail parsing for that reason alone.
  */
 export function classifyOutcome(t: TrialRecord): Outcome {
   if (t.error != null) return t.error.kind === 'refused' ? 'refusal' : 'provider_error';
   if (t.finishReason === 'refused') return 'refusal';
-  if ((t.output ?? '').trim() === '') return 'empty';
+  if ((t.output ?? '').trim() === '') return t.finishReason === 'length' && (t.reasoningTokens ?? 0) > 0 ? 'truncated' : 'empty';
   if (t.finishReason === 'length') return 'truncated';
   if (!t.parseOk) return 'parse_failure';
   if (t.scorerError != null) return 'scorer_failure';
