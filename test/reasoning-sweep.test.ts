@@ -201,6 +201,9 @@ describe('model options are checked against each API at validation', () => {
 
   it("checks Anthropic's thinking budget against its floor and the output limit", () => {
     expect(load([{ id: 'anthropic:claude-sonnet-4-5', reasoning: { budgetTokens: 512 }, maxOutputTokens: 4000 }])).toMatch(/at least 1024 tokens \(got 512\)/);
+    expect(load([{ id: 'anthropic:claude-sonnet-4-5', reasoning: { budgetTokens: 2048 }, maxOutputTokens: 4000, responseFormat: 'json' }])).toMatch(
+      /responseFormat: Anthropic cannot think and answer through a forced tool in one call: set reasoning: off/,
+    );
     expect(load([{ id: 'anthropic:claude-sonnet-4-5', reasoning: { effort: 'medium' }, maxOutputTokens: 4000 }])).toMatch(
       /maxOutputTokens: with reasoning, Anthropic needs maxOutputTokens above the thinking budget \(8192, effort medium\): set maxOutputTokens to at least 8448/,
     );

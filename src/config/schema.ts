@@ -132,6 +132,15 @@ function checkModelOptions(p: z.output<typeof providerSchema>, ctx: z.Refinement
       message: `${api} take a reasoning effort, not a token budget: write reasoning: { effort: ${REASONING_EFFORTS.join(' | ')} }`,
     });
   }
+  if (kind === 'anthropic' && p.responseFormat !== undefined) {
+    // Structured output is a forced tool, and the Messages API refuses thinking with a forced tool (400).
+    ctx.addIssue({
+      code: 'custom',
+      path: ['responseFormat'],
+      message:
+        'Anthropic cannot think and answer through a forced tool in one call: set reasoning: off, or drop responseFormat (or run the two as two labelled entries)',
+    });
+  }
   if (kind === 'anthropic') {
     const budget = r.budgetTokens ?? (r.effort !== undefined ? ANTHROPIC_EFFORT_BUDGET[r.effort] : undefined);
     const max = p.maxOutputTokens;

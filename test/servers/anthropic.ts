@@ -1,6 +1,23 @@
 // Fake Anthropic Messages server.
 //
-// Serves POST /v1/messages. The @anthropic-ai/sdk baseURL has no /v1: use `server.url`.
+// Serves POST /v1/messages and POST /v1/messages/count_tokens. The @anthropic-ai/sdk baseURL has no
+// /v1: use `server.url`.
+//
+// Issue 16 (TextReply fields, core.ts):
+// - `thinking`: a `thinking` block (with a fake signature) before the text block; with text '' and a
+//   thinking, no text block at all (a reply cut at max_tokens while thinking).
+// - `reasoningTokens`: usage.output_tokens_details.thinking_tokens (SDK 1.x Usage has the field).
+//   Not given: thinking_tokens 0 without `thinking`, and output_tokens_details null with it (a count
+//   the API does not report, so the adapter estimates it from the thinking text).
+// - `toolInput`: a `tool_use` block (named as the request's forced tool_choice, else its first tool,
+//   else `answer`) and stop_reason 'tool_use' (unless `finish`/`rawFinish` say otherwise); the text
+//   block is left out when text is ''.
+// - `model`: the response's model (default: the requested one).
+// - default output_tokens: ceil((text + thinking + JSON of toolInput) chars / 4).
+// - like the real API, a request with thinking enabled and a forced tool_choice ({type: 'any'|'tool'})
+//   is answered 400 (invalid_request_error) before the script is asked.
+// count_tokens: routed like /v1/messages (the script decides; a text reply renders as
+// {input_tokens}: `tokensIn`, default ceil(prompt chars / 4), the same default as a message's prompt).
 //
 // Note on @anthropic-ai/sdk 1.14: `new Anthropic({apiKey})` sends the key as
 // `Authorization: Bearer <key>` (not `x-api-key`), with `anthropic-version: 2026-10-21`; and
@@ -87,7 +104,7 @@ function requestId(given?: string): string {
 export const anthropicDialect: Dialect = {
   name: 'anthropic',
   route(method, path, body) {
-    if (method !== 'POST' || path !== '/v1/messages') return null;
+    if (method !== 'POST' || (path !== '/v1/messages' && path !== '/v1/messages/count_tokens')) return null;
     const model = body && typeof body === 'object' && typeof body.model === 'string' ? body.model : undefined;
     return model === undefined ? {} : { model };
   },
@@ -95,17 +112,28 @@ export const anthropicDialect: Dialect = {
     const cacheRead = reply.cachedTokens ?? 0;
     const cacheWrite = reply.cacheWriteTokens ?? 0;
     const total = reply.tokensIn ?? approxTokens(promptChars({ system: req.body?.system, messages: req.body?.messages }));
-    const tokensOut = reply.tokensOut ?? approxTokens(reply.text.length);
-    const stopReason = reply.rawFinish ?? STOP[reply.finish ?? 'stop'];
+    const headers = { 'request-id': requestId(reply.requestId), ...reply.headers };
+    if (req.path.split('?')[0] === '/v1/messages/count_tokens') return { status: 200, headers, body: { input_tokens: total } };
+    const toolJson = reply.toolInput === undefined ? '' : JSON.stringify(reply.toolInput);
+    const tokensOut = reply.tokensOut ?? approxTokens(reply.text.length + (reply.thinking?.length ?? 0) + toolJson.length);
+    const stopReason = reply.rawFinish ?? (reply.finish === undefined && reply.toolInput !== undefined ? 'tool_use' : STOP[reply.finish ?? 'stop']);
+    const content: unknown[] = [];
+    if (reply.thinking !== undefined) content.push({ type: 'thinking', thinking: reply.thinking, signature: `EqQBCgIYAhIM${randomId(40)}` });
+    if (reply.text !== '' || (reply.thinking === undefined && reply.toolInput === undefined)) content.push({ type: 'text', text: reply.text });
+    if (reply.toolInput !== undefined) {
+      content.push({ type: 'tool_use', id: `toolu_01${randomId(22)}`, caller: { type: 'direct' }, name: forcedToolName(req.body), input: reply.toolInput });
+    }
+    const thinkingDetails =
+      reply.reasoningTokens !== undefined ? { thinking_tokens: reply.reasoningTokens } : reply.thinking !== undefined ? null : { thinking_tokens: 0 };
     return {
       status: 200,
-      headers: { 'request-id': requestId(reply.requestId), ...reply.headers },
+      headers,
       body: {
         id: `msg_01${randomId(22)}`,
         type: 'message',
         role: 'assistant',
-        model: req.model ?? 'claude-sonnet-4-5',
-        content: [{ type: 'text', text: reply.text }],
+        model: reply.model ?? req.model ?? 'claude-sonnet-4-5',
+        content,
         container: null,
         diagnostics: null,
         stop_reason: stopReason,
@@ -117,7 +145,7 @@ export const anthropicDialect: Dialect = {
           cache_read_input_tokens: cacheRead,
           cache_creation: { ephemeral_5m_input_tokens: cacheWrite, ephemeral_1h_input_tokens: 0 },
           output_tokens: tokensOut,
-          output_tokens_details: { thinking_tokens: 0 },
+          output_tokens_details: thinkingDetails,
           server_tool_use: null,
           inference_geo: 'global',
           service_tier: 'standard',
@@ -151,9 +179,25 @@ export const anthropicDialect: Dialect = {
         body: anthropicErrorBody('invalid_request_error', 'stream: true is not supported by the fake Anthropic server', id),
       };
     }
+    const choice = req.body?.tool_choice?.type;
+    if (req.body?.thinking?.type === 'enabled' && (choice === 'any' || choice === 'tool')) {
+      const id = requestId();
+      return {
+        status: 400,
+        headers: { 'request-id': id },
+        body: anthropicErrorBody('invalid_request_error', 'Thinking may not be enabled when tool_choice forces tool use.', id),
+      };
+    }
     return null;
   },
 };
+
+/** The tool a tool_use block names: the forced tool_choice's, else the first tool's, else `answer`. */
+function forcedToolName(body: any): string {
+  if (typeof body?.tool_choice?.name === 'string') return body.tool_choice.name;
+  if (Array.isArray(body?.tools) && typeof body.tools[0]?.name === 'string') return body.tools[0].name;
+  return 'answer';
+}
 
 export function startAnthropicServer(): Promise<FakeServer> {
   return startFakeServer(anthropicDialect);
