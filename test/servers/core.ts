@@ -42,7 +42,7 @@ export interface TextReply {
    * before the text block; Gemini: a part with `thought: true` before the text part.
    */
   thinking?: string;
-  /** Reasoning tokens to report (OpenAI reasoning_tokens, Gemini thoughtsTokenCount; Anthropic sends none, as its API does not split them). */
+  /** Reasoning tokens to report (OpenAI reasoning_tokens, Gemini thoughtsTokenCount, Anthropic usage.output_tokens_details.thinking_tokens; without it Anthropic sends no count and the adapter estimates from the thinking text). */
   reasoningTokens?: number;
   /** The snapshot the response names: OpenAI/Anthropic `model`, Gemini `modelVersion` (default: the requested model). */
   model?: string;
