@@ -103,8 +103,8 @@ describe('one model twice, told apart by a label', () => {
     expect(sorted(new Set(summary.curves.map((c) => c.provider)))).toEqual(sorted([ID, HOT]));
     expect(sorted(new Set(summary.cells.map((c) => c.provider)))).toEqual(sorted([ID, HOT]));
     expect(summary.providers).toEqual([
-      { id: ID, status: 'ran', model: 'gpt-4o-mini' },
-      { id: ID, label: HOT, status: 'ran', model: 'gpt-4o-mini' },
+      { id: ID, status: 'ran', model: 'gpt-4o-mini', snapshots: { 'gpt-4o-mini': 6 } },
+      { id: ID, label: HOT, status: 'ran', model: 'gpt-4o-mini', snapshots: { 'gpt-4o-mini': 6 } },
     ]);
     expect(sorted(summary.advice.map((a) => a.provider))).toEqual(sorted([ID, HOT]));
     expect(summary.notices.join('\n')).not.toMatch(/not listed in run\.json/);

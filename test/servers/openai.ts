@@ -21,6 +21,18 @@
 //
 // startOpenAIServer({ embeddings: true }) also serves POST /v1/embeddings (and /embeddings) with
 // deterministic fake vectors (see embeddings.ts); by default that path is unknown (404), as before.
+//
+// Azure OpenAI: the same server also serves POST /openai/deployments/<deployment>/chat/completions, the
+// path the SDK's AzureOpenAI client builds from `endpoint` (= server.url) and `deployment`. The recorded
+// request's `path` keeps the query (`?api-version=...`); azureRequestOf(req) reads the deployment and the
+// api-version back. A request there without `api-version` is answered 404 as Azure does; 401 and 404
+// default bodies are Azure's ({ error: { code, message } }). The recorded model is the deployment.
+//
+// Issue 16 reply fields (see TextReply in core.ts): `reasoningTokens` (or, without it, `thinking`'s
+// approximate count) becomes usage.completion_tokens_details.reasoning_tokens and is included in the
+// default completion_tokens, as OpenAI counts it; the thinking text itself is never sent. `model`
+// overrides the response's `model` (default: the requested one); `fingerprint` is sent as
+// `system_fingerprint` (absent by default).
 
 import {
   approxTokens,
@@ -48,8 +60,35 @@ function apiKeyOf(req: RecordedRequest): string {
   return auth.replace(/^Bearer\s+/i, '');
 }
 
+const AZURE_PATH = /^\/openai\/deployments\/([^/?]+)\/chat\/completions$/;
+
+/** The deployment and `api-version` of a request to Azure's deployment path; null for any other path. */
+export function azureRequestOf(req: RecordedRequest): { deployment: string; apiVersion: string | null } | null {
+  const [pathname, query = ''] = req.path.split('?', 2) as [string, string?];
+  const match = AZURE_PATH.exec(pathname);
+  if (!match) return null;
+  return { deployment: decodeURIComponent(match[1]!), apiVersion: new URLSearchParams(query).get('api-version') };
+}
+
+/** Azure OpenAI's error shape: `{ error: { code, message } }` (no type or param). */
+function azureErrorBody(code: string, message: string) {
+  return { error: { code, message } };
+}
+
 function defaultError(status: number, req: RecordedRequest): unknown {
   const model = req.model ?? 'gpt-4o-mini';
+  if (azureRequestOf(req) && status === 401) {
+    return azureErrorBody(
+      '401',
+      'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.',
+    );
+  }
+  if (azureRequestOf(req) && status === 404) {
+    return azureErrorBody(
+      'DeploymentNotFound',
+      'The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.',
+    );
+  }
   switch (status) {
     case 400:
       return openAIErrorBody('Invalid request.', 'invalid_request_error');
@@ -97,6 +136,9 @@ export const openAIDialect: Dialect = {
   name: 'openai',
   route(method, path, body) {
     if (method !== 'POST') return null;
+    // Azure's model is the deployment in the path (the SDK also sends it as body.model).
+    const azure = AZURE_PATH.exec(path);
+    if (azure) return { model: decodeURIComponent(azure[1]!) };
     if (path !== '/v1/chat/completions' && path !== '/chat/completions') return null;
     const model = body && typeof body === 'object' && typeof body.model === 'string' ? body.model : undefined;
     return model === undefined ? {} : { model };
@@ -104,7 +146,9 @@ export const openAIDialect: Dialect = {
   text(reply: TextReply, req): Rendered {
     const cached = reply.cachedTokens ?? 0;
     const tokensIn = reply.tokensIn ?? approxTokens(promptChars(req.body?.messages));
-    const tokensOut = reply.tokensOut ?? approxTokens(reply.text.length);
+    // OpenAI counts reasoning tokens inside completion_tokens.
+    const reasoning = reply.reasoningTokens ?? (reply.thinking ? approxTokens(reply.thinking.length) : 0);
+    const tokensOut = reply.tokensOut ?? approxTokens(reply.text.length) + reasoning;
     return {
       status: 200,
       headers: {
@@ -117,7 +161,7 @@ export const openAIDialect: Dialect = {
         id: `chatcmpl-${randomId(29)}`,
         object: 'chat.completion',
         created: Math.floor(Date.now() / 1000),
-        model: req.model ?? 'gpt-4o-mini',
+        model: reply.model ?? req.model ?? 'gpt-4o-mini',
         choices: [
           {
             index: 0,
@@ -132,14 +176,14 @@ export const openAIDialect: Dialect = {
           total_tokens: tokensIn + tokensOut,
           prompt_tokens_details: { cached_tokens: cached, audio_tokens: 0 },
           completion_tokens_details: {
-            reasoning_tokens: 0,
+            reasoning_tokens: reasoning,
             audio_tokens: 0,
             accepted_prediction_tokens: 0,
             rejected_prediction_tokens: 0,
           },
         },
         service_tier: 'default',
-        system_fingerprint: 'fp_fake0000',
+        ...(reply.fingerprint !== undefined && { system_fingerprint: reply.fingerprint }),
       },
     };
   },
@@ -158,6 +202,10 @@ export const openAIDialect: Dialect = {
     };
   },
   unsupported(req): Rendered | null {
+    const azure = azureRequestOf(req);
+    if (azure && !azure.apiVersion) {
+      return { status: 404, headers: {}, body: azureErrorBody('404', 'Resource not found') };
+    }
     if (req.body?.stream === true) {
       return {
         status: 400,
