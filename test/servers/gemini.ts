@@ -1,9 +1,32 @@
 // Fake Gemini API (Google AI, "mldev") server.
 //
-// Serves POST /{v1beta|v1|v1alpha}/models/{model}:generateContent and records the model name from
-// the path (RecordedRequest.model, without the 'models/' prefix). startGeminiServer({ embeddings: true })
+// Serves POST /{v1beta|v1|v1alpha}/models/{model}:generateContent and :countTokens, and records the
+// model name from the path (RecordedRequest.model, without the 'models/' prefix). startGeminiServer({ embeddings: true })
 // also serves :batchEmbedContents (what models.embedContent posts to) with fake vectors (see
 // embeddings.ts); by default that path is unknown (404), as before.
+//
+// :countTokens (models.countTokens) answers a text reply with {totalTokens, promptTokensDetails}:
+// totalTokens is the reply's tokensIn, else ceil(chars of contents + systemInstruction / 4). Status
+// replies are errors, as for generateContent. The Gemini API's countTokens takes no systemInstruction
+// (the SDK throws before sending one); Vertex AI's does (top level of the body).
+//
+// Issue 16 reply fields (TextReply in core.ts): `thinking` becomes a part {text, thought: true} before
+// the answer part; `reasoningTokens` (else `thinking`'s approximate count) usageMetadata.thoughtsTokenCount,
+// which, as Gemini counts it, is NOT within candidatesTokenCount (the reply's tokensOut, the answer
+// alone) but is within totalTokenCount. A reply with text '' after thinking (reasoningTokens > 0 or
+// `thinking`) has no answer part, and no candidatesTokenCount when tokensOut is 0: the shape of a
+// 2.5 model that spent maxOutputTokens thinking (finish: 'length' -> MAX_TOKENS). Without `thinking`
+// the reply has no thought part, as the API sends none unless thinkingConfig.includeThoughts is set.
+// `model` is the response's modelVersion (default: the model in the path).
+//
+// Vertex AI: startGeminiServer({ vertex: true }) also serves
+//   POST /{v1beta1|v1}/projects/{project}/locations/{location}/publishers/google/models/{model}:generateContent
+//   (and :countTokens), what @google/genai posts in Vertex mode (apiVersion 'v1beta1' by default;
+//   the SDK prepends projects/{project}/locations/{location} to the model path, and a baseUrl keeps
+//   that path), RecordedRequest.model being the model; and POST /token, the token endpoint of
+//   fakeVertexCredentials(s) (answered outside the script, routed: false). Vertex calls need
+//   `Authorization: Bearer ${VERTEX_ACCESS_TOKEN}` (else 401 UNAUTHENTICATED, before the script).
+//   Vertex responses also carry createTime. The bodies are otherwise the Gemini API's.
 //
 // How @google/genai 2.x builds the URL (node_modules/@google/genai/dist/node/index.mjs, ApiClient):
 //   `${httpOptions.baseUrl without trailing '/'}/${apiVersion}/models/${model}:generateContent`,
@@ -43,6 +66,7 @@
 
 import {
   approxTokens,
+  headerValue,
   promptChars,
   randomId,
   startFakeServer,
@@ -55,7 +79,9 @@ import {
 import { geminiEmbeddingsBody } from './embeddings.js';
 
 const FINISH = { stop: 'STOP', length: 'MAX_TOKENS', refused: 'SAFETY', other: 'OTHER' } as const;
-const PATH = /^\/(v1|v1beta|v1alpha)\/models\/([^/:]+):generateContent$/;
+const PATH = /^\/(v1|v1beta|v1alpha)\/models\/([^/:]+):(?:generateContent|countTokens)$/;
+const VERTEX_PATH = /^\/(v1|v1beta1)\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/google\/models\/([^/:]+):(?:generateContent|countTokens)$/;
+const TOKEN_PATH = '/token';
 const EMBED_PATH = /^\/(v1|v1beta|v1alpha)\/models\/([^/:]+):batchEmbedContents$/;
 
 const STATUS_TEXT: Record<number, string> = {
@@ -142,6 +168,60 @@ function defaultError(status: number, req: RecordedRequest, headers: Record<stri
   }
 }
 
+const REVOKED_REFRESH_TOKEN = 'revoked-refresh-token';
+
+/** The access token the fake token endpoint issues, which the Vertex paths require as `Authorization: Bearer`. */
+export const VERTEX_ACCESS_TOKEN = 'ya29.fake-vertex-access-token';
+
+/**
+ * Google Cloud credentials that authenticate against this server alone: an
+ * `external_account_authorized_user` credential (google-auth-library's ExternalAccountAuthorizedUserClient,
+ * the one credential type whose JSON names its token endpoint), with `token_url` on the fake server.
+ * Hand it to @google/genai as `googleAuthOptions: { credentials }`: google-auth-library then posts the
+ * refresh token to `${s.url}/token` and sends `Authorization: Bearer ${VERTEX_ACCESS_TOKEN}`. Nothing
+ * reaches Google: not ADC's lookup (explicit credentials skip it), the metadata server, nor sts.googleapis.com.
+ * With `revoked: true` the endpoint refuses the refresh token (400 invalid_grant, "Token has been
+ * expired or revoked.", as Google's does for an expired `gcloud auth application-default login`).
+ * (A service account's `token_uri` would not do: google-auth-library's gtoken posts to
+ * https://oauth2.googleapis.com/token whatever the key file says.)
+ */
+export function fakeVertexCredentials(s: { url: string }, options: { revoked?: boolean } = {}) {
+  return {
+    type: 'external_account_authorized_user',
+    audience: '//iam.googleapis.com/locations/global/workforcePools/fake-pool/providers/fake-provider',
+    client_id: 'fake-client-id',
+    client_secret: 'fake-client-secret',
+    refresh_token: options.revoked ? REVOKED_REFRESH_TOKEN : 'fake-refresh-token',
+    token_url: `${s.url}${TOKEN_PATH}`,
+  };
+}
+
+function usageAndParts(reply: TextReply, req: RecordedRequest) {
+  const cached = reply.cachedTokens ?? 0;
+  const tokensIn = reply.tokensIn ?? promptTokens(req);
+  const tokensOut = reply.tokensOut ?? approxTokens(reply.text.length);
+  const thoughts = reply.reasoningTokens ?? (reply.thinking !== undefined ? approxTokens(reply.thinking.length) : 0);
+  const parts: { text: string; thought?: true }[] = [];
+  if (reply.thinking !== undefined) parts.push({ text: reply.thinking, thought: true });
+  // The thinking-exhausted reply (text '' after thinking) has no answer part at all, as the API sends it.
+  if (reply.text !== '' || thoughts === 0) parts.push({ text: reply.text });
+  const usageMetadata: Record<string, unknown> = { promptTokenCount: tokensIn };
+  // proto3 omits zeros; kept for replies without thinking, as this server always sent it.
+  if (tokensOut > 0 || thoughts === 0) usageMetadata.candidatesTokenCount = tokensOut;
+  if (thoughts > 0) usageMetadata.thoughtsTokenCount = thoughts;
+  usageMetadata.totalTokenCount = tokensIn + tokensOut + thoughts;
+  if (cached > 0) {
+    usageMetadata.cachedContentTokenCount = cached;
+    usageMetadata.cacheTokensDetails = [{ modality: 'TEXT', tokenCount: cached }];
+  }
+  usageMetadata.promptTokensDetails = [{ modality: 'TEXT', tokenCount: tokensIn }];
+  return { parts, usageMetadata };
+}
+
+function promptTokens(req: RecordedRequest): number {
+  return approxTokens(promptChars({ a: req.body?.contents, b: req.body?.systemInstruction }, ''));
+}
+
 export const geminiDialect: Dialect = {
   name: 'gemini',
   route(method, path) {
@@ -150,34 +230,28 @@ export const geminiDialect: Dialect = {
     return m ? { model: decodeURIComponent(m[2]!) } : null;
   },
   text(reply: TextReply, req): Rendered {
-    const cached = reply.cachedTokens ?? 0;
-    const tokensIn = reply.tokensIn ?? approxTokens(promptChars({ a: req.body?.contents, b: req.body?.systemInstruction }, ''));
-    const tokensOut = reply.tokensOut ?? approxTokens(reply.text.length);
+    if (req.path.split('?')[0]!.endsWith(':countTokens')) {
+      // models.countTokens: the prompt's tokens (contents and, on Vertex, systemInstruction).
+      const totalTokens = reply.tokensIn ?? promptTokens(req);
+      return { status: 200, headers: { ...reply.headers }, body: { totalTokens, promptTokensDetails: [{ modality: 'TEXT', tokenCount: totalTokens }] } };
+    }
     const finishReason = reply.rawFinish ?? FINISH[reply.finish ?? 'stop'];
+    const { parts, usageMetadata } = usageAndParts(reply, req);
     const candidate: Record<string, unknown> = {};
     // A safety block with no text carries no content at all (response.text is then undefined).
     if (!(finishReason === 'SAFETY' && reply.text === '')) {
-      candidate.content = { parts: [{ text: reply.text }], role: 'model' };
+      candidate.content = parts.length > 0 ? { parts, role: 'model' } : { role: 'model' };
     }
     candidate.finishReason = finishReason;
     candidate.index = 0;
-    const usageMetadata: Record<string, unknown> = {
-      promptTokenCount: tokensIn,
-      candidatesTokenCount: tokensOut,
-      totalTokenCount: tokensIn + tokensOut,
-    };
-    if (cached > 0) {
-      usageMetadata.cachedContentTokenCount = cached;
-      usageMetadata.cacheTokensDetails = [{ modality: 'TEXT', tokenCount: cached }];
-    }
-    usageMetadata.promptTokensDetails = [{ modality: 'TEXT', tokenCount: tokensIn }];
     return {
       status: 200,
       headers: { 'server-timing': `gfet4t7; dur=${reply.delayMs ?? 1}`, ...reply.headers },
       body: {
         candidates: [candidate],
         usageMetadata,
-        modelVersion: req.model ?? 'gemini-2.5-flash',
+        modelVersion: reply.model ?? req.model ?? 'gemini-2.5-flash',
+        ...(VERTEX_PATH.test(req.path.split('?')[0]!) && { createTime: new Date(req.receivedAt).toISOString() }),
         responseId: reply.requestId ?? randomId(22),
       },
     };
@@ -203,6 +277,48 @@ export const geminiEmbeddingsDialect: Dialect = {
   },
 };
 
-export function startGeminiServer(options: { embeddings?: boolean } = {}): Promise<FakeServer> {
-  return startFakeServer(options.embeddings ? geminiEmbeddingsDialect : geminiDialect);
+/**
+ * `base` plus Vertex AI's paths and the token endpoint of fakeVertexCredentials. The token endpoint
+ * is not an API call: it is answered outside the script (recorded with routed: false), so queued
+ * replies are for the API calls alone. A Vertex call without `Authorization: Bearer ${VERTEX_ACCESS_TOKEN}`
+ * is answered 401 UNAUTHENTICATED before the script, as Vertex answers a missing or unknown token.
+ */
+function withVertex(base: Dialect): Dialect {
+  return {
+    ...base,
+    route(method, path, body) {
+      const m = method === 'POST' ? VERTEX_PATH.exec(path) : null;
+      return m ? { model: decodeURIComponent(m[4]!) } : base.route(method, path, body);
+    },
+    unsupported(req) {
+      if (!VERTEX_PATH.test(req.path.split('?')[0]!) || headerValue(req.headers, 'authorization') === `Bearer ${VERTEX_ACCESS_TOKEN}`) {
+        return base.unsupported?.(req) ?? null;
+      }
+      return {
+        status: 401,
+        headers: {},
+        body: geminiErrorBody(
+          401,
+          'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.',
+        ),
+      };
+    },
+    notFound(req): Rendered {
+      if (req.method !== 'POST' || req.path.split('?')[0] !== TOKEN_PATH) return base.notFound(req);
+      // google-auth-library posts grant_type=refresh_token&refresh_token=... (form-encoded, client id and secret in Basic auth).
+      const form = new URLSearchParams(typeof req.body === 'string' ? req.body : '');
+      if (form.get('grant_type') !== 'refresh_token' || !form.get('refresh_token')) {
+        return { status: 400, headers: {}, body: { error: 'invalid_request', error_description: 'grant_type=refresh_token and a refresh_token are required' } };
+      }
+      if (form.get('refresh_token') === REVOKED_REFRESH_TOKEN) {
+        return { status: 400, headers: {}, body: { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' } };
+      }
+      return { status: 200, headers: {}, body: { access_token: VERTEX_ACCESS_TOKEN, expires_in: 3599, token_type: 'Bearer' } };
+    },
+  };
+}
+
+export function startGeminiServer(options: { embeddings?: boolean; vertex?: boolean } = {}): Promise<FakeServer> {
+  const base = options.embeddings ? geminiEmbeddingsDialect : geminiDialect;
+  return startFakeServer(options.vertex ? withVertex(base) : base);
 }
