@@ -14,7 +14,8 @@ import { checkReportFolderWritable, ReportFolderError, writeReport, writeReportC
 import { eachTrial, TrialsFileError } from './records/trials-file.js';
 import { CACHE_DIR_VARIABLE, CacheError, clearCache, damagedCacheMessage, inspectCache, parseDuration, resolveCacheDir } from './runner/cache.js';
 import { BudgetError, checkBudgetEstimate } from './runner/budget.js';
-import { estimateSweep } from './runner/estimate.js';
+import { countTokensWithApi, estimateSweep } from './runner/estimate.js';
+import { checkContextWindows, contextWindowMessage } from './runner/context-check.js';
 import { readSummary } from './records/summary.js';
 import { BUILTIN_PROMPT } from './records/trial.js';
 import { readRunInfo, RunInfoError, type RunInfo } from './records/run-info.js';
@@ -52,6 +53,12 @@ export async function main(argv: string[]): Promise<number> {
           .option('out', { type: 'string', describe: 'results folder (overrides the experiment\'s "out"; default results/)' })
           .option('concurrency', { type: 'number', describe: 'calls in flight per provider (overrides the experiment)' })
           .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan (trials per provider, skipped providers) and call nothing' })
+          .option('count-tokens', {
+            type: 'boolean',
+            default: false,
+            describe:
+              "with --dry-run: ask the free token-count endpoints (Anthropic, Gemini) for each cell's longest prompt instead of estimating (makes count calls, never completions)",
+          })
           .option('quiet', { type: 'boolean', default: false, describe: 'no progress lines' })
           .option('force', {
             type: 'boolean',
@@ -76,6 +83,7 @@ export async function main(argv: string[]): Promise<number> {
             describe: `with --baseline: the smallest accuracy drop that is a regression (default ${DEFAULT_COMPARE_OPTIONS.margin})`,
           })
           .example('$0 sweep experiments/routes.yaml', 'run the flagship routes sweep')
+          .example('$0 sweep experiments/routes.yaml --dry-run --count-tokens', "what it would send, Anthropic's and Gemini's prompts counted by their APIs")
           .example(
             '$0 sweep experiments/routes.yaml --baseline baselines/routes --fail-on regression',
             'the CI gate: sweep, then compare with the baseline; exit 1 on a regression',
@@ -84,12 +92,17 @@ export async function main(argv: string[]): Promise<number> {
       async (args) => {
         checkConcurrency(args.concurrency);
         if (!(args.grace >= 0)) throw new UsageError(`--grace: expected seconds >= 0, got ${args.grace}`);
+        if (args.countTokens && !args.dryRun) {
+          throw new UsageError(
+            "--count-tokens works with --dry-run only (the sweep's own budget estimate counts locally: exact for OpenAI models, estimated for the others)",
+          );
+        }
         if (args.baseline === undefined && (args.failOn !== undefined || args.margin !== undefined)) {
           throw new UsageError(`--${args.failOn !== undefined ? 'fail-on' : 'margin'} needs --baseline <results folder>`);
         }
         const gate = args.baseline !== undefined ? prepareGate(args.experiment, args.baseline, args.failOn ?? 'regression', args.margin, loadExperiment) : null;
         checkSweepFolders(args);
-        exitCode = args.dryRun ? await dryRun(args.experiment, args.concurrency) : await sweep(args, gate);
+        exitCode = args.dryRun ? await dryRun(args.experiment, args.concurrency, args.countTokens) : await sweep(args, gate);
       },
     )
     .command(
@@ -354,28 +367,54 @@ function formatBytes(n: number): string {
   return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : n >= 1 << 10 ? `${(n / (1 << 10)).toFixed(1)} KiB` : `${n} B`;
 }
 
-async function dryRun(experiment: string, concurrency: number | undefined): Promise<number> {
+async function dryRun(experiment: string, concurrency: number | undefined, countTokens = false): Promise<number> {
   const prepared = prepareSweep(experiment, process.env, concurrency);
   // A scorer module is imported and tried on the first item: a failure is an error (exit 2), a score other than 1 a note.
   await prepareTasks(prepared);
   const { config, data, resolutions, plan } = prepared;
+  let estimated = estimateSweep(prepared);
+  const notes: { provider: string; text: string }[] = [];
+  if (countTokens) {
+    const counted = await countTokensWithApi(prepared, estimated);
+    estimated = counted.estimates;
+    notes.push(...counted.notes);
+    if (!resolutions.some((r) => r.status === 'ready' && r.provider.capabilities.countTokens)) {
+      data.notices.push(
+        '--count-tokens: no provider here counts tokens through its API (Anthropic and Gemini do, with their keys set); the counts below are local',
+      );
+    }
+  }
+  // No cell may send a prompt that, with its output, exceeds the model's context window: exit 2 naming each.
+  const context = checkContextWindows(prepared, estimated);
+  if (context.overflows.length > 0) {
+    console.error(`error: ${contextWindowMessage(context.overflows, config.repeats)}`);
+    return EXIT.badInput;
+  }
+  notes.push(...context.notes);
   console.log(`${experiment}: valid experiment "${config.name}"`);
   console.log(`  task ${config.task.type}: ${data.pool.length} pool examples, ${data.items.length} evaluation items`);
   console.log(
     `  shots ${[...config.shots].sort((a, b) => a - b).join(', ')}; selectors ${config.selectors.map(describeSelector).join(', ')}; repeats ${config.repeats}`,
   );
   for (const note of data.notices) console.log(`  note: ${note}`);
-  const estimates = new Map(estimateSweep(prepared).map((e) => [e.provider, e]));
+  const estimates = new Map(estimated.map((e) => [e.provider, e]));
   for (const r of resolutions) {
     const e = estimates.get(r.name);
     if (r.status !== 'ready' || !e) {
       console.log(`  ${r.name}: skipped (${r.status === 'skipped' ? r.reason : 'not planned'})`);
       continue;
     }
-    console.log(`  ${r.name}: ${e.calls} calls, about ${formatCount(e.promptTokens)} prompt tokens`);
+    console.log(`  ${r.name}: ${e.calls} calls, about ${formatCount(e.promptTokens)} prompt tokens, ${e.tokenCount.label}`);
     console.log(
-      `    prompt tokens per call by cell: ${e.cells.map((c) => `${c.prompt === BUILTIN_PROMPT ? '' : `${c.prompt}/`}${c.selector} k=${c.k} ~${c.meanPromptTokens}`).join(', ')}`,
+      `    prompt tokens per call by cell: ${e.cells.map((c) => `${c.prompt === BUILTIN_PROMPT ? '' : `${c.prompt}/`}${c.selector} k=${c.k} ~${c.meanPromptTokens} (longest ${c.maxPromptTokens})`).join(', ')}`,
     );
+    const fit = context.fits.get(r.name);
+    if (fit) {
+      console.log(
+        `    context window: ${fit.window.tokens.toLocaleString('en-US')} tokens (${fit.window.source}); the longest prompt (${fit.longestPrompt.toLocaleString('en-US')} tokens) + ${fit.output.label} fits`,
+      );
+    }
+    for (const note of notes) if (note.provider === r.name) console.log(`    note: ${note.text}`);
     if (r.id !== 'local') {
       const money = (x: number) => `${e.cost?.currency === 'USD' ? '$' : ''}${x.toFixed(2)}${e.cost?.currency !== 'USD' ? ` ${e.cost?.currency}` : ''}`;
       console.log(

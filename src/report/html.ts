@@ -274,7 +274,14 @@ function notices(s: RunSummary): string {
 }
 
 function cellTable(s: RunSummary): string {
-  return table(s.cells, cellColumns(s.task.measures ?? [], { scorerFailures: s.totals.failures.scorer_failure > 0, reasoning: s.cells.some((c) => c.meanReasoningTokens !== undefined) }), 'No trials recorded.');
+  return table(
+    s.cells,
+    cellColumns(s.task.measures ?? [], {
+      scorerFailures: s.totals.failures.scorer_failure > 0,
+      reasoning: s.cells.some((c) => c.meanReasoningTokens !== undefined),
+    }),
+    'No trials recorded.',
+  );
 }
 
 /** A table from shared column definitions; every value is escaped. */
@@ -350,7 +357,12 @@ function snapshotRows(s: RunSummary): [string, string][] {
   const listed = s.providers.filter((p) => p.snapshots !== undefined);
   if (listed.length === 0) return [];
   const text = listed
-    .map((p) => `${p.label ?? p.id}: ${Object.entries(p.snapshots!).map(([name, n]) => `${name} (${n} trial${n === 1 ? '' : 's'})`).join(', ')}`)
+    .map(
+      (p) =>
+        `${p.label ?? p.id}: ${Object.entries(p.snapshots!)
+          .map(([name, n]) => `${name} (${n} trial${n === 1 ? '' : 's'})`)
+          .join(', ')}`,
+    )
     .join('; ');
   return [['model snapshots', text]];
 }

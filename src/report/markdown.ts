@@ -124,7 +124,16 @@ export function renderSummaryMarkdown(summary: RunSummary): string {
 
   lines.push('## Cells', '');
   if (summary.cells.length === 0) lines.push('No trials recorded.', '');
-  else lines.push(...table(summary.cells, cellColumns(summary.task.measures ?? [], { scorerFailures: summary.totals.failures.scorer_failure > 0, reasoning: summary.cells.some((c) => c.meanReasoningTokens !== undefined) })));
+  else
+    lines.push(
+      ...table(
+        summary.cells,
+        cellColumns(summary.task.measures ?? [], {
+          scorerFailures: summary.totals.failures.scorer_failure > 0,
+          reasoning: summary.cells.some((c) => c.meanReasoningTokens !== undefined),
+        }),
+      ),
+    );
 
   if (summary.judgeCalibration) {
     lines.push('## Judge calibration', '', md(calibrationSentence(summary.judgeCalibration)), '', md(CALIBRATION_GUIDE), '');

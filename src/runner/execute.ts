@@ -5,7 +5,7 @@ import { settleModuleScoring } from '../tasks/scorer-module.js';
 import { isModelCall, isModuleScoring, type ScoreResult, type Task, type TaskItem } from '../tasks/task.js';
 import { canonicalJson, sha256 } from '../util/hash.js';
 import { Rng } from '../util/rng.js';
-import { estimateTokens } from '../providers/tokens.js';
+import { promptTokensForBudget } from '../providers/tokens.js';
 import type { BudgetTracker } from './budget.js';
 import { cacheKey, type ResponseCache } from './cache.js';
 import type { TrialPlan, TrialSpec } from './plan.js';
@@ -155,8 +155,8 @@ export async function runTrial(spec: TrialSpec, ctx: ExecuteContext): Promise<Tr
 
 /** Worst-case tokens of one call: its prompt (estimated) and the most output it may produce (thinking included: it is billed as output). */
 function worstCaseTokens(provider: Provider, request: CompletionRequest): { promptTokens: number; maxOutputTokens: number | null } {
-  const texts = [...request.messages.map((m) => m.content), ...(request.systemPrompt !== undefined ? [request.systemPrompt] : [])];
-  const promptTokens = texts.reduce((n, t) => n + estimateTokens(t), 0);
+  // Exact where a tokenizer runs offline (OpenAI), else the estimate with a safety margin: the budget is a cap.
+  const promptTokens = promptTokensForBudget(provider.id, request.messages, request.systemPrompt);
   const maxOutputTokens = request.maxOutputTokens ?? provider.capabilities.defaultMaxOutputTokens;
   return { promptTokens, maxOutputTokens };
 }
@@ -197,7 +197,9 @@ async function attemptTrial(spec: TrialSpec, ctx: ExecuteContext, signal?: Abort
   const billed = runtime.provider.capabilities.billed;
   const cache = billed ? (ctx.cache ?? null) : null;
   const honoursTemperature = runtime.provider.capabilities.honoursTemperature;
-  const key = cache ? cacheKey({ provider: id, model: runtime.provider.model, endpoint: runtime.endpoint, request, repeat: spec.repeat, honoursTemperature }) : null;
+  const key = cache
+    ? cacheKey({ provider: id, model: runtime.provider.model, endpoint: runtime.endpoint, request, repeat: spec.repeat, honoursTemperature })
+    : null;
   let result = cache && key ? cache.get(key) : null;
   if (result) {
     base.cached = true;

@@ -15,17 +15,19 @@ export function promptFingerprint(
   config: unknown,
   tasks: ReadonlyMap<string, Pick<Task, 'type' | 'render' | 'templateFiles' | 'scoringFiles'>>,
   data: Pick<TaskData<unknown>, 'pool' | 'items'>,
+  /** Other files that shape what is asked (a provider's responseFormat schema), listed and hashed with the templates. */
+  requestFiles: readonly TemplateFile[] = [],
 ): PromptFingerprint {
   const overrides = providerOverrides(config);
   const seen = new Set<string>();
-  const files = [...tasks.values()].flatMap((t) => t.templateFiles ?? []).filter((f) => !seen.has(f.name) && seen.add(f.name));
+  const files = [...[...tasks.values()].flatMap((t) => t.templateFiles ?? []), ...requestFiles].filter((f) => !seen.has(f.name) && seen.add(f.name));
   const scored = new Set<string>();
   const scoringFiles = [...tasks.values()].flatMap((t) => t.scoringFiles ?? []).filter((f) => !scored.has(f.name) && scored.add(f.name));
   const entries = [...tasks.entries()];
   const template =
     entries.length === 1
       ? renderTemplate(entries[0]![1], data, overrides, files)
-      : entries.map(([id, task]) => `# prompt ${id}\n\n${renderTemplate(task, data, overrides, task.templateFiles ?? [])}`).join('\n');
+      : entries.map(([id, task]) => `# prompt ${id}\n\n${renderTemplate(task, data, overrides, [...(task.templateFiles ?? []), ...requestFiles])}`).join('\n');
   const itemsText = canonicalJson(data.items.map((item) => [item.id, item.text]));
   return {
     hash: sha256(template),

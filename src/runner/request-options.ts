@@ -42,6 +42,10 @@ function responseFormatOf(format: NonNullable<ProviderConfig['responseFormat']>,
     throw new TaskDataError(path, null, 'responseFormat.schema: expected a JSON Schema object, e.g. { "type": "object", "properties": { ... } }');
   }
   // The schema's name for the APIs that want one (OpenAI json_schema.name, Anthropic's tool): the file's base name.
-  const name = basename(format.schema).replace(/\.json$/i, '').replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64) || 'answer';
+  const name =
+    basename(format.schema)
+      .replace(/\.json$/i, '')
+      .replace(/[^A-Za-z0-9_-]/g, '_')
+      .slice(0, 64) || 'answer';
   return { type: 'schema', name, schema: schema as Record<string, unknown> };
 }

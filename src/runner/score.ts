@@ -19,7 +19,7 @@
  * so a later trial (or a rerun) asks again.
  */
 import { ProviderError, type CompletionResult, type Provider } from '../providers/provider.js';
-import { estimateTokens } from '../providers/tokens.js';
+import { promptTokensForBudget } from '../providers/tokens.js';
 import type { TrialJudge } from '../records/trial.js';
 import type { ModelCall, ScoreResult, ScoringRole } from '../tasks/task.js';
 import type { BudgetTracker } from './budget.js';
@@ -125,7 +125,7 @@ export class ModelScorer {
     const id = model.provider.id;
     let reservation = 0;
     if (this.budget) {
-      const promptTokens = call.request.messages.reduce((n, m) => n + estimateTokens(m.content), 0);
+      const promptTokens = promptTokensForBudget(id, call.request.messages);
       const maxOutputTokens = call.request.maxOutputTokens ?? model.provider.capabilities.defaultMaxOutputTokens;
       const reserved = this.budget.reserve(provider, promptTokens, maxOutputTokens, id);
       if (reserved === null) return { status: 'over-budget' };

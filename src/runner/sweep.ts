@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import type { ExperimentConfig } from '../config/schema.js';
+import type { TemplateFile } from '../tasks/task.js';
+import { sha256 } from '../util/hash.js';
 import { BASE_URL_VARIABLES, type ResolveOptions } from '../providers/registry.js';
 import { TOOL_VERSION } from '../version.js';
 import { BudgetTracker, checkBudgetEstimate, checkJudgePrice } from './budget.js';
@@ -135,7 +139,7 @@ export async function sweepTrials<T extends TrialTotals>(options: SweepOptions, 
       baseline: task.baselineDescription,
       measures: [...task.measures],
     },
-    prompt: promptFingerprint(config, prepared.tasks, data),
+    prompt: promptFingerprint(config, prepared.tasks, data, schemaFiles(config.providers, dirname(resolve(options.experimentPath)))),
   };
   writeRunInfo(dir, info);
 
@@ -298,4 +302,10 @@ function endpointOf(id: string, baseUrl: string | undefined, env: NodeJS.Process
   const variable = BASE_URL_VARIABLES[id.slice(0, id.indexOf(':'))];
   const endpoint = baseUrl ?? ((variable && env[variable]) || undefined);
   return endpoint ? { endpoint } : {};
+}
+
+/** The JSON Schema files providers' `responseFormat` names, hashed: an edited schema changes what is asked, so the fingerprint. */
+function schemaFiles(providers: ExperimentConfig['providers'], baseDir: string): TemplateFile[] {
+  const names = [...new Set(providers.flatMap((p) => (typeof p.responseFormat === 'object' ? [p.responseFormat.schema] : [])))];
+  return names.map((name) => ({ name, sha256: sha256(readFileSync(join(baseDir, name), 'utf8')) }));
 }

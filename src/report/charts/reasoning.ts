@@ -72,7 +72,10 @@ export function reasoningSpec(summary: RunSummary): TopLevelSpec | null {
   return {
     $schema: VEGA_LITE_SCHEMA,
     description: `Mean reasoning tokens vs shots for ${summary.experimentName} (${summary.runId})`,
-    title: { text: 'Reasoning tokens vs shots', subtitle: 'mean thinking tokens per call (part of the output tokens, priced as output); each provider on its own axis' },
+    title: {
+      text: 'Reasoning tokens vs shots',
+      subtitle: 'mean thinking tokens per call (part of the output tokens, priced as output); each provider on its own axis',
+    },
     ...panels,
     resolve: { scale: { y: 'independent' } },
     config: CHART_CONFIG,
