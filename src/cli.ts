@@ -60,10 +60,21 @@ export async function main(argv: string[]): Promise<number> {
               "with --dry-run: ask the free token-count endpoints (Anthropic, Gemini) for each cell's longest prompt instead of estimating (makes count calls, never completions)",
           })
           .option('quiet', { type: 'boolean', default: false, describe: 'no progress lines' })
+          .option('adaptive', {
+            type: 'boolean',
+            default: false,
+            describe:
+              "sample in looks and stop each curve once its label is decided (the experiment's sampling: numbers, or a look at each quarter of the items)",
+          })
           .option('force', {
             type: 'boolean',
             default: false,
             describe: "start even when the estimate exceeds the experiment's budget or cannot be priced (the budget still stops calls during the run)",
+          })
+          .option('budget-reset', {
+            type: 'boolean',
+            default: false,
+            describe: 'do not count against the budget what earlier unfinished attempts of this run spent (results folder spend.jsonl)',
           })
           .option('cache', { type: 'boolean', default: true, describe: 'answer calls made before from the response cache (--no-cache: call everything again)' })
           .option('cache-dir', { type: 'string', describe: 'response cache folder (default: $FEWSHOT_CACHE_DIR, else .fewshot/ beside the experiment)' })
@@ -280,6 +291,8 @@ async function sweep(
     concurrency?: number | undefined;
     quiet: boolean;
     force: boolean;
+    budgetReset?: boolean;
+    adaptive?: boolean;
     cache: boolean;
     cacheDir?: string | undefined;
     grace: number;
@@ -301,13 +314,17 @@ async function sweep(
       ...(args.concurrency !== undefined && { concurrency: args.concurrency }),
       quiet: args.quiet,
       force: args.force,
+      ...(args.budgetReset && { budgetReset: true }),
+      ...(args.adaptive && { adaptive: true }),
       ...(args.cache && { cacheDir: resolveCacheDir({ flag: args.cacheDir, env: process.env, experimentPath: args.experiment }) }),
       shouldStop: () => interrupt.stopping,
       abortSignal: interrupt.signal,
     });
     const hits = result.cacheHits > 0 ? ` (${result.cacheHits} answered from the cache)` : '';
     console.log(`${result.status === 'complete' ? 'done' : 'stopped early'}: ${result.trials} trials${hits} in ${result.seconds.toFixed(1)}s`);
-    console.log(`${result.newCalls} new call${result.newCalls === 1 ? '' : 's'}, ${result.cacheHits} from the cache`);
+    console.log(
+      `${result.newCalls} new call${result.newCalls === 1 ? '' : 's'}, ${result.cacheHits} from the cache, ${result.sharedCalls} shared with an identical call in flight`,
+    );
     if (interrupt.stopping) return interrupt.exitCode ?? EXIT.interrupted;
     return gate ? runGate(gate, result.runDir) : EXIT.ok;
   } finally {

@@ -79,6 +79,7 @@ describe('resolvePrice', () => {
     expect(resolvePrice('anthropic:claude-sonnet-4-5')).toEqual({
       input: 3,
       cachedInput: 0.3,
+      cacheWrite: 3.75,
       output: 15,
       source: 'price table (as of 2025-10-01)',
       currency: 'USD',

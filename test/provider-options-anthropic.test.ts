@@ -276,7 +276,7 @@ describe('anthropic options: the reply', () => {
 });
 
 describe('anthropic options: countTokens', () => {
-  it('POST /v1/messages/count_tokens with model, messages (cache_control kept), system; returns input_tokens', async () => {
+  it('POST /v1/messages/count_tokens with model, messages (as create sends them), system; returns input_tokens', async () => {
     const s = await track(f.start());
     const { messages } = routesPrompt(2);
     const counted = await count(s, { messages });

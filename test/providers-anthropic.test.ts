@@ -45,9 +45,11 @@ describe('anthropic: request shape', () => {
     expectKeyOnlyInAuthHeader(f, req);
   });
 
-  it('cache_control ephemeral sits on exactly the last shot (assistant) block', async () => {
+  it('a shared prefix (cachePrefix) long enough to cache: cache_control ephemeral sits on exactly the last shot (assistant) block', async () => {
     const s = await track(f.start());
-    for (const k of [1, 2, 3]) await f.adapter(s).complete({ messages: routesPrompt(k).messages });
+    // Haiku 4.5 caches prefixes of 4096 tokens and more: a long system prompt makes the prefix that long.
+    const systemPrompt = 'Answer with the route only. '.repeat(600);
+    for (const k of [1, 2, 3]) await f.adapter(s).complete({ messages: routesPrompt(k).messages, systemPrompt, cachePrefix: true });
     s.requests.forEach((req, i) => {
       const k = i + 1;
       const turns = req.body.messages as Turn[];
@@ -58,9 +60,17 @@ describe('anthropic: request shape', () => {
     });
   });
 
+  it('no cache_control unless the runner says the prefix is shared', async () => {
+    const s = await track(f.start());
+    const systemPrompt = 'Answer with the route only. '.repeat(600);
+    await f.adapter(s).complete({ messages: routesPrompt(3).messages, systemPrompt });
+    await f.adapter(s).complete({ messages: routesPrompt(3).messages, systemPrompt, cachePrefix: false });
+    for (const req of s.requests) expect(JSON.stringify(req.body)).not.toContain('cache_control');
+  });
+
   it('no cache_control at k = 0', async () => {
     const s = await track(f.start());
-    await f.adapter(s).complete({ messages: routesPrompt(0).messages });
+    await f.adapter(s).complete({ messages: routesPrompt(0).messages, cachePrefix: true });
     const body = s.requests[0]!.body;
     expect(body.messages.map((t: Turn) => t.role)).toEqual(['user']);
     expect(JSON.stringify(body)).not.toContain('cache_control');

@@ -61,8 +61,8 @@ export interface CellTotals {
   nTrials: number;
   outcomes: Record<Outcome, number>;
   errorKinds: Map<TrialErrorKind, number>;
-  /** Calls that returned (no provider error), and their token and latency sums. */
-  returned: { count: number; tokensIn: number; cachedTokens: number; tokensOut: number; latencyMs: number };
+  /** Calls that returned (no provider error), and their token and latency sums (cacheWriteTokens: written to the prompt cache). */
+  returned: { count: number; tokensIn: number; cachedTokens: number; cacheWriteTokens: number; tokensOut: number; latencyMs: number };
   /** Of the returned calls, those that reported reasoning tokens; their sum; how many were estimates (Anthropic). */
   reasoning: { reported: number; tokens: number; estimated: number };
   /** Replies cut off at the output limit with no visible answer after thinking: the thinking used the budget. */
@@ -116,6 +116,8 @@ export interface ProviderTotals {
  */
 export class TrialAccumulator {
   trials = 0;
+  /** Trials answered by an identical call another trial had in flight (`shared: true`): calls saved. */
+  sharedTrials = 0;
   /** By lane (laneKey: provider and prompt variant). */
   readonly providers = new Map<string, ProviderTotals>();
 
@@ -129,6 +131,7 @@ export class TrialAccumulator {
 
   add(t: TrialRecord): void {
     this.trials++;
+    if (t.shared) this.sharedTrials++;
     const provider = this.providerTotals(t.provider, promptOf(t));
     provider.models.add(t.model);
     let i = provider.itemIndex.get(t.itemId);
@@ -153,6 +156,7 @@ export class TrialAccumulator {
       r.count++;
       r.tokensIn += finite(t.tokensIn);
       r.cachedTokens += finite(t.cachedTokens ?? 0);
+      r.cacheWriteTokens += finite(t.cacheWriteTokens ?? 0);
       r.tokensOut += finite(t.tokensOut);
       r.latencyMs += finite(t.latencyMs);
       if (t.reasoningTokens !== undefined) {
@@ -262,7 +266,7 @@ export class TrialAccumulator {
         nTrials: 0,
         outcomes: Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>,
         errorKinds: new Map(),
-        returned: { count: 0, tokensIn: 0, cachedTokens: 0, tokensOut: 0, latencyMs: 0 },
+        returned: { count: 0, tokensIn: 0, cachedTokens: 0, cacheWriteTokens: 0, tokensOut: 0, latencyMs: 0 },
         reasoning: { reported: 0, tokens: 0, estimated: 0 },
         thinkingCutoffs: 0,
         snapshots: new Map(),

@@ -1,7 +1,17 @@
 import { promptOf, ZERO_SHOT_SELECTOR } from '../records/trial.js';
-import { costPerRequest, resolvePrice, type Price, type PriceTable } from '../config/prices.js';
+import { cacheSavingsPerRequest, costPerRequest, resolvePrice, type Price, type PriceTable } from '../config/prices.js';
 import { compareSelectors, compareStrings } from './summarize.js';
-import type { Advice, CollapseSummary, CurveLabel, CurveSummary, Decision, FailureKey, FailureTrend, PromptComparison } from '../records/summary.js';
+import type {
+  Advice,
+  CellSummary,
+  CollapseSummary,
+  CurveLabel,
+  CurveSummary,
+  Decision,
+  FailureKey,
+  FailureTrend,
+  PromptComparison,
+} from '../records/summary.js';
 import type { CandidateCell, ProviderCandidates } from './candidates.js';
 
 export interface AdviseInput {
@@ -252,7 +262,9 @@ function decideProvider(c: ProviderCandidates, input: AdviseInput): AdviceDecisi
 
   const tokens = { recommended: tokensPerRequest(rec), zeroShot: tokensPerRequest(c.zeroShot) };
   const cost1 = (t: number | null, cell: CandidateCell | null) =>
-    price && t !== null && cell ? costPerRequest(price, cell.meanTokensIn ?? 0, cell.meanTokensOut ?? 0, cell.meanCachedTokens ?? 0) : null;
+    price && t !== null && cell
+      ? costPerRequest(price, cell.meanTokensIn ?? 0, cell.meanTokensOut ?? 0, cell.meanCachedTokens ?? 0, cell.meanCacheWriteTokens ?? 0)
+      : null;
   const perRequest = { recommended: cost1(tokens.recommended, rec), zeroShot: cost1(tokens.zeroShot, c.zeroShot) };
   const costPer1k = price ? { recommended: times(perRequest.recommended, 1000), zeroShot: times(perRequest.zeroShot, 1000) } : null;
   const costPerMonth =
@@ -416,4 +428,24 @@ function cellFact(cell: CandidateCell): CellFact {
 
 function times(x: number | null, factor: number): number | null {
   return x === null ? null : x * factor;
+}
+
+/**
+ * Each cell with `cacheSavings`: the net effect of the provider's prompt cache per 1,000 requests
+ * (its mean prompt at the plain input price minus as billed, reads and writes at their own rates;
+ * config/prices.ts's cacheSavingsPerRequest). Cells whose calls neither read nor wrote the cache, or
+ * whose model has no price, are returned as they are.
+ */
+export function withCacheSavings(
+  cells: readonly CellSummary[],
+  prices: { priceOverrides?: Readonly<Record<string, Price>> | null; providerIds?: Readonly<Record<string, string>> | null; priceTable?: PriceTable },
+): CellSummary[] {
+  return cells.map((cell) => {
+    const read = cell.meanCachedTokens ?? 0;
+    const written = cell.meanCacheWriteTokens ?? 0;
+    if (cell.meanTokensIn === null || (read <= 0 && written <= 0)) return cell;
+    const price = resolvePrice(prices.providerIds?.[cell.provider] ?? cell.provider, prices.priceOverrides ?? undefined, prices.priceTable);
+    if (!price) return cell;
+    return { ...cell, cacheSavings: 1000 * cacheSavingsPerRequest(price, cell.meanTokensIn, read, written) };
+  });
 }

@@ -110,10 +110,23 @@ function curveSummary(curve: CurveData, gains: Comparison[], cells: readonly Cel
     scope: label.scope,
     reason: label.reason,
     itemsNeeded: label.itemsNeeded,
+    ...(settings.sequential && { decidedAtItems: label.label === 'inconclusive' ? null : curveItems(curve) }),
     points,
     checks: label.checks,
     tests: gains,
   };
+}
+
+/** The items a curve's own cells answered (the shared zero-shot cell may have more): where an adaptive curve stopped. */
+function curveItems(curve: CurveData): number {
+  const own = curve.cells.filter((c) => c.ref.k > 0);
+  let most = 0;
+  for (const cell of own.length > 0 ? own : curve.cells) {
+    let n = 0;
+    for (let i = 0; i < cell.trialCount.length; i++) if (cell.trialCount[i]! > 0) n++;
+    most = Math.max(most, n);
+  }
+  return most;
 }
 
 function pointSummary(provider: string, prompt: string, cell: CellItems, cells: readonly CellSummary[]): CurvePointSummary {

@@ -18,6 +18,8 @@ export interface CandidateCell extends CellRef {
   meanTokensOut: number | null;
   /** Of meanTokensIn, the part served from the provider's prompt cache. */
   meanCachedTokens: number | null;
+  /** Of meanTokensIn, the part written to the provider's prompt cache; absent when none. */
+  meanCacheWriteTokens?: number;
 }
 
 /**
@@ -66,6 +68,7 @@ export function findCandidates(matrix: ItemMatrix, cells: readonly CellSummary[]
       meanTokensIn: s.meanTokensIn,
       meanTokensOut: s.meanTokensOut,
       meanCachedTokens: s.meanCachedTokens,
+      ...(s.meanCacheWriteTokens !== undefined && { meanCacheWriteTokens: s.meanCacheWriteTokens }),
     });
     columns.push(cell.accuracy);
     items.push(cell);

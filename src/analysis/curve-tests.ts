@@ -1,5 +1,6 @@
 import type { CellItems } from './item-scores.js';
 import { adjustedWald, pairedDifference } from './paired.js';
+import { SequentialLevels } from './sequential.js';
 import { normalQuantile } from './stats.js';
 import { isBinarySingle } from './test-family.js';
 import { laneSeed } from './accumulate.js';
@@ -24,10 +25,20 @@ export class CurveChecks {
   readonly made: LabelCheck[] = [];
   private readonly diffCache = new Map<string, number[]>();
 
+  /** Under sequential sampling, the nominal level each check is tested at on every look (sequential.ts). */
+  private readonly levels: SequentialLevels | null;
+
   constructor(
     readonly curve: CurveData,
     private readonly settings: AnalysisSettings,
-  ) {}
+  ) {
+    this.levels = settings.sequential ? new SequentialLevels(settings.sequential.looks) : null;
+  }
+
+  /** The level a check is tested at: its fixed-n level, or under sequential sampling the look's nominal one. */
+  private nominal(level: number): number {
+    return this.levels ? this.levels.nominal(level) : level;
+  }
 
   get delta(): number {
     return this.settings.delta;
@@ -52,7 +63,8 @@ export class CurveChecks {
   }
 
   /** Is mean(l - j) shown below `threshold` (upper bound) or above it (lower bound), at one-sided `level`? */
-  bound(question: LabelCheck['question'], j: number, l: number, side: 'upper' | 'lower', threshold: number, level: number, claim: string): boolean {
+  bound(question: LabelCheck['question'], j: number, l: number, side: 'upper' | 'lower', threshold: number, fixedLevel: number, claim: string): boolean {
+    const level = this.nominal(fixedLevel);
     const d = this.diffs(j, l);
     const z = normalQuantile(1 - level);
     const { low, high } = d.length > 0 ? adjustedWald(d, z) : { low: -1, high: 1 };
@@ -63,7 +75,8 @@ export class CurveChecks {
   }
 
   /** Is cell l shown better than cell j (one-sided exact p below `level`)? */
-  better(question: LabelCheck['question'], j: number, l: number, level: number, claim: string): boolean {
+  better(question: LabelCheck['question'], j: number, l: number, fixedLevel: number, claim: string): boolean {
+    const level = this.nominal(fixedLevel);
     const a = this.curve.cells[j]!;
     const b = this.curve.cells[l]!;
     const r = pairedDifference(a.accuracy, b.accuracy, {

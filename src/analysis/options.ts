@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { analysisFieldsSchema } from '../config/schema.js';
 import { priceOverridesSchema, type Price } from '../config/prices.js';
+import { lookSchedule } from '../config/sampling.js';
 import type { AnalysisSettings } from '../records/summary.js';
 
 /** The statistics' settings when neither the experiment nor a flag sets them. */
@@ -41,6 +42,8 @@ const recorded = z
     providers: z.array(z.unknown()).optional(),
     // `bootstrapResamples`: the name of `resamples` in runs from older versions.
     analysis: analysisFieldsSchema.partial().optional(),
+    // Resolved by the sweep before run.json is written (every number present).
+    sampling: z.object({ mode: z.string(), maxItems: z.number(), firstLook: z.number(), step: z.number() }).partial().optional(),
   })
   .passthrough();
 
@@ -56,12 +59,19 @@ export function analysisOptions(config: unknown, seed: number, overrides: Analys
       delta: overrides.delta ?? a.delta ?? DEFAULT_ANALYSIS_SETTINGS.delta,
       resamples: overrides.resamples ?? a.resamples ?? a.bootstrapResamples ?? DEFAULT_ANALYSIS_SETTINGS.resamples,
       seed,
+      ...sequentialOf(c.sampling),
     },
     target: overrides.target ?? c.target ?? null,
     requestsPerMonth: overrides.requestsPerMonth ?? c.requestsPerMonth ?? null,
     priceOverrides: c.prices ?? null,
     providerIds: providerIdsOf(c.providers ?? []),
   };
+}
+
+/** Adaptive sampling's looks, when run.json records a resolved adaptive plan. */
+function sequentialOf(s: { mode?: string | undefined; maxItems?: number | undefined; firstLook?: number | undefined; step?: number | undefined } | undefined) {
+  if (s?.mode !== 'adaptive' || s.maxItems === undefined || s.firstLook === undefined || s.step === undefined) return {};
+  return { sequential: { looks: lookSchedule(s.firstLook, s.step, s.maxItems) } };
 }
 
 const labelled = z.object({ id: z.string(), label: z.string() }).passthrough();

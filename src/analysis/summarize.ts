@@ -78,6 +78,7 @@ function summarizeCell(cell: CellTotals, order: readonly number[], measureKeys: 
     providerFailureRate: providerFailures / cell.nTrials,
     meanTokensIn: meanOf(returned.tokensIn),
     meanCachedTokens: meanOf(returned.cachedTokens),
+    ...(returned.cacheWriteTokens > 0 && { meanCacheWriteTokens: returned.cacheWriteTokens / returned.count }),
     meanTokensOut: meanOf(returned.tokensOut),
     meanLatencyMs: meanOf(returned.latencyMs),
     ...(cell.reasoning.reported > 0 && { meanReasoningTokens: cell.reasoning.tokens / cell.reasoning.reported }),

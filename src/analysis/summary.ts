@@ -4,7 +4,7 @@ import { accumulate, type TrialSource } from './accumulate.js';
 import { summarizeJudgeCalibration } from './agreement.js';
 import { analyzeRun } from './analyze.js';
 import { summarizeCells } from './summarize.js';
-import { decideAdvice, withReasons, type AdviceReasonRenderer } from './advise.js';
+import { decideAdvice, withCacheSavings, withReasons, type AdviceReasonRenderer } from './advise.js';
 import { analysisOptions, type AnalysisOverrides } from './options.js';
 
 // The summary's types, its schema and its reader are records/summary.ts's; this builds it.
@@ -40,7 +40,7 @@ export function buildSummary(
     source,
     (runInfo.task.measures ?? []).map((m) => m.key),
   );
-  const cells = summarizeCells(trials);
+  const cells = withCacheSavings(summarizeCells(trials), options);
   const analysis = analyzeRun(trials, cells, settings);
   const decisions = decideAdvice({
     curves: analysis.curves,
@@ -111,7 +111,7 @@ export function buildSummary(
     providers,
     notices,
     task: runInfo.task,
-    totals: { trials: trials.trials, answered, failures },
+    totals: { trials: trials.trials, answered, failures, ...(trials.sharedTrials > 0 && { sharedTrials: trials.sharedTrials }) },
     settings,
     testCount: analysis.testCount,
     target: options.target,

@@ -1,5 +1,7 @@
 import { relative } from 'node:path';
-import { TrialAccumulator } from '../analysis/index.js';
+import { buildSummary, TrialAccumulator } from '../analysis/index.js';
+import { curveKey } from '../config/sampling.js';
+import { BUILTIN_PROMPT } from '../records/trial.js';
 import { writeReport, writeReportCharts } from '../report/write.js';
 import { sweepTrials, type SweepOptions, type SweepRun } from '../runner/sweep.js';
 
@@ -14,6 +16,8 @@ export interface SweepResult {
   cacheHits: number;
   /** Provider calls made by this run (not from the cache; the local baseline makes none). */
   newCalls: number;
+  /** Trials answered by an identical call another trial had in flight (single-flight): calls saved. */
+  sharedCalls: number;
   status: SweepRun<TrialAccumulator>['status'];
   seconds: number;
 }
@@ -26,7 +30,12 @@ export interface SweepResult {
  */
 export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const run = await sweepTrials(options, (measureKeys) => new TrialAccumulator(measureKeys));
+  // Adaptive sampling: after each look, the analysis labels every curve on the trials so far; a decided curve stops.
+  const afterLook: SweepOptions['afterLook'] = (totals, info) =>
+    buildSummary(totals as TrialAccumulator, info)
+      .curves.filter((c) => c.label !== 'inconclusive')
+      .map((c) => curveKey(c.provider, c.prompt ?? BUILTIN_PROMPT, c.selector));
+  const run = await sweepTrials({ afterLook, ...options }, (measureKeys) => new TrialAccumulator(measureKeys));
   const { reportPath, summary } = writeReport(run.runDir, run.totals, run.info);
   await writeReportCharts(run.runDir, summary, run.info);
   log(`results: ${relative(process.cwd(), run.runDir) || run.runDir}`);
@@ -38,6 +47,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
     trials: run.trials,
     cacheHits: run.cacheHits,
     newCalls: run.newCalls,
+    sharedCalls: run.sharedCalls,
     status: run.status,
     seconds: run.seconds,
   };

@@ -8,7 +8,16 @@ export interface Price {
   output: number;
   /** Input tokens served from the provider's prompt cache; absent when the provider has no such price. */
   cachedInput?: number;
+  /**
+   * Input tokens written to the provider's prompt cache (Anthropic: 1.25x input for the 5-minute
+   * cache). Absent: resolvePrice fills in ANTHROPIC_CACHE_WRITE_MULTIPLIER x input for `anthropic:` ids;
+   * elsewhere costPerRequest prices writes as plain input.
+   */
+  cacheWrite?: number;
 }
+
+/** Anthropic bills a 5-minute cache write at 1.25x the input price (and a read at 0.1x: the table's cachedInput). */
+export const ANTHROPIC_CACHE_WRITE_MULTIPLIER = 1.25;
 
 /** A price with where it came from: `experiment` (the experiment's `prices:`) or the dated price table. */
 export interface ResolvedPrice extends Price {
@@ -19,7 +28,7 @@ export interface ResolvedPrice extends Price {
 const perMillion = z.number().finite().nonnegative();
 
 /** One model's price; also the shape of an entry under the experiment's `prices:` map. */
-export const priceSchema = z.object({ input: perMillion, output: perMillion, cachedInput: perMillion.optional() }).strict();
+export const priceSchema = z.object({ input: perMillion, output: perMillion, cachedInput: perMillion.optional(), cacheWrite: perMillion.optional() }).strict();
 
 /** The experiment's `prices:`: provider id -> price per 1M tokens. Wins over the price table. */
 export const priceOverridesSchema = z.record(z.string().min(1), priceSchema);
@@ -102,34 +111,50 @@ export function resolvePrice(
   table: PriceTable = loadPriceTable(),
 ): ResolvedPrice | null {
   const override = overrides && Object.hasOwn(overrides, providerId) ? overrides[providerId] : undefined;
-  if (override) return withSource(override, 'experiment', table.currency);
+  const anthropic = providerId.startsWith('anthropic:');
+  if (override) return withSource(override, 'experiment', table.currency, anthropic);
 
   const models = table.models;
   const tableSource = `price table (as of ${table.asOf})`;
-  if (Object.hasOwn(models, providerId)) return withSource(models[providerId]!, tableSource, table.currency);
+  if (Object.hasOwn(models, providerId)) return withSource(models[providerId]!, tableSource, table.currency, anthropic);
   const base = providerId.replace(SNAPSHOT_SUFFIX, '');
   if (base !== providerId && Object.hasOwn(models, base)) {
-    return withSource(models[base]!, `${tableSource}, listed as ${base}`, table.currency);
+    return withSource(models[base]!, `${tableSource}, listed as ${base}`, table.currency, anthropic);
   }
   return null;
 }
 
-function withSource(price: Price, source: string, currency: string): ResolvedPrice {
+/** `anthropic`: a price without cacheWrite gets Anthropic's (ANTHROPIC_CACHE_WRITE_MULTIPLIER x input). */
+function withSource(price: Price, source: string, currency: string, anthropic: boolean): ResolvedPrice {
+  const cacheWrite = price.cacheWrite ?? (anthropic ? price.input * ANTHROPIC_CACHE_WRITE_MULTIPLIER : undefined);
   return {
     input: price.input,
     output: price.output,
     ...(price.cachedInput !== undefined ? { cachedInput: price.cachedInput } : {}),
+    ...(cacheWrite !== undefined ? { cacheWrite } : {}),
     source,
     currency,
   };
 }
 
 /**
- * Cost of one request in the price's currency. `cachedTokensIn` (a part of tokensIn) is priced at
- * cachedInput when the price has one, at the input price otherwise.
+ * Cost of one request in the price's currency. `cachedTokensIn` (a part of tokensIn: read from the
+ * prompt cache) is priced at cachedInput when the price has one, at the input price otherwise;
+ * `cacheWriteTokensIn` (another part: written to the prompt cache) at cacheWrite, else at input.
  */
-export function costPerRequest(price: Price, tokensIn: number, tokensOut: number, cachedTokensIn = 0): number {
+export function costPerRequest(price: Price, tokensIn: number, tokensOut: number, cachedTokensIn = 0, cacheWriteTokensIn = 0): number {
   const cachedIn = Math.min(Math.max(cachedTokensIn, 0), tokensIn);
+  const writtenIn = Math.min(Math.max(cacheWriteTokensIn, 0), tokensIn - cachedIn);
   const cachedRate = price.cachedInput ?? price.input;
-  return ((tokensIn - cachedIn) * price.input + cachedIn * cachedRate + tokensOut * price.output) / 1_000_000;
+  const writeRate = price.cacheWrite ?? price.input;
+  return ((tokensIn - cachedIn - writtenIn) * price.input + cachedIn * cachedRate + writtenIn * writeRate + tokensOut * price.output) / 1_000_000;
+}
+
+/**
+ * What the prompt cache saved on one request: its prompt at the plain input price minus the same
+ * prompt as billed (reads at cachedInput, writes at cacheWrite). Negative when writes cost more than
+ * reads saved (prefixes written and never read).
+ */
+export function cacheSavingsPerRequest(price: Price, tokensIn: number, cachedTokensIn: number, cacheWriteTokensIn: number): number {
+  return costPerRequest(price, tokensIn, 0) - costPerRequest(price, tokensIn, 0, cachedTokensIn, cacheWriteTokensIn);
 }

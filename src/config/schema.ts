@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { priceOverridesSchema } from './prices.js';
+import { samplingSchema } from './sampling.js';
 import { promptsSchema, TEMPLATE_TASKS } from './prompts-schema.js';
 import { adaptgaugeTaskSchema } from './adaptgauge-schema.js';
 import { classifyTaskSchema, declaredPoolSize, generateTaskSchema } from './dataset-schema.js';
@@ -296,6 +297,8 @@ export const experimentSchema = z
     requestsPerMonth: z.number().int().positive().optional(),
     /** Prices per 1M tokens by provider id (e.g. "openai:gpt-4o-mini"), overriding data/prices.json. */
     prices: priceOverridesSchema.optional(),
+    /** How items enter: every item in every cell (`full`, the default), or in looks until each curve is decided (`adaptive`). */
+    sampling: samplingSchema.optional(),
     /** Context windows in tokens by provider id or prefix, over the dated table in data/ (like prices). */
     contextWindows: z.record(z.string(), z.number().int().positive()).optional(),
     /** Spending cap for a sweep, in the price table's currency (USD): checked against the estimate first, then per call. */

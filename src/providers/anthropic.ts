@@ -13,13 +13,32 @@ import {
   type ResponseFormatRequest,
 } from './provider.js';
 import { ProviderError } from './provider.js';
-import { estimateTokens } from './tokens.js';
+import { BUDGET_ESTIMATE_MARGIN, estimateTokens } from './tokens.js';
 
 /** Anthropic requires max_tokens; used when the experiment sets no maxOutputTokens. */
 export const ANTHROPIC_DEFAULT_MAX_TOKENS = 1024;
 
 /** The forced tool's name for `responseFormat: json` (a schema's tool is named after its file). */
 export const ANTHROPIC_JSON_TOOL = 'answer';
+
+/**
+ * The shortest prefix Anthropic caches, in tokens, by model family, as the prompt-caching guide's
+ * "Cache limitations" lists it (docs.claude.com/en/docs/build-with-claude/prompt-caching, quoted in
+ * anthropics/anthropic-sdk-python#1194): 4096 for Claude Opus 4.5 and later Opus 4.x and for Haiku 4.5,
+ * 2048 for Haiku 3.5 and Haiku 3, 1024 for the others (Sonnet 4.5, Sonnet 4, Opus 4.1, Opus 4,
+ * Sonnet 3.7, ...). A shorter prefix marked with cache_control is processed uncached (no error, no
+ * write charge), so a model not listed gets the smallest minimum.
+ */
+const CACHE_MINIMUMS: readonly [RegExp, number][] = [
+  [/^claude-(opus-4-[5-9]|haiku-4-[5-9])/, 4096],
+  [/^claude-(3-5-haiku|3-haiku|haiku-3)/, 2048],
+];
+export const ANTHROPIC_DEFAULT_MIN_CACHE_TOKENS = 1024;
+
+/** The model's minimum cacheable prefix (CACHE_MINIMUMS); a dated snapshot or `-latest` alias matches its family. */
+export function anthropicMinCacheTokens(model: string): number {
+  return CACHE_MINIMUMS.find(([family]) => family.test(model))?.[1] ?? ANTHROPIC_DEFAULT_MIN_CACHE_TOKENS;
+}
 
 // The content blocks the adapter reads; any other block type (server tools, …) passes through unread.
 const contentBlock = z.looseObject({
@@ -71,9 +90,12 @@ interface MessagesParams {
 }
 
 /**
- * Anthropic messages. The shots are the same for every item at a given (selector, repeat) prefix,
- * so the last shot carries cache_control: the system prompt and shots are cached and later calls
- * read them at the cached price (usage.cache_read_input_tokens).
+ * Anthropic messages. When the runner says the prefix is shared (`request.cachePrefix`: other
+ * requests of the run send the same system prompt and shots) and it is long enough to be cached
+ * (anthropicMinCacheTokens), the last shot carries cache_control: the first call writes the prefix
+ * (usage.cache_creation_input_tokens, billed at 1.25x input for the 5-minute cache) and later calls
+ * read it (usage.cache_read_input_tokens, 0.1x input). A prefix seeded per item is never marked: its
+ * write would never be read.
  *
  * Model options (docs/providers.md): reasoning becomes `thinking` (a budget; an effort maps to one
  * through ANTHROPIC_EFFORT_BUDGET), topP `top_p`, stop `stop_sequences`, responseFormat a forced tool
@@ -82,7 +104,7 @@ interface MessagesParams {
 export class AnthropicProvider extends HttpAdapter<Anthropic> {
   readonly capabilities: ProviderCapabilities = {
     ...DEFAULT_CAPABILITIES,
-    // The last shot carries cache_control; temperature is not sent (see complete); max_tokens is required.
+    // A shared shot prefix carries cache_control; temperature is not sent (see complete); max_tokens is required.
     promptCaching: 'explicit',
     honoursTemperature: false,
     defaultMaxOutputTokens: ANTHROPIC_DEFAULT_MAX_TOKENS,
@@ -128,6 +150,7 @@ export class AnthropicProvider extends HttpAdapter<Anthropic> {
       tokensIn: usage.input_tokens + cacheRead + cacheWrite,
       tokensOut: usage.output_tokens,
       cachedTokens: cacheRead,
+      ...(cacheWrite > 0 && { cacheWriteTokens: cacheWrite }),
       latencyMs,
       requestId: (raw as { _request_id?: string | null })._request_id ?? null,
       ...reasoningTokens(data.content, usage.output_tokens, usage.output_tokens_details?.thinking_tokens),
@@ -143,11 +166,13 @@ export class AnthropicProvider extends HttpAdapter<Anthropic> {
     return this.validate(countSchema, raw).input_tokens;
   }
 
-  /** Messages (cache_control on the last shot), system, thinking and the forced tool; refuses what the API would. */
+  /** Messages (cache_control on a shared shot prefix), system, thinking and the forced tool; refuses what the API would. */
   private params(request: CompletionRequest): { params: MessagesParams; forced: ForcedTool | null } {
     const { system, turns } = splitSystem(request);
-    // The prefix worth caching ends at the last assistant turn (the last shot's answer).
-    const lastShot = turns.map((m) => m.role).lastIndexOf('assistant');
+    // The prefix worth caching ends at the last assistant turn (the last shot's answer): marked only
+    // when the runner says other requests share it and it reaches the model's minimum.
+    const lastAssistant = turns.map((m) => m.role).lastIndexOf('assistant');
+    const lastShot = request.cachePrefix === true && this.cacheable(system, turns, lastAssistant) ? lastAssistant : -1;
     const messages = turns.map((m, i) => ({
       role: m.role as 'user' | 'assistant',
       content: [{ type: 'text' as const, text: m.content, ...(i === lastShot && { cache_control: { type: 'ephemeral' as const } }) }],
@@ -170,6 +195,20 @@ export class AnthropicProvider extends HttpAdapter<Anthropic> {
       },
       forced,
     };
+  }
+
+  /**
+   * Whether the prefix (system prompt and turns up to `end`) reaches the model's minimum cacheable
+   * length, by the ~4 chars/token estimate times BUDGET_ESTIMATE_MARGIN (Claude's tokenizer averages
+   * fewer characters a token than four): an estimate on the high side risks only a mark the API
+   * ignores, one on the low side a saving lost.
+   */
+  private cacheable(system: string | null, turns: readonly { content: string }[], end: number): boolean {
+    if (end < 0) return false;
+    let chars = system?.length ?? 0;
+    for (let i = 0; i <= end; i++) chars += turns[i]!.content.length;
+    // estimateTokens' ~4 chars/token, on the summed length rather than one joined string.
+    return Math.ceil(Math.ceil(chars / 4) * BUDGET_ESTIMATE_MARGIN) >= anthropicMinCacheTokens(this.settings.model);
   }
 }
 

@@ -44,6 +44,13 @@ export interface CompletionRequest extends ModelOptions {
   maxOutputTokens?: number;
   /** The item and shots behind the messages, for the `local` baseline only (see LocalSubject). */
   subject?: LocalSubject;
+  /**
+   * The runner's word that other requests of this run send the same prefix (the system prompt and the
+   * shots, up to the last shot's answer): worth caching where the API caches only what is marked
+   * (Anthropic's cache_control; see runner/prompt-cache.ts). Absent: nothing is marked. Like `subject`,
+   * it is not part of the prompt hash or the response cache key.
+   */
+  cachePrefix?: boolean;
 }
 
 /** Why the provider stopped: 'length' means it hit the output token limit (truncated). */
@@ -55,6 +62,11 @@ export interface CompletionResult {
   tokensIn: number;
   tokensOut: number;
   cachedTokens: number;
+  /**
+   * Of tokensIn, the tokens written to the provider's prompt cache (Anthropic's
+   * usage.cache_creation_input_tokens, billed above the input price); absent when none were written.
+   */
+  cacheWriteTokens?: number;
   latencyMs: number;
   requestId: string | null;
   /** Tries it took (1 when the first call answered). */
@@ -83,6 +95,15 @@ export type ProviderErrorKind =
   | 'malformed'
   | 'other';
 
+/**
+ * What the provider may bill for a failed call (classify-error.ts's failureBilling, which the budget
+ * books by): 'none' when the call was refused before any generation (an HTTP error answer: 4xx, 429,
+ * 5xx; a connection never made); 'maybe' when it was accepted and no usable answer came back (a
+ * timeout, a connection dropped after the request went out, a refusal or malformed body after a 200),
+ * so the generation may have run and been billed in full.
+ */
+export type FailureBilling = 'none' | 'maybe';
+
 /** A typed failure of a call: recorded on the trial, never scored as a wrong answer. */
 export class ProviderError extends Error {
   constructor(
@@ -91,6 +112,8 @@ export class ProviderError extends Error {
     /** The provider's Retry-After, when it sent one. */
     readonly retryAfterMs: number | null = null,
     readonly status: number | null = null,
+    /** What the provider may bill for the call (see FailureBilling); absent: failureBilling() infers it from kind and status. */
+    readonly billing?: FailureBilling,
   ) {
     super(message);
     this.name = 'ProviderError';

@@ -22,11 +22,33 @@ export interface RunInfo {
   completedTrials: number;
   /** Real cost of the calls made, against the experiment's `budget` (absent in runs from older versions). */
   spend?: SpendRecord;
+  /**
+   * How the trials were answered: `new` provider calls made (the local baseline's excluded), `cached`
+   * from the response cache, `shared` by an identical call another trial had in flight (single-flight:
+   * the calls saved). Written when the sweep ends; absent in older runs and imports.
+   */
+  calls?: { new: number; cached: number; shared: number };
   /** Hashes of the prompt template, the answer-shaping settings and the items, with a rendered template, for `fewshot compare` (absent in older runs and imports). */
   prompt?: PromptFingerprint;
   task: { type: string; poolSize: number; evalItems: number; baseline: string; measures: MeasureInfo[] };
   /** The judge's grades of the calibration set's human-graded replies (`scoring.calibration`); absent without one, and in older runs. */
   judgeCalibration?: JudgeCalibrationRun;
+  /**
+   * Adaptive sampling (`sampling: { mode: adaptive }` or `--adaptive`): the resolved plan, the looks'
+   * cumulative item counts, how many looks ran, and each curve decided with the items it had then
+   * (it took no more). Absent under full sampling, and in older runs.
+   */
+  sampling?: RunSampling;
+}
+
+export interface RunSampling {
+  mode: 'adaptive';
+  maxItems: number;
+  firstLook: number;
+  step: number;
+  looks: number[];
+  completedLooks?: number;
+  decided: { provider: string; prompt: string; selector: string; atItems: number }[];
 }
 
 /**
@@ -81,6 +103,25 @@ export interface SpendRecord {
    * price; included in `total`, not in `byProvider`. Absent when no judge ran, and in older runs.
    */
   byJudge?: Record<string, number>;
+  /**
+   * Failed calls booked at their reservation (their worst case) because the provider may bill them: a
+   * timeout or a connection dropped after the request went out (runner/budget.ts). In `total`. Absent
+   * when there were none, and in older runs.
+   */
+  failedCallsBooked?: { calls: number; cost: number };
+  /**
+   * The spend of earlier attempts of this run (the same experiment, prompt, settings and items, into
+   * the same results folder) that did not complete: counted against `budget` besides `total`, which is
+   * this attempt's alone (runner/spend-ledger.ts). Absent when there were none, and in older runs.
+   */
+  earlierAttempts?: EarlierAttemptsSpend;
+}
+
+/** run.json's `spend.earlierAttempts`: what the attempts this one resumes spent, from the results folder's spend ledger. */
+export interface EarlierAttemptsSpend {
+  total: number;
+  /** Oldest first. `interrupted`: killed or crashed (no end recorded; calls in flight counted at their worst case). */
+  attempts: { runId: string; status: 'partial' | 'interrupted'; spent: number }[];
 }
 
 /**
@@ -153,8 +194,16 @@ export const runInfoSchema = z.looseObject({
       currency: z.string(),
       skippedTrials: z.number(),
       byJudge: z.record(z.string(), z.number()).optional(),
+      failedCallsBooked: z.looseObject({ calls: z.number(), cost: z.number() }).optional(),
+      earlierAttempts: z
+        .looseObject({
+          total: z.number(),
+          attempts: z.array(z.looseObject({ runId: z.string(), status: z.enum(['partial', 'interrupted']), spent: z.number() })),
+        })
+        .optional(),
     })
     .optional(),
+  calls: z.looseObject({ new: z.number().int().nonnegative(), cached: z.number().int().nonnegative(), shared: z.number().int().nonnegative() }).optional(),
   prompt: z
     .looseObject({
       hash: z.string(),
@@ -163,6 +212,17 @@ export const runInfoSchema = z.looseObject({
       template: z.string(),
       templateFiles: z.array(z.object({ name: z.string(), sha256: z.string() })).optional(),
       scoringFiles: z.array(z.object({ name: z.string(), sha256: z.string() })).optional(),
+    })
+    .optional(),
+  sampling: z
+    .looseObject({
+      mode: z.literal('adaptive'),
+      maxItems: z.number().int(),
+      firstLook: z.number().int(),
+      step: z.number().int(),
+      looks: z.array(z.number().int()),
+      completedLooks: z.number().int().optional(),
+      decided: z.array(z.looseObject({ provider: z.string(), prompt: z.string(), selector: z.string(), atItems: z.number().int() })),
     })
     .optional(),
   judgeCalibration: z

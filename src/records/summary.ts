@@ -59,6 +59,11 @@ export interface AnalysisSettings {
   /** Seeds every bootstrap, so the same trials give the same summary bit for bit. */
   seed: number;
   confidenceLevel: number;
+  /**
+   * Under adaptive sampling, the looks' cumulative item counts: every label check is then tested at
+   * the group-sequential nominal level for these looks (analysis/sequential.ts). Absent: a fixed n.
+   */
+  sequential?: { looks: number[] };
 }
 
 /** A cell within one provider: selector `none` is the shared zero-shot cell. */
@@ -188,6 +193,11 @@ export interface CurveSummary {
   reason: string;
   /** Rough number of items that would decide an inconclusive curve; null otherwise (also when more items cannot decide). */
   itemsNeeded: number | null;
+  /**
+   * Adaptive sampling only: the items the curve had taken when its label was decided (it then stopped
+   * taking more); null when still inconclusive at maxItems. Absent under full sampling.
+   */
+  decidedAtItems?: number | null;
   points: CurvePointSummary[];
   /** The checks the label rests on, in the order made (its own family: see label-family.ts). */
   checks: LabelCheck[];
@@ -290,6 +300,18 @@ export interface CellSummary {
   meanTokensIn: number | null;
   /** Of meanTokensIn, the part the provider served from its prompt cache (cheaper). */
   meanCachedTokens: number | null;
+  /**
+   * Of meanTokensIn, the part written to the provider's prompt cache (Anthropic: billed at 1.25x input).
+   * Absent when no call of the cell wrote any, and in older summaries.
+   */
+  meanCacheWriteTokens?: number;
+  /**
+   * The net effect of the provider's prompt cache, per 1,000 requests in the price's currency: the
+   * cell's mean prompt at the plain input price minus the same prompt as billed (reads at the cached
+   * rate, writes at the cache-write rate). Negative: prefixes were written and not read enough to pay
+   * for it. Absent when the cell's calls neither read nor wrote the cache, or the model has no price.
+   */
+  cacheSavings?: number;
   meanTokensOut: number | null;
   meanLatencyMs: number | null;
   /**
@@ -406,7 +428,8 @@ export interface RunSummary {
   /** Skipped providers first, then run.json's notices, then notices passed in (e.g. a torn trials line). */
   notices: string[];
   task: RunInfo['task'];
-  totals: { trials: number; answered: number; failures: Record<FailureOutcome, number> };
+  /** `sharedTrials`: trials answered by an identical call in flight (trials.jsonl's `shared`); absent when none, and in older summaries. */
+  totals: { trials: number; answered: number; failures: Record<FailureOutcome, number>; sharedTrials?: number };
   /** The statistics' settings: with the trials they reproduce every number here. */
   settings: AnalysisSettings;
   /** Tests in the run's descriptive family (Holm within it): each k against zero-shot, selector against selector. */
@@ -442,7 +465,14 @@ const countsBy = <const K extends string>(keys: readonly [K, ...K[]]) =>
 const intervalSchema = z.object({ estimate: num, lower: num, upper: num, n: num });
 const cellRefSchema = z.object({ selector: z.string(), k: num });
 
-const settingsSchema = z.object({ alpha: num, delta: num, resamples: num, seed: num, confidenceLevel: num });
+const settingsSchema = z.object({
+  alpha: num,
+  delta: num,
+  resamples: num,
+  seed: num,
+  confidenceLevel: num,
+  sequential: z.object({ looks: z.array(z.number().int().positive()) }).optional(),
+});
 
 const comparisonSchema = z.object({
   provider: z.string(),
@@ -510,6 +540,7 @@ const curveSchema = z.object({
   scope: z.string(),
   reason: z.string(),
   itemsNeeded: nullableNum,
+  decidedAtItems: nullableNum.optional(),
   points: z.array(curvePointSchema),
   checks: z.array(labelCheckSchema),
   tests: z.array(comparisonSchema),
@@ -580,6 +611,8 @@ const cellSchema = z.object({
   providerFailureRate: num,
   meanTokensIn: nullableNum,
   meanCachedTokens: nullableNum,
+  meanCacheWriteTokens: z.number().nonnegative().optional(),
+  cacheSavings: z.number().optional(),
   meanTokensOut: nullableNum,
   meanLatencyMs: nullableNum,
   meanReasoningTokens: z.number().nonnegative().optional(),
@@ -653,7 +686,7 @@ export const summarySchema = z.object({
   providers: z.array(providerSummarySchema),
   notices: z.array(z.string()),
   task: taskSchema,
-  totals: z.object({ trials: num, answered: num, failures: countsBy(FAILURE_OUTCOMES) }),
+  totals: z.object({ trials: num, answered: num, failures: countsBy(FAILURE_OUTCOMES), sharedTrials: num.optional() }),
   settings: settingsSchema,
   testCount: num,
   target: nullableNum,

@@ -58,7 +58,15 @@ export interface TrialRecord {
   tokensOut: number;
   cachedTokens: number;
   latencyMs: number;
+  /** True when no call was made for this trial: answered from the response cache, or shared (below). */
   cached: boolean;
+  /**
+   * True when the answer (or the failure) is that of an identical request another trial of this run
+   * had in flight at the time (single-flight: one call, every waiting trial gets its outcome); `cached`
+   * is then true too, and tokens, latency, requestId and attempts are the call's. Absent otherwise and
+   * in older records.
+   */
+  shared?: boolean;
   requestId: string | null;
   /** Calls made for this trial, retries included (absent in records from older versions). */
   attempts?: number;
@@ -79,6 +87,11 @@ export interface TrialRecord {
   reasoningTokensEstimated?: boolean;
   /** The snapshot that answered (OpenAI `model` + `system_fingerprint`, Anthropic `model`, Gemini `modelVersion`); absent when the API names none. */
   snapshot?: ModelSnapshot;
+  /**
+   * Of tokensIn, the tokens written to the provider's prompt cache (Anthropic's cache_creation_input_tokens,
+   * priced at the cacheWrite rate). Absent when none were written, and in older records.
+   */
+  cacheWriteTokens?: number;
 }
 
 /**
@@ -140,6 +153,7 @@ const trialFields = z.looseObject({
   cachedTokens: z.number().nonnegative(),
   latencyMs: z.number().nonnegative(),
   cached: z.boolean(),
+  shared: z.boolean().optional(),
   requestId: z.string().nullable(),
   attempts: z.number().int().nonnegative().optional(),
   judge: z
@@ -157,6 +171,7 @@ const trialFields = z.looseObject({
   reasoningTokens: z.number().nonnegative().optional(),
   reasoningTokensEstimated: z.boolean().optional(),
   snapshot: z.looseObject({ model: z.string(), fingerprint: z.string().optional() }).optional(),
+  cacheWriteTokens: z.number().nonnegative().optional(),
 });
 
 /**

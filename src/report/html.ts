@@ -279,6 +279,7 @@ function cellTable(s: RunSummary): string {
     cellColumns(s.task.measures ?? [], {
       scorerFailures: s.totals.failures.scorer_failure > 0,
       reasoning: s.cells.some((c) => c.meanReasoningTokens !== undefined),
+      promptCache: s.cells.some((c) => c.cacheSavings !== undefined),
     }),
     'No trials recorded.',
   );

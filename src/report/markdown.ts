@@ -131,6 +131,7 @@ export function renderSummaryMarkdown(summary: RunSummary): string {
         cellColumns(summary.task.measures ?? [], {
           scorerFailures: summary.totals.failures.scorer_failure > 0,
           reasoning: summary.cells.some((c) => c.meanReasoningTokens !== undefined),
+          promptCache: summary.cells.some((c) => c.cacheSavings !== undefined),
         }),
       ),
     );

@@ -1,6 +1,7 @@
+import { loadPriceTable } from '../analysis/index.js';
 import type { CellSummary, CollapseSummary, CurveSummary, FailureTrend } from '../records/summary.js';
 import type { TaskMeasure } from '../tasks/task.js';
-import { formatDifference, formatEstimate, formatInterval, formatNumber, formatP, pct } from './format.js';
+import { formatDifference, formatEstimate, formatInterval, formatMoney, formatNumber, formatP, pct } from './format.js';
 import { FAILURE_NAMES, failureRates, turningPoint } from './verdict.js';
 
 /** One table column: a header and how to show a row in it. Shared by the HTML and Markdown reports. */
@@ -23,8 +24,12 @@ function errorKinds(cell: CellSummary): string | undefined {
 /**
  * The per-cell table: counts, both accuracies and the task's measures with interval and n, failures by outcome, costs.
  * `scorerFailures`: a column for them (runs scored by a scorer module of the user's own that failed at least once).
+ * `promptCache`: a column for the prompt cache's net effect per 1,000 requests (runs where some cell has `cacheSavings`).
  */
-export function cellColumns(measures: readonly TaskMeasure[], options: { scorerFailures?: boolean; reasoning?: boolean } = {}): Column<CellSummary>[] {
+export function cellColumns(
+  measures: readonly TaskMeasure[],
+  options: { scorerFailures?: boolean; reasoning?: boolean; promptCache?: boolean } = {},
+): Column<CellSummary>[] {
   const columns: Column<CellSummary>[] = [
     { header: 'provider', value: (c) => c.provider },
     { header: 'model', value: (c) => c.model },
@@ -53,6 +58,7 @@ export function cellColumns(measures: readonly TaskMeasure[], options: { scorerF
     { header: 'failure rate', value: (c) => pct(c.failureRate), numeric: true },
     { header: 'mean tokens in', value: (c) => formatNumber(c.meanTokensIn, 0), numeric: true },
     { header: 'cached share', value: (c) => (c.meanTokensIn && c.meanCachedTokens !== null ? pct(c.meanCachedTokens / c.meanTokensIn) : '—'), numeric: true },
+    ...(options.promptCache ? [promptCacheColumn()] : []),
     { header: 'mean tokens out', value: (c) => formatNumber(c.meanTokensOut, 0), numeric: true },
     ...(options.reasoning
       ? [
@@ -71,6 +77,21 @@ export function cellColumns(measures: readonly TaskMeasure[], options: { scorerF
     columns.push({ header: `${m.label} [95% CI] n`, value: (c) => formatInterval(c.measures[m.key] ?? null), numeric: true });
   }
   return columns;
+}
+
+/** The prompt cache's net effect (CellSummary.cacheSavings): saved per 1,000 requests, negative when writes cost more than reads saved. */
+function promptCacheColumn(): Column<CellSummary> {
+  let currency = 'USD';
+  try {
+    currency = loadPriceTable().currency;
+  } catch {
+    // The packaged table is unreadable: amounts are still the table's currency, named as the default.
+  }
+  return {
+    header: 'prompt cache saved per 1,000 requests',
+    value: (c) => (c.cacheSavings === undefined ? '—' : `${c.cacheSavings < 0 ? '-' : ''}${formatMoney(Math.abs(c.cacheSavings), currency)}`),
+    numeric: true,
+  };
 }
 
 const nullable = (x: number | null) => (x === null ? '—' : String(x));

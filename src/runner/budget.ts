@@ -1,5 +1,6 @@
 import { costPerRequest, resolvePrice, type PriceOverrides, type ResolvedPrice } from '../config/prices.js';
-import type { SpendRecord } from '../records/run-info.js';
+import { failureBilling } from '../providers/classify-error.js';
+import type { EarlierAttemptsSpend, SpendRecord } from '../records/run-info.js';
 
 /** Output tokens assumed for a call whose maxOutputTokens is not known (no limit set, not Anthropic). */
 export const UNKNOWN_MAX_OUTPUT_TOKENS = 4096;
@@ -79,16 +80,27 @@ export function checkJudgePrice(judge: string, budget: number, force: boolean, p
   return [`${message} (forced)`];
 }
 
+/** Where a tracker writes each reservation and settlement as it happens (spend-ledger.ts's SpendLedger), so a killed run's spend outlives it. */
+export interface SpendSink {
+  reserved(amount: number): void;
+  settled(reservation: number, cost: number): void;
+}
+
 /**
- * The spending cap during a run. A call starts only when spent + reserved + its worst case fits the
- * budget; its reservation is replaced by its real cost when it completes. Single-threaded: reserve()
- * is synchronous, so concurrent calls cannot both take the last of the budget. Judge calls (passed
- * with `judge`, the judge's provider id) go through the same cap at the judge's price; their cost is
- * booked by judge, and a judge call that cannot fit counts as a trial not run for the judged provider.
+ * The spending cap during a run. A call starts only when spent (by this attempt and by the earlier
+ * attempts of the run it resumes) + reserved + its worst case fits the budget; its reservation is
+ * replaced by its real cost when it completes, or by what the provider may bill when it fails
+ * (settleFailed). Single-threaded: reserve() is synchronous, so concurrent calls cannot both take the
+ * last of the budget. Judge calls (passed with `judge`, the judge's provider id) go through the same
+ * cap at the judge's price; their cost is booked by judge, and a judge call that cannot fit counts as
+ * a trial not run for the judged provider.
  */
 export class BudgetTracker {
   private spent = 0;
   private reserved = 0;
+  private earlier: EarlierAttemptsSpend | null = null;
+  private sink: SpendSink | null = null;
+  private readonly failed = { calls: 0, cost: 0 };
   private readonly byProvider = new Map<string, number>();
   private readonly byJudge = new Map<string, number>();
   private readonly skipped = new Map<string, number>();
@@ -119,28 +131,80 @@ export class BudgetTracker {
    * The reservation for one call (0 when free or unpriced), or null when it would cross the budget.
    * `judge`: the call is the judge's, for a trial of `provider`, and is priced at the judge's price.
    * `provider` null: a judge call for no trial (grading the judge's calibration set): a refusal counts no trial as not run.
+   * `cacheWrite`: the call marks its prefix for the prompt cache, so its prompt may be billed at the cache-write rate.
    */
-  reserve(provider: string | null, promptTokens: number, maxOutputTokens: number | null, judge?: string): number | null {
+  reserve(provider: string | null, promptTokens: number, maxOutputTokens: number | null, judge?: string, cacheWrite = false): number | null {
     const price = this.prices.get(judge ?? provider ?? '');
     if (!price) return 0;
-    const worst = costPerRequest(price, promptTokens, maxOutputTokens ?? UNKNOWN_MAX_OUTPUT_TOKENS);
-    if (this.budget !== null && this.spent + this.reserved + worst > this.budget) {
+    const output = maxOutputTokens ?? UNKNOWN_MAX_OUTPUT_TOKENS;
+    // A marked prefix may be written (above the input price): the worst case prices the whole prompt so.
+    const worst = Math.max(costPerRequest(price, promptTokens, output), cacheWrite ? costPerRequest(price, promptTokens, output, 0, promptTokens) : 0);
+    if (this.budget !== null && this.earlierTotal + this.spent + this.reserved + worst > this.budget) {
       if (provider !== null) this.skipped.set(provider, (this.skipped.get(provider) ?? 0) + 1);
       return null;
     }
     this.reserved += worst;
+    // On disk before the call is sent: a kill while it is in flight leaves it booked at its worst case.
+    this.sink?.reserved(worst);
     return worst;
   }
 
-  /** Releases a reservation and books the call's real cost (tokens as the provider reported them); `judge` as for reserve(). */
-  settle(provider: string | null, reservation: number, tokensIn: number, tokensOut: number, cachedTokens: number, judge?: string): void {
-    this.reserved = Math.max(0, this.reserved - reservation);
+  /**
+   * Releases a reservation and books the call's real cost (tokens as the provider reported them: cache
+   * reads and writes at their own rates); `judge` as for reserve().
+   */
+  settle(provider: string | null, reservation: number, tokensIn: number, tokensOut: number, cachedTokens: number, judge?: string, cacheWriteTokens = 0): void {
     const price = this.prices.get(judge ?? provider ?? '');
-    if (!price) return;
-    const cost = costPerRequest(price, tokensIn, tokensOut, cachedTokens);
+    this.book(provider, reservation, price ? costPerRequest(price, tokensIn, tokensOut, cachedTokens, cacheWriteTokens) : 0, judge);
+  }
+
+  /**
+   * Releases the reservation of a call that failed (`err`, as the provider threw it) or was aborted,
+   * and books what the provider may bill for it (classify-error.ts's failureBilling): nothing for a
+   * call refused before it ran (an HTTP error answer such as 400, 401, 403, 404, 429 or a 5xx, or a
+   * connection never made); the whole reservation, its worst case, for one that may have run with no
+   * answer coming back (a timeout, a connection dropped after the request went out, a call aborted in
+   * flight), whose bill is unknown and may be full. Returns the cost booked.
+   */
+  settleFailed(provider: string | null, reservation: number, err: unknown, judge?: string): number {
+    const cost = failureBilling(err) === 'maybe' ? reservation : 0;
+    this.book(provider, reservation, cost, judge);
+    if (cost > 0) {
+      this.failed.calls++;
+      this.failed.cost += cost;
+    }
+    return cost;
+  }
+
+  private book(provider: string | null, reservation: number, cost: number, judge: string | undefined): void {
+    this.reserved = Math.max(0, this.reserved - reservation);
+    this.sink?.settled(reservation, cost);
+    if (!this.prices.get(judge ?? provider ?? '')) return;
     this.spent += cost;
     if (judge !== undefined) this.byJudge.set(judge, (this.byJudge.get(judge) ?? 0) + cost);
     else if (provider !== null) this.byProvider.set(provider, (this.byProvider.get(provider) ?? 0) + cost);
+  }
+
+  /**
+   * Resuming a run: books what its earlier attempts spent (spend-ledger.ts) against the budget, and
+   * writes this attempt's reservations and settlements to `sink` from now on. Returns the line to
+   * print, or null when there is nothing to say (no budget, or nothing spent before). `ignored`: what
+   * --budget-reset left uncounted.
+   */
+  resume(earlier: EarlierAttemptsSpend, sink: SpendSink | null, ignored: EarlierAttemptsSpend | null = null): string | null {
+    this.sink = sink;
+    if (earlier.attempts.length > 0) this.earlier = earlier;
+    if (this.budget === null) return null;
+    const left = `${money(Math.max(0, this.budget - earlier.total), this.currency)} left`;
+    if (ignored && ignored.total > 0) {
+      return `budget: --budget-reset: ${money(ignored.total, this.currency)} spent by ${attempts(ignored)} is not counted; ${left}`;
+    }
+    if (earlier.total <= 0) return null;
+    return `budget: ${money(earlier.total, this.currency)} already spent by ${attempts(earlier)}; ${left}`;
+  }
+
+  private get earlierTotal(): number {
+    return this.earlier?.total ?? 0;
   }
 
   /** Spent so far on one provider; null when its calls cannot be priced (local, or no price known). */
@@ -162,7 +226,8 @@ export class BudgetTracker {
     const n = this.skippedTrials;
     if (n === 0) return null;
     const parts = [...this.skipped].map(([p, k]) => `${p}: ${k}`).join(', ');
-    return `budget reached: ${n} trials not run (${parts}); spent ${money(this.spent, this.currency)} of ${money(this.budget ?? 0, this.currency)}`;
+    const before = this.earlier && this.earlier.total > 0 ? ` (and ${money(this.earlier.total, this.currency)} by ${attempts(this.earlier)})` : '';
+    return `budget reached: ${n} trials not run (${parts}); spent ${money(this.spent, this.currency)}${before} of ${money(this.budget ?? 0, this.currency)}`;
   }
 
   record(): SpendRecord {
@@ -173,6 +238,19 @@ export class BudgetTracker {
       currency: this.currency,
       skippedTrials: this.skippedTrials,
       ...(this.byJudge.size > 0 && { byJudge: Object.fromEntries(this.byJudge) }),
+      ...(this.failed.calls > 0 && { failedCallsBooked: { ...this.failed } }),
+      ...(this.earlier && { earlierAttempts: this.earlier }),
     };
   }
+}
+
+/** "1 earlier attempt of this run (interrupted)", "3 earlier attempts of this run (2 interrupted, 1 partial)". */
+function attempts(earlier: EarlierAttemptsSpend): string {
+  const n = earlier.attempts.length;
+  const interrupted = earlier.attempts.filter((a) => a.status === 'interrupted').length;
+  const how =
+    n === 1
+      ? earlier.attempts[0]!.status
+      : [interrupted > 0 && `${interrupted} interrupted`, n > interrupted && `${n - interrupted} partial`].filter(Boolean).join(', ');
+  return `${n} earlier attempt${n === 1 ? '' : 's'} of this run (${how})`;
 }

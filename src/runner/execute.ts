@@ -1,4 +1,4 @@
-import type { Provider, CompletionRequest, ModelOptions } from '../providers/provider.js';
+import type { Provider, CompletionRequest, CompletionResult, ModelOptions } from '../providers/provider.js';
 import { ProviderError } from '../providers/provider.js';
 import { arrangeShots, type Arm } from '../selectors/arms.js';
 import { settleModuleScoring } from '../tasks/scorer-module.js';
@@ -8,7 +8,8 @@ import { Rng } from '../util/rng.js';
 import { promptTokensForBudget } from '../providers/tokens.js';
 import type { BudgetTracker } from './budget.js';
 import { cacheKey, type ResponseCache } from './cache.js';
-import type { TrialPlan, TrialSpec } from './plan.js';
+import type { PlanLook, TrialPlan, TrialSpec } from './plan.js';
+import { promptCacheFor } from './prompt-cache.js';
 import type { ModelScorer } from './score.js';
 import type { TrialJudge, TrialRecord } from '../records/trial.js';
 
@@ -44,6 +45,8 @@ export interface ExecuteContext {
   arms: ReadonlyMap<string, Arm>;
   /** Off-task examples for distractor arms. */
   distractors: readonly TaskItem[];
+  /** Repeats per item (the plan's); absent: 1. Tells which prefixes an item's other repeats share (prompt-cache.ts). */
+  repeats?: number;
   /** Answers earlier calls from disk and stores new successful ones; absent: every call is made. */
   cache?: ResponseCache | null;
   /** The spending cap: a call that could cross it is not made (the trial is skipped, not recorded). */
@@ -81,12 +84,18 @@ const YIELD_EVERY_MS = 20;
  * trial from one lazy queue: a slow or failing provider never stalls the others, and memory does not
  * grow with the size of the plan (no promise per trial is created up front).
  */
-export async function executePlan(plan: TrialPlan, ctx: ExecuteContext, options: ExecuteOptions): Promise<number> {
+export async function executePlan(
+  plan: Pick<TrialPlan, 'forProvider' | 'providers'> | PlanLook,
+  ctx: ExecuteContext,
+  options: ExecuteOptions,
+): Promise<number> {
   let completed = 0;
+  // One map for every provider: two labelled entries of one model and settings ask identical requests.
+  const flights: Flights = new Map();
   const runProvider = async (provider: string): Promise<void> => {
     const runtime = ctx.providers.get(provider);
     if (!runtime) return;
-    const queue = plan.forProvider(provider);
+    const queue = plan.forProvider(provider)[Symbol.iterator]();
     let stopped = false;
     const worker = async (): Promise<void> => {
       let lastYield = performance.now();
@@ -95,7 +104,7 @@ export async function executePlan(plan: TrialPlan, ctx: ExecuteContext, options:
         const next = queue.next();
         if (next.done) return;
         const spec = next.value;
-        const record = await attemptTrial(spec, ctx, options.signal);
+        const record = await attemptTrial(spec, ctx, options.signal, flights);
         if (record === ABORTED) return;
         if (record === null) {
           options.onBudgetSkip?.(spec);
@@ -122,6 +131,17 @@ export async function executePlan(plan: TrialPlan, ctx: ExecuteContext, options:
 
 /** attemptTrial's answer for a call cut off by the abort signal: nothing to record. */
 const ABORTED = Symbol('aborted');
+
+/** How one provider call ended: its answer, the error it failed with (after its retries), or cut off by the abort signal. */
+type FlightOutcome = { result: CompletionResult } | { error: unknown } | typeof ABORTED;
+
+/**
+ * Single-flight: the calls in flight by request key (see attemptTrial). A trial whose request is
+ * identical to one in flight waits for that call and records its outcome (`shared: true`) instead of
+ * paying for its own. An entry lives while its call runs; once answered, the response cache (when on)
+ * answers later trials.
+ */
+type Flights = Map<string, Promise<FlightOutcome>>;
 
 /**
  * The shots for one trial. Selection is seeded by (experiment seed, selector, repeat, item), not by
@@ -163,9 +183,10 @@ function worstCaseTokens(provider: Provider, request: CompletionRequest): { prom
 
 /**
  * runTrial under the budget: null when the call was not made because it could cross the budget,
- * ABORTED when the signal cut the call off.
+ * ABORTED when the signal cut the call off. With `flights`, a trial whose identical request is in
+ * flight waits for that call instead of making its own (single-flight; see mergeable below).
  */
-async function attemptTrial(spec: TrialSpec, ctx: ExecuteContext, signal?: AbortSignal): Promise<TrialRecord | null | typeof ABORTED> {
+async function attemptTrial(spec: TrialSpec, ctx: ExecuteContext, signal?: AbortSignal, flights?: Flights): Promise<TrialRecord | null | typeof ABORTED> {
   const runtime = ctx.providers.get(spec.provider)!;
   const id = runtime.id ?? spec.provider;
   const item = ctx.items[spec.itemIndex]!;
@@ -179,7 +200,7 @@ async function attemptTrial(spec: TrialSpec, ctx: ExecuteContext, signal?: Abort
     ...(runtime.systemPrompt !== undefined && { systemPrompt: runtime.systemPrompt }),
     ...runtime.options,
   };
-  const base = {
+  const base: TrialBase = {
     runId: ctx.runId,
     provider: spec.provider,
     model: runtime.provider.model,
@@ -197,39 +218,84 @@ async function attemptTrial(spec: TrialSpec, ctx: ExecuteContext, signal?: Abort
   const billed = runtime.provider.capabilities.billed;
   const cache = billed ? (ctx.cache ?? null) : null;
   const honoursTemperature = runtime.provider.capabilities.honoursTemperature;
-  const key = cache
+  // The key is computed for every billed call, cache or not: single-flight merges by it.
+  const key = billed
     ? cacheKey({ provider: id, model: runtime.provider.model, endpoint: runtime.endpoint, request, repeat: spec.repeat, honoursTemperature })
     : null;
+  // Which trials merge: those whose key matches. The key leaves the repeat index out only for a
+  // deterministic request (temperature 0 on an API that honours it, the rule of cacheKey), so repeats
+  // of a sampled request never merge. Identical sampled requests of different cells (prompt variants
+  // that render alike, two labels of one model) do share a key: with the cache on they merge, as the
+  // cache would answer one with the other's answer anyway (so the outcome does not depend on timing);
+  // with the cache off only deterministic requests merge, and sampled ones stay separate draws.
+  const deterministic = request.temperature === 0 && honoursTemperature;
+  const mergeable = flights !== undefined && key !== null && (cache !== null || deterministic);
   let result = cache && key ? cache.get(key) : null;
   if (result) {
     base.cached = true;
   } else {
-    const budget = billed ? (ctx.budget ?? null) : null;
-    let reservation = 0;
-    if (budget) {
-      const worst = worstCaseTokens(runtime.provider, request);
-      const reserved = budget.reserve(spec.provider, worst.promptTokens, worst.maxOutputTokens);
-      if (reserved === null) return null;
-      reservation = reserved;
+    // Where the API caches only a marked prefix (Anthropic), one shared with other trials is marked, and
+    // its first call goes before the others so that one writes and the rest read (prompt-cache.ts).
+    const sharing = runtime.provider.capabilities.promptCaching === 'explicit' && billed ? promptCacheFor(ctx) : null;
+    const prefix =
+      sharing?.sharedPrefix(spec, request, (other) => ({
+        ...request,
+        messages: taskFor(other, ctx).render(selectShots(other, ctx), ctx.items[other.itemIndex]!),
+      })) ?? null;
+    const primed = sharing && prefix !== null ? await sharing.prime(prefix, signal) : null;
+    if (prefix !== null && primed === null) return ABORTED;
+    // No await between this look-up and the leader's set() below: exactly one trial per key calls.
+    const running = mergeable ? flights.get(key) : undefined;
+    let outcome: FlightOutcome;
+    if (running) {
+      // Recorded like a cache hit (no call of its own, nothing reserved or spent) and marked shared.
+      base.cached = true;
+      base.shared = true;
+      outcome = await running;
+    } else {
+      const budget = billed ? (ctx.budget ?? null) : null;
+      let reservation = 0;
+      if (budget) {
+        // Only the trial that makes the call reserves: those that join it cost nothing.
+        const worst = worstCaseTokens(runtime.provider, request);
+        const reserved = budget.reserve(spec.provider, worst.promptTokens, worst.maxOutputTokens, undefined, prefix !== null);
+        if (reserved === null) {
+          primed?.(false);
+          return null;
+        }
+        reservation = reserved;
+      }
+      let land: (outcome: FlightOutcome) => void = () => {};
+      if (mergeable) flights.set(key, new Promise<FlightOutcome>((resolve) => (land = resolve)));
+      // The call gets a signal of its own, linked to the sweep's only while it runs: the SDKs add an
+      // abort listener to the signal they are given and never remove it, so handing them the sweep's
+      // signal would leave one listener on it per call (MaxListenersExceededWarning after ten).
+      const call = linkedSignal(signal);
+      outcome = ABORTED;
+      try {
+        const answer = await runtime.provider.complete({ ...request, subject: { item, shots }, ...(prefix !== null && { cachePrefix: true }) }, call.signal);
+        budget?.settle(spec.provider, reservation, answer.tokensIn, answer.tokensOut, answer.cachedTokens, undefined, answer.cacheWriteTokens ?? 0);
+        // Stored before the trial line is written: once a trial is on disk, its answer is too.
+        if (cache && key) cache.put(key, id, answer);
+        outcome = { result: answer };
+      } catch (err) {
+        // Booked at what the provider may bill for it: 0 when refused before it ran, else its worst case (budget.ts).
+        budget?.settleFailed(spec.provider, reservation, err);
+        outcome = signal?.aborted ? ABORTED : { error: err };
+      } finally {
+        call.unlink();
+        // Gone from the map before those waiting resume: a trial starting later asks the cache, or calls anew.
+        if (mergeable) flights.delete(key);
+        land(outcome);
+      }
     }
-    // The call gets a signal of its own, linked to the sweep's only while it runs: the SDKs add an
-    // abort listener to the signal they are given and never remove it, so handing them the sweep's
-    // signal would leave one listener on it per call (MaxListenersExceededWarning after ten).
-    const call = linkedSignal(signal);
-    try {
-      result = await runtime.provider.complete({ ...request, subject: { item, shots } }, call.signal);
-    } catch (err) {
-      budget?.settle(spec.provider, reservation, 0, 0, 0);
-      if (signal?.aborted) return ABORTED;
-      // A failed call is recorded with its kind and the sweep goes on; it is never a wrong answer,
-      // and never cached: a rerun tries it again.
-      return { ...base, ...failedCall(err) };
-    } finally {
-      call.unlink();
-    }
-    budget?.settle(spec.provider, reservation, result.tokensIn, result.tokensOut, result.cachedTokens);
-    // Stored before the trial line is written: once a trial is on disk, its answer is too.
-    if (cache && key) cache.put(key, id, result);
+    primed?.(outcome !== ABORTED && 'result' in outcome);
+    if (outcome === ABORTED) return ABORTED;
+    // A failed call is recorded with its kind and the sweep goes on; it is never a wrong answer, and
+    // never cached: a rerun tries it again. Trials that shared it record the same error (marked shared)
+    // rather than calling again: the call already had its retries, and a rerun asks them all again.
+    if ('error' in outcome) return { ...base, ...failedCall(outcome.error) };
+    result = outcome.result;
   }
   const parsed = task.parse(result.text);
   let scored: ScoreResult | null = null;
@@ -300,6 +366,7 @@ async function attemptTrial(spec: TrialSpec, ctx: ExecuteContext, signal?: Abort
     ...(result.reasoningTokens !== undefined && { reasoningTokens: result.reasoningTokens }),
     ...(result.reasoningTokensEstimated && { reasoningTokensEstimated: true }),
     ...(result.snapshot !== undefined && { snapshot: result.snapshot }),
+    ...(result.cacheWriteTokens !== undefined && { cacheWriteTokens: result.cacheWriteTokens }),
   };
 }
 
@@ -320,7 +387,16 @@ export function linkedSignal(parent?: AbortSignal): { signal: AbortSignal | unde
 }
 
 /** The fields of a record that come from the call, as opposed to the cell and item. */
-type CallOutcome = Omit<TrialRecord, 'runId' | 'provider' | 'model' | 'prompt' | 'selector' | 'k' | 'repeat' | 'itemId' | 'shotIds' | 'promptHash' | 'cached'>;
+type CallOutcome = Omit<
+  TrialRecord,
+  'runId' | 'provider' | 'model' | 'prompt' | 'selector' | 'k' | 'repeat' | 'itemId' | 'shotIds' | 'promptHash' | 'cached' | 'shared'
+>;
+
+/** The fields of a record that come from the cell and item, and whether a call of the trial's own answered it. */
+type TrialBase = Pick<
+  TrialRecord,
+  'runId' | 'provider' | 'model' | 'prompt' | 'selector' | 'k' | 'repeat' | 'itemId' | 'shotIds' | 'promptHash' | 'cached' | 'shared'
+>;
 
 function failedCall(err: unknown): CallOutcome {
   const error =

@@ -84,10 +84,40 @@ export class TrialPlan implements Iterable<TrialSpec> {
     }
   }
 
+  /**
+   * A look of adaptive sampling: the items [fromItem, toItem) of the cells `keep` accepts, in run
+   * order. Items enter in the plan's item order, so every cell that runs has answered a prefix of it.
+   */
+  look(fromItem: number, toItem: number, keep: (provider: string, cell: PlanCell) => boolean): PlanLook {
+    const plan = this;
+    const to = Math.min(toItem, this.input.itemCount);
+    return {
+      providers: this.providers,
+      *forProvider(provider: string): Generator<TrialSpec> {
+        const cells = plan.cells.filter((cell) => keep(provider, cell));
+        for (let itemIndex = fromItem; itemIndex < to; itemIndex++) {
+          for (let repeat = 0; repeat < plan.input.repeats; repeat++) {
+            for (const cell of cells) yield { provider, prompt: cell.prompt, selector: cell.selector, k: cell.k, repeat, itemIndex };
+          }
+        }
+      },
+      count(provider: string): number {
+        return Math.max(0, to - fromItem) * plan.input.repeats * plan.cells.filter((cell) => keep(provider, cell)).length;
+      },
+    };
+  }
+
   /** Trials per provider, for the plan printout. */
   countByProvider(): Map<string, number> {
     return new Map(this.providers.map((p) => [p, this.perProvider]));
   }
+}
+
+/** Part of a plan (a look of adaptive sampling) as the executor reads it. */
+export interface PlanLook {
+  readonly providers: readonly string[];
+  forProvider(provider: string): Iterable<TrialSpec>;
+  count(provider: string): number;
 }
 
 export function planTrials(input: PlanInput): TrialPlan {

@@ -44,6 +44,8 @@ interface ProviderState {
   errors: number;
   parseFailures: number;
   cacheHits: number;
+  /** Trials answered by an identical call another trial had in flight (single-flight): calls saved. */
+  shared: number;
   skipped: number;
   /** When the last trial of this provider completed (summary rate and duration). */
   lastAt: number | null;
@@ -68,7 +70,8 @@ interface JudgeState {
 
 /**
  * Live progress of a sweep, one entry per provider: done/total, calls per second (recent), call
- * errors, parse failures, cache hits, spend and ETA.
+ * errors, parse failures, cache hits, calls shared with an identical one in flight (once there are
+ * any), spend and ETA.
  * - terminal (stream.isTTY): one cli-progress bar per provider, redrawn in place;
  * - otherwise (CI logs): a plain line per provider that moved, every `intervalSeconds`;
  * - quiet: nothing.
@@ -101,13 +104,14 @@ export class Progress {
     return this.multibar !== null;
   }
 
-  /** Counts one completed trial: done, failed call (error), parse failure (!parseOk without error), cache hit. */
+  /** Counts one completed trial: done, failed call (error), parse failure (!parseOk without error), cache hit or shared call. */
   record(trial: TrialRecord): void {
     const s = this.states.get(trial.provider) ?? this.addState(trial.provider, 0);
     const t = this.now();
     s.done++;
     if (s.done > s.total) s.total = s.done;
-    if (trial.cached) s.cacheHits++;
+    if (trial.shared) s.shared++;
+    else if (trial.cached) s.cacheHits++;
     if (trial.error) s.errors++;
     else if (!trial.parseOk) s.parseFailures++;
     s.lastAt = t;
@@ -163,6 +167,7 @@ export class Progress {
       errors: 0,
       parseFailures: 0,
       cacheHits: 0,
+      shared: 0,
       skipped: 0,
       lastAt: null,
       samples: [{ t: this.started, done: 0 }],
@@ -180,7 +185,7 @@ export class Progress {
     const widest = `${'x'.repeat(this.idWidth)}  [] ${n}/${n}  999.9/s  errors ${n}  parse ${n}  cache ${n}${this.options.spend ? '  $0.0000' : ''}  eta 59m59s`;
     const multibar = new cliProgress.MultiBar({
       stream: this.options.stream,
-      format: '{provider}  [{bar}] {value}/{total}  {rate}/s  errors {errors}  parse {parse}  cache {cache}{spend}  eta {left}',
+      format: '{provider}  [{bar}] {value}/{total}  {rate}/s  errors {errors}  parse {parse}  cache {cache}{shared}{spend}  eta {left}',
       barsize: Math.max(10, Math.min(30, (this.options.stream.columns ?? 80) - widest.length - 1)),
       fps: 5,
       // Redraw every frame: after note() lines are flushed, unchanged bars must be drawn again below them.
@@ -256,6 +261,7 @@ export class Progress {
       errors: String(s.errors),
       parse: String(s.parseFailures),
       cache: String(s.cacheHits),
+      shared: sharedText(s),
       spend: (spend ? `  ${spend}` : '') + this.throttleText(s.id),
       left: eta(s, rate),
     };
@@ -291,6 +297,7 @@ export class Progress {
     const spend = this.spendText(s.id);
     return (
       `${s.id.padEnd(this.idWidth)}  ${count}  ${rate.toFixed(1)}/s  call errors ${s.errors}  parse failures ${s.parseFailures}  cache hits ${s.cacheHits}` +
+      sharedText(s) +
       (s.skipped > 0 ? `  not run ${s.skipped}` : '') +
       (spend ? `  ${spend}` : '') +
       this.throttleText(s.id)
@@ -339,6 +346,11 @@ export class Progress {
     const seconds = (t - base.t) / 1000;
     return seconds > 0 ? (s.done - base.done) / seconds : 0;
   }
+}
+
+/** `  shared 3` once trials were answered by an identical call in flight (calls saved), else ''. */
+function sharedText(s: ProviderState): string {
+  return s.shared > 0 ? `  shared ${s.shared}` : '';
 }
 
 /** Time left at `rate`: `22s`, `3m05s`, `1h02m`; `0s` when done, `?` when nothing moves. */

@@ -135,7 +135,8 @@ export class ModelScorer {
     try {
       result = await model.provider.complete({ ...call.request }, signal);
     } catch (err) {
-      this.budget?.settle(provider, reservation, 0, 0, 0, id);
+      // Booked at what the provider may bill for it: 0 when refused before it ran, else its worst case (budget.ts).
+      this.budget?.settleFailed(provider, reservation, err, id);
       if (signal?.aborted) return { status: 'aborted' };
       return { status: 'failed', message: failureMessage(call.role, id, err), attempts: err instanceof ProviderError ? err.attempts : 1 };
     }

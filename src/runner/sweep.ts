@@ -7,8 +7,11 @@ import { BASE_URL_VARIABLES, type ResolveOptions } from '../providers/registry.j
 import { TOOL_VERSION } from '../version.js';
 import { BudgetTracker, checkBudgetEstimate, checkJudgePrice } from './budget.js';
 import { checkCacheWritable, ResponseCache } from './cache.js';
+import { SpendLedger } from './spend-ledger.js';
 import { estimateSweep } from './estimate.js';
-import { executePlan, type ProviderRuntime } from './execute.js';
+import { executePlan, type ExecuteOptions, type ProviderRuntime } from './execute.js';
+import type { PlanCell } from './plan.js';
+import { curveKey, lookSchedule, resolveSampling, splitCurveKey } from '../config/sampling.js';
 import { promptFingerprint } from './fingerprint.js';
 import { gitState } from './git.js';
 import { prepareSelectors, prepareSweep, prepareTasks, type PreparedSweep } from './prepare.js';
@@ -44,6 +47,16 @@ export interface SweepOptions {
   cacheDir?: string;
   /** Start even when the estimate exceeds the experiment's `budget` or cannot be priced (the cap still holds during the run). */
   force?: boolean;
+  /** `--budget-reset`: do not count what earlier, unfinished attempts of this run spent (spend-ledger.ts); later attempts count from this one. */
+  budgetReset?: boolean;
+  /** `--adaptive`: sample in looks (the experiment's `sampling:` numbers, or their defaults) even when it says `mode: full`. */
+  adaptive?: boolean;
+  /**
+   * Adaptive sampling's decision after each look: the curves (curveKey) whose label is decided on the
+   * trials so far. The app computes it with the analysis (the runner does not import it); without it a
+   * sweep runs every item, whatever `sampling:` says.
+   */
+  afterLook?: (totals: TrialTotals, info: RunInfo, look: { index: number; items: number; looks: readonly number[] }) => Iterable<string>;
 }
 
 /**
@@ -70,6 +83,8 @@ export interface SweepRun<T extends TrialTotals> {
   cacheHits: number;
   /** Provider calls made by this run (not from the cache; the local baseline makes none). */
   newCalls: number;
+  /** Trials answered by an identical call another trial had in flight (single-flight): calls saved. */
+  sharedCalls: number;
   status: RunInfo['status'];
   seconds: number;
 }
@@ -114,6 +129,10 @@ export async function sweepTrials<T extends TrialTotals>(options: SweepOptions, 
   const useCache = options.cacheDir !== undefined && ([...plan.countByProvider().keys()].some((p) => !localNames.has(p)) || judgeId !== null);
   // An unwritable cache stops the sweep here (exit 2), before the results folder and any call: an answer paid for could not be kept.
   if (useCache) checkCacheWritable(options.cacheDir!);
+  // Adaptive sampling's numbers resolved against the items (recorded so `fewshot report` tests at the same levels).
+  const sampling = resolveSampling(options.adaptive ? { ...config.sampling, mode: 'adaptive' } : config.sampling, data.items.length);
+  const adaptive = sampling.mode === 'adaptive' && options.afterLook !== undefined;
+  if (config.sampling !== undefined || adaptive) config.sampling = sampling;
   const { runId, dir } = createRunDir(resolve(options.outDir ?? config.out), config.name, started);
   const info: RunInfo = {
     runId,
@@ -155,14 +174,35 @@ export async function sweepTrials<T extends TrialTotals>(options: SweepOptions, 
   };
   const cache = useCache ? ResponseCache.open(options.cacheDir!, { onNotice }) : null;
   if (cache) log(`cache: ${relative(process.cwd(), cache.path) || cache.path} (answers already there are not asked again)`);
+  // What earlier attempts of this run (same experiment and prompt, same results folder) spent and did not finish counts against the budget.
+  const spend =
+    [...counts.keys()].some((p) => !localNames.has(p)) || judgeId !== null
+      ? SpendLedger.open(resolve(options.outDir ?? config.out), {
+          runId,
+          experiment: config.name,
+          prompt: info.prompt!,
+          reset: options.budgetReset ?? false,
+          now: started,
+          onNotice,
+        })
+      : null;
+  if (spend) {
+    const carried = tracker.resume(spend.earlier, spend.ledger, spend.ignored);
+    if (carried !== null) {
+      log(carried);
+      info.notices.push(carried);
+    }
+  }
   const writer = new TrialWriter(join(dir, 'trials.jsonl'));
   // Trials go to disk and into running totals as they complete; no record is kept in memory.
   const totals = newTotals(task.measures.map((m) => m.key));
   let cacheHits = 0;
   let newCalls = 0;
+  let sharedCalls = 0;
   const done = new Map<string, number>();
   /** Trials the budget stopped, by cell, so the report can say which cells are incomplete because of it. */
   const budgetSkips = new Map<string, number>();
+  let adaptiveComplete = false;
   const throttles = new Map(resolutions.flatMap((r) => (r.status === 'ready' && r.throttle ? [[r.name, r.throttle] as const] : [])));
   const progress = new Progress({
     providers: [...counts].map(([id, total]) => ({ id, total })),
@@ -181,33 +221,65 @@ export async function sweepTrials<T extends TrialTotals>(options: SweepOptions, 
   try {
     // The judge's calls go through the same cache and budget as the answers (score.ts).
     const scorer = new ModelScorer(new Map(prepared.judge ? [['judge', prepared.judge] as const] : []), cache, tracker, options.shouldStop);
-    await executePlan(
-      plan,
-      { ...buildContext(prepared, runId, env), cache, budget: tracker, scorer },
-      {
-        onRecord: (record) => {
-          writer.write(record);
-          totals.add(record);
-          done.set(record.provider, (done.get(record.provider) ?? 0) + 1);
-          if (record.cached) cacheHits++;
-          else if (!localNames.has(record.provider)) newCalls++;
-          progress.record(record);
-        },
-        ...(options.shouldStop && { shouldStop: options.shouldStop }),
-        ...(options.abortSignal && { signal: options.abortSignal }),
-        onBudgetSkip: (spec) => {
-          progress.skip(spec.provider, 1);
-          const cell = `${spec.provider} / ${spec.prompt === BUILTIN_PROMPT ? '' : `${spec.prompt} / `}${spec.selector} / k=${spec.k}`;
-          budgetSkips.set(cell, (budgetSkips.get(cell) ?? 0) + 1);
-        },
-        onProviderStopped: (provider, reason) => {
-          const notice = `${provider} stopped after an error that retrying cannot fix; its remaining trials were not run: ${reason}`;
-          say(`stopping ${notice}`);
-          info.notices.push(notice);
-          progress.skip(provider, plan.perProvider - (done.get(provider) ?? 0));
-        },
+    const context = { ...buildContext(prepared, runId, env), cache, budget: tracker, scorer };
+    const handlers: ExecuteOptions = {
+      onRecord: (record) => {
+        writer.write(record);
+        totals.add(record);
+        done.set(record.provider, (done.get(record.provider) ?? 0) + 1);
+        if (record.shared) sharedCalls++;
+        else if (record.cached) cacheHits++;
+        else if (!localNames.has(record.provider)) newCalls++;
+        progress.record(record);
       },
-    );
+      ...(options.shouldStop && { shouldStop: options.shouldStop }),
+      ...(options.abortSignal && { signal: options.abortSignal }),
+      onBudgetSkip: (spec) => {
+        progress.skip(spec.provider, 1);
+        const cell = `${spec.provider} / ${spec.prompt === BUILTIN_PROMPT ? '' : `${spec.prompt} / `}${spec.selector} / k=${spec.k}`;
+        budgetSkips.set(cell, (budgetSkips.get(cell) ?? 0) + 1);
+      },
+      onProviderStopped: (provider, reason) => {
+        const notice = `${provider} stopped after an error that retrying cannot fix; its remaining trials were not run: ${reason}`;
+        say(`stopping ${notice}`);
+        info.notices.push(notice);
+        progress.skip(provider, plan.perProvider - (done.get(provider) ?? 0));
+      },
+    };
+    if (adaptive) {
+      const looks = lookSchedule(sampling.firstLook, sampling.step, sampling.maxItems);
+      const curves = [...new Set(plan.providers.flatMap((p) => plan.cells.filter((c) => c.k > 0).map((c) => curveKey(p, c.prompt, c.selector))))];
+      const wanted = new Set(curves);
+      const decided = new Set<string>();
+      // The shared zero-shot cell runs while any curve of its provider and prompt still takes items.
+      const keep = (provider: string, cell: PlanCell) =>
+        cell.k === 0
+          ? plan.cells.some((c) => c.k > 0 && c.prompt === cell.prompt && !decided.has(curveKey(provider, c.prompt, c.selector)))
+          : !decided.has(curveKey(provider, cell.prompt, cell.selector));
+      let from = 0;
+      const record: NonNullable<RunInfo['sampling']> = { ...sampling, mode: 'adaptive', looks, decided: [] };
+      info.sampling = record;
+      for (const [index, to] of looks.entries()) {
+        if (options.shouldStop?.() || options.abortSignal?.aborted) break;
+        await executePlan(plan.look(from, to, keep), context, handlers);
+        from = to;
+        if (options.shouldStop?.() || options.abortSignal?.aborted) break;
+        record.completedLooks = index + 1;
+        for (const key of options.afterLook!(totals, info, { index, items: to, looks })) {
+          if (!wanted.has(key) || decided.has(key)) continue;
+          decided.add(key);
+          const [provider, prompt, selector] = splitCurveKey(key);
+          record.decided.push({ provider, prompt, selector, atItems: to });
+        }
+        say(`look ${index + 1} of ${looks.length} (${to} items): ${decided.size} of ${curves.length} curves decided`);
+        if (decided.size === curves.length) break;
+      }
+      // What the decided curves did not need to ask: shown as done on the bars, not as missing.
+      for (const provider of plan.providers) progress.skip(provider, Math.max(0, plan.perProvider - (done.get(provider) ?? 0)));
+      adaptiveComplete = !(options.shouldStop?.() || options.abortSignal?.aborted);
+    } else {
+      await executePlan(plan, context, handlers);
+    }
     // The judge's calibration set, after the trials, through the same cache and budget (calibration.ts).
     if (prepared.calibration && judgeId !== null) {
       const graded = await gradeCalibration(prepared.calibration, scorer, {
@@ -230,7 +302,8 @@ export async function sweepTrials<T extends TrialTotals>(options: SweepOptions, 
   const ended = now();
   info.endedAt = ended.toISOString();
   info.completedTrials = totals.trials;
-  info.status = totals.trials === plan.length ? 'complete' : 'partial';
+  // An adaptive sweep that ran its looks to the end is complete without asking the whole grid.
+  info.status = totals.trials === plan.length || adaptiveComplete ? 'complete' : 'partial';
   for (const [id, throttle] of throttles) {
     const { rateLimited, limit, max } = throttle.snapshot();
     if (rateLimited > 0) {
@@ -254,6 +327,7 @@ export async function sweepTrials<T extends TrialTotals>(options: SweepOptions, 
     info.notices.push(`cells incomplete because of the budget: ${cells.join('; ')}`);
   }
   info.spend = tracker.record();
+  info.calls = { new: newCalls, cached: cacheHits, shared: sharedCalls };
   writeRunInfo(dir, info);
   return {
     runId,
@@ -263,6 +337,7 @@ export async function sweepTrials<T extends TrialTotals>(options: SweepOptions, 
     trials: totals.trials,
     cacheHits,
     newCalls,
+    sharedCalls,
     status: info.status,
     seconds: (ended.getTime() - started.getTime()) / 1000,
   };
@@ -294,6 +369,7 @@ function buildContext(prepared: PreparedSweep, runId: string, env: NodeJS.Proces
     providers,
     arms: new Map(prepared.arms.map((arm) => [arm.label, arm])),
     distractors: data.distractors ?? [],
+    repeats: config.repeats,
   };
 }
 

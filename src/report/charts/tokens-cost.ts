@@ -102,7 +102,7 @@ function pricedCells(summary: RunSummary, options: ChartOptions): CostDatum[] {
     const price = prices.get(provider);
     if (!price) continue;
     // As the advice prices a cell: mean tokens per request, cached prompt tokens at the cached price.
-    const perRequest = costPerRequest(price, cell.meanTokensIn, cell.meanTokensOut ?? 0, cell.meanCachedTokens ?? 0);
+    const perRequest = costPerRequest(price, cell.meanTokensIn, cell.meanTokensOut ?? 0, cell.meanCachedTokens ?? 0, cell.meanCacheWriteTokens ?? 0);
     const costPer1k = perRequest * 1000;
     rows.push({
       provider,
