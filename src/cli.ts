@@ -4,7 +4,10 @@ import yargs, { type Argv } from 'yargs';
 import type { AnalysisOverrides } from './analysis/options.js';
 import { ConfigError, loadExperiment } from './config/load.js';
 import { checkOutputFolders } from './config/paths.js';
-import { MAX_RESAMPLES, MIN_RESAMPLES } from './config/schema.js';
+import { MAX_RESAMPLES, MIN_RESAMPLES, type ExperimentConfig } from './config/schema.js';
+import { lookSchedule, resolveSampling } from './config/sampling.js';
+import { LABEL_ALPHA_SHARES } from './analysis/label-family.js';
+import { itemsForDifference, SequentialLevels } from './analysis/sequential.js';
 import { compareCommand, FAIL_ON, prepareGate, runGate, type Gate } from './compare/command.js';
 import { CompareError, DEFAULT_COMPARE_OPTIONS, type FailOn } from './compare/index.js';
 import { TaskDataError } from './tasks/errors.js';
@@ -113,7 +116,7 @@ export async function main(argv: string[]): Promise<number> {
         }
         const gate = args.baseline !== undefined ? prepareGate(args.experiment, args.baseline, args.failOn ?? 'regression', args.margin, loadExperiment) : null;
         checkSweepFolders(args);
-        exitCode = args.dryRun ? await dryRun(args.experiment, args.concurrency, args.countTokens) : await sweep(args, gate);
+        exitCode = args.dryRun ? await dryRun(args.experiment, args.concurrency, args.countTokens, args.adaptive) : await sweep(args, gate);
       },
     )
     .command(
@@ -384,7 +387,7 @@ function formatBytes(n: number): string {
   return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : n >= 1 << 10 ? `${(n / (1 << 10)).toFixed(1)} KiB` : `${n} B`;
 }
 
-async function dryRun(experiment: string, concurrency: number | undefined, countTokens = false): Promise<number> {
+async function dryRun(experiment: string, concurrency: number | undefined, countTokens = false, adaptive = false): Promise<number> {
   const prepared = prepareSweep(experiment, process.env, concurrency);
   // A scorer module is imported and tried on the first item: a failure is an error (exit 2), a score other than 1 a note.
   await prepareTasks(prepared);
@@ -447,6 +450,7 @@ async function dryRun(experiment: string, concurrency: number | undefined, count
     }
   }
   console.log(`  total: ${plan.length} trials`);
+  for (const line of adaptiveEstimate(config, data.items.length, plan.length, estimated, adaptive)) console.log(line);
   if (prepared.judge !== null) {
     // The judge grades answers that parse: how many is known only after they come; the trials bound it.
     const calibration = prepared.calibration?.set.cases.length ?? 0;
@@ -563,3 +567,42 @@ function reportError(err: unknown): number {
   console.error(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   return EXIT.failure;
 }
+
+/**
+ * The dry run's lines on adaptive sampling: the looks, the worst case (every curve to the last look),
+ * the expected case (every curve decided at the first look with the items a difference of delta needs
+ * at 80% power), and that power estimate itself, so a team sizes its dataset before paying.
+ */
+function adaptiveEstimate(
+  config: ExperimentConfig,
+  items: number,
+  trials: number,
+  estimates: readonly { cost: { upToWithOutput: number | null; input: number; currency: string } | null }[],
+  flag: boolean,
+): string[] {
+  const sampling = resolveSampling(flag ? { ...config.sampling, mode: 'adaptive' } : config.sampling, items);
+  const looks = lookSchedule(sampling.firstLook, sampling.step, sampling.maxItems);
+  const { alpha, delta } = config.analysis;
+  // The plateau/no-benefit checks need the most items: their share of alpha, at the looks' nominal level.
+  const fixedLevel = alpha * LABEL_ALPHA_SHARES.flat;
+  const fixedNeeded = itemsForDifference(delta, fixedLevel, ASSUMED_DIFFERENCE_SD);
+  const points = `a difference of delta (${(delta * 100).toFixed(0)} points)`;
+  const sd = `for item differences of standard deviation ${ASSUMED_DIFFERENCE_SD}`;
+  if (sampling.mode !== 'adaptive') return [`  power: ${points} needs about ${fixedNeeded} items per cell to be shown with 80% power, ${sd}`];
+  const needed = itemsForDifference(delta, new SequentialLevels(looks).nominal(fixedLevel), ASSUMED_DIFFERENCE_SD);
+  const callsAt = (n: number) => Math.round((trials * n) / items);
+  const expectedLook = looks.find((n) => n >= needed) ?? sampling.maxItems;
+  const priced = estimates.filter((e) => e.cost !== null);
+  const full = priced.reduce((sum, e) => sum + (e.cost!.upToWithOutput ?? e.cost!.input), 0);
+  const currency = priced[0]?.cost?.currency ?? '';
+  const money = (share: number) => (full > 0 ? `, up to about ${(full * share).toFixed(2)} ${currency}` : '');
+  return [
+    `  adaptive sampling: looks at ${looks.join(', ')} items (of ${items}); a curve stops at the look its label is decided`,
+    `    worst case: every curve to the last look: ${callsAt(sampling.maxItems)} trials${money(sampling.maxItems / items)} (the full grid: ${trials})`,
+    `    expected: every curve decided by the look at ${expectedLook} items: about ${callsAt(expectedLook)} trials${money(expectedLook / items)} (clear curves such as a peak-regression stop sooner; a curve at a label boundary runs to the last look)`,
+    `  power: ${points} needs about ${needed} items per cell to be shown with 80% power at the looks' level (${fixedNeeded} at a fixed n), ${sd}`,
+  ];
+}
+
+/** The spread of paired item differences the power estimate assumes (0/1 scores that differ between two k on a quarter of items). */
+const ASSUMED_DIFFERENCE_SD = 0.5;

@@ -119,7 +119,7 @@ ${verdictCards(summary)}
 <h2>Accuracy vs shots</h2>
 <noscript><p class="notices">The charts need JavaScript (everything they need is inside this file); static copies are in the run's charts/ folder. The tables have every number.</p></noscript>
 ${bySection('curves')}
-${table(summary.curves, curveColumns(), 'No curves were summarized.')}
+${table(summary.curves, curveColumns({ adaptive: summary.settings.sequential !== undefined }), 'No curves were summarized.')}
 </section>
 ${confusionViews(summary)
   .map((v) => `<section class="confusion"><h2>Confusion: ${h(v.title)}</h2>\n${table(v.rows, v.columns, 'No answered trials.')}</section>`)
@@ -383,6 +383,14 @@ function runDetails(s: RunSummary, runInfo: RunInfo): [string, string][] {
     ['baseline (local)', s.task.baseline],
     ['providers', providers || 'none'],
     ...snapshotRows(s),
+    ...(s.settings.sequential
+      ? ([
+          [
+            'sampling',
+            `adaptive: looks at ${s.settings.sequential.looks.join(', ')} items; a curve stops at the look its label is decided (see "decided at items"), every label check at the group-sequential level for these looks`,
+          ],
+        ] as [string, string][])
+      : []),
     ['seed', String(runInfo.seed)],
     ['started', s.startedAt],
     ['ended', s.endedAt ?? 'not recorded'],

@@ -79,7 +79,7 @@ export function renderSummaryMarkdown(summary: RunSummary): string {
 
   lines.push('## Curves', '');
   if (summary.curves.length === 0) lines.push('No curves were summarized.', '');
-  else lines.push(...table(summary.curves, curveColumns()));
+  else lines.push(...table(summary.curves, curveColumns({ adaptive: summary.settings.sequential !== undefined })));
 
   for (const view of confusionViews(summary)) lines.push(`## Confusion: ${md(view.title)}`, '', ...table(view.rows, view.columns));
 
@@ -152,6 +152,11 @@ export function renderSummaryMarkdown(summary: RunSummary): string {
     '- Accuracy among parsed replies is a secondary figure; end-to-end accuracy counts provider failures as 0 too.',
     `- ${md(summary.intervalMethod)} n is the number of distinct items.`,
     "- The k = 0 (zero-shot) row is shared by every selector's curve.",
+    ...(summary.settings.sequential
+      ? [
+          `- Adaptive sampling: items entered in looks of ${md(summary.settings.sequential.looks.join(', '))} items; a curve stopped taking items at the look where its label was decided ("decided at items"), and every label check ran at the group-sequential level for these looks, so a label is still wrong with probability at most alpha over all looks. A curve still inconclusive ran to the last look.`,
+        ]
+      : []),
     '',
   );
   return lines.join('\n');

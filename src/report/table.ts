@@ -97,7 +97,7 @@ function promptCacheColumn(): Column<CellSummary> {
 const nullable = (x: number | null) => (x === null ? '—' : String(x));
 
 /** The curves table: one row per provider x selector with its label and why. */
-export function curveColumns(): Column<CurveSummary>[] {
+export function curveColumns(options: { adaptive?: boolean } = {}): Column<CurveSummary>[] {
   return [
     { header: 'provider', value: (c) => c.provider },
     { header: 'selector', value: (c) => c.selector },
@@ -114,6 +114,10 @@ export function curveColumns(): Column<CurveSummary>[] {
     { header: 'knee / peak k', value: (c) => turningPoint(c), numeric: true },
     { header: 'reason', value: (c) => c.reason, wrap: true },
     { header: 'items needed', value: (c) => nullable(c.itemsNeeded), numeric: true },
+    // Adaptive sampling: where the curve stopped taking items ("—": still inconclusive at maxItems).
+    ...(options.adaptive
+      ? [{ header: 'decided at items', value: (c: CurveSummary) => (c.decidedAtItems == null ? '—' : String(c.decidedAtItems)), numeric: true }]
+      : []),
   ];
 }
 

@@ -296,6 +296,7 @@ export class ResponseCache {
       ...(result.reasoningTokens !== undefined && { reasoningTokens: result.reasoningTokens }),
       ...(result.reasoningTokensEstimated && { reasoningTokensEstimated: true }),
       ...(result.snapshot !== undefined && { snapshot: result.snapshot }),
+      ...(result.cacheWriteTokens !== undefined && { cacheWriteTokens: result.cacheWriteTokens }),
     };
     const row: [string, string, number, string] = [key, provider, this.now(), JSON.stringify(value)];
     try {

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Provider, CompletionRequest, CompletionResult, ModelOptions } from '../providers/provider.js';
 import { ProviderError } from '../providers/provider.js';
 import { arrangeShots, type Arm } from '../selectors/arms.js';
@@ -90,6 +91,12 @@ export async function executePlan(
   options: ExecuteOptions,
 ): Promise<number> {
   let completed = 0;
+  // Each call in flight links one listener to the sweep's signal (linkedSignal, removed when it ends):
+  // as many as the providers' concurrency, which may pass Node's default warning threshold of 10.
+  if (options.signal) {
+    const inFlight = plan.providers.reduce((n, p) => n + Math.max(1, ctx.providers.get(p)?.concurrency ?? 1), 0);
+    setMaxListeners(Math.max(10, inFlight + 10), options.signal);
+  }
   // One map for every provider: two labelled entries of one model and settings ask identical requests.
   const flights: Flights = new Map();
   const runProvider = async (provider: string): Promise<void> => {
