@@ -13,9 +13,8 @@
  * any firstLook / step / maxItems schedule gets its own. Validated by simulation near every label
  * boundary (test/sequential-validation.test.ts).
  */
+import { normalUpperTail } from './paired.js';
 import { normalQuantile } from './stats.js';
-
-export { lookSchedule } from '../config/sampling.js';
 
 /** Information times of a schedule: n_j / n_max. */
 export function informationTimes(looks: readonly number[]): number[] {
@@ -30,36 +29,6 @@ function phi(z: number): number {
   return Math.exp(-0.5 * z * z) / Math.sqrt(2 * Math.PI);
 }
 
-/** Standard normal upper tail, accurate far out (erfc by continued fraction beyond 3). */
-function upperTail(z: number): number {
-  if (z < 0) return 1 - upperTail(-z);
-  if (z < 3) {
-    // Abramowitz-Stegun 26.2.17 is not enough at small tails; use the series for erfc through erf.
-    return 0.5 * erfc(z / Math.SQRT2);
-  }
-  // Continued fraction (Lentz) for the Mills ratio.
-  let f = z;
-  for (let k = 60; k >= 1; k--) f = z + k / f;
-  return phi(z) / f;
-}
-
-function erfc(x: number): number {
-  // Numerical Recipes' erfcc (fractional error < 1.2e-7), enough below the far tail handled above.
-  const t = 1 / (1 + 0.5 * Math.abs(x));
-  const y =
-    t *
-    Math.exp(
-      -x * x -
-        1.26551223 +
-        t *
-          (1.00002368 +
-            t *
-              (0.37409196 +
-                t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return x >= 0 ? y : 2 - y;
-}
-
 /**
  * The chance that a standard Brownian motion W, observed at times t_1 < ... < t_L = 1, has
  * W(t_j) / sqrt(t_j) > c at some look: the sum over looks of the chance of first crossing there
@@ -67,7 +36,7 @@ function erfc(x: number): number {
  * of W(t_j) below the boundary on a grid.
  */
 export function crossingProbability(c: number, times: readonly number[]): number {
-  let total = upperTail(c);
+  let total = normalUpperTail(c);
   if (times.length === 1) return total;
   // Density of W(t_1) on [lo, b_1].
   let sd = Math.sqrt(times[0]!);
@@ -82,7 +51,7 @@ export function crossingProbability(c: number, times: readonly number[]): number
     const h = xs[1]! - xs[0]!;
     // First crossing at look j: below the boundary until now, above b now.
     let cross = 0;
-    for (let i = 0; i < xs.length; i++) cross += weight(i, xs.length) * density[i]! * upperTail((b - xs[i]!) / s);
+    for (let i = 0; i < xs.length; i++) cross += weight(i, xs.length) * density[i]! * normalUpperTail((b - xs[i]!) / s);
     total += cross * h;
     if (j === times.length - 1) break;
     // Carry the density below b to the next look.
@@ -150,7 +119,7 @@ export class SequentialLevels {
     if (this.times.length <= 1 || level <= 0 || level >= 0.5) return level;
     let out = this.cache.get(level);
     if (out === undefined) {
-      out = upperTail(boundaryFor(level, this.times));
+      out = normalUpperTail(boundaryFor(level, this.times));
       this.cache.set(level, out);
     }
     return out;

@@ -37,7 +37,26 @@ export function latencyData(summary: RunSummary): LatencyDatum[] {
 
 /** Mean latency vs k, one panel per provider (each with its own axis), one line per selector. */
 export function latencySpec(summary: RunSummary): TopLevelSpec | null {
-  const values = latencyData(summary);
+  return meanVsShotsSpec(summary, latencyData(summary), runProviders(summary), {
+    field: 'latencyMs',
+    axisTitle: 'mean latency (ms)',
+    tooltip: [
+      { field: 'latencyMs', type: 'quantitative', format: ',.0f', title: 'mean latency (ms)' },
+      { field: 'nCalls', type: 'quantitative', title: 'n (calls that returned)' },
+      { field: 'nTrials', type: 'quantitative', title: 'trials' },
+    ],
+    description: `Mean latency vs shots for ${summary.experimentName} (${summary.runId})`,
+    title: { text: 'Latency vs shots', subtitle: 'mean over calls that returned (provider errors left out); each provider on its own axis' },
+  });
+}
+
+/** A per-cell mean vs k, one panel per provider (each with its own axis), one line per selector (latency, reasoning tokens). */
+export function meanVsShotsSpec<T extends { provider: string; selector: string; k: number }>(
+  summary: RunSummary,
+  values: T[],
+  providers: string[],
+  o: { field: string; axisTitle: string; tooltip: Parameters<typeof meanLayers>[1]; description: string; title: { text: string; subtitle: string } },
+): TopLevelSpec | null {
   if (values.length === 0) return null;
   const selectors = runSelectors(summary);
   const present = selectors.filter((s) => values.some((v) => v.selector === s));
@@ -45,24 +64,15 @@ export function latencySpec(summary: RunSummary): TopLevelSpec | null {
   const color = { field: 'selector', type: 'nominal' as const, title: 'selector', scale: selectorScale(selectors, present) };
   const panels = providerPanels(
     values,
-    runProviders(summary),
+    providers,
     { width: 260, height: 180 },
     { x, color },
-    meanLayers(
-      { field: 'latencyMs', title: 'mean latency (ms)' },
-      [
-        ...cellTips(),
-        { field: 'latencyMs', type: 'quantitative', format: ',.0f', title: 'mean latency (ms)' },
-        { field: 'nCalls', type: 'quantitative', title: 'n (calls that returned)' },
-        { field: 'nTrials', type: 'quantitative', title: 'trials' },
-      ],
-      { pointSize: 45 },
-    ),
+    meanLayers({ field: o.field, title: o.axisTitle }, [...cellTips(), ...o.tooltip], { pointSize: 45 }),
   );
   return {
     $schema: VEGA_LITE_SCHEMA,
-    description: `Mean latency vs shots for ${summary.experimentName} (${summary.runId})`,
-    title: { text: 'Latency vs shots', subtitle: 'mean over calls that returned (provider errors left out); each provider on its own axis' },
+    description: o.description,
+    title: o.title,
     ...panels,
     resolve: { scale: { y: 'independent' } },
     config: CHART_CONFIG,

@@ -1,19 +1,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { RunSummary } from '../../records/summary.js';
-import {
-  cellTips,
-  CHART_CONFIG,
-  curveCells,
-  kScaleX,
-  meanLayers,
-  providerPanels,
-  returnedCalls,
-  runProviders,
-  runSelectors,
-  selectorScale,
-  sortedKs,
-  VEGA_LITE_SCHEMA,
-} from './common.js';
+import { curveCells, returnedCalls, runProviders } from './common.js';
+import { meanVsShotsSpec } from './latency.js';
 
 /** Mean reasoning (thinking) tokens of one cell's calls that reported them. */
 export interface ReasoningDatum {
@@ -47,37 +35,24 @@ export function reasoningData(summary: RunSummary): ReasoningDatum[] {
 /** Mean reasoning tokens vs k per curve (does the model think less with more shots?); null when no call reported any. */
 export function reasoningSpec(summary: RunSummary): TopLevelSpec | null {
   const values = reasoningData(summary);
-  if (values.length === 0) return null;
-  const selectors = runSelectors(summary);
-  const present = selectors.filter((s) => values.some((v) => v.selector === s));
-  const x = kScaleX(sortedKs(values.map((v) => v.k)));
-  const color = { field: 'selector', type: 'nominal' as const, title: 'selector', scale: selectorScale(selectors, present) };
-  const panels = providerPanels(
-    values.filter((v) => runProviders(summary).includes(v.provider)),
+  return meanVsShotsSpec(
+    summary,
+    values,
     runProviders(summary).filter((p) => values.some((v) => v.provider === p)),
-    { width: 260, height: 180 },
-    { x, color },
-    meanLayers(
-      { field: 'reasoningTokens', title: 'mean reasoning tokens' },
-      [
-        ...cellTips(),
+    {
+      field: 'reasoningTokens',
+      axisTitle: 'mean reasoning tokens',
+      tooltip: [
         { field: 'reasoningTokens', type: 'quantitative', format: ',.0f', title: 'mean reasoning tokens' },
         { field: 'estimated', type: 'nominal', title: 'estimated (thinking text)' },
         { field: 'nCalls', type: 'quantitative', title: 'n (calls that returned)' },
         { field: 'nTrials', type: 'quantitative', title: 'trials' },
       ],
-      { pointSize: 45 },
-    ),
-  );
-  return {
-    $schema: VEGA_LITE_SCHEMA,
-    description: `Mean reasoning tokens vs shots for ${summary.experimentName} (${summary.runId})`,
-    title: {
-      text: 'Reasoning tokens vs shots',
-      subtitle: 'mean thinking tokens per call (part of the output tokens, priced as output); each provider on its own axis',
+      description: `Mean reasoning tokens vs shots for ${summary.experimentName} (${summary.runId})`,
+      title: {
+        text: 'Reasoning tokens vs shots',
+        subtitle: 'mean thinking tokens per call (part of the output tokens, priced as output); each provider on its own axis',
+      },
     },
-    ...panels,
-    resolve: { scale: { y: 'independent' } },
-    config: CHART_CONFIG,
-  };
+  );
 }
