@@ -27,8 +27,11 @@ const CURVES: Record<string, number[]> = {
   peak: [0.3, 0.8, 0.8, 0.3],
   riser: [0.2, 0.4, 0.6, 0.95],
 };
+/** A curve no look decides (k=16 is 6 points over k=4, delta is 5), whose k=1 and k=2 sink far below its best. */
+const DIP_KS = [0, 1, 2, 4, 8, 16];
+const DIP = [0.5, 0.1, 0.1, 0.6, 0.63, 0.66];
 
-function experiment(dir: string, url: string, sampling: string | null): string {
+function experiment(dir: string, url: string, sampling: string | null, shapes: string[] = Object.keys(CURVES), ks: number[] = KS): string {
   mkdirSync(dir, { recursive: true });
   const lines = Array.from({ length: ITEMS + 40 }, (_, i) => JSON.stringify({ id: `T${i}`, text: `ticket ${i} about ${LABELS[i % 2]}`, label: LABELS[i % 2] }));
   writeFileSync(join(dir, 'tickets.jsonl'), `${lines.join('\n')}\n`);
@@ -42,11 +45,11 @@ function experiment(dir: string, url: string, sampling: string | null): string {
       '  type: classify',
       '  data: { file: tickets.jsonl, fields: { input: text, label: label, id: id } }',
       `  split: { poolSize: 40, evalItems: ${ITEMS} }`,
-      `shots: [${KS.join(', ')}]`,
+      `shots: [${ks.join(', ')}]`,
       'selectors: [random]',
       'concurrency: 8',
       'providers:',
-      ...Object.keys(CURVES).map((shape) => `  - { id: openai:gpt-4o-mini, label: ${shape}, baseUrl: ${url}/v1, temperature: 0, systemPrompt: "${shape}" }`),
+      ...shapes.map((shape) => `  - { id: openai:gpt-4o-mini, label: ${shape}, baseUrl: ${url}/v1, temperature: 0, systemPrompt: "${shape}" }`),
       ...(sampling ? [sampling] : []),
     ].join('\n'),
   );
@@ -61,7 +64,7 @@ async function curveServer(): Promise<FakeServer> {
     const shape = messages[0]!.content;
     const last = messages.at(-1)!.content;
     const k = messages.filter((m) => m.role === 'assistant').length;
-    const p = CURVES[shape]![KS.indexOf(k)]!;
+    const p = shape === 'dip' ? DIP[DIP_KS.indexOf(k)]! : CURVES[shape]![KS.indexOf(k)]!;
     const u = createHash('sha256').update(`${last}/${k}`).digest().readUInt32BE(0) / 2 ** 32;
     const topic = LABELS.find((l) => last.includes(`about ${l}`))!;
     return { kind: 'text', text: u < p ? topic : LABELS.find((l) => l !== topic)! };
@@ -113,6 +116,31 @@ describe('adaptive sampling', () => {
     const rebuilt = readSummary(join(result.runDir, 'summary.json'));
     expect(rebuilt.curves.map((c) => [c.label, c.decidedAtItems])).toEqual(summary.curves.map((c) => [c.label, c.decidedAtItems]));
     vi.restoreAllMocks();
+  });
+
+  it('within an undecided curve, cells far below its best before the reference k stop; the rest run every look', async () => {
+    const s = await curveServer();
+    const path = experiment(join(tmp, 'dip'), s.url, 'sampling: { mode: adaptive, firstLook: 100, step: 100 }', ['dip'], DIP_KS);
+    const lines: string[] = [];
+    const result = await runSweep({ experimentPath: path, outDir: join(tmp, 'out-dip'), quiet: true, env: ENV, log: (l) => lines.push(l) });
+    expect(result.status).toBe('complete');
+    expect(s.requests.length).toBe(result.trials);
+    const info = readRunInfo(join(result.runDir, 'run.json'));
+    expect(info.sampling!.decided).toEqual([]);
+    expect(info.sampling!.stopped).toEqual([
+      { provider: 'dip', prompt: 'builtin', selector: 'random', k: 1, atItems: 100 },
+      { provider: 'dip', prompt: 'builtin', selector: 'random', k: 2, atItems: 100 },
+    ]);
+    expect(lines).toContain('look 1 of 4 (100 items): 0 of 1 curves decided; 2 cells of undecided curves settled');
+    const summary = readSummary(join(result.runDir, 'summary.json'));
+    const curve = summary.curves[0]!;
+    expect(curve.label).toBe('inconclusive');
+    expect(curve.decidedAtItems).toBeNull();
+    expect(curve.settledKs).toEqual([1, 2]);
+    // Settled cells answered the first look's items; the cells that still matter ran to maxItems, paired on that prefix.
+    expect(curve.points.map((p) => [p.k, p.nItems])).toEqual(DIP_KS.map((k) => [k, k === 1 || k === 2 ? 100 : ITEMS]));
+    expect(result.trials).toBe(2 * 100 + 4 * ITEMS);
+    console.log(`adaptive cell stopping: ${result.trials} trials of the full grid's ${DIP_KS.length * ITEMS}; settled k=${curve.settledKs!.join(', ')} at 100 items`);
   });
 
   it('--adaptive on the command line, and the dry run prints the looks, worst and expected cases and the power estimate', async () => {

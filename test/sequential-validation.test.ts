@@ -7,6 +7,7 @@
  * docs/statistics.md. The boundary itself is checked against Pocock's published constant.
  */
 import { describe, expect, it } from 'vitest';
+import { settledCells } from '../src/analysis/cell-stopping.js';
 import type { CurveData } from '../src/analysis/curve-tests.js';
 import { labelCurve } from '../src/analysis/labels.js';
 import { DEFAULT_ANALYSIS_SETTINGS } from '../src/analysis/options.js';
@@ -23,17 +24,28 @@ const SCHEDULES: Record<string, number[]> = {
   'ten looks of 100': lookSchedule(100, 100, MAX_ITEMS),
 };
 
-/** The first n items of a simulated curve (items enter in the plan's order, so a look is a prefix). */
-function prefix(curve: CurveData, n: number): CurveData {
+/**
+ * The curve as the sweep has it after a look of n items: each cell holds the first n items, or the
+ * first items up to the look where it stopped (a settled cell, analysis/cell-stopping.ts); the rest NaN.
+ */
+function prefix(curve: CurveData, n: number, stoppedAt: ReadonlyMap<number, number> = new Map()): CurveData {
+  const cut = (a: Float64Array, upTo: number, fill: number) => {
+    const out = new Float64Array(n).fill(fill);
+    out.set(a.subarray(0, upTo));
+    return out;
+  };
   return {
     ...curve,
-    cells: curve.cells.map((c) => ({
-      ...c,
-      accuracy: c.accuracy.subarray(0, n),
-      scoredCount: c.scoredCount.subarray(0, n),
-      trialCount: c.trialCount.subarray(0, n),
-      failure: Object.fromEntries(Object.entries(c.failure).map(([k, v]) => [k, v.subarray(0, n)])) as typeof c.failure,
-    })),
+    cells: curve.cells.map((c) => {
+      const upTo = Math.min(n, stoppedAt.get(c.ref.k) ?? n);
+      return {
+        ...c,
+        accuracy: cut(c.accuracy, upTo, Number.NaN),
+        scoredCount: cut(c.scoredCount, upTo, 0),
+        trialCount: cut(c.trialCount, upTo, 0),
+        failure: Object.fromEntries(Object.entries(c.failure).map(([k, v]) => [k, cut(v, upTo, 0)])) as typeof c.failure,
+      };
+    }),
   };
 }
 
@@ -43,29 +55,42 @@ interface Outcome {
   inconclusive: number;
   /** Mean items per curve at its stop (maxItems when never decided). */
   meanItems: number;
+  /** Items asked over all cells, as a share of every cell asking maxItems (what the sweep pays). */
+  askedShare: number;
 }
 
+/** One curve sampled as the adaptive sweep samples it: looks, settled cells stop, the curve stops once labelled. */
 function adaptiveRates(p: readonly number[], ks: readonly number[], looks: readonly number[], seed: string): Outcome {
   const settings: AnalysisSettings = { ...DEFAULT_ANALYSIS_SETTINGS, resamples: 400, sequential: { looks: [...looks] } };
-  const out = { right: 0, wrong: 0, inconclusive: 0, items: 0 };
+  const out = { right: 0, wrong: 0, inconclusive: 0, items: 0, asked: 0 };
   for (let s = 0; s < RUNS; s++) {
     const curve = simulateCurve(p, ks, MAX_ITEMS, CONSISTENCY, `${seed}/${s}`);
+    const stoppedAt = new Map<number, number>();
     let label = null;
     let at = MAX_ITEMS;
     for (const n of looks) {
-      const l = labelCurve(prefix(curve, n), settings);
+      const data = prefix(curve, n, stoppedAt);
+      const l = labelCurve(data, settings);
       if (l.label !== 'inconclusive') {
         label = l;
         at = n;
         break;
       }
+      for (const k of settledCells(data, settings)) if (!stoppedAt.has(k)) stoppedAt.set(k, n);
     }
     out.items += at;
+    out.asked += ks.reduce((sum, k) => sum + Math.min(at, stoppedAt.get(k) ?? at), 0);
     if (label === null) out.inconclusive++;
     else if (claimHolds(label, p, ks, settings.delta)) out.right++;
     else out.wrong++;
   }
-  return { right: out.right / RUNS, wrong: out.wrong / RUNS, inconclusive: out.inconclusive / RUNS, meanItems: out.items / RUNS };
+  return {
+    right: out.right / RUNS,
+    wrong: out.wrong / RUNS,
+    inconclusive: out.inconclusive / RUNS,
+    meanItems: out.items / RUNS,
+    askedShare: out.asked / (RUNS * ks.length * MAX_ITEMS),
+  };
 }
 
 const pct = (x: number) => `${Math.round(100 * x)}`;
@@ -102,7 +127,7 @@ describe('adaptive labels near every boundary: wrong at or below alpha under opt
   const ks = K_GRIDS.doubling!;
   const rows: string[] = [
     `| true curve | label with unlimited items | ${Object.keys(SCHEDULES)
-      .map((s) => `${s}: right / wrong / inconclusive (mean items)`)
+      .map((s) => `${s}: right / wrong / inconclusive (mean items; calls %)`)
       .join(' | ')} |`,
     `|---|---|${Object.keys(SCHEDULES)
       .map(() => '---')
@@ -113,7 +138,7 @@ describe('adaptive labels near every boundary: wrong at or below alpha under opt
       const p = trueAccuracy(shape, ks);
       const measured = Object.entries(SCHEDULES).map(([name, looks]) => adaptiveRates(p, ks, looks, `${shape.name}/${name}`));
       rows.push(
-        `| ${shape.name} | ${idealLabel(p, ks, DEFAULT_ANALYSIS_SETTINGS.delta)} | ${measured.map((r) => `${pct(r.right)} / ${pct(r.wrong)} / ${pct(r.inconclusive)} (${Math.round(r.meanItems)})`).join(' | ')} |`,
+        `| ${shape.name} | ${idealLabel(p, ks, DEFAULT_ANALYSIS_SETTINGS.delta)} | ${measured.map((r) => `${pct(r.right)} / ${pct(r.wrong)} / ${pct(r.inconclusive)} (${Math.round(r.meanItems)}; ${pct(r.askedShare)}%)`).join(' | ')} |`,
       );
       for (const r of measured) expect(r.wrong).toBeLessThanOrEqual(DEFAULT_ANALYSIS_SETTINGS.alpha);
     });

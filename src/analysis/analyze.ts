@@ -7,6 +7,7 @@ import type { CurveData } from './curve-tests.js';
 import { planFailureTrends, summarizeTrend, type PlannedTrend } from './failure-trends.js';
 import { buildItemMatrices, type CellItems, type ItemMatrix } from './item-scores.js';
 import { labelCurve } from './labels.js';
+import { settledCells } from './cell-stopping.js';
 import { compareStrings } from './summarize.js';
 import type {
   AnalysisSettings,
@@ -111,6 +112,7 @@ function curveSummary(curve: CurveData, gains: Comparison[], cells: readonly Cel
     reason: label.reason,
     itemsNeeded: label.itemsNeeded,
     ...(settings.sequential && { decidedAtItems: label.label === 'inconclusive' ? null : curveItems(curve) }),
+    ...(settings.sequential && label.label === 'inconclusive' && { settledKs: settledCells(curve, settings) }),
     points,
     checks: label.checks,
     tests: gains,

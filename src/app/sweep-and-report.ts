@@ -30,11 +30,15 @@ export interface SweepResult {
  */
 export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   const log = options.log ?? ((line: string) => console.log(line));
-  // Adaptive sampling: after each look, the analysis labels every curve on the trials so far; a decided curve stops.
-  const afterLook: SweepOptions['afterLook'] = (totals, info) =>
-    buildSummary(totals as TrialAccumulator, info)
-      .curves.filter((c) => c.label !== 'inconclusive')
-      .map((c) => curveKey(c.provider, c.prompt ?? BUILTIN_PROMPT, c.selector));
+  // Adaptive sampling: after each look, the analysis labels every curve on the trials so far; a decided
+  // curve stops, and so does a cell of an undecided curve that no longer matters (analysis/cell-stopping.ts).
+  const afterLook: SweepOptions['afterLook'] = (totals, info) => {
+    const curves = buildSummary(totals as TrialAccumulator, info).curves;
+    return {
+      decided: curves.filter((c) => c.label !== 'inconclusive').map((c) => curveKey(c.provider, c.prompt ?? BUILTIN_PROMPT, c.selector)),
+      settled: curves.flatMap((c) => (c.settledKs ?? []).map((k) => ({ provider: c.provider, prompt: c.prompt ?? BUILTIN_PROMPT, selector: c.selector, k }))),
+    };
+  };
   const run = await sweepTrials({ afterLook, ...options }, (measureKeys) => new TrialAccumulator(measureKeys));
   const { reportPath, summary } = writeReport(run.runDir, run.totals, run.info);
   await writeReportCharts(run.runDir, summary, run.info);

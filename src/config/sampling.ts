@@ -50,6 +50,11 @@ export function curveKey(provider: string, prompt: string, selector: string): st
   return `${provider}\u0000${prompt}\u0000${selector}`;
 }
 
+/** One cell of a curve (k > 0), as adaptive sampling stops it: the curve's key and k. */
+export function cellKey(provider: string, prompt: string, selector: string, k: number): string {
+  return `${curveKey(provider, prompt, selector)}\u0000${k}`;
+}
+
 export function splitCurveKey(key: string): [provider: string, prompt: string, selector: string] {
   const [provider = '', prompt = '', selector = ''] = key.split('\u0000');
   return [provider, prompt, selector];

@@ -49,6 +49,8 @@ export interface RunSampling {
   looks: number[];
   completedLooks?: number;
   decided: { provider: string; prompt: string; selector: string; atItems: number }[];
+  /** Cells of undecided curves that stopped taking items because they no longer mattered (analysis/cell-stopping.ts). */
+  stopped?: { provider: string; prompt: string; selector: string; k: number; atItems: number }[];
 }
 
 /**
@@ -223,6 +225,7 @@ export const runInfoSchema = z.looseObject({
       looks: z.array(z.number().int()),
       completedLooks: z.number().int().optional(),
       decided: z.array(z.looseObject({ provider: z.string(), prompt: z.string(), selector: z.string(), atItems: z.number().int() })),
+      stopped: z.array(z.looseObject({ provider: z.string(), prompt: z.string(), selector: z.string(), k: z.number().int(), atItems: z.number().int() })).optional(),
     })
     .optional(),
   judgeCalibration: z

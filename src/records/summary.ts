@@ -198,6 +198,13 @@ export interface CurveSummary {
    * taking more); null when still inconclusive at maxItems. Absent under full sampling.
    */
   decidedAtItems?: number | null;
+  /**
+   * Adaptive sampling, undecided curves only: the k's of cells that no longer matter to the label or
+   * the advice (before the reference k, shown more than delta below the curve's best, no-benefit
+   * settled: analysis/cell-stopping.ts). The sweep stops asking them; run.json's sampling.stopped
+   * says at how many items.
+   */
+  settledKs?: number[];
   points: CurvePointSummary[];
   /** The checks the label rests on, in the order made (its own family: see label-family.ts). */
   checks: LabelCheck[];
@@ -541,6 +548,7 @@ const curveSchema = z.object({
   reason: z.string(),
   itemsNeeded: nullableNum,
   decidedAtItems: nullableNum.optional(),
+  settledKs: z.array(z.number()).optional(),
   points: z.array(curvePointSchema),
   checks: z.array(labelCheckSchema),
   tests: z.array(comparisonSchema),

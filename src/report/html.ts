@@ -387,7 +387,7 @@ function runDetails(s: RunSummary, runInfo: RunInfo): [string, string][] {
       ? ([
           [
             'sampling',
-            `adaptive: looks at ${s.settings.sequential.looks.join(', ')} items; a curve stops at the look its label is decided (see "decided at items"), every label check at the group-sequential level for these looks`,
+            `adaptive: looks at ${s.settings.sequential.looks.join(', ')} items; a curve stops at the look its label is decided (see "decided at items"), and a cell of an undecided curve once it no longer matters ("settled": before the reference k and shown more than delta below the curve's best), every label check at the group-sequential level for these looks`,
           ],
         ] as [string, string][])
       : []),

@@ -154,7 +154,7 @@ export function renderSummaryMarkdown(summary: RunSummary): string {
     "- The k = 0 (zero-shot) row is shared by every selector's curve.",
     ...(summary.settings.sequential
       ? [
-          `- Adaptive sampling: items entered in looks of ${md(summary.settings.sequential.looks.join(', '))} items; a curve stopped taking items at the look where its label was decided ("decided at items"), and every label check ran at the group-sequential level for these looks, so a label is still wrong with probability at most alpha over all looks. A curve still inconclusive ran to the last look.`,
+          `- Adaptive sampling: items entered in looks of ${md(summary.settings.sequential.looks.join(', '))} items; a curve stopped taking items at the look where its label was decided ("decided at items"), and every label check ran at the group-sequential level for these looks, so a label is still wrong with probability at most alpha over all looks. A curve still inconclusive ran to the last look, except its settled cells: cells before the reference k shown more than delta below the curve's best, which matter neither to the label nor to the advice, stopped at the look that settled them.`,
         ]
       : []),
     '',

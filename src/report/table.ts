@@ -114,11 +114,15 @@ export function curveColumns(options: { adaptive?: boolean } = {}): Column<Curve
     { header: 'knee / peak k', value: (c) => turningPoint(c), numeric: true },
     { header: 'reason', value: (c) => c.reason, wrap: true },
     { header: 'items needed', value: (c) => nullable(c.itemsNeeded), numeric: true },
-    // Adaptive sampling: where the curve stopped taking items ("—": still inconclusive at maxItems).
-    ...(options.adaptive
-      ? [{ header: 'decided at items', value: (c: CurveSummary) => (c.decidedAtItems == null ? '—' : String(c.decidedAtItems)), numeric: true }]
-      : []),
+    // Adaptive sampling: where the curve stopped taking items ("—": still inconclusive at maxItems; its settled cells stopped sooner).
+    ...(options.adaptive ? [{ header: 'decided at items', value: (c: CurveSummary) => decidedAt(c), numeric: true }] : []),
   ];
+}
+
+function decidedAt(c: CurveSummary): string {
+  if (c.decidedAtItems != null) return String(c.decidedAtItems);
+  const settled = c.settledKs ?? [];
+  return settled.length > 0 ? `— (k=${settled.join(', ')} settled)` : '—';
 }
 
 /** The selection table: one row per provider, does the gain survive a change of selector? */

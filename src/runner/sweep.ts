@@ -11,7 +11,7 @@ import { SpendLedger } from './spend-ledger.js';
 import { estimateSweep } from './estimate.js';
 import { executePlan, type ExecuteOptions, type ProviderRuntime } from './execute.js';
 import type { PlanCell } from './plan.js';
-import { curveKey, lookSchedule, resolveSampling, splitCurveKey } from '../config/sampling.js';
+import { cellKey, curveKey, lookSchedule, resolveSampling, splitCurveKey } from '../config/sampling.js';
 import { promptFingerprint } from './fingerprint.js';
 import { gitState } from './git.js';
 import { prepareSelectors, prepareSweep, prepareTasks, type PreparedSweep } from './prepare.js';
@@ -22,6 +22,12 @@ import { writeRunInfo, type RunInfo } from '../records/run-info.js';
 import { createRunDir } from './store.js';
 import { TrialWriter } from '../records/trials-file.js';
 import { BUILTIN_PROMPT, type TrialRecord } from '../records/trial.js';
+
+/** What the analysis says after a look: curves decided (curveKey), and cells (k > 0) of undecided curves that stop. */
+export interface LookVerdict {
+  decided: Iterable<string>;
+  settled: Iterable<{ provider: string; prompt: string; selector: string; k: number }>;
+}
 
 export interface SweepOptions {
   experimentPath: string;
@@ -53,10 +59,11 @@ export interface SweepOptions {
   adaptive?: boolean;
   /**
    * Adaptive sampling's decision after each look: the curves (curveKey) whose label is decided on the
-   * trials so far. The app computes it with the analysis (the runner does not import it); without it a
-   * sweep runs every item, whatever `sampling:` says.
+   * trials so far, and the cells of undecided curves that no longer matter. The app computes it with
+   * the analysis (the runner does not import it); without it a sweep runs every item, whatever
+   * `sampling:` says.
    */
-  afterLook?: (totals: TrialTotals, info: RunInfo, look: { index: number; items: number; looks: readonly number[] }) => Iterable<string>;
+  afterLook?: (totals: TrialTotals, info: RunInfo, look: { index: number; items: number; looks: readonly number[] }) => LookVerdict;
 }
 
 /**
@@ -251,11 +258,12 @@ export async function sweepTrials<T extends TrialTotals>(options: SweepOptions, 
       const curves = [...new Set(plan.providers.flatMap((p) => plan.cells.filter((c) => c.k > 0).map((c) => curveKey(p, c.prompt, c.selector))))];
       const wanted = new Set(curves);
       const decided = new Set<string>();
+      const stopped = new Set<string>();
       // The shared zero-shot cell runs while any curve of its provider and prompt still takes items.
       const keep = (provider: string, cell: PlanCell) =>
         cell.k === 0
           ? plan.cells.some((c) => c.k > 0 && c.prompt === cell.prompt && !decided.has(curveKey(provider, c.prompt, c.selector)))
-          : !decided.has(curveKey(provider, cell.prompt, cell.selector));
+          : !decided.has(curveKey(provider, cell.prompt, cell.selector)) && !stopped.has(cellKey(provider, cell.prompt, cell.selector, cell.k));
       let from = 0;
       const record: NonNullable<RunInfo['sampling']> = { ...sampling, mode: 'adaptive', looks, decided: [] };
       info.sampling = record;
@@ -265,13 +273,21 @@ export async function sweepTrials<T extends TrialTotals>(options: SweepOptions, 
         from = to;
         if (options.shouldStop?.() || options.abortSignal?.aborted) break;
         record.completedLooks = index + 1;
-        for (const key of options.afterLook!(totals, info, { index, items: to, looks })) {
+        const verdict = options.afterLook!(totals, info, { index, items: to, looks });
+        for (const key of verdict.decided) {
           if (!wanted.has(key) || decided.has(key)) continue;
           decided.add(key);
           const [provider, prompt, selector] = splitCurveKey(key);
           record.decided.push({ provider, prompt, selector, atItems: to });
         }
-        say(`look ${index + 1} of ${looks.length} (${to} items): ${decided.size} of ${curves.length} curves decided`);
+        for (const cell of verdict.settled) {
+          const key = cellKey(cell.provider, cell.prompt, cell.selector, cell.k);
+          if (stopped.has(key) || decided.has(curveKey(cell.provider, cell.prompt, cell.selector))) continue;
+          stopped.add(key);
+          (record.stopped ??= []).push({ ...cell, atItems: to });
+        }
+        const cellsNote = stopped.size > 0 ? `; ${stopped.size} cell${stopped.size === 1 ? '' : 's'} of undecided curves settled` : '';
+        say(`look ${index + 1} of ${looks.length} (${to} items): ${decided.size} of ${curves.length} curves decided${cellsNote}`);
         if (decided.size === curves.length) break;
       }
       // What the decided curves did not need to ask: shown as done on the bars, not as missing.
