@@ -140,7 +140,9 @@ describe('adaptive sampling', () => {
     // Settled cells answered the first look's items; the cells that still matter ran to maxItems, paired on that prefix.
     expect(curve.points.map((p) => [p.k, p.nItems])).toEqual(DIP_KS.map((k) => [k, k === 1 || k === 2 ? 100 : ITEMS]));
     expect(result.trials).toBe(2 * 100 + 4 * ITEMS);
-    console.log(`adaptive cell stopping: ${result.trials} trials of the full grid's ${DIP_KS.length * ITEMS}; settled k=${curve.settledKs!.join(', ')} at 100 items`);
+    console.log(
+      `adaptive cell stopping: ${result.trials} trials of the full grid's ${DIP_KS.length * ITEMS}; settled k=${curve.settledKs!.join(', ')} at 100 items`,
+    );
   });
 
   it('--adaptive on the command line, and the dry run prints the looks, worst and expected cases and the power estimate', async () => {

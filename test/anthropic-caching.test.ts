@@ -5,6 +5,9 @@
 // server, which here behaves like Anthropic's cache: a marked prefix seen before (and answered) is
 // read, else written; an unmarked prompt is neither.
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { withCacheSavings } from '../src/analysis/advise.js';
 import { summarizeCells } from '../src/analysis/summarize.js';
@@ -16,6 +19,7 @@ import type { TrialRecord } from '../src/records/trial.js';
 import { cacheSavingsData } from '../src/report/charts/cache.js';
 import { cellColumns } from '../src/report/table.js';
 import { BudgetTracker } from '../src/runner/budget.js';
+import { ResponseCache } from '../src/runner/cache.js';
 import { executePlan, type ExecuteContext } from '../src/runner/execute.js';
 import { planTrials } from '../src/runner/plan.js';
 import { PROMPT_CACHE_TTL_MS, PromptCacheSharing, prefixKey } from '../src/runner/prompt-cache.js';
@@ -201,6 +205,44 @@ describe('anthropic prompt caching: which prefixes are marked', () => {
     const distinct = new Set(records.filter((r) => r.selector === 'similar').map((r) => r.shotIds.join(','))).size;
     expect(cache.writes()).toBe(distinct);
     expect(cache.reads()).toBe(8 - distinct);
+  });
+
+  it('a trial that waited for its prefix to be written asks the response cache again: an identical call that answered meanwhile is not paid twice', async () => {
+    const s = await track(sonnet.start());
+    cachingServer(s);
+    const dir = mkdtempSync(join(tmpdir(), 'fewshot-prime-cache-'));
+    const cache = ResponseCache.open(dir);
+    try {
+      const data = routesTask.load();
+      // Two prompt variants that render alike: identical requests (one cache key) with one prefix.
+      const ctx: ExecuteContext = {
+        runId: 'caching',
+        experimentSeed: 3,
+        task: routesTask,
+        tasks: new Map([
+          ['v1', routesTask],
+          ['v2', routesTask],
+        ]),
+        pool: data.pool,
+        items: data.items,
+        providers: new Map([[SONNET, { provider: resolveAt(sonnet, s), concurrency: 2 }]]),
+        arms: plainArms([getSelector('first')]),
+        distractors: [],
+        repeats: 1,
+        cache,
+      };
+      const plan = planTrials({ itemCount: data.items.length, repeats: 1, providers: [SONNET], selectors: ['first'], shots: [3], prompts: ['v1', 'v2'] });
+      const records: TrialRecord[] = [];
+      await executePlan(plan, ctx, { onRecord: (r) => records.push(r) });
+      expect(records).toHaveLength(8);
+      expect(records.every((r) => r.error === null)).toBe(true);
+      // One call per distinct request: the first item's twin waited for the prefix to be written, then found the answer in the cache.
+      expect(s.requests).toHaveLength(data.items.length);
+      expect(records.filter((r) => r.cached)).toHaveLength(data.items.length);
+    } finally {
+      cache.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('per-item draws that happen to coincide (a pool of 4, 3 shots) do share a prefix, and only those are marked', async () => {

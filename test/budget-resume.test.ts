@@ -152,6 +152,42 @@ describe('failed calls are booked at what the provider may bill', () => {
     }
   });
 
+  it('a call retried after timeouts books every try that may have been billed, and each retry reserves anew', async () => {
+    const s = await track(flavour('openai').start());
+    s.script(() => ({ kind: 'hang' }));
+    const path = experiment(`retried-${counter}`, { ...entry(s), timeoutMs: 150, maxAttempts: 3 }, 'budget: 1000');
+    const outDir = join(tmp, `retried-${counter}`);
+    const { run, info, trials } = await sweep(path, outDir);
+    expect(trials).toHaveLength(9);
+    expect(trials.every((t) => t.error?.kind === 'timeout' && t.attempts === 3)).toBe(true);
+    expect(s.requests).toHaveLength(27);
+    const { reserves, settles } = ledgerOf(outDir, run.runId);
+    // One reservation per try, each booked at its worst case: 27 tries, not 9 calls.
+    expect(reserves).toHaveLength(27);
+    expect(settles).toHaveLength(27);
+    expect(info.spend!.failedCallsBooked).toEqual({ calls: 27, cost: expect.closeTo(sum(reserves), 10) });
+    console.log(`retried timeouts: 9 calls, 27 tries, ${sum(reserves).toFixed(4)} USD booked (${(sum(reserves) / 9).toFixed(4)} USD a call)`);
+  });
+
+  it('a retry the budget cannot hold is not sent: the trial counts as not run for the budget', async () => {
+    const s = await track(flavour('openai').start());
+    s.script(() => ({ kind: 'hang' }));
+    // The calls' worst cases, from a run that reserves them with room to spare; the zero-shot call (the smallest) goes first.
+    const probePath = experiment(`probe-retry-${counter}`, { ...entry(s), timeoutMs: 150, maxAttempts: 1 }, 'budget: 1000', 1);
+    const probeDir = join(tmp, `probe-retry-${counter}`);
+    const probe = await sweep(probePath, probeDir);
+    const worst = Math.min(...ledgerOf(probeDir, probe.run.runId).reserves);
+    const before = s.requests.length;
+    // Room for one and a half tries of the first call, one call at a time: its retry does not fit.
+    const path = experiment(`retry-cap-${counter}`, { ...entry(s), timeoutMs: 150, maxAttempts: 3, concurrency: 1 }, `budget: ${worst * 1.5}`, 1);
+    const { info, trials, lines } = await sweep(path, join(tmp, `retry-cap-${counter}`), { force: true });
+    expect(s.requests.length - before).toBe(1);
+    expect(trials).toHaveLength(0);
+    expect(info.spend!.total).toBeLessThanOrEqual(worst * 1.5);
+    expect(info.spend!.skippedTrials).toBe(3);
+    expect(lines.join('\n')).toContain('budget reached: 3 trials not run');
+  });
+
   it('classifyError says which failures the provider may bill, through the real SDK', async () => {
     const s = await track(flavour('openai').start());
     const adapter = flavour('openai').adapter(s, { timeoutMs: 150 });

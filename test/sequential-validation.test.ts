@@ -29,8 +29,8 @@ const SCHEDULES: Record<string, number[]> = {
  * first items up to the look where it stopped (a settled cell, analysis/cell-stopping.ts); the rest NaN.
  */
 function prefix(curve: CurveData, n: number, stoppedAt: ReadonlyMap<number, number> = new Map()): CurveData {
-  const cut = (a: Float64Array, upTo: number, fill: number) => {
-    const out = new Float64Array(n).fill(fill);
+  const cut = <T extends Float64Array | Uint32Array>(a: T, upTo: number, fill: number): T => {
+    const out = (a instanceof Float64Array ? new Float64Array(n) : new Uint32Array(n)).fill(fill) as T;
     out.set(a.subarray(0, upTo));
     return out;
   };

@@ -51,6 +51,12 @@ export interface CompletionRequest extends ModelOptions {
    * it is not part of the prompt hash or the response cache key.
    */
   cachePrefix?: boolean;
+  /**
+   * The runner's say before each retry of this request, given the try that failed: false stops the
+   * retries (the budget cannot hold another try whose bill may be full; runner/budget.ts). Absent:
+   * retry as the policy says. Like `subject`, not part of the prompt hash or the cache key.
+   */
+  beforeRetry?: (failed: ProviderError) => boolean;
 }
 
 /** Why the provider stopped: 'length' means it hit the output token limit (truncated). */

@@ -81,7 +81,7 @@ export class ResilientProvider implements Provider {
         },
         this.policy,
         jitter,
-        { sleep: retrySleep, ...(signal && { signal }) },
+        { sleep: retrySleep, ...(signal && { signal }), ...(request.beforeRetry && { shouldRetry: request.beforeRetry }) },
       );
       return { ...value, attempts };
     } catch (err) {

@@ -25,6 +25,8 @@ export interface RetryHooks {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Called before each retry, e.g. to slow a provider down after a 429. */
   onRetry?: (err: ProviderError, attempt: number, delayMs: number) => void;
+  /** Asked before each retry with the try that failed: false gives up (the caller cannot afford another try). */
+  shouldRetry?: (err: ProviderError) => boolean;
   signal?: AbortSignal;
 }
 
@@ -45,6 +47,7 @@ export async function withRetries<T>(
       return { value: await call(attempt), attempts: attempt };
     } catch (err) {
       if (!isRetryable(err) || attempt >= policy.maxAttempts || hooks.signal?.aborted) throw err;
+      if (hooks.shouldRetry && !hooks.shouldRetry(err as ProviderError)) throw err;
       const delay = retryDelay(err as ProviderError, attempt, policy, jitter);
       hooks.onRetry?.(err as ProviderError, attempt, delay);
       await sleep(delay, hooks.signal);

@@ -225,7 +225,9 @@ export const runInfoSchema = z.looseObject({
       looks: z.array(z.number().int()),
       completedLooks: z.number().int().optional(),
       decided: z.array(z.looseObject({ provider: z.string(), prompt: z.string(), selector: z.string(), atItems: z.number().int() })),
-      stopped: z.array(z.looseObject({ provider: z.string(), prompt: z.string(), selector: z.string(), k: z.number().int(), atItems: z.number().int() })).optional(),
+      stopped: z
+        .array(z.looseObject({ provider: z.string(), prompt: z.string(), selector: z.string(), k: z.number().int(), atItems: z.number().int() }))
+        .optional(),
     })
     .optional(),
   judgeCalibration: z

@@ -254,3 +254,61 @@ function attempts(earlier: EarlierAttemptsSpend): string {
       : [interrupted > 0 && `${interrupted} interrupted`, n > interrupted && `${n - interrupted} partial`].filter(Boolean).join(', ');
   return `${n} earlier attempt${n === 1 ? '' : 's'} of this run (${how})`;
 }
+
+/**
+ * One call's hold on the budget over all its tries. The first try is reserved before the call (open);
+ * a try that fails and may have been billed (a timeout: the generation may have run) is booked at its
+ * worst case before the retry, which reserves anew, so N such tries cost N worst cases, not one. When
+ * the budget cannot hold another try, the retries stop (`beforeRetry` answers false) and the call
+ * ends over budget.
+ */
+export class CallReservation {
+  /** True once a retry was refused because the budget could not hold it. */
+  overBudget = false;
+
+  private constructor(
+    private readonly budget: BudgetTracker,
+    private readonly provider: string | null,
+    private readonly promptTokens: number,
+    private readonly maxOutputTokens: number | null,
+    private readonly judge: string | undefined,
+    private readonly cacheWrite: boolean,
+    private amount: number,
+  ) {}
+
+  /** The first try's reservation, or null when it would cross the budget. */
+  static open(
+    budget: BudgetTracker,
+    provider: string | null,
+    promptTokens: number,
+    maxOutputTokens: number | null,
+    options: { judge?: string; cacheWrite?: boolean } = {},
+  ): CallReservation | null {
+    const amount = budget.reserve(provider, promptTokens, maxOutputTokens, options.judge, options.cacheWrite ?? false);
+    if (amount === null) return null;
+    return new CallReservation(budget, provider, promptTokens, maxOutputTokens, options.judge, options.cacheWrite ?? false, amount);
+  }
+
+  /** For CompletionRequest.beforeRetry: books a possibly billed failed try and reserves the next, or refuses it. */
+  readonly beforeRetry = (failed: unknown): boolean => {
+    if (failureBilling(failed) === 'none') return true;
+    this.budget.settleFailed(this.provider, this.amount, failed, this.judge);
+    const next = this.budget.reserve(this.provider, this.promptTokens, this.maxOutputTokens, this.judge, this.cacheWrite);
+    this.amount = 0;
+    if (next === null) {
+      this.overBudget = true;
+      return false;
+    }
+    this.amount = next;
+    return true;
+  };
+
+  settle(tokensIn: number, tokensOut: number, cachedTokens: number, cacheWriteTokens = 0): void {
+    this.budget.settle(this.provider, this.amount, tokensIn, tokensOut, cachedTokens, this.judge, cacheWriteTokens);
+  }
+
+  settleFailed(err: unknown): void {
+    // The last try's reservation; a try refused for the budget has none left to book.
+    if (this.amount > 0 || !this.overBudget) this.budget.settleFailed(this.provider, this.amount, err, this.judge);
+  }
+}

@@ -7,7 +7,7 @@ import { isModelCall, isModuleScoring, type ScoreResult, type Task, type TaskIte
 import { canonicalJson, sha256 } from '../util/hash.js';
 import { Rng } from '../util/rng.js';
 import { promptTokensForBudget } from '../providers/tokens.js';
-import type { BudgetTracker } from './budget.js';
+import { CallReservation, type BudgetTracker } from './budget.js';
 import { cacheKey, type ResponseCache } from './cache.js';
 import type { PlanLook, TrialPlan, TrialSpec } from './plan.js';
 import { promptCacheFor } from './prompt-cache.js';
@@ -140,7 +140,9 @@ export async function executePlan(
 const ABORTED = Symbol('aborted');
 
 /** How one provider call ended: its answer, the error it failed with (after its retries), or cut off by the abort signal. */
-type FlightOutcome = { result: CompletionResult } | { error: unknown } | typeof ABORTED;
+/** A call whose retry the budget could not hold (its tries may each have been billed): the trial is not run. */
+const OVER_BUDGET = Symbol('over-budget');
+type FlightOutcome = { result: CompletionResult } | { error: unknown } | typeof ABORTED | typeof OVER_BUDGET;
 
 /**
  * Single-flight: the calls in flight by request key (see attemptTrial). A trial whose request is
@@ -251,58 +253,74 @@ async function attemptTrial(spec: TrialSpec, ctx: ExecuteContext, signal?: Abort
       })) ?? null;
     const primed = sharing && prefix !== null ? await sharing.prime(prefix, signal) : null;
     if (prefix !== null && primed === null) return ABORTED;
-    // No await between this look-up and the leader's set() below: exactly one trial per key calls.
-    const running = mergeable ? flights.get(key) : undefined;
-    let outcome: FlightOutcome;
-    if (running) {
-      // Recorded like a cache hit (no call of its own, nothing reserved or spent) and marked shared.
+    // The wait for the prefix may have outlasted an identical call (a repeat at temperature 0): its answer is in the cache now.
+    const meanwhile = primed && cache && key ? cache.get(key) : null;
+    if (meanwhile) {
+      primed!(false);
       base.cached = true;
-      base.shared = true;
-      outcome = await running;
+      result = meanwhile;
     } else {
-      const budget = billed ? (ctx.budget ?? null) : null;
-      let reservation = 0;
-      if (budget) {
-        // Only the trial that makes the call reserves: those that join it cost nothing.
-        const worst = worstCaseTokens(runtime.provider, request);
-        const reserved = budget.reserve(spec.provider, worst.promptTokens, worst.maxOutputTokens, undefined, prefix !== null);
-        if (reserved === null) {
-          primed?.(false);
-          return null;
+      // No await between this look-up and the leader's set() below: exactly one trial per key calls.
+      const running = mergeable ? flights.get(key) : undefined;
+      let outcome: FlightOutcome;
+      if (running) {
+        // Recorded like a cache hit (no call of its own, nothing reserved or spent) and marked shared.
+        base.cached = true;
+        base.shared = true;
+        outcome = await running;
+      } else {
+        const budget = billed ? (ctx.budget ?? null) : null;
+        let reservation: CallReservation | null = null;
+        if (budget) {
+          // Only the trial that makes the call reserves: those that join it cost nothing.
+          const worst = worstCaseTokens(runtime.provider, request);
+          reservation = CallReservation.open(budget, spec.provider, worst.promptTokens, worst.maxOutputTokens, { cacheWrite: prefix !== null });
+          if (reservation === null) {
+            primed?.(false);
+            return null;
+          }
         }
-        reservation = reserved;
+        let land: (outcome: FlightOutcome) => void = () => {};
+        if (mergeable) flights.set(key, new Promise<FlightOutcome>((resolve) => (land = resolve)));
+        // The call gets a signal of its own, linked to the sweep's only while it runs: the SDKs add an
+        // abort listener to the signal they are given and never remove it, so handing them the sweep's
+        // signal would leave one listener on it per call (MaxListenersExceededWarning after ten).
+        const call = linkedSignal(signal);
+        outcome = ABORTED;
+        try {
+          const answer = await runtime.provider.complete(
+            {
+              ...request,
+              subject: { item, shots },
+              ...(prefix !== null && { cachePrefix: true }),
+              ...(reservation && { beforeRetry: reservation.beforeRetry }),
+            },
+            call.signal,
+          );
+          reservation?.settle(answer.tokensIn, answer.tokensOut, answer.cachedTokens, answer.cacheWriteTokens ?? 0);
+          // Stored before the trial line is written: once a trial is on disk, its answer is too.
+          if (cache && key) cache.put(key, id, answer);
+          outcome = { result: answer };
+        } catch (err) {
+          // Booked at what the provider may bill for it: 0 when refused before it ran, else its worst case (budget.ts).
+          reservation?.settleFailed(err);
+          outcome = signal?.aborted ? ABORTED : reservation?.overBudget ? OVER_BUDGET : { error: err };
+        } finally {
+          call.unlink();
+          // Gone from the map before those waiting resume: a trial starting later asks the cache, or calls anew.
+          if (mergeable) flights.delete(key);
+          land(outcome);
+        }
       }
-      let land: (outcome: FlightOutcome) => void = () => {};
-      if (mergeable) flights.set(key, new Promise<FlightOutcome>((resolve) => (land = resolve)));
-      // The call gets a signal of its own, linked to the sweep's only while it runs: the SDKs add an
-      // abort listener to the signal they are given and never remove it, so handing them the sweep's
-      // signal would leave one listener on it per call (MaxListenersExceededWarning after ten).
-      const call = linkedSignal(signal);
-      outcome = ABORTED;
-      try {
-        const answer = await runtime.provider.complete({ ...request, subject: { item, shots }, ...(prefix !== null && { cachePrefix: true }) }, call.signal);
-        budget?.settle(spec.provider, reservation, answer.tokensIn, answer.tokensOut, answer.cachedTokens, undefined, answer.cacheWriteTokens ?? 0);
-        // Stored before the trial line is written: once a trial is on disk, its answer is too.
-        if (cache && key) cache.put(key, id, answer);
-        outcome = { result: answer };
-      } catch (err) {
-        // Booked at what the provider may bill for it: 0 when refused before it ran, else its worst case (budget.ts).
-        budget?.settleFailed(spec.provider, reservation, err);
-        outcome = signal?.aborted ? ABORTED : { error: err };
-      } finally {
-        call.unlink();
-        // Gone from the map before those waiting resume: a trial starting later asks the cache, or calls anew.
-        if (mergeable) flights.delete(key);
-        land(outcome);
-      }
+      primed?.(typeof outcome !== 'symbol' && 'result' in outcome);
+      if (outcome === ABORTED) return ABORTED;
+      if (outcome === OVER_BUDGET) return null;
+      // A failed call is recorded with its kind and the sweep goes on; it is never a wrong answer, and
+      // never cached: a rerun tries it again. Trials that shared it record the same error (marked shared)
+      // rather than calling again: the call already had its retries, and a rerun asks them all again.
+      if ('error' in outcome) return { ...base, ...failedCall(outcome.error) };
+      result = outcome.result;
     }
-    primed?.(outcome !== ABORTED && 'result' in outcome);
-    if (outcome === ABORTED) return ABORTED;
-    // A failed call is recorded with its kind and the sweep goes on; it is never a wrong answer, and
-    // never cached: a rerun tries it again. Trials that shared it record the same error (marked shared)
-    // rather than calling again: the call already had its retries, and a rerun asks them all again.
-    if ('error' in outcome) return { ...base, ...failedCall(outcome.error) };
-    result = outcome.result;
   }
   const parsed = task.parse(result.text);
   let scored: ScoreResult | null = null;

@@ -22,7 +22,7 @@ import { ProviderError, type CompletionResult, type Provider } from '../provider
 import { promptTokensForBudget } from '../providers/tokens.js';
 import type { TrialJudge } from '../records/trial.js';
 import type { ModelCall, ScoreResult, ScoringRole } from '../tasks/task.js';
-import type { BudgetTracker } from './budget.js';
+import { CallReservation, type BudgetTracker } from './budget.js';
 import { cacheKey, type ResponseCache } from './cache.js';
 
 /** A scoring model ready to call: the resolved provider (retries, rate limits) and its cache identity. */
@@ -123,24 +123,24 @@ export class ModelScorer {
     if (hit) return { status: 'answered', result: hit, fromCache: true };
     if (this.shouldStop?.()) return { status: 'aborted' };
     const id = model.provider.id;
-    let reservation = 0;
+    let reservation: CallReservation | null = null;
     if (this.budget) {
       const promptTokens = promptTokensForBudget(id, call.request.messages);
       const maxOutputTokens = call.request.maxOutputTokens ?? model.provider.capabilities.defaultMaxOutputTokens;
-      const reserved = this.budget.reserve(provider, promptTokens, maxOutputTokens, id);
-      if (reserved === null) return { status: 'over-budget' };
-      reservation = reserved;
+      reservation = CallReservation.open(this.budget, provider, promptTokens, maxOutputTokens, { judge: id });
+      if (reservation === null) return { status: 'over-budget' };
     }
     let result: CompletionResult;
     try {
-      result = await model.provider.complete({ ...call.request }, signal);
+      result = await model.provider.complete({ ...call.request, ...(reservation && { beforeRetry: reservation.beforeRetry }) }, signal);
     } catch (err) {
-      // Booked at what the provider may bill for it: 0 when refused before it ran, else its worst case (budget.ts).
-      this.budget?.settleFailed(provider, reservation, err, id);
+      // Booked at what the provider may bill for each try: 0 when refused before it ran, else its worst case (budget.ts).
+      reservation?.settleFailed(err);
       if (signal?.aborted) return { status: 'aborted' };
+      if (reservation?.overBudget) return { status: 'over-budget' };
       return { status: 'failed', message: failureMessage(call.role, id, err), attempts: err instanceof ProviderError ? err.attempts : 1 };
     }
-    this.budget?.settle(provider, reservation, result.tokensIn, result.tokensOut, result.cachedTokens, id);
+    reservation?.settle(result.tokensIn, result.tokensOut, result.cachedTokens);
     return { status: 'answered', result, fromCache: false };
   }
 }
