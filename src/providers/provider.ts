@@ -99,6 +99,10 @@ export type ProviderErrorKind =
   | 'context_length'
   /** A 200 whose body is not what the API documents (the SDKs do not check). */
   | 'malformed'
+  /** A batch request the provider did not run within the batch's window (issue 18). */
+  | 'expired'
+  /** A batch request cancelled with its job before it ran. */
+  | 'cancelled'
   | 'other';
 
 /**
@@ -172,4 +176,59 @@ export interface Provider {
    */
   countTokens?(request: CompletionRequest, signal?: AbortSignal): Promise<number>;
   complete(request: CompletionRequest, signal?: AbortSignal): Promise<CompletionResult>;
+  /** The API's batch engine (batch.ts), where it has one: OpenAI, Anthropic, Gemini; not compatible servers or `local`. */
+  readonly batch?: BatchEngine;
+}
+
+// The providers' batch engines (issue 18): see batch.ts.
+
+/** One request of a batch: its id within the job (the runner's key for it) and the request. */
+export interface BatchRequest {
+  customId: string;
+  request: CompletionRequest;
+}
+
+/**
+ * A job's state, the same words for every provider: `validating` (accepted, not started),
+ * `running`, `finalizing` (done, results being written), `ended` (results readable), `failed` (the
+ * job as a whole was refused: no results), `expired` (the window passed: finished requests readable,
+ * the rest expired), `cancelling`, `cancelled` (finished requests readable, the rest cancelled).
+ */
+export type BatchJobState = 'validating' | 'running' | 'finalizing' | 'ended' | 'failed' | 'expired' | 'cancelling' | 'cancelled';
+
+export interface BatchJobStatus {
+  /** The provider's job id (OpenAI `batch_...`, Anthropic `msgbatch_...`, Gemini `batches/...`). */
+  id: string;
+  state: BatchJobState;
+  /** The state as the API names it (`in_progress`, `ended`, `JOB_STATE_RUNNING`), for the progress line. */
+  providerState: string;
+  /** Requests in the job, and of them those finished well and those finished with an error, as the API counts them (0 when it does not say). */
+  counts: { total: number; succeeded: number; failed: number };
+  /** Why a job failed as a whole (validation errors), when the API says. */
+  message?: string;
+}
+
+/** One request's outcome: the answer (read as a synchronous answer is), or a typed provider error. */
+export type BatchItemResult = { customId: string; result: CompletionResult } | { customId: string; error: ProviderError };
+
+/**
+ * A provider's batch engine. Submission uploads what the API needs (a file, or the requests inline)
+ * and creates one job; the runner splits a sweep into jobs within `limits` (using `size`) first.
+ */
+export interface BatchEngine {
+  /** The most requests and bytes one job may carry, as the provider documents them. */
+  readonly limits: { maxRequests: number; maxBytes: number };
+  /** The bytes one request takes in the job's upload (its JSONL line, or its inlined JSON). */
+  size(request: BatchRequest): number;
+  /** Submits one job; resolves once the provider has accepted it. */
+  submit(requests: readonly BatchRequest[], signal?: AbortSignal): Promise<BatchJobStatus>;
+  status(jobId: string, signal?: AbortSignal): Promise<BatchJobStatus>;
+  /**
+   * The results of a job in a terminal state, in any order. A request the job carries with no result
+   * (an expired or cancelled job's unfinished requests) is reported with an `expired` or `cancelled`
+   * error where the API says so; the runner treats any still missing as expired.
+   */
+  results(jobId: string, signal?: AbortSignal): Promise<BatchItemResult[]>;
+  /** Asks the provider to cancel the job; resolves with its state then (usually `cancelling`). */
+  cancel(jobId: string, signal?: AbortSignal): Promise<BatchJobStatus>;
 }

@@ -1,3 +1,4 @@
+import type { BatchEngine } from './provider.js';
 import { Rng } from '../util/rng.js';
 import { AdaptiveThrottle, outcomeOf, sleepUnlessAborted, ThrottleAbortError, type Release, type TryOutcome } from './adaptive.js';
 import type { CompletionRequest, CompletionResult, Provider, ProviderCapabilities } from './provider.js';
@@ -42,6 +43,11 @@ export class ResilientProvider implements Provider {
   countTokens(request: CompletionRequest, signal?: AbortSignal): Promise<number> {
     if (!this.inner.countTokens) return Promise.reject(new ProviderError('bad_request', `${this.id}: the API has no token-counting endpoint`));
     return this.inner.countTokens(request, signal);
+  }
+
+  /** The inner provider's batch engine, as is: a job's calls are few and the runner polls at its own pace. */
+  get batch(): BatchEngine | undefined {
+    return this.inner.batch;
   }
 
   /** This provider's adaptive throttle: `throttle.snapshot()` is its state for a progress display. */

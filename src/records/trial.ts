@@ -14,7 +14,20 @@ export type TrialFinishReason = (typeof TRIAL_FINISH_REASONS)[number];
  * runner and the importer write these, so a kind added there fails to compile until it is added here).
  * `malformed`: a 200 whose body is not what the API documents.
  */
-export const TRIAL_ERROR_KINDS = ['rate_limit', 'server', 'timeout', 'refused', 'bad_request', 'auth', 'context_length', 'malformed', 'other'] as const;
+export const TRIAL_ERROR_KINDS = [
+  'rate_limit',
+  'server',
+  'timeout',
+  'refused',
+  'bad_request',
+  'auth',
+  'context_length',
+  'malformed',
+  'other',
+  // A batch request not run within the batch's window, or cancelled with its job (issue 18).
+  'expired',
+  'cancelled',
+] as const;
 export type TrialErrorKind = (typeof TRIAL_ERROR_KINDS)[number];
 
 /** What a task's scorer recorded beside the score (tasks/task.ts's ScoreDetails). */

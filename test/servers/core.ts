@@ -8,6 +8,7 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import type { FakeBatchJobs } from './batch-core.js';
 
 /** Why the model stopped, provider-neutral. Mapped per provider:
  *  openai  stop→'stop', length→'length', refused→'content_filter', other→'tool_calls'
@@ -78,6 +79,10 @@ export interface FakeServer {
   url: string;
   /** Every request received, in arrival order (unrouted ones included, with routed: false). */
   requests: RecordedRequest[];
+  /** Requests answered inside batch jobs (ServerTools.answer), in the order answered. */
+  batchAnswered: RecordedRequest[];
+  /** The batch jobs created, when the server was started with batch support (batch-core.ts). */
+  batch?: FakeBatchJobs;
   /** The highest number of requests being handled at once. */
   maxInFlight: number;
   inFlight: number;
@@ -112,6 +117,25 @@ export interface Dialect {
   notFound(req: RecordedRequest): Rendered;
   /** A request this fake does not support (e.g. stream: true): provider-format 400 body, or null. */
   unsupported?(req: RecordedRequest): Rendered | null;
+}
+
+/** What a server extension (batch, files) may use of the server it extends. */
+export interface ServerTools {
+  /**
+   * The scripted reply to a request `body` sent to the dialect's route `path` (a chat path), rendered
+   * in the dialect's wire format, exactly as a synchronous request would be answered: the same script,
+   * counting in the same sequence of routed requests. Recorded in `batchAnswered` (not `requests`:
+   * those are HTTP requests). null for a 'hang' or 'drop' reply (the request never gets an answer).
+   */
+  answer(path: string, body: any): Promise<Rendered | null>;
+  sleep(ms: number): Promise<void>;
+}
+
+/** Extra routes served beside the dialect's (batch jobs, file uploads), tried first. */
+export interface ServerExtension {
+  serves(method: string, path: string): boolean;
+  /** `raw`: the request body as received (a multipart upload is not JSON). */
+  handle(req: RecordedRequest, raw: Buffer, tools: ServerTools): Promise<Rendered> | Rendered;
 }
 
 export function randomId(len = 24): string {
@@ -149,7 +173,7 @@ export function headerValue(h: Record<string, string | string[] | undefined>, na
   return Array.isArray(v) ? v[0] : v;
 }
 
-export async function startFakeServer(dialect: Dialect): Promise<FakeServer> {
+export async function startFakeServer(dialect: Dialect, extensions: readonly ServerExtension[] = []): Promise<FakeServer> {
   let decide: (req: RecordedRequest, index: number) => Reply = () => ({ kind: 'text', text: 'ok' });
   let routedCount = 0;
   let closed = false;
@@ -159,6 +183,7 @@ export async function startFakeServer(dialect: Dialect): Promise<FakeServer> {
   const fake: FakeServer = {
     url: '',
     requests: [],
+    batchAnswered: [],
     maxInFlight: 0,
     inFlight: 0,
     script(fn) {
@@ -199,6 +224,29 @@ export async function startFakeServer(dialect: Dialect): Promise<FakeServer> {
     res.end(body);
   };
 
+  const tools: ServerTools = {
+    sleep,
+    async answer(path, body) {
+      const route = dialect.route('POST', path, body);
+      if (!route) throw new Error(`fake ${dialect.name} server: no chat route ${path} to answer a batch request`);
+      const recorded: RecordedRequest = { method: 'POST', path, headers: {}, body, receivedAt: Date.now(), routed: true };
+      if (route.model !== undefined) recorded.model = route.model;
+      fake.batchAnswered.push(recorded);
+      const reply = decide(recorded, routedCount++);
+      switch (reply.kind) {
+        case 'hang':
+        case 'drop':
+          return null;
+        case 'raw':
+          return { status: reply.status ?? 200, headers: {}, body: reply.body };
+        case 'status':
+          return dialect.status(reply.status, reply.body, reply.headers ?? {}, recorded);
+        case 'text':
+          return dialect.text(reply, recorded);
+      }
+    },
+  };
+
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const receivedAt = Date.now();
     fake.inFlight++;
@@ -209,7 +257,8 @@ export async function startFakeServer(dialect: Dialect): Promise<FakeServer> {
 
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
+    const bytes = Buffer.concat(chunks);
+    const raw = bytes.toString('utf8');
     let body: any;
     if (raw.length > 0) {
       try {
@@ -220,6 +269,17 @@ export async function startFakeServer(dialect: Dialect): Promise<FakeServer> {
     }
     const method = req.method ?? 'GET';
     const path = req.url ?? '/';
+    const extension = extensions.find((e) => e.serves(method, path.split('?')[0]!));
+    if (extension) {
+      const recorded: RecordedRequest = { method, path, headers: { ...req.headers }, body, receivedAt, routed: true };
+      fake.requests.push(recorded);
+      if (closed) {
+        req.socket.destroy();
+        return;
+      }
+      send(res, await extension.handle(recorded, bytes, tools));
+      return;
+    }
     const route = dialect.route(method, path.split('?')[0]!, body);
     const recorded: RecordedRequest = { method, path, headers: { ...req.headers }, body, receivedAt, routed: route !== null };
     if (route?.model !== undefined) recorded.model = route.model;
