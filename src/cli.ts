@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import type { AnalysisOverrides } from './analysis/options.js';
 import { ConfigError, loadExperiment } from './config/load.js';
@@ -23,6 +23,7 @@ import { readSummary } from './records/summary.js';
 import { BUILTIN_PROMPT } from './records/trial.js';
 import { readRunInfo, RunInfoError, type RunInfo } from './records/run-info.js';
 import { Interrupt } from './runner/interrupt.js';
+import { batchCancel, batchStatus, experimentOfRun, loadRunBatches } from './runner/batch/command.js';
 import { prepareSweep, prepareTasks } from './runner/prepare.js';
 import { runSweep } from './app/sweep-and-report.js';
 import { InitError, initExperiment } from './app/init.js';
@@ -68,6 +69,20 @@ export async function main(argv: string[]): Promise<number> {
             default: false,
             describe:
               "sample in looks and stop each curve once its label is decided (the experiment's sampling: numbers, or a look at each quarter of the items)",
+          })
+          .option('batch', {
+            type: 'boolean',
+            default: false,
+            describe: "send the calls through the providers' batch APIs (OpenAI, Anthropic, Gemini: half the price, within 24 hours); others run one by one",
+          })
+          .option('detach', {
+            type: 'boolean',
+            default: false,
+            describe: 'with --batch: submit the jobs and exit; run the same command again (or fewshot batch collect) to collect',
+          })
+          .option('batch-retry', {
+            choices: ['sync', 'batch', 'none'] as const,
+            describe: 'with --batch: ask expired or cancelled requests again one by one (sync, the default), in a follow-up batch, or not at all',
           })
           .option('force', {
             type: 'boolean',
@@ -118,6 +133,49 @@ export async function main(argv: string[]): Promise<number> {
         checkSweepFolders(args);
         exitCode = args.dryRun ? await dryRun(args.experiment, args.concurrency, args.countTokens, args.adaptive) : await sweep(args, gate);
       },
+    )
+    .command(
+      'batch',
+      "A run's provider batch jobs (sweep --batch): status, collect, cancel",
+      (y) =>
+        y
+          .command(
+            'status <run>',
+            'Ask the providers where each batch job of the run stands',
+            (c) => c.positional('run', { type: 'string', demandOption: true, describe: 'the results folder of the run, e.g. results/routes-20261206T120000Z' }),
+            async (args) => {
+              for (const line of await batchStatus(loadRunBatches(args.run, process.env))) console.log(line);
+              exitCode = EXIT.ok;
+            },
+          )
+          .command(
+            'collect <run>',
+            "Wait for the run's batch jobs, collect them and finish the sweep (the same as running the sweep again with --batch)",
+            (c) =>
+              c
+                .positional('run', { type: 'string', demandOption: true, describe: 'the results folder of the run' })
+                .option('quiet', { type: 'boolean', default: false, describe: 'no progress lines' })
+                .option('grace', { type: 'number', default: 30, describe: 'seconds the calls in flight get after Ctrl-C' }),
+            async (args) => {
+              const experiment = experimentOfRun(args.run);
+              checkSweepFolders({ experiment, cache: true });
+              exitCode = await sweep(
+                { experiment, out: dirname(resolve(args.run)), quiet: args.quiet, force: true, batch: true, cache: true, grace: args.grace },
+                null,
+              );
+            },
+          )
+          .command(
+            'cancel <run>',
+            "Ask the providers to cancel the run's unfinished batch jobs",
+            (c) => c.positional('run', { type: 'string', demandOption: true, describe: 'the results folder of the run' }),
+            async (args) => {
+              for (const line of await batchCancel(loadRunBatches(args.run, process.env), args.run)) console.log(line);
+              exitCode = EXIT.ok;
+            },
+          )
+          .demandCommand(1, 'Name a batch command: status, collect or cancel.'),
+      () => {},
     )
     .command(
       'cache',
@@ -296,6 +354,9 @@ async function sweep(
     force: boolean;
     budgetReset?: boolean;
     adaptive?: boolean;
+    batch?: boolean;
+    detach?: boolean;
+    batchRetry?: 'sync' | 'batch' | 'none' | undefined;
     cache: boolean;
     cacheDir?: string | undefined;
     grace: number;
@@ -319,12 +380,16 @@ async function sweep(
       force: args.force,
       ...(args.budgetReset && { budgetReset: true }),
       ...(args.adaptive && { adaptive: true }),
+      ...(args.batch && { batch: true }),
+      ...(args.detach && { detach: true }),
+      ...(args.batchRetry !== undefined && { batchRetry: args.batchRetry }),
       ...(args.cache && { cacheDir: resolveCacheDir({ flag: args.cacheDir, env: process.env, experimentPath: args.experiment }) }),
       shouldStop: () => interrupt.stopping,
       abortSignal: interrupt.signal,
     });
     const hits = result.cacheHits > 0 ? ` (${result.cacheHits} answered from the cache)` : '';
-    console.log(`${result.status === 'complete' ? 'done' : 'stopped early'}: ${result.trials} trials${hits} in ${result.seconds.toFixed(1)}s`);
+    const state = result.status === 'complete' ? 'done' : result.batch === 'detached' ? 'detached' : 'stopped early';
+    console.log(`${state}: ${result.trials} trials${hits} in ${result.seconds.toFixed(1)}s`);
     console.log(
       `${result.newCalls} new call${result.newCalls === 1 ? '' : 's'}, ${result.cacheHits} from the cache, ${result.sharedCalls} shared with an identical call in flight`,
     );

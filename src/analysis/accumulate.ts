@@ -62,7 +62,8 @@ export interface CellTotals {
   outcomes: Record<Outcome, number>;
   errorKinds: Map<TrialErrorKind, number>;
   /** Calls that returned (no provider error), and their token and latency sums (cacheWriteTokens: written to the prompt cache). */
-  returned: { count: number; tokensIn: number; cachedTokens: number; cacheWriteTokens: number; tokensOut: number; latencyMs: number };
+  /** `timed`: the answers with a latency of their own (batch answers have none: they are left out of the mean latency). */
+  returned: { count: number; tokensIn: number; cachedTokens: number; cacheWriteTokens: number; tokensOut: number; latencyMs: number; timed: number };
   /** Of the returned calls, those that reported reasoning tokens; their sum; how many were estimates (Anthropic). */
   reasoning: { reported: number; tokens: number; estimated: number };
   /** Replies cut off at the output limit with no visible answer after thinking: the thinking used the budget. */
@@ -158,7 +159,10 @@ export class TrialAccumulator {
       r.cachedTokens += finite(t.cachedTokens ?? 0);
       r.cacheWriteTokens += finite(t.cacheWriteTokens ?? 0);
       r.tokensOut += finite(t.tokensOut);
-      r.latencyMs += finite(t.latencyMs);
+      if (t.batch === undefined) {
+        r.latencyMs += finite(t.latencyMs);
+        r.timed++;
+      }
       if (t.reasoningTokens !== undefined) {
         cell.reasoning.reported++;
         cell.reasoning.tokens += finite(t.reasoningTokens);
@@ -266,7 +270,7 @@ export class TrialAccumulator {
         nTrials: 0,
         outcomes: Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>,
         errorKinds: new Map(),
-        returned: { count: 0, tokensIn: 0, cachedTokens: 0, cacheWriteTokens: 0, tokensOut: 0, latencyMs: 0 },
+        returned: { count: 0, tokensIn: 0, cachedTokens: 0, cacheWriteTokens: 0, tokensOut: 0, latencyMs: 0, timed: 0 },
         reasoning: { reported: 0, tokens: 0, estimated: 0 },
         thinkingCutoffs: 0,
         snapshots: new Map(),

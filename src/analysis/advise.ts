@@ -267,6 +267,12 @@ function decideProvider(c: ProviderCandidates, input: AdviseInput): AdviceDecisi
       : null;
   const perRequest = { recommended: cost1(tokens.recommended, rec), zeroShot: cost1(tokens.zeroShot, c.zeroShot) };
   const costPer1k = price ? { recommended: times(perRequest.recommended, 1000), zeroShot: times(perRequest.zeroShot, 1000) } : null;
+  // The same cells through the provider's batch API (issue 18): its own dated price, else half.
+  const batch1 = (t: number | null, cell: CandidateCell | null) =>
+    price && t !== null && cell ? costPerRequest(price.batch, cell.meanTokensIn ?? 0, cell.meanTokensOut ?? 0, cell.meanCachedTokens ?? 0) : null;
+  const batchCostPer1k = price
+    ? { recommended: times(batch1(tokens.recommended, rec), 1000), zeroShot: times(batch1(tokens.zeroShot, c.zeroShot), 1000), source: price.batchSource }
+    : null;
   const costPerMonth =
     price && input.requestsPerMonth !== null
       ? {
@@ -281,6 +287,7 @@ function decideProvider(c: ProviderCandidates, input: AdviseInput): AdviceDecisi
     prompt: promptOf(c),
     tokensPerRequest: tokens,
     costPer1k,
+    batchCostPer1k,
     costPerMonth,
     priceSource: price ? price.source : null,
   };

@@ -80,7 +80,7 @@ function summarizeCell(cell: CellTotals, order: readonly number[], measureKeys: 
     meanCachedTokens: meanOf(returned.cachedTokens),
     ...(returned.cacheWriteTokens > 0 && { meanCacheWriteTokens: returned.cacheWriteTokens / returned.count }),
     meanTokensOut: meanOf(returned.tokensOut),
-    meanLatencyMs: meanOf(returned.latencyMs),
+    meanLatencyMs: returned.timed > 0 ? returned.latencyMs / returned.timed : null,
     ...(cell.reasoning.reported > 0 && { meanReasoningTokens: cell.reasoning.tokens / cell.reasoning.reported }),
     ...(cell.reasoning.estimated > 0 && { reasoningTokensEstimated: true }),
     ...(cell.thinkingCutoffs > 0 && { thinkingCutoffs: cell.thinkingCutoffs }),

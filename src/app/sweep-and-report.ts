@@ -20,6 +20,8 @@ export interface SweepResult {
   sharedCalls: number;
   status: SweepRun<TrialAccumulator>['status'];
   seconds: number;
+  /** Batch jobs: all collected, or left running (--detach, a stop); absent without batch. */
+  batch?: SweepRun<TrialAccumulator>['batch'];
 }
 
 /**
@@ -54,5 +56,6 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
     sharedCalls: run.sharedCalls,
     status: run.status,
     seconds: run.seconds,
+    ...(run.batch !== undefined && { batch: run.batch }),
   };
 }

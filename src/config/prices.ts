@@ -14,7 +14,12 @@ export interface Price {
    * elsewhere costPerRequest prices writes as plain input.
    */
   cacheWrite?: number;
+  /** The price through the provider's batch API (issue 18); absent: the table's batchMultiplier (0.5) of each rate. */
+  batch?: Omit<Price, 'batch'>;
 }
+
+/** What the providers' batch APIs bill unless the table or the experiment says otherwise: half of every rate. */
+export const DEFAULT_BATCH_MULTIPLIER = 0.5;
 
 /** Anthropic bills a 5-minute cache write at 1.25x the input price (and a read at 0.1x: the table's cachedInput). */
 export const ANTHROPIC_CACHE_WRITE_MULTIPLIER = 1.25;
@@ -23,12 +28,16 @@ export const ANTHROPIC_CACHE_WRITE_MULTIPLIER = 1.25;
 export interface ResolvedPrice extends Price {
   source: string;
   currency: string;
+  /** The batch price, always resolved (the entry's own `batch`, else the multiplier applied); `batchSource` says which. */
+  batch: Omit<Price, 'batch'>;
+  batchSource: string;
 }
 
 const perMillion = z.number().finite().nonnegative();
 
 /** One model's price; also the shape of an entry under the experiment's `prices:` map. */
-export const priceSchema = z.object({ input: perMillion, output: perMillion, cachedInput: perMillion.optional(), cacheWrite: perMillion.optional() }).strict();
+const ratesSchema = z.object({ input: perMillion, output: perMillion, cachedInput: perMillion.optional(), cacheWrite: perMillion.optional() }).strict();
+export const priceSchema = ratesSchema.extend({ batch: ratesSchema.optional() }).strict();
 
 /** The experiment's `prices:`: provider id -> price per 1M tokens. Wins over the price table. */
 export const priceOverridesSchema = z.record(z.string().min(1), priceSchema);
@@ -41,6 +50,8 @@ export const priceTableSchema = z
     /** The day the prices were copied from the providers' pages (YYYY-MM-DD). */
     asOf: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'expected a date as YYYY-MM-DD' }),
     source: z.string().min(1),
+    /** What the batch APIs bill as a share of each rate, for entries without a `batch` price of their own. */
+    batchMultiplier: z.number().positive().max(1).optional(),
     models: z.record(z.string().min(1), priceSchema),
   })
   .strict();
@@ -112,29 +123,42 @@ export function resolvePrice(
 ): ResolvedPrice | null {
   const override = overrides && Object.hasOwn(overrides, providerId) ? overrides[providerId] : undefined;
   const anthropic = providerId.startsWith('anthropic:');
-  if (override) return withSource(override, 'experiment', table.currency, anthropic);
+  const multiplier = table.batchMultiplier ?? DEFAULT_BATCH_MULTIPLIER;
+  if (override) return withSource(override, 'experiment', table.currency, anthropic, multiplier, `price table (as of ${table.asOf})`);
 
   const models = table.models;
   const tableSource = `price table (as of ${table.asOf})`;
-  if (Object.hasOwn(models, providerId)) return withSource(models[providerId]!, tableSource, table.currency, anthropic);
+  if (Object.hasOwn(models, providerId)) return withSource(models[providerId]!, tableSource, table.currency, anthropic, multiplier, tableSource);
   const base = providerId.replace(SNAPSHOT_SUFFIX, '');
   if (base !== providerId && Object.hasOwn(models, base)) {
-    return withSource(models[base]!, `${tableSource}, listed as ${base}`, table.currency, anthropic);
+    return withSource(models[base]!, `${tableSource}, listed as ${base}`, table.currency, anthropic, multiplier, tableSource);
   }
   return null;
 }
 
 /** `anthropic`: a price without cacheWrite gets Anthropic's (ANTHROPIC_CACHE_WRITE_MULTIPLIER x input). */
-function withSource(price: Price, source: string, currency: string, anthropic: boolean): ResolvedPrice {
-  const cacheWrite = price.cacheWrite ?? (anthropic ? price.input * ANTHROPIC_CACHE_WRITE_MULTIPLIER : undefined);
-  return {
-    input: price.input,
-    output: price.output,
-    ...(price.cachedInput !== undefined ? { cachedInput: price.cachedInput } : {}),
-    ...(cacheWrite !== undefined ? { cacheWrite } : {}),
-    source,
-    currency,
+function withSource(price: Price, source: string, currency: string, anthropic: boolean, batchMultiplier: number, tableSource: string): ResolvedPrice {
+  const rates = (p: Omit<Price, 'batch'>): Omit<Price, 'batch'> => {
+    const cacheWrite = p.cacheWrite ?? (anthropic ? p.input * ANTHROPIC_CACHE_WRITE_MULTIPLIER : undefined);
+    return {
+      input: p.input,
+      output: p.output,
+      ...(p.cachedInput !== undefined ? { cachedInput: p.cachedInput } : {}),
+      ...(cacheWrite !== undefined ? { cacheWrite } : {}),
+    };
   };
+  const own = rates(price);
+  const scaled = (x: number | undefined) => (x === undefined ? undefined : x * batchMultiplier);
+  const batch: Omit<Price, 'batch'> = price.batch
+    ? rates(price.batch)
+    : {
+        input: own.input * batchMultiplier,
+        output: own.output * batchMultiplier,
+        ...(own.cachedInput !== undefined && { cachedInput: scaled(own.cachedInput)! }),
+        ...(own.cacheWrite !== undefined && { cacheWrite: scaled(own.cacheWrite)! }),
+      };
+  const batchSource = price.batch ? source : `${Math.round(batchMultiplier * 100)}% of the price (batch APIs, ${tableSource})`;
+  return { ...own, source, currency, batch, batchSource };
 }
 
 /**

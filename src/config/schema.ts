@@ -43,6 +43,11 @@ export const providerSchema = z
     /** Tries per trial, the first included (429, 5xx, timeouts and malformed responses are retried). */
     maxAttempts: z.number().int().min(1).max(20).optional(),
     /**
+     * Send this provider's calls through its batch API (OpenAI, Anthropic, Gemini: half the price,
+     * within 24 hours; `sweep --batch` does it for every provider). Others run synchronously.
+     */
+    batch: z.boolean().optional(),
+    /**
      * Thinking/reasoning: `off`, `{ effort: minimal|low|medium|high }`, `{ budgetTokens: N }` or both.
      * Mapped per API (docs/providers.md); what an API cannot take is refused below.
      */

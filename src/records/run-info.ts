@@ -112,6 +112,12 @@ export interface SpendRecord {
    */
   failedCallsBooked?: { calls: number; cost: number };
   /**
+   * What the provider batch jobs of this attempt cost (sweep --batch), at the batch price, by provider;
+   * included in `total` and `byProvider`. Jobs an earlier attempt submitted are carried in
+   * `earlierAttempts` at their reservation. Absent without batch jobs.
+   */
+  batch?: { total: number; byProvider: Record<string, number>; requests: number };
+  /**
    * The spend of earlier attempts of this run (the same experiment, prompt, settings and items, into
    * the same results folder) that did not complete: counted against `budget` besides `total`, which is
    * this attempt's alone (runner/spend-ledger.ts). Absent when there were none, and in older runs.
@@ -197,6 +203,7 @@ export const runInfoSchema = z.looseObject({
       skippedTrials: z.number(),
       byJudge: z.record(z.string(), z.number()).optional(),
       failedCallsBooked: z.looseObject({ calls: z.number(), cost: z.number() }).optional(),
+      batch: z.looseObject({ total: z.number(), byProvider: z.record(z.string(), z.number()), requests: z.number() }).optional(),
       earlierAttempts: z
         .looseObject({
           total: z.number(),

@@ -268,6 +268,8 @@ export interface Advice {
   tokensPerRequest: { recommended: number | null; zeroShot: number | null };
   /** In the price table's currency; null when the model has no price. */
   costPer1k: { recommended: number | null; zeroShot: number | null } | null;
+  /** The same through the provider's batch API (sweep --batch), with where the batch price comes from; null when unpriced, absent in older summaries. */
+  batchCostPer1k?: { recommended: number | null; zeroShot: number | null; source: string } | null;
   costPerMonth: { recommended: number | null; zeroShot: number | null; requestsPerMonth: number } | null;
   priceSource: string | null;
 }
@@ -594,6 +596,10 @@ const adviceSchema = z.object({
   reasons: z.array(z.string()),
   tokensPerRequest: z.object(recommendedPair),
   costPer1k: z.object(recommendedPair).nullable(),
+  batchCostPer1k: z
+    .object({ ...recommendedPair, source: z.string() })
+    .nullable()
+    .optional(),
   costPerMonth: z.object({ ...recommendedPair, requestsPerMonth: num }).nullable(),
   priceSource: z.string().nullable(),
 });

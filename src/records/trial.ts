@@ -80,6 +80,11 @@ export interface TrialRecord {
    * in older records.
    */
   shared?: boolean;
+  /**
+   * The provider's batch job that answered this trial (sweep --batch, issue 18), billed at the batch
+   * price; latencyMs is then 0 (a batch has no per-request latency). Absent for synchronous calls.
+   */
+  batch?: string;
   requestId: string | null;
   /** Calls made for this trial, retries included (absent in records from older versions). */
   attempts?: number;
@@ -167,6 +172,7 @@ const trialFields = z.looseObject({
   latencyMs: z.number().nonnegative(),
   cached: z.boolean(),
   shared: z.boolean().optional(),
+  batch: z.string().optional(),
   requestId: z.string().nullable(),
   attempts: z.number().int().nonnegative().optional(),
   judge: z

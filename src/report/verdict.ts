@@ -70,6 +70,13 @@ export function costRows(a: Advice, currency: string): CostRow[] {
   } else {
     rows.push({ what: 'cost per 1k requests', recommended: 'no price', zeroShot: 'no price' });
   }
+  if (a.batchCostPer1k) {
+    rows.push({
+      what: `by batch API (${a.batchCostPer1k.source})`,
+      recommended: formatMoney(a.batchCostPer1k.recommended, currency),
+      zeroShot: formatMoney(a.batchCostPer1k.zeroShot, currency),
+    });
+  }
   if (a.costPerMonth) {
     rows.push({
       what: `cost per month (${formatCount(a.costPerMonth.requestsPerMonth)} requests)`,

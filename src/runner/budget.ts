@@ -101,6 +101,7 @@ export class BudgetTracker {
   private earlier: EarlierAttemptsSpend | null = null;
   private sink: SpendSink | null = null;
   private readonly failed = { calls: 0, cost: 0 };
+  private readonly batchSpend = { total: 0, requests: 0, byProvider: new Map<string, number>() };
   private readonly byProvider = new Map<string, number>();
   private readonly byJudge = new Map<string, number>();
   private readonly skipped = new Map<string, number>();
@@ -186,6 +187,51 @@ export class BudgetTracker {
   }
 
   /**
+   * A batch job's reservation: every request's worst case at the provider's batch price, reserved at
+   * once before the job is submitted (a submitted job is billed whatever happens to this process), or
+   * null when the whole job would cross the budget.
+   */
+  reserveBatch(provider: string, calls: readonly { promptTokens: number; maxOutputTokens: number | null }[]): number | null {
+    const price = this.prices.get(provider);
+    if (!price) return 0;
+    const worst = calls.reduce((sum, c) => sum + costPerRequest(price.batch, c.promptTokens, c.maxOutputTokens ?? UNKNOWN_MAX_OUTPUT_TOKENS), 0);
+    if (this.budget !== null && this.earlierTotal + this.spent + this.reserved + worst > this.budget) {
+      this.skipped.set(provider, (this.skipped.get(provider) ?? 0) + calls.length);
+      return null;
+    }
+    this.reserved += worst;
+    this.sink?.reserved(worst);
+    return worst;
+  }
+
+  /**
+   * Releases a batch job's reservation and books what its answered requests cost at the batch price
+   * (failed, expired and cancelled requests are not billed). `carried`: the job was submitted by an
+   * earlier attempt, whose ledger already counts it at its reservation, so nothing is booked again.
+   */
+  settleBatch(
+    provider: string,
+    reservation: number,
+    answers: readonly { tokensIn: number; tokensOut: number; cachedTokens: number }[],
+    carried = false,
+  ): number {
+    const price = this.prices.get(provider);
+    const cost = price && !carried ? answers.reduce((sum, a) => sum + costPerRequest(price.batch, a.tokensIn, a.tokensOut, a.cachedTokens), 0) : 0;
+    this.book(provider, reservation, cost, undefined);
+    if (!carried) {
+      this.batchSpend.total += cost;
+      this.batchSpend.requests += answers.length;
+      this.batchSpend.byProvider.set(provider, (this.batchSpend.byProvider.get(provider) ?? 0) + cost);
+    }
+    return cost;
+  }
+
+  /** The batch price of a provider (null when unpriced), for the dry run and the advice. */
+  batchPriceOf(provider: string): ResolvedPrice['batch'] | null {
+    return this.prices.get(provider)?.batch ?? null;
+  }
+
+  /**
    * Resuming a run: books what its earlier attempts spent (spend-ledger.ts) against the budget, and
    * writes this attempt's reservations and settlements to `sink` from now on. Returns the line to
    * print, or null when there is nothing to say (no budget, or nothing spent before). `ignored`: what
@@ -239,6 +285,9 @@ export class BudgetTracker {
       skippedTrials: this.skippedTrials,
       ...(this.byJudge.size > 0 && { byJudge: Object.fromEntries(this.byJudge) }),
       ...(this.failed.calls > 0 && { failedCallsBooked: { ...this.failed } }),
+      ...(this.batchSpend.requests > 0 && {
+        batch: { total: this.batchSpend.total, byProvider: Object.fromEntries(this.batchSpend.byProvider), requests: this.batchSpend.requests },
+      }),
       ...(this.earlier && { earlierAttempts: this.earlier }),
     };
   }

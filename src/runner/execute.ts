@@ -8,8 +8,9 @@ import { canonicalJson, sha256 } from '../util/hash.js';
 import { Rng } from '../util/rng.js';
 import { promptTokensForBudget } from '../providers/tokens.js';
 import { CallReservation, type BudgetTracker } from './budget.js';
+import type { BatchOutcomes } from './batch/outcomes.js';
 import { cacheKey, type ResponseCache } from './cache.js';
-import type { PlanLook, TrialPlan, TrialSpec } from './plan.js';
+import type { PlanLook, TrialSpec } from './plan.js';
 import { promptCacheFor } from './prompt-cache.js';
 import type { ModelScorer } from './score.js';
 import type { TrialJudge, TrialRecord } from '../records/trial.js';
@@ -52,6 +53,8 @@ export interface ExecuteContext {
   cache?: ResponseCache | null;
   /** The spending cap: a call that could cross it is not made (the trial is skipped, not recorded). */
   budget?: BudgetTracker | null;
+  /** What the sweep's batch jobs answered, by cache key (runner/batch/); absent without --batch. */
+  batch?: BatchOutcomes | null;
   /**
    * Makes the model calls a task's scoring describes (AdaptGauge's judge) through the cache, the budget
    * and the judge's retries (score.ts); absent: a trial whose scoring needs a model is a failed measurement.
@@ -85,11 +88,7 @@ const YIELD_EVERY_MS = 20;
  * trial from one lazy queue: a slow or failing provider never stalls the others, and memory does not
  * grow with the size of the plan (no promise per trial is created up front).
  */
-export async function executePlan(
-  plan: Pick<TrialPlan, 'forProvider' | 'providers'> | PlanLook,
-  ctx: ExecuteContext,
-  options: ExecuteOptions,
-): Promise<number> {
+export async function executePlan(plan: Pick<PlanLook, 'forProvider' | 'providers'>, ctx: ExecuteContext, options: ExecuteOptions): Promise<number> {
   let completed = 0;
   // Each call in flight links one listener to the sweep's signal (linkedSignal, removed when it ends):
   // as many as the providers' concurrency, which may pass Node's default warning threshold of 10.
@@ -195,7 +194,21 @@ function worstCaseTokens(provider: Provider, request: CompletionRequest): { prom
  * ABORTED when the signal cut the call off. With `flights`, a trial whose identical request is in
  * flight waits for that call instead of making its own (single-flight; see mergeable below).
  */
-async function attemptTrial(spec: TrialSpec, ctx: ExecuteContext, signal?: AbortSignal, flights?: Flights): Promise<TrialRecord | null | typeof ABORTED> {
+/** What a trial sends: its provider, item and shots, the request as built for the provider, and its response cache key (null when the provider is not billed). */
+export interface TrialCall {
+  runtime: ProviderRuntime;
+  /** The provider's id (the name when it has no label). */
+  id: string;
+  item: TaskItem;
+  shots: TaskItem[];
+  task: Task;
+  request: CompletionRequest;
+  billed: boolean;
+  key: string | null;
+}
+
+/** The request a trial sends and its cache key, built once here for the synchronous path and for batches (runner/batch/). */
+export function trialCall(spec: TrialSpec, ctx: ExecuteContext): TrialCall {
   const runtime = ctx.providers.get(spec.provider)!;
   const id = runtime.id ?? spec.provider;
   const item = ctx.items[spec.itemIndex]!;
@@ -209,6 +222,19 @@ async function attemptTrial(spec: TrialSpec, ctx: ExecuteContext, signal?: Abort
     ...(runtime.systemPrompt !== undefined && { systemPrompt: runtime.systemPrompt }),
     ...runtime.options,
   };
+  // The local baseline is not cached: it answers in microseconds, and a cached answer would hide a
+  // change to the baseline's code behind its old answers.
+  const billed = runtime.provider.capabilities.billed;
+  const honoursTemperature = runtime.provider.capabilities.honoursTemperature;
+  // The key is computed for every billed call, cache or not: single-flight merges by it, batches name requests by it.
+  const key = billed
+    ? cacheKey({ provider: id, model: runtime.provider.model, endpoint: runtime.endpoint, request, repeat: spec.repeat, honoursTemperature })
+    : null;
+  return { runtime, id, item, shots, task, request, billed, key };
+}
+
+async function attemptTrial(spec: TrialSpec, ctx: ExecuteContext, signal?: AbortSignal, flights?: Flights): Promise<TrialRecord | null | typeof ABORTED> {
+  const { runtime, id, item, shots, task, request, billed, key } = trialCall(spec, ctx);
   const base: TrialBase = {
     runId: ctx.runId,
     provider: spec.provider,
@@ -222,15 +248,8 @@ async function attemptTrial(spec: TrialSpec, ctx: ExecuteContext, signal?: Abort
     promptHash: sha256(canonicalJson({ model: runtime.provider.model, ...request })),
     cached: false,
   };
-  // The local baseline is not cached: it answers in microseconds, and a cached answer would hide a
-  // change to the baseline's code behind its old answers.
-  const billed = runtime.provider.capabilities.billed;
   const cache = billed ? (ctx.cache ?? null) : null;
   const honoursTemperature = runtime.provider.capabilities.honoursTemperature;
-  // The key is computed for every billed call, cache or not: single-flight merges by it.
-  const key = billed
-    ? cacheKey({ provider: id, model: runtime.provider.model, endpoint: runtime.endpoint, request, repeat: spec.repeat, honoursTemperature })
-    : null;
   // Which trials merge: those whose key matches. The key leaves the repeat index out only for a
   // deterministic request (temperature 0 on an API that honours it, the rule of cacheKey), so repeats
   // of a sampled request never merge. Identical sampled requests of different cells (prompt variants
@@ -239,9 +258,22 @@ async function attemptTrial(spec: TrialSpec, ctx: ExecuteContext, signal?: Abort
   // with the cache off only deterministic requests merge, and sampled ones stay separate draws.
   const deterministic = request.temperature === 0 && honoursTemperature;
   const mergeable = flights !== undefined && key !== null && (cache !== null || deterministic);
-  let result = cache && key ? cache.get(key) : null;
+  // Answered by a batch job this sweep collected (runner/batch/): the first trial of a key is its paid
+  // call, any other with the same key shares it, as single-flight would.
+  const batched = key !== null ? (ctx.batch?.outcome(key) ?? null) : null;
+  if (batched) {
+    if (batched.kind === 'refused') return null;
+    base.batch = batched.job;
+    if (!batched.first) {
+      base.cached = true;
+      base.shared = true;
+    }
+    if (batched.kind === 'error') return { ...base, ...failedCall(batched.error) };
+  }
+  let result = batched?.kind === 'answer' ? batched.result : cache && key ? cache.get(key) : null;
   if (result) {
-    base.cached = true;
+    // The batch's answer (nothing more to ask), or the cache's.
+    if (!batched) base.cached = true;
   } else {
     // Where the API caches only a marked prefix (Anthropic), one shared with other trials is marked, and
     // its first call goes before the others so that one writes and the rest read (prompt-cache.ts).
@@ -414,13 +446,13 @@ export function linkedSignal(parent?: AbortSignal): { signal: AbortSignal | unde
 /** The fields of a record that come from the call, as opposed to the cell and item. */
 type CallOutcome = Omit<
   TrialRecord,
-  'runId' | 'provider' | 'model' | 'prompt' | 'selector' | 'k' | 'repeat' | 'itemId' | 'shotIds' | 'promptHash' | 'cached' | 'shared'
+  'runId' | 'provider' | 'model' | 'prompt' | 'selector' | 'k' | 'repeat' | 'itemId' | 'shotIds' | 'promptHash' | 'cached' | 'shared' | 'batch'
 >;
 
 /** The fields of a record that come from the cell and item, and whether a call of the trial's own answered it. */
 type TrialBase = Pick<
   TrialRecord,
-  'runId' | 'provider' | 'model' | 'prompt' | 'selector' | 'k' | 'repeat' | 'itemId' | 'shotIds' | 'promptHash' | 'cached' | 'shared'
+  'runId' | 'provider' | 'model' | 'prompt' | 'selector' | 'k' | 'repeat' | 'itemId' | 'shotIds' | 'promptHash' | 'cached' | 'shared' | 'batch'
 >;
 
 function failedCall(err: unknown): CallOutcome {

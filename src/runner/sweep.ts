@@ -9,19 +9,23 @@ import { BudgetTracker, checkBudgetEstimate, checkJudgePrice } from './budget.js
 import { checkCacheWritable, ResponseCache } from './cache.js';
 import { SpendLedger } from './spend-ledger.js';
 import { estimateSweep } from './estimate.js';
-import { executePlan, type ExecuteOptions, type ProviderRuntime } from './execute.js';
-import type { PlanCell } from './plan.js';
+import { executePlan, type ExecuteContext, type ExecuteOptions, type ProviderRuntime } from './execute.js';
+import type { PlanCell, PlanLook } from './plan.js';
 import { cellKey, curveKey, lookSchedule, resolveSampling, splitCurveKey } from '../config/sampling.js';
 import { promptFingerprint } from './fingerprint.js';
 import { gitState } from './git.js';
 import { prepareSelectors, prepareSweep, prepareTasks, type PreparedSweep } from './prepare.js';
 import { Progress } from './progress.js';
+import { sleepUnlessAborted } from '../providers/adaptive.js';
 import { calibrationNotice, gradeCalibration } from './calibration.js';
 import { ModelScorer } from './score.js';
 import { writeRunInfo, type RunInfo } from '../records/run-info.js';
 import { createRunDir } from './store.js';
 import { TrialWriter } from '../records/trials-file.js';
 import { BUILTIN_PROMPT, type TrialRecord } from '../records/trial.js';
+import { runJobs, JobLog } from './batch/job-log.js';
+import { BatchOutcomes } from './batch/outcomes.js';
+import { DEFAULT_BATCH_POLL, runBatchPass, type BatchPassResult, type BatchRetry, type BatchSettings } from './batch/run-batches.js';
 
 /** What the analysis says after a look: curves decided (curveKey), and cells (k > 0) of undecided curves that stop. */
 export interface LookVerdict {
@@ -55,6 +59,14 @@ export interface SweepOptions {
   force?: boolean;
   /** `--budget-reset`: do not count what earlier, unfinished attempts of this run spent (spend-ledger.ts); later attempts count from this one. */
   budgetReset?: boolean;
+  /** `--batch`: send every provider's calls through its batch API where it has one (else the entries' `batch: true`). */
+  batch?: boolean;
+  /** `--detach`: submit the batch jobs and return without waiting (a rerun, or `fewshot batch collect`, collects). */
+  detach?: boolean;
+  /** `--batch-retry`: expired, cancelled or transiently failed batch requests are asked synchronously (default), in a follow-up batch, or not again. */
+  batchRetry?: BatchRetry;
+  /** Batch polling waits (tests shorten them); default DEFAULT_BATCH_POLL. */
+  batchPoll?: { firstMs: number; maxMs: number };
   /** `--adaptive`: sample in looks (the experiment's `sampling:` numbers, or their defaults) even when it says `mode: full`. */
   adaptive?: boolean;
   /**
@@ -94,6 +106,8 @@ export interface SweepRun<T extends TrialTotals> {
   sharedCalls: number;
   status: RunInfo['status'];
   seconds: number;
+  /** How the batch jobs ended this sweep: all collected, left running by --detach, or by a stop; absent without batch. */
+  batch?: BatchPassResult;
 }
 
 /**
@@ -210,6 +224,7 @@ export async function sweepTrials<T extends TrialTotals>(options: SweepOptions, 
   /** Trials the budget stopped, by cell, so the report can say which cells are incomplete because of it. */
   const budgetSkips = new Map<string, number>();
   let adaptiveComplete = false;
+  let batchOutcome: BatchPassResult | undefined;
   const throttles = new Map(resolutions.flatMap((r) => (r.status === 'ready' && r.throttle ? [[r.name, r.throttle] as const] : [])));
   const progress = new Progress({
     providers: [...counts].map(([id, total]) => ({ id, total })),
@@ -228,7 +243,60 @@ export async function sweepTrials<T extends TrialTotals>(options: SweepOptions, 
   try {
     // The judge's calls go through the same cache and budget as the answers (score.ts).
     const scorer = new ModelScorer(new Map(prepared.judge ? [['judge', prepared.judge] as const] : []), cache, tracker, options.shouldStop);
-    const context = { ...buildContext(prepared, runId, env), cache, budget: tracker, scorer };
+    const context: ExecuteContext = { ...buildContext(prepared, runId, env), cache, budget: tracker, scorer };
+    // Batch: the providers sent by batch (--batch or `batch: true`) whose API has a batch engine (runner/batch/).
+    const wantBatch = resolutions.filter((r) => r.status === 'ready' && r.id !== 'local' && (options.batch === true || r.config.batch === true));
+    for (const r of wantBatch) if (r.status === 'ready' && !r.provider.batch) say(`note: ${r.name} has no batch API; its calls are made one by one`);
+    const batchNames = new Set(wantBatch.flatMap((r) => (r.status === 'ready' && r.provider.batch ? [r.name] : [])));
+    const batchSettings: BatchSettings = {
+      providers: batchNames,
+      retry: options.batchRetry ?? 'sync',
+      detach: options.detach ?? false,
+      poll: options.batchPoll ?? DEFAULT_BATCH_POLL,
+      maxRounds: 3,
+    };
+    const outcomes = batchNames.size > 0 ? new BatchOutcomes() : null;
+    if (outcomes) context.batch = outcomes;
+    const batchContext = outcomes
+      ? {
+          ctx: context,
+          outcomes,
+          log: new JobLog(dir),
+          jobs: runJobs(resolve(options.outDir ?? config.out), { experiment: config.name, prompt: info.prompt! }),
+          budget: tracker,
+          say,
+          shouldStop: () => options.shouldStop?.() === true || options.abortSignal?.aborted === true,
+          ...(options.abortSignal && { signal: options.abortSignal }),
+          sleep: sleepUnlessAborted,
+        }
+      : null;
+    if (batchContext && batchContext.jobs.length > 0)
+      say(`batch: ${batchContext.jobs.length} jobs submitted by earlier attempts of this run: waited for or collected, not submitted again`);
+    /** Runs part of the plan: batch providers' requests by batch first (then their trials read the answers), the others as usual, side by side. False: stop (detached, or stopped while waiting). */
+    const runPart = async (part: RunnablePart): Promise<boolean> => {
+      if (!batchContext) {
+        await executePlan(part, context, handlers);
+        return true;
+      }
+      const byBatch = restrictPart(part, (p) => batchNames.has(p));
+      const direct = restrictPart(part, (p) => !batchNames.has(p));
+      if (batchSettings.detach) {
+        batchOutcome = await runBatchPass(byBatch, batchSettings, batchContext);
+        if (batchOutcome !== 'collected') return false;
+        await executePlan(part, context, handlers);
+        return true;
+      }
+      const [, passed] = await Promise.all([
+        executePlan(direct, context, handlers),
+        (async () => {
+          const result = await runBatchPass(byBatch, batchSettings, batchContext);
+          batchOutcome = result;
+          if (result === 'collected') await executePlan(byBatch, context, handlers);
+          return result;
+        })(),
+      ]);
+      return passed === 'collected';
+    };
     const handlers: ExecuteOptions = {
       onRecord: (record) => {
         writer.write(record);
@@ -269,7 +337,7 @@ export async function sweepTrials<T extends TrialTotals>(options: SweepOptions, 
       info.sampling = record;
       for (const [index, to] of looks.entries()) {
         if (options.shouldStop?.() || options.abortSignal?.aborted) break;
-        await executePlan(plan.look(from, to, keep), context, handlers);
+        if (!(await runPart(plan.look(from, to, keep)))) break;
         from = to;
         if (options.shouldStop?.() || options.abortSignal?.aborted) break;
         record.completedLooks = index + 1;
@@ -292,9 +360,9 @@ export async function sweepTrials<T extends TrialTotals>(options: SweepOptions, 
       }
       // What the decided curves did not need to ask: shown as done on the bars, not as missing.
       for (const provider of plan.providers) progress.skip(provider, Math.max(0, plan.perProvider - (done.get(provider) ?? 0)));
-      adaptiveComplete = !(options.shouldStop?.() || options.abortSignal?.aborted);
+      adaptiveComplete = !(options.shouldStop?.() || options.abortSignal?.aborted) && batchOutcome !== 'detached' && batchOutcome !== 'stopped';
     } else {
-      await executePlan(plan, context, handlers);
+      await runPart(plan);
     }
     // The judge's calibration set, after the trials, through the same cache and budget (calibration.ts).
     if (prepared.calibration && judgeId !== null) {
@@ -315,6 +383,13 @@ export async function sweepTrials<T extends TrialTotals>(options: SweepOptions, 
     progress.finish();
   }
 
+  if (batchOutcome === 'detached' || batchOutcome === 'stopped') {
+    const how = batchOutcome === 'detached' ? 'submitted (--detach)' : 'left running';
+    const folder = relative(process.cwd(), dir) || dir;
+    const notice = `batch jobs ${how}: collect them with \`fewshot batch collect ${folder}\` (or run the same sweep again), see them with \`fewshot batch status ${folder}\`, cancel them with \`fewshot batch cancel ${folder}\``;
+    log(notice);
+    info.notices.push(notice);
+  }
   const ended = now();
   info.endedAt = ended.toISOString();
   info.completedTrials = totals.trials;
@@ -356,7 +431,16 @@ export async function sweepTrials<T extends TrialTotals>(options: SweepOptions, 
     sharedCalls,
     status: info.status,
     seconds: (ended.getTime() - started.getTime()) / 1000,
+    ...(batchOutcome !== undefined && { batch: batchOutcome }),
   };
+}
+
+/** What executePlan and a batch pass read of a plan or a look. */
+type RunnablePart = Pick<PlanLook, 'providers' | 'forProvider'>;
+
+/** The part of a plan or look that belongs to the providers `keep` accepts. */
+function restrictPart(part: RunnablePart, keep: (provider: string) => boolean): RunnablePart {
+  return { providers: part.providers.filter(keep), forProvider: (provider) => part.forProvider(provider) };
 }
 
 function buildContext(prepared: PreparedSweep, runId: string, env: NodeJS.ProcessEnv) {

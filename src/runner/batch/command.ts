@@ -1,0 +1,83 @@
+/**
+ * `fewshot batch status|cancel <results folder>`: the batch jobs of a run (all its attempts in the
+ * results folder), asked of the providers that hold them. `collect` is the sweep run again on the
+ * run's experiment with --batch (cli.ts): it finds these jobs, waits for them and collects them.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { BATCH_TERMINAL_STATES, type BatchJobStatus } from '../../providers/batch.js';
+import type { Provider } from '../../providers/provider.js';
+import type { ResolveOptions } from '../../providers/registry.js';
+import { readRunInfo, type RunInfo } from '../../records/run-info.js';
+import { prepareSweep } from '../prepare.js';
+import { JobLog, runJobs, type LoggedJob } from './job-log.js';
+
+export interface RunBatches {
+  info: RunInfo;
+  jobs: LoggedJob[];
+  /** The experiment's providers by name, built with the keys in the environment (none for a skipped one). */
+  providers: Map<string, Provider>;
+}
+
+/** The run's jobs and the providers to ask about them. */
+export function loadRunBatches(runDir: string, env: NodeJS.ProcessEnv, providerOptions: ResolveOptions = {}): RunBatches {
+  const info = readRunInfo(resolve(runDir, 'run.json'));
+  if (!info.prompt) throw new Error(`${runDir}: run.json has no prompt fingerprint (an older run): it holds no batch jobs`);
+  const jobs = runJobs(dirname(resolve(runDir)), { experiment: info.experiment.name, prompt: info.prompt });
+  const prepared = prepareSweep(info.experiment.path, env, undefined, providerOptions);
+  const providers = new Map(prepared.resolutions.flatMap((r) => (r.status === 'ready' ? [[r.name, r.provider] as const] : [])));
+  return { info, jobs, providers };
+}
+
+/** One line per job: provider, id, state, counts, age. */
+export async function batchStatus(run: RunBatches, now = Date.now()): Promise<string[]> {
+  if (run.jobs.length === 0) return ['no batch jobs in this run'];
+  const lines: string[] = [];
+  for (const job of run.jobs) {
+    const status = await ask(run, job, (engine) => engine.status(job.jobId));
+    const age = Math.round((now - Date.parse(job.submittedAt)) / 60_000);
+    const collected = job.collectedAt ? ', collected' : '';
+    lines.push(
+      typeof status === 'string'
+        ? `${job.provider}  ${job.jobId}  ${job.keys.length} requests  (last seen ${job.state}${collected}; ${status})`
+        : `${job.provider}  ${job.jobId}  ${status.state} (${status.providerState})  ${status.counts.succeeded} done, ${status.counts.failed} failed of ${status.counts.total || job.keys.length}  submitted ${age} min ago${collected}`,
+    );
+  }
+  return lines;
+}
+
+/** Asks the providers to cancel every job not yet finished; the lines say what each answered. */
+export async function batchCancel(run: RunBatches, runDir: string): Promise<string[]> {
+  const open = run.jobs.filter((job) => !BATCH_TERMINAL_STATES.has(job.state as BatchJobStatus['state']) && job.collectedAt === null);
+  if (open.length === 0) return ['no unfinished batch jobs to cancel'];
+  const log = new JobLog(resolve(runDir));
+  const lines: string[] = [];
+  for (const job of open) {
+    const status = await ask(run, job, (engine) => engine.cancel(job.jobId));
+    if (typeof status !== 'string') log.cancelRequested(job.jobId);
+    lines.push(typeof status === 'string' ? `${job.provider}  ${job.jobId}  not cancelled: ${status}` : `${job.provider}  ${job.jobId}  ${status.state}`);
+  }
+  lines.push('requests already answered stay billed; run the sweep again to collect them and ask the rest');
+  return lines;
+}
+
+async function ask(
+  run: RunBatches,
+  job: LoggedJob,
+  call: (engine: NonNullable<Provider['batch']>) => Promise<BatchJobStatus>,
+): Promise<BatchJobStatus | string> {
+  const engine = run.providers.get(job.provider)?.batch;
+  if (!engine) return `${job.provider} is not available here (its API key unset, or no longer in the experiment)`;
+  try {
+    return await call(engine);
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
+/** The experiment a run folder was swept from (run.json's experiment.path), for `batch collect`. */
+export function experimentOfRun(runDir: string): string {
+  const info = JSON.parse(readFileSync(resolve(runDir, 'run.json'), 'utf8')) as { experiment?: { path?: unknown } };
+  if (typeof info.experiment?.path !== 'string') throw new Error(`${runDir}: run.json names no experiment`);
+  return info.experiment.path;
+}

@@ -1,0 +1,139 @@
+/**
+ * The batch jobs of a run, kept in its results folder (`<run folder>/batches.jsonl`), so a rerun after
+ * a crash, a SIGKILL, a reboot or `--detach` never submits again what was submitted: it finds the jobs
+ * and waits for them or collects them.
+ *
+ * - Append-only JSON lines, written with appendFileSync right after the provider accepted a job (the
+ *   only window in which a kill can lose a job is between the provider's answer and this line: one
+ *   request round trip), then as its state changes and when it is collected.
+ * - `submitted`: the provider (the entry's name and id), the job id, when, the reservation, and the
+ *   requests it carries by response cache key (the key is also the request's custom id at the provider).
+ * - The jobs of a run are those of all its attempts in the results folder (the same experiment name
+ *   and prompt fingerprint, as the spend ledger counts attempts): earlierJobs() reads them.
+ * - No secrets: ids, times, counts and hashes.
+ */
+import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BatchJobState } from '../../providers/batch.js';
+import type { RunIdentity } from '../spend-ledger.js';
+
+export const BATCH_LOG_FILE = 'batches.jsonl';
+
+export interface LoggedJob {
+  /** The run folder whose log holds the job. */
+  runDir: string;
+  jobId: string;
+  /** The provider's name in the experiment (its label, else its id), and its id. */
+  provider: string;
+  providerId: string;
+  submittedAt: string;
+  /** Response cache keys of the requests it carries (its custom ids). */
+  keys: string[];
+  reserved: number;
+  /** The last state seen, with when. */
+  state: BatchJobState | 'submitted';
+  stateAt: string;
+  collectedAt: string | null;
+  cancelRequestedAt: string | null;
+}
+
+type LogLine =
+  | { submitted: string; provider: string; providerId: string; at: string; keys: string[]; reserved: number }
+  | { job: string; state: BatchJobState; at: string }
+  | { collected: string; at: string; answered: number; failed: number }
+  | { cancelRequested: string; at: string };
+
+export class JobLog {
+  private readonly path: string;
+
+  constructor(readonly runDir: string) {
+    this.path = join(runDir, BATCH_LOG_FILE);
+  }
+
+  submitted(job: { jobId: string; provider: string; providerId: string; keys: readonly string[]; reserved: number }, at = new Date()): void {
+    this.write({ submitted: job.jobId, provider: job.provider, providerId: job.providerId, at: at.toISOString(), keys: [...job.keys], reserved: job.reserved });
+  }
+
+  state(jobId: string, state: BatchJobState, at = new Date()): void {
+    this.write({ job: jobId, state, at: at.toISOString() });
+  }
+
+  collected(jobId: string, answered: number, failed: number, at = new Date()): void {
+    this.write({ collected: jobId, at: at.toISOString(), answered, failed });
+  }
+
+  cancelRequested(jobId: string, at = new Date()): void {
+    this.write({ cancelRequested: jobId, at: at.toISOString() });
+  }
+
+  private write(line: LogLine): void {
+    appendFileSync(this.path, `${JSON.stringify(line)}\n`);
+  }
+}
+
+/** The jobs of one run folder's log, in submission order (a line torn by a kill is skipped). */
+export function readJobs(runDir: string): LoggedJob[] {
+  const path = join(runDir, BATCH_LOG_FILE);
+  if (!existsSync(path)) return [];
+  const jobs = new Map<string, LoggedJob>();
+  for (const text of readFileSync(path, 'utf8').split('\n')) {
+    let line: Record<string, unknown>;
+    try {
+      line = JSON.parse(text);
+    } catch {
+      continue;
+    }
+    if (!line || typeof line !== 'object') continue;
+    if (typeof line.submitted === 'string' && Array.isArray(line.keys)) {
+      const at = String(line.at);
+      jobs.set(line.submitted, {
+        runDir,
+        jobId: line.submitted,
+        provider: String(line.provider),
+        providerId: String(line.providerId),
+        submittedAt: at,
+        keys: line.keys.map(String),
+        reserved: typeof line.reserved === 'number' ? line.reserved : 0,
+        state: 'submitted',
+        stateAt: at,
+        collectedAt: null,
+        cancelRequestedAt: null,
+      });
+    } else if (typeof line.job === 'string' && jobs.has(line.job)) {
+      const job = jobs.get(line.job)!;
+      job.state = line.state as BatchJobState;
+      job.stateAt = String(line.at);
+    } else if (typeof line.collected === 'string' && jobs.has(line.collected)) {
+      jobs.get(line.collected)!.collectedAt = String(line.at);
+    } else if (typeof line.cancelRequested === 'string' && jobs.has(line.cancelRequested)) {
+      jobs.get(line.cancelRequested)!.cancelRequestedAt = String(line.at);
+    }
+  }
+  return [...jobs.values()];
+}
+
+/**
+ * Every job submitted for `run` in the results folder `root`, by any attempt (this one's folder
+ * included when it has a log), oldest first: what a rerun must not submit again.
+ */
+export function runJobs(root: string, run: RunIdentity): LoggedJob[] {
+  const names = existsSync(root) ? readdirSync(root).filter((name) => name.startsWith(`${run.experiment}-`)) : [];
+  const jobs: LoggedJob[] = [];
+  for (const name of names.sort()) {
+    const dir = join(root, name);
+    if (!existsSync(join(dir, BATCH_LOG_FILE))) continue;
+    let info: { experiment?: { name?: unknown }; prompt?: Record<string, unknown> };
+    try {
+      info = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
+    } catch {
+      continue;
+    }
+    const same =
+      info?.experiment?.name === run.experiment &&
+      info.prompt?.hash === run.prompt.hash &&
+      info.prompt?.settingsHash === run.prompt.settingsHash &&
+      info.prompt?.itemsHash === run.prompt.itemsHash;
+    if (same) jobs.push(...readJobs(dir));
+  }
+  return jobs.sort((a, b) => (a.submittedAt < b.submittedAt ? -1 : a.submittedAt > b.submittedAt ? 1 : 0));
+}
