@@ -83,6 +83,9 @@ describe('resolvePrice', () => {
       output: 15,
       source: 'price table (as of 2025-10-01)',
       currency: 'USD',
+      // The batch APIs: the table's batchMultiplier (0.5) of every rate, as no batch price is listed.
+      batch: { input: 1.5, cachedInput: 0.15, cacheWrite: 1.875, output: 7.5 },
+      batchSource: '50% of the price (batch APIs, price table (as of 2025-10-01))',
     });
     expect(resolvePrice('local')).toMatchObject({ input: 0, output: 0 });
   });
@@ -105,14 +108,23 @@ describe('resolvePrice', () => {
 
   it('lets the experiment\'s prices win, reported as source "experiment"', () => {
     const overrides = { 'openai:gpt-4o-mini': { input: 0.1, output: 0.4 }, 'openai-compatible:llama3': { input: 0.05, output: 0.05, cachedInput: 0.01 } };
-    expect(resolvePrice('openai:gpt-4o-mini', overrides)).toEqual({ input: 0.1, output: 0.4, source: 'experiment', currency: 'USD' });
-    expect(resolvePrice('openai-compatible:llama3', overrides)).toEqual({
+    expect(resolvePrice('openai:gpt-4o-mini', overrides)).toMatchObject({
+      input: 0.1,
+      output: 0.4,
+      source: 'experiment',
+      currency: 'USD',
+      batch: { input: 0.05, output: 0.2 },
+    });
+    expect(resolvePrice('openai-compatible:llama3', overrides)).toMatchObject({
       input: 0.05,
       output: 0.05,
       cachedInput: 0.01,
       source: 'experiment',
       currency: 'USD',
     });
+    // A batch price of its own wins over the multiplier, and says so.
+    const own = resolvePrice('openai:gpt-4o-mini', { 'openai:gpt-4o-mini': { input: 0.1, output: 0.4, batch: { input: 0.02, output: 0.1 } } });
+    expect(own).toMatchObject({ batch: { input: 0.02, output: 0.1 }, batchSource: 'experiment' });
     expect(resolvePrice('openai:gpt-4o', overrides)?.source).toBe('price table (as of 2025-10-01)');
   });
 

@@ -1,6 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
 import { ANTHROPIC_EFFORT_BUDGET } from '../records/model-options.js';
+import { AnthropicBatchEngine } from './batch/anthropic-batch.js';
 import { HttpAdapter } from './http-adapter.js';
 import { splitSystem } from './messages.js';
 import {
@@ -14,6 +15,7 @@ import {
 } from './provider.js';
 import { ProviderError } from './provider.js';
 import { BUDGET_ESTIMATE_MARGIN, estimateTokens } from './tokens.js';
+import type { AnthropicMessageBody, ForcedTool } from './batch/anthropic-batch.js';
 
 /** Anthropic requires max_tokens; used when the experiment sets no maxOutputTokens. */
 export const ANTHROPIC_DEFAULT_MAX_TOKENS = 1024;
@@ -70,16 +72,6 @@ const countSchema = z.looseObject({ input_tokens: z.number() });
 
 type Block = z.output<typeof contentBlock>;
 
-/**
- * Structured output as a forced tool call: the Messages API's way to make the model emit JSON of a
- * given shape. The tool's input is the answer; `unwrap` takes it back out of a wrapper object when
- * the schema's top level is not an object (tool inputs must be objects).
- */
-interface ForcedTool {
-  tool: Anthropic.Tool;
-  unwrap(input: unknown): unknown;
-}
-
 /** The part of a request countTokens and create share (create adds the model, limits and sampling). */
 interface MessagesParams {
   messages: Anthropic.MessageParam[];
@@ -121,10 +113,28 @@ export class AnthropicProvider extends HttpAdapter<Anthropic> {
     });
   }
 
+  /** The batch engine (Message Batches): its requests are built and its answers read by the same code as complete()'s. */
+  readonly batch: AnthropicBatchEngine = new AnthropicBatchEngine({
+    providerId: this.settings.id,
+    messageBody: (request) => this.messageBody(request),
+    readMessage: (raw, forced, requestId) => this.readMessage(raw, forced, 0, requestId),
+    call: async (send, signal) => (await this.call(send, signal)).raw,
+    validate: (schema, raw) => this.validate(schema, raw),
+  });
+
   async complete(request: CompletionRequest, signal?: AbortSignal): Promise<CompletionResult> {
+    const { body, forced } = this.messageBody(request);
+    const { raw, latencyMs } = await this.call((client) => client.messages.create(body, signal ? { signal } : undefined), signal);
+    return this.readMessage(raw, forced, latencyMs, (raw as { _request_id?: string | null } | null | undefined)?._request_id ?? null);
+  }
+
+  /**
+   * The body complete() sends to /v1/messages (and a batch request's `params`: the same), with the
+   * forced tool its answer is read by; throws the bad_request the API would answer for a request it refuses.
+   */
+  private messageBody(request: CompletionRequest): { body: AnthropicMessageBody; forced: ForcedTool | null } {
     const { params, forced } = this.params(request);
-    // top_p is not in SDK 1.x's MessageCreateParams (like temperature); the SDK sends the body verbatim.
-    const body: Anthropic.MessageCreateParamsNonStreaming & { top_p?: number } = {
+    const body: AnthropicMessageBody = {
       model: this.settings.model,
       max_tokens: request.maxOutputTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
       messages: params.messages,
@@ -136,7 +146,11 @@ export class AnthropicProvider extends HttpAdapter<Anthropic> {
       ...(params.tools !== undefined && { tools: params.tools }),
       ...(params.tool_choice !== undefined && { tool_choice: params.tool_choice }),
     };
-    const { raw, latencyMs } = await this.call((client) => client.messages.create(body, signal ? { signal } : undefined), signal);
+    return { body, forced };
+  }
+
+  /** A Message (a synchronous answer, or a batch's succeeded result) as a CompletionResult; a refusal or a malformed body throws. */
+  private readMessage(raw: unknown, forced: ForcedTool | null, latencyMs: number, requestId: string | null): CompletionResult {
     const data = this.validate(responseSchema, raw);
     const finishReason = mapFinish(data.stop_reason, forced !== null);
     if (finishReason === 'refused') throw new ProviderError('refused', `${this.settings.id}: the model refused to answer`);
@@ -152,7 +166,7 @@ export class AnthropicProvider extends HttpAdapter<Anthropic> {
       cachedTokens: cacheRead,
       ...(cacheWrite > 0 && { cacheWriteTokens: cacheWrite }),
       latencyMs,
-      requestId: (raw as { _request_id?: string | null })._request_id ?? null,
+      requestId,
       ...reasoningTokens(data.content, usage.output_tokens, usage.output_tokens_details?.thinking_tokens),
       ...(data.model !== undefined && { snapshot: { model: data.model } }),
     };

@@ -1,10 +1,12 @@
 import type { GenerateContentConfig, GoogleGenAI, ThinkingConfig, ThinkingLevel } from '@google/genai';
 import { z } from 'zod';
 import type { ReasoningEffort, ReasoningSetting } from '../records/model-options.js';
+import { GeminiBatchEngine } from './batch/gemini-batch.js';
 import { HttpAdapter } from './http-adapter.js';
 import { splitSystem } from './messages.js';
 import { DEFAULT_CAPABILITIES, type CompletionRequest, type CompletionResult, type FinishReason, type ProviderCapabilities } from './provider.js';
 import { ProviderError } from './provider.js';
+import type { GenerateContentParams } from './batch/gemini-batch.js';
 
 const responseSchema = z.looseObject({
   candidates: z
@@ -99,6 +101,22 @@ export function generationConfig(request: CompletionRequest, model = ''): Genera
 type Content = { role: 'user' | 'model'; parts: { text: string }[] };
 
 /**
+ * The request as models.generateContent's parameters: the turns as `contents`, the system prompt as
+ * `config.systemInstruction` and generationConfig's settings. complete() sends these, and a batch
+ * job's inlined request carries the same (the SDK turns both into the same GenerateContentRequest).
+ */
+export function generateContentParams(request: CompletionRequest, model: string): GenerateContentParams {
+  const { system, turns } = splitSystem(request);
+  return {
+    contents: contentsOf(turns),
+    config: {
+      ...(system !== null && { systemInstruction: system }),
+      ...generationConfig(request, model),
+    },
+  };
+}
+
+/**
  * Google Gemini through @google/genai (the maintained SDK; @google/generative-ai is deprecated).
  * Gemini caches long shared prefixes implicitly; the cached share is usageMetadata.cachedContentTokenCount.
  *
@@ -126,21 +144,42 @@ export class GoogleProvider extends HttpAdapter<GoogleGenAI> {
     });
   }
 
+  /**
+   * The batch engine (Batch Mode, inlined requests): its requests are built and its answers read by the
+   * same code as complete()'s. The Gemini API's alone: Vertex AI's batch prediction reads its input
+   * from Cloud Storage or BigQuery, which this tool does not use, so a VertexProvider has none.
+   */
+  readonly batch: GeminiBatchEngine | undefined =
+    this.settings.vertex === undefined
+      ? new GeminiBatchEngine({
+          providerId: this.settings.id,
+          model: this.settings.model,
+          params: (request) => generateContentParams(request, this.settings.model),
+          readResponse: (raw) => this.readResponse(raw, 0),
+          call: async (send, signal) => (await this.call(send, signal)).raw,
+          validate: (schema, raw) => this.validate(schema, raw),
+        })
+      : undefined;
+
   async complete(request: CompletionRequest, signal?: AbortSignal): Promise<CompletionResult> {
-    const { system, turns } = splitSystem(request);
+    const { contents, config } = generateContentParams(request, this.settings.model);
     const { raw, latencyMs } = await this.call(
       (client) =>
         client.models.generateContent({
           model: this.settings.model,
-          contents: contentsOf(turns),
-          config: {
-            ...(system !== null && { systemInstruction: system }),
-            ...generationConfig(request, this.settings.model),
-            ...(signal && { abortSignal: signal }),
-          },
+          contents,
+          config: { ...config, ...(signal && { abortSignal: signal }) },
         }),
       signal,
     );
+    return this.readResponse(raw, latencyMs);
+  }
+
+  /**
+   * A GenerateContentResponse (a synchronous answer, or a batch job's inlined response) as a
+   * CompletionResult; a blocked prompt, a refusal or a malformed body throws, as complete() does.
+   */
+  private readResponse(raw: unknown, latencyMs: number): CompletionResult {
     const data = this.validate(responseSchema, raw);
     if (data.promptFeedback?.blockReason) throw new ProviderError('refused', `${this.settings.id}: prompt blocked (${data.promptFeedback.blockReason})`);
     const candidate = data.candidates?.[0];

@@ -1,6 +1,8 @@
 import type OpenAI from 'openai';
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import { z } from 'zod';
+import type { BatchEngine } from './batch.js';
+import { OpenAIBatchEngine, type OpenAIBatchPort } from './batch/openai-batch.js';
 import { HttpAdapter, type HttpProviderSettings } from './http-adapter.js';
 import { splitSystem } from './messages.js';
 import {
@@ -91,6 +93,12 @@ export class OpenAIProvider extends HttpAdapter<OpenAI> {
    */
   readonly capabilities: ProviderCapabilities;
 
+  /**
+   * OpenAI's Batch API (batch/openai-batch.ts), on OpenAI's own API only: compatible servers have no
+   * batch API, and Azure's (a global-batch deployment with its own paths) is not supported.
+   */
+  readonly batch: BatchEngine | undefined;
+
   constructor(
     settings: HttpProviderSettings,
     /** OpenAI's own API wants max_completion_tokens; compatible servers know max_tokens. */
@@ -98,6 +106,17 @@ export class OpenAIProvider extends HttpAdapter<OpenAI> {
   ) {
     super(settings);
     this.capabilities = compatible ? { ...DEFAULT_CAPABILITIES, promptCaching: 'none' } : DEFAULT_CAPABILITIES;
+    this.batch = compatible || settings.azure !== undefined ? undefined : new OpenAIBatchEngine(this.batchPort());
+  }
+
+  /** What the batch engine uses of this adapter: its calls, and the body and reading complete() uses. */
+  private batchPort(): OpenAIBatchPort {
+    return {
+      providerId: this.settings.id,
+      send: async (send, signal) => (await this.call(send, signal)).raw,
+      chatBody: (request) => this.chatBody(request),
+      readCompletion: (raw, call, prompt) => this.readCompletion(raw, call, prompt),
+    };
   }
 
   protected async createClient(): Promise<OpenAI> {
@@ -114,6 +133,15 @@ export class OpenAIProvider extends HttpAdapter<OpenAI> {
   }
 
   async complete(request: CompletionRequest, signal?: AbortSignal): Promise<CompletionResult> {
+    const body = this.chatBody(request);
+    const { raw, latencyMs } = await this.call((client) => client.chat.completions.create(body, signal ? { signal } : undefined), signal);
+    // Read before the body is validated: an empty (undefined) or null body has no request id either.
+    const requestId = (raw as { _request_id?: string | null } | null | undefined)?._request_id ?? null;
+    return this.readCompletion(raw, { latencyMs, requestId }, () => promptText(body));
+  }
+
+  /** The Chat Completions body for a request: what complete() sends, and what a batch line carries. */
+  chatBody(request: CompletionRequest): ChatCompletionCreateParamsNonStreaming {
     const { system, turns } = splitSystem(request);
     const messages = [
       ...(system !== null ? [{ role: 'system' as const, content: system }] : []),
@@ -125,7 +153,7 @@ export class OpenAIProvider extends HttpAdapter<OpenAI> {
     // Its keys come first, so the fields this adapter sets win; `stream` is never taken from it (the
     // answer is read as one JSON body).
     const { stream: _stream, ...extra } = this.compatible ? (request.extraBody ?? {}) : {};
-    const body: ChatCompletionCreateParamsNonStreaming = {
+    return {
       ...extra,
       model: this.settings.model,
       messages,
@@ -134,7 +162,14 @@ export class OpenAIProvider extends HttpAdapter<OpenAI> {
       ...(limit !== undefined && (this.compatible ? { max_tokens: limit } : { max_completion_tokens: limit })),
       ...openAIOptionFields(request),
     };
-    const { raw, latencyMs } = await this.call((client) => client.chat.completions.create(body, signal ? { signal } : undefined), signal);
+  }
+
+  /**
+   * A chat completion body read into a result, for a synchronous answer and a batch line alike.
+   * Throws the typed `malformed` or `refused` ProviderError. `prompt` gives the text sent, asked for
+   * only when the body reports no usage (a compatible server may not).
+   */
+  readCompletion(raw: unknown, call: { latencyMs: number; requestId: string | null }, prompt: () => string): CompletionResult {
     const data = this.validate(responseSchema, raw);
     const choice = data.choices[0]!;
     const finishReason = mapFinish(choice.finish_reason);
@@ -153,16 +188,21 @@ export class OpenAIProvider extends HttpAdapter<OpenAI> {
       text,
       finishReason,
       // A compatible server may report no usage: estimate rather than claim the call was free.
-      tokensIn: usage?.prompt_tokens ?? estimateTokens(messages.map((m) => m.content).join('\n')),
+      tokensIn: usage?.prompt_tokens ?? estimateTokens(prompt()),
       tokensOut: usage?.completion_tokens ?? estimateTokens(text),
       cachedTokens: usage?.prompt_tokens_details?.cached_tokens ?? 0,
-      latencyMs,
-      requestId: (raw as { _request_id?: string | null })._request_id ?? null,
+      latencyMs: call.latencyMs,
+      requestId: call.requestId,
       // Set when reported and above 0: most models report 0, which says nothing worth keeping.
       ...(reasoningTokens && reasoningTokens > 0 && { reasoningTokens }),
       ...(snapshot && { snapshot }),
     };
   }
+}
+
+/** The messages' text of a chat body, joined, for a token estimate. */
+export function promptText(body: Pick<ChatCompletionCreateParamsNonStreaming, 'messages'>): string {
+  return body.messages.map((m) => (typeof m.content === 'string' ? m.content : '')).join('\n');
 }
 
 function mapFinish(reason: string | null | undefined): FinishReason {

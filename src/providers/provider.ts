@@ -226,9 +226,12 @@ export interface BatchEngine {
   /**
    * The results of a job in a terminal state, in any order. A request the job carries with no result
    * (an expired or cancelled job's unfinished requests) is reported with an `expired` or `cancelled`
-   * error where the API says so; the runner treats any still missing as expired.
+   * error where the API says so; the runner treats any still missing as expired. `requests`: the job's
+   * requests as submitted, when the caller knows them: a job another process submitted (a rerun after a
+   * crash) is read with them (Anthropic's structured-output answers need the request's forced tool,
+   * Gemini's responses are matched by position where keys are missing).
    */
-  results(jobId: string, signal?: AbortSignal): Promise<BatchItemResult[]>;
+  results(jobId: string, signal?: AbortSignal, requests?: readonly BatchRequest[]): Promise<BatchItemResult[]>;
   /** Asks the provider to cancel the job; resolves with its state then (usually `cancelling`). */
   cancel(jobId: string, signal?: AbortSignal): Promise<BatchJobStatus>;
 }

@@ -1,7 +1,8 @@
 // Fake Anthropic Messages server.
 //
 // Serves POST /v1/messages and POST /v1/messages/count_tokens. The @anthropic-ai/sdk baseURL has no
-// /v1: use `server.url`.
+// /v1: use `server.url`. Started with `{ batch: BatchOptions }`, it also serves Message Batches
+// (/v1/messages/batches...: see anthropic-batch.ts) and sets `server.batch`.
 //
 // Issue 16 (TextReply fields, core.ts):
 // - `thinking`: a `thinking` block (with a fake signature) before the text block; with text '' and a
@@ -38,6 +39,8 @@
 // - timeout: APIConnectionTimeoutError; dropped socket: APIConnectionError.
 // - malformed bodies: as for openai (see openai.ts).
 
+import { anthropicBatchExtension } from './anthropic-batch.js';
+import type { BatchOptions } from './batch-core.js';
 import {
   approxTokens,
   promptChars,
@@ -199,6 +202,15 @@ function forcedToolName(body: any): string {
   return 'answer';
 }
 
-export function startAnthropicServer(): Promise<FakeServer> {
-  return startFakeServer(anthropicDialect);
+export interface AnthropicServerOptions {
+  /** Also serve Message Batches (anthropic-batch.ts), paced and shaped by these options; sets `server.batch`. */
+  batch?: BatchOptions;
+}
+
+export async function startAnthropicServer(options: AnthropicServerOptions = {}): Promise<FakeServer> {
+  if (options.batch === undefined) return startFakeServer(anthropicDialect);
+  const { extension, jobs } = anthropicBatchExtension(options.batch);
+  const server = await startFakeServer(anthropicDialect, [extension]);
+  server.batch = jobs;
+  return server;
 }

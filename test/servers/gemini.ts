@@ -19,6 +19,9 @@
 // the reply has no thought part, as the API sends none unless thinkingConfig.includeThoughts is set.
 // `model` is the response's modelVersion (default: the model in the path).
 //
+// Batch Mode: startGeminiServer({ batch: BatchOptions }) also serves batches.create/get/cancel
+// (gemini-batch.ts documents the routes and the Operation it answers) and sets server.batch.
+//
 // Vertex AI: startGeminiServer({ vertex: true }) also serves
 //   POST /{v1beta1|v1}/projects/{project}/locations/{location}/publishers/google/models/{model}:generateContent
 //   (and :countTokens), what @google/genai posts in Vertex mode (apiVersion 'v1beta1' by default;
@@ -76,7 +79,9 @@ import {
   type RecordedRequest,
   type TextReply,
 } from './core.js';
+import type { BatchOptions } from './batch-core.js';
 import { geminiEmbeddingsBody } from './embeddings.js';
+import { geminiBatchExtension } from './gemini-batch.js';
 
 const FINISH = { stop: 'STOP', length: 'MAX_TOKENS', refused: 'SAFETY', other: 'OTHER' } as const;
 const PATH = /^\/(v1|v1beta|v1alpha)\/models\/([^/:]+):(?:generateContent|countTokens)$/;
@@ -318,7 +323,12 @@ function withVertex(base: Dialect): Dialect {
   };
 }
 
-export function startGeminiServer(options: { embeddings?: boolean; vertex?: boolean } = {}): Promise<FakeServer> {
+export async function startGeminiServer(options: { embeddings?: boolean; vertex?: boolean; batch?: BatchOptions } = {}): Promise<FakeServer> {
   const base = options.embeddings ? geminiEmbeddingsDialect : geminiDialect;
-  return startFakeServer(options.vertex ? withVertex(base) : base);
+  const dialect = options.vertex ? withVertex(base) : base;
+  if (options.batch === undefined) return startFakeServer(dialect);
+  const extension = geminiBatchExtension(options.batch);
+  const server = await startFakeServer(dialect, [extension]);
+  server.batch = extension.jobs;
+  return server;
 }

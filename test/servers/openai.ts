@@ -22,6 +22,10 @@
 // startOpenAIServer({ embeddings: true }) also serves POST /v1/embeddings (and /embeddings) with
 // deterministic fake vectors (see embeddings.ts); by default that path is unknown (404), as before.
 //
+// startOpenAIServer({ batch: {...} }) also serves OpenAI's Batch API (POST /v1/files, GET
+// /v1/files/{id}/content, POST /v1/batches, GET /v1/batches/{id}, POST /v1/batches/{id}/cancel; see
+// openai-batch.ts) and sets `server.batch`; by default those paths are unknown (404), as before.
+//
 // Azure OpenAI: the same server also serves POST /openai/deployments/<deployment>/chat/completions, the
 // path the SDK's AzureOpenAI client builds from `endpoint` (= server.url) and `deployment`. The recorded
 // request's `path` keeps the query (`?api-version=...`); azureRequestOf(req) reads the deployment and the
@@ -47,7 +51,9 @@ import {
   type RecordedRequest,
   type TextReply,
 } from './core.js';
+import type { BatchOptions } from './batch-core.js';
 import { openAIEmbeddingsBody } from './embeddings.js';
+import { OpenAIBatchExtension } from './openai-batch.js';
 
 const FINISH = { stop: 'stop', length: 'length', refused: 'content_filter', other: 'tool_calls' } as const;
 
@@ -234,6 +240,15 @@ export const openAIEmbeddingsDialect: Dialect = {
   },
 };
 
-export function startOpenAIServer(options: { embeddings?: boolean } = {}): Promise<FakeServer> {
-  return startFakeServer(options.embeddings ? openAIEmbeddingsDialect : openAIDialect);
+/**
+ * `batch`: also serve OpenAI's Batch API (files and batches routes, openai-batch.ts) with these job
+ * timings and outcomes; `server.batch` is then its job state.
+ */
+export async function startOpenAIServer(options: { embeddings?: boolean; batch?: BatchOptions } = {}): Promise<FakeServer> {
+  const dialect = options.embeddings ? openAIEmbeddingsDialect : openAIDialect;
+  if (!options.batch) return startFakeServer(dialect);
+  const extension = new OpenAIBatchExtension(options.batch);
+  const server = await startFakeServer(dialect, [extension]);
+  server.batch = extension.jobs;
+  return server;
 }

@@ -71,6 +71,7 @@ export type BatchPassResult = 'collected' | 'detached' | 'stopped';
 /** Sends the look's batchable requests by batch, waits and collects (or returns at once with `detach`). */
 export async function runBatchPass(look: Pick<PlanLook, 'providers' | 'forProvider'>, settings: BatchSettings, b: BatchContext): Promise<BatchPassResult> {
   let pending = gather(look, settings, b);
+  const requests = new Map(pending.map((p) => [p.key, p.request] as const));
   for (let round = 0; ; round++) {
     // Requests a job of this run already carries are waited for, not submitted again.
     const inJobs = new Map<string, LoggedJob>();
@@ -87,7 +88,7 @@ export async function runBatchPass(look: Pick<PlanLook, 'providers' | 'forProvid
     if (settings.detach) return 'detached';
     const done = await waitFor([...waiting], settings, b);
     if (done === 'stopped') return 'stopped';
-    const retry = await collectAll([...waiting], b);
+    const retry = await collectAll([...waiting], b, requests);
     const again = retry.filter((key) => pending.some((p) => p.key === key));
     if (again.length === 0) return 'collected';
     if (settings.retry === 'sync' || (settings.retry === 'batch' && round + 1 >= settings.maxRounds)) {
@@ -267,7 +268,7 @@ function progressLine(jobs: readonly LoggedJob[], statuses: ReadonlyMap<string, 
  * Reads every terminal job's results into the cache and the outcomes, books their cost at the batch
  * price, and returns the keys whose failure a retry may fix.
  */
-async function collectAll(jobs: readonly LoggedJob[], b: BatchContext): Promise<string[]> {
+async function collectAll(jobs: readonly LoggedJob[], b: BatchContext, requests: ReadonlyMap<string, BatchRequest['request']>): Promise<string[]> {
   const retry: string[] = [];
   for (const job of jobs) {
     const runtime = b.ctx.providers.get(job.provider);
@@ -285,7 +286,12 @@ async function collectAll(jobs: readonly LoggedJob[], b: BatchContext): Promise<
       );
       results = job.keys.map((customId) => ({ customId, error }));
     } else {
-      results = await engine.results(job.jobId, b.signal);
+      // The job's requests as this sweep builds them: what reading a job another process submitted may need.
+      const asSubmitted = job.keys.flatMap((customId) => {
+        const request = requests.get(customId);
+        return request ? [{ customId, request }] : [];
+      });
+      results = await engine.results(job.jobId, b.signal, asSubmitted);
     }
     const seen = new Set<string>();
     const answers: { tokensIn: number; tokensOut: number; cachedTokens: number }[] = [];
