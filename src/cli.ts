@@ -24,6 +24,7 @@ import { BUILTIN_PROMPT } from './records/trial.js';
 import { readRunInfo, RunInfoError, type RunInfo } from './records/run-info.js';
 import { Interrupt } from './runner/interrupt.js';
 import { batchCancel, batchStatus, experimentOfRun, loadRunBatches } from './runner/batch/command.js';
+import { DEFAULT_BATCH_POLL } from './runner/batch/run-batches.js';
 import { prepareSweep, prepareTasks } from './runner/prepare.js';
 import { runSweep } from './app/sweep-and-report.js';
 import { InitError, initExperiment } from './app/init.js';
@@ -80,6 +81,11 @@ export async function main(argv: string[]): Promise<number> {
             default: false,
             describe: 'with --batch: submit the jobs and exit; run the same command again (or fewshot batch collect) to collect',
           })
+          .option('batch-job-size', { type: 'number', describe: "with --batch: at most N requests per job (default: the provider's limit)" })
+          .option('batch-poll', {
+            type: 'number',
+            describe: `with --batch: seconds before the first status check (default ${DEFAULT_BATCH_POLL.firstMs / 1000}; each wait 1.5x the last, up to ${DEFAULT_BATCH_POLL.maxMs / 1000})`,
+          })
           .option('batch-retry', {
             choices: ['sync', 'batch', 'none'] as const,
             describe: 'with --batch: ask expired or cancelled requests again one by one (sync, the default), in a follow-up batch, or not at all',
@@ -130,6 +136,10 @@ export async function main(argv: string[]): Promise<number> {
           throw new UsageError(`--${args.failOn !== undefined ? 'fail-on' : 'margin'} needs --baseline <results folder>`);
         }
         const gate = args.baseline !== undefined ? prepareGate(args.experiment, args.baseline, args.failOn ?? 'regression', args.margin, loadExperiment) : null;
+        if (args.batchJobSize !== undefined && !(Number.isInteger(args.batchJobSize) && args.batchJobSize > 0)) {
+          throw new UsageError(`--batch-job-size: expected a whole number > 0, got ${args.batchJobSize}`);
+        }
+        if (args.batchPoll !== undefined && !(args.batchPoll > 0)) throw new UsageError(`--batch-poll: expected seconds > 0, got ${args.batchPoll}`);
         checkSweepFolders(args);
         exitCode = args.dryRun ? await dryRun(args.experiment, args.concurrency, args.countTokens, args.adaptive) : await sweep(args, gate);
       },
@@ -357,6 +367,8 @@ async function sweep(
     batch?: boolean;
     detach?: boolean;
     batchRetry?: 'sync' | 'batch' | 'none' | undefined;
+    batchJobSize?: number | undefined;
+    batchPoll?: number | undefined;
     cache: boolean;
     cacheDir?: string | undefined;
     grace: number;
@@ -383,6 +395,10 @@ async function sweep(
       ...(args.batch && { batch: true }),
       ...(args.detach && { detach: true }),
       ...(args.batchRetry !== undefined && { batchRetry: args.batchRetry }),
+      ...(args.batchJobSize !== undefined && { batchJobSize: args.batchJobSize }),
+      ...(args.batchPoll !== undefined && {
+        batchPoll: { firstMs: Math.round(args.batchPoll * 1000), maxMs: Math.max(Math.round(args.batchPoll * 1000), DEFAULT_BATCH_POLL.maxMs) },
+      }),
       ...(args.cache && { cacheDir: resolveCacheDir({ flag: args.cacheDir, env: process.env, experimentPath: args.experiment }) }),
       shouldStop: () => interrupt.stopping,
       abortSignal: interrupt.signal,

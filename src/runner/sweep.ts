@@ -65,8 +65,10 @@ export interface SweepOptions {
   detach?: boolean;
   /** `--batch-retry`: expired, cancelled or transiently failed batch requests are asked synchronously (default), in a follow-up batch, or not again. */
   batchRetry?: BatchRetry;
-  /** Batch polling waits (tests shorten them); default DEFAULT_BATCH_POLL. */
+  /** Batch polling waits (--batch-poll; tests shorten them); default DEFAULT_BATCH_POLL. */
   batchPoll?: { firstMs: number; maxMs: number };
+  /** `--batch-job-size`: at most this many requests per batch job (default: the provider's limit). */
+  batchJobSize?: number;
   /** `--adaptive`: sample in looks (the experiment's `sampling:` numbers, or their defaults) even when it says `mode: full`. */
   adaptive?: boolean;
   /**
@@ -254,6 +256,7 @@ export async function sweepTrials<T extends TrialTotals>(options: SweepOptions, 
       detach: options.detach ?? false,
       poll: options.batchPoll ?? DEFAULT_BATCH_POLL,
       maxRounds: 3,
+      ...(options.batchJobSize !== undefined && { maxRequestsPerJob: options.batchJobSize }),
     };
     const outcomes = batchNames.size > 0 ? new BatchOutcomes() : null;
     if (outcomes) context.batch = outcomes;

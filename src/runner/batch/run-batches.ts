@@ -34,6 +34,8 @@ export interface BatchSettings {
   poll: { firstMs: number; maxMs: number };
   /** Follow-up batches at most, with --batch-retry batch. */
   maxRounds: number;
+  /** At most this many requests per job (--batch-job-size), below the provider's own limit; absent: the provider's limit. */
+  maxRequestsPerJob?: number;
 }
 
 /** Polling defaults: 5 s, growing to a minute (documented in docs/large-sweeps.md). */
@@ -83,7 +85,7 @@ export async function runBatchPass(look: Pick<PlanLook, 'providers' | 'forProvid
       if (job) waiting.add(job);
       else fresh.push(p);
     }
-    for (const job of await submitAll(fresh, b)) waiting.add(job);
+    for (const job of await submitAll(fresh, settings, b)) waiting.add(job);
     if (waiting.size === 0) return 'collected';
     if (settings.detach) return 'detached';
     const done = await waitFor([...waiting], settings, b);
@@ -130,12 +132,17 @@ function gather(look: Pick<PlanLook, 'providers' | 'forProvider'>, settings: Bat
 }
 
 /** Splits each provider's requests into jobs within its limits, reserves and submits them; the jobs submitted. */
-async function submitAll(pending: readonly Pending[], b: BatchContext): Promise<LoggedJob[]> {
+async function submitAll(pending: readonly Pending[], settings: BatchSettings, b: BatchContext): Promise<LoggedJob[]> {
   const byProvider = new Map<string, Pending[]>();
   for (const p of pending) byProvider.set(p.provider, [...(byProvider.get(p.provider) ?? []), p]);
   const submitted: LoggedJob[] = [];
   for (const [provider, requests] of byProvider) {
-    const chunks = splitJobs(requests, requests[0]!.engine);
+    const engine = requests[0]!.engine;
+    const limits = {
+      maxRequests: Math.min(engine.limits.maxRequests, settings.maxRequestsPerJob ?? Number.POSITIVE_INFINITY),
+      maxBytes: engine.limits.maxBytes,
+    };
+    const chunks = splitJobs(requests, { limits, size: (r) => engine.size(r) });
     for (const [i, chunk] of chunks.entries()) {
       if (b.shouldStop()) return submitted;
       const reserved = b.budget ? b.budget.reserveBatch(provider, chunk) : 0;
