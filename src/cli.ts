@@ -4,6 +4,7 @@ import yargs, { type Argv } from 'yargs';
 import type { AnalysisOverrides } from './analysis/options.js';
 import { ConfigError, loadExperiment } from './config/load.js';
 import { checkOutputFolders } from './config/paths.js';
+import { resolvePrice } from './config/prices.js';
 import { MAX_RESAMPLES, MIN_RESAMPLES, type ExperimentConfig } from './config/schema.js';
 import { lookSchedule, resolveSampling } from './config/sampling.js';
 import { LABEL_ALPHA_SHARES } from './analysis/label-family.js';
@@ -17,7 +18,7 @@ import { checkReportFolderWritable, ReportFolderError, writeReport, writeReportC
 import { eachTrial, TrialsFileError } from './records/trials-file.js';
 import { CACHE_DIR_VARIABLE, CacheError, clearCache, damagedCacheMessage, inspectCache, parseDuration, resolveCacheDir } from './runner/cache.js';
 import { BudgetError, checkBudgetEstimate } from './runner/budget.js';
-import { countTokensWithApi, estimateSweep } from './runner/estimate.js';
+import { countTokensWithApi, estimateSweep, type ProviderEstimate } from './runner/estimate.js';
 import { checkContextWindows, contextWindowMessage } from './runner/context-check.js';
 import { readSummary } from './records/summary.js';
 import { BUILTIN_PROMPT } from './records/trial.js';
@@ -141,7 +142,7 @@ export async function main(argv: string[]): Promise<number> {
         }
         if (args.batchPoll !== undefined && !(args.batchPoll > 0)) throw new UsageError(`--batch-poll: expected seconds > 0, got ${args.batchPoll}`);
         checkSweepFolders(args);
-        exitCode = args.dryRun ? await dryRun(args.experiment, args.concurrency, args.countTokens, args.adaptive) : await sweep(args, gate);
+        exitCode = args.dryRun ? await dryRun(args.experiment, args.concurrency, args.countTokens, args.adaptive, args.batch) : await sweep(args, gate);
       },
     )
     .command(
@@ -468,7 +469,7 @@ function formatBytes(n: number): string {
   return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : n >= 1 << 10 ? `${(n / (1 << 10)).toFixed(1)} KiB` : `${n} B`;
 }
 
-async function dryRun(experiment: string, concurrency: number | undefined, countTokens = false, adaptive = false): Promise<number> {
+async function dryRun(experiment: string, concurrency: number | undefined, countTokens = false, adaptive = false, batch = false): Promise<number> {
   const prepared = prepareSweep(experiment, process.env, concurrency);
   // A scorer module is imported and tried on the first item: a failure is an error (exit 2), a score other than 1 a note.
   await prepareTasks(prepared);
@@ -523,6 +524,7 @@ async function dryRun(experiment: string, concurrency: number | undefined, count
           ? `    estimated cost: ${money(e.cost.input)} for the prompts${e.cost.upToWithOutput !== null ? `, at most ${money(e.cost.upToWithOutput)} with every reply at maxOutputTokens` : ''} (${e.cost.source})`
           : `    estimated cost: unknown (no price for ${r.id}: add it under prices: in the experiment)`,
       );
+      if (batch || r.config.batch) for (const line of batchEstimate(r.provider, r.id, e, config.prices ?? null)) console.log(line);
       console.log(
         e.minutesAtRateLimits !== null
           ? `    estimated time: at least ${e.minutesAtRateLimits.toFixed(1)} min at the configured rate limits`
@@ -647,6 +649,20 @@ function reportError(err: unknown): number {
   }
   console.error(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   return EXIT.failure;
+}
+
+/** The dry run's lines for a provider sent by batch: how many jobs, and the cost at the batch price. */
+function batchEstimate(provider: { batch?: { limits: { maxRequests: number } } | undefined }, id: string, e: ProviderEstimate, prices: ExperimentConfig['prices'] | null): string[] {
+  if (!provider.batch) return ['    by batch: this API has no batch engine; its calls are made one by one'];
+  const jobs = Math.ceil(e.calls / provider.batch.limits.maxRequests);
+  const price = resolvePrice(id, prices ?? undefined);
+  if (!price) return [`    by batch: ${e.calls} requests in about ${jobs} job${jobs === 1 ? '' : 's'} (at most ${provider.batch.limits.maxRequests} requests each); no price`];
+  const input = (e.promptTokens * price.batch.input) / 1_000_000;
+  const upTo = e.maxOutputTokens !== null ? input + (e.maxOutputTokens * price.batch.output) / 1_000_000 : null;
+  const money = (x: number) => `${price.currency === 'USD' ? '$' : ''}${x.toFixed(2)}${price.currency !== 'USD' ? ` ${price.currency}` : ''}`;
+  return [
+    `    by batch: ${e.calls} requests in about ${jobs} job${jobs === 1 ? '' : 's'} (at most ${provider.batch.limits.maxRequests.toLocaleString('en-US')} requests each; fewer distinct requests are sent when trials repeat one); ${money(input)} for the prompts${upTo !== null ? `, at most ${money(upTo)}` : ''} at the batch price (${price.batchSource}); results within 24 hours`,
+  ];
 }
 
 /**

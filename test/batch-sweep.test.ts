@@ -233,3 +233,76 @@ describe('a batch sweep killed after submitting, then run again', () => {
 function readdirOne(dir: string): string {
   return readdirSync(dir).sort()[0]!;
 }
+
+describe('the flagship by batch', () => {
+  it('`fewshot sweep experiments/routes.yaml --batch` against the three batch servers: every model call goes by batch, local runs as usual', async () => {
+    const servers = {
+      openai: answering(await track(startOpenAIServer({ batch: { runningMs: 20 } }))),
+      anthropic: answering(await track(startAnthropicServer({ batch: { runningMs: 20 } }))),
+      gemini: answering(await track(startGeminiServer({ batch: { runningMs: 20 } }))),
+    };
+    const env = {
+      ...ENV,
+      OPENAI_BASE_URL: `${servers.openai.url}/v1`,
+      ANTHROPIC_BASE_URL: servers.anthropic.url,
+      GOOGLE_GEMINI_BASE_URL: servers.gemini.url,
+    };
+    const flagship = join(import.meta.dirname, '..', 'experiments', 'routes.yaml');
+    const lines: string[] = [];
+    const result = await runSweep({ experimentPath: flagship, outDir: join(tmp, 'flagship'), quiet: true, env, log: (l) => lines.push(l), batch: true, batchPoll: POLL });
+    expect(result.status).toBe('complete');
+    const trials = trialsOf(result.runDir);
+    const info = readRunInfo(join(result.runDir, 'run.json'));
+    expect(trials).toHaveLength(info.plannedTrials);
+    const byProvider = (id: string) => trials.filter((t) => t.provider === id);
+    for (const [name, s] of Object.entries(servers)) {
+      expect(chatCalls(s)).toBe(0);
+      expect(s.batch!.jobs.length).toBeGreaterThan(0);
+      expect(s.batchAnswered).toHaveLength(requestsInJobs(s));
+      void name;
+    }
+    for (const id of ['openai:gpt-4o-mini', 'anthropic:claude-haiku-4-5', 'google:gemini-2.5-flash']) {
+      expect(byProvider(id).every((t) => t.batch !== undefined && t.error === null)).toBe(true);
+    }
+    expect(byProvider('local').every((t) => t.batch === undefined)).toBe(true);
+    console.log(
+      `flagship by batch: ${trials.length} trials; ` +
+        Object.entries(servers)
+          .map(([name, s]) => `${name} ${s.batch!.jobs.length} job(s), ${requestsInJobs(s)} requests`)
+          .join('; ') +
+        `; 0 synchronous model calls; batch spend ${info.spend!.batch!.total.toFixed(4)} USD`,
+    );
+  });
+});
+
+describe('batch with adaptive sampling and a budget', () => {
+  it('each adaptive look is one batch per provider, submitted, collected and analysed before the next', async () => {
+    const kind = KINDS[0]!;
+    const s = answering(await track(kind.start({ runningMs: 10 })));
+    const path = experiment('adaptive-batch', kind, s, 'sampling: { mode: adaptive, firstLook: 2, step: 2 }');
+    const { result, info, trials } = await sweep(path, join(tmp, 'adaptive-batch'), { batch: true });
+    expect(result.status).toBe('complete');
+    const looks = info.sampling!.completedLooks!;
+    expect(s.batch!.jobs).toHaveLength(looks);
+    // A look's job carries that look's items only: 2 items x 2 cells.
+    expect(s.batch!.jobs.every((j) => j.requests.length <= 4)).toBe(true);
+    expect(trials).toHaveLength(requestsInJobs(s));
+  });
+
+  it('the budget reserves a whole job at its worst case at the batch price before submitting it; a job that does not fit is not sent', async () => {
+    const kind = KINDS[0]!;
+    const s = answering(await track(kind.start({ runningMs: 10 })));
+    // Room for about one job of 4 requests at its worst case, not two.
+    const path = experiment('budget-batch', kind, s, 'budget: 0.0004');
+    const { result, info, trials, lines } = await sweep(path, join(tmp, 'budget-batch'), { batch: true, batchJobSize: 4, force: true });
+    expect(result.status).toBe('partial');
+    const sent = requestsInJobs(s);
+    expect(sent).toBeLessThan(2 * ITEMS);
+    expect(chatCalls(s)).toBe(0);
+    expect(lines.some((l) => /a job of \d+ requests would cross the budget; not submitted/.test(l))).toBe(true);
+    expect(info.spend!.total).toBeLessThanOrEqual(0.0004);
+    expect(sent).toBeGreaterThan(0);
+    expect(trials).toHaveLength(sent);
+    expect(info.spend!.skippedTrials).toBe(2 * ITEMS - sent);
+  });
+});
