@@ -410,11 +410,25 @@ async function sweep(
     console.log(
       `${result.newCalls} new call${result.newCalls === 1 ? '' : 's'}, ${result.cacheHits} from the cache, ${result.sharedCalls} shared with an identical call in flight`,
     );
+    // Stopped while batch jobs ran: they run on at the provider. Only someone at a terminal is asked whether to cancel them.
+    if (result.batch === 'stopped' && process.stdin.isTTY && process.stderr.isTTY) await offerBatchCancel(result.runDir);
     if (interrupt.stopping) return interrupt.exitCode ?? EXIT.interrupted;
     return gate ? runGate(gate, result.runDir) : EXIT.ok;
   } finally {
     interrupt.dispose();
     unlisten();
+  }
+}
+
+/** Asks at the terminal whether to cancel the run's unfinished batch jobs (default: leave them running). */
+async function offerBatchCancel(runDir: string): Promise<void> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question('cancel the submitted batch jobs? (requests already answered stay billed) [y/N] ');
+    if (/^y(es)?$/i.test(answer.trim())) for (const line of await batchCancel(loadRunBatches(runDir, process.env), runDir)) console.log(line);
+  } finally {
+    rl.close();
   }
 }
 

@@ -306,3 +306,39 @@ describe('batch with adaptive sampling and a budget', () => {
     expect(info.spend!.skippedTrials).toBe(2 * ITEMS - sent);
   });
 });
+
+describe('stopping while batch jobs run', () => {
+  it('Ctrl-C while waiting leaves the jobs running, says how to collect or cancel them, and `fewshot batch cancel` cancels them', async () => {
+    const kind = KINDS[2]!;
+    const s = answering(await track(kind.start({ runningMs: 5_000 })));
+    const path = experiment('stopped', kind, s);
+    const outDir = join(tmp, 'stopped');
+    const started = Date.now();
+    const stopped = await sweep(path, outDir, { batch: true, shouldStop: () => (s.batch?.jobs.length ?? 0) > 0 });
+    expect(Date.now() - started).toBeLessThan(4_000);
+    expect(stopped.result.batch).toBe('stopped');
+    expect(stopped.result.status).toBe('partial');
+    expect(stopped.lines.some((l) => l.includes(`fewshot batch collect`) && l.includes('fewshot batch cancel'))).toBe(true);
+    expect(s.batch!.jobs).toHaveLength(1);
+
+    const out: string[] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((line: string) => void out.push(line));
+    const before = process.env.GEMINI_API_KEY;
+    process.env.GEMINI_API_KEY = SENTINEL;
+    try {
+      expect(await main(['batch', 'cancel', stopped.result.runDir])).toBe(0);
+    } finally {
+      spy.mockRestore();
+      if (before === undefined) delete process.env.GEMINI_API_KEY;
+      else process.env.GEMINI_API_KEY = before;
+    }
+    expect(s.batch!.jobs[0]!.cancelledAt).not.toBeNull();
+    expect(out[0]).toMatch(/google:gemini-2\.5-flash\s+batches\/\S+\s+(cancelling|cancelled)/);
+    // The rerun collects the cancelled job: its requests come back cancelled and are asked one by one (--batch-retry sync).
+    const again = await sweep(path, outDir, { batch: true });
+    expect(again.result.status).toBe('complete');
+    expect(s.batch!.jobs).toHaveLength(1);
+    expect(chatCalls(s)).toBe(2 * ITEMS);
+    expect(again.trials.every((t) => t.error === null && t.batch === undefined)).toBe(true);
+  });
+});

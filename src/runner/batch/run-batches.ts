@@ -41,6 +41,9 @@ export interface BatchSettings {
 /** Polling defaults: 5 s, growing to a minute (documented in docs/large-sweeps.md). */
 export const DEFAULT_BATCH_POLL = { firstMs: 5_000, maxMs: 60_000 } as const;
 
+/** How often a wait between polls checks whether the sweep was asked to stop. */
+const STOP_CHECK_MS = 250;
+
 /** Failures a retry may fix: the request never ran, or the provider was busy. */
 const RETRYABLE = new Set(['expired', 'cancelled', 'rate_limit', 'server', 'timeout']);
 
@@ -238,7 +241,8 @@ async function waitFor(jobs: LoggedJob[], settings: BatchSettings, b: BatchConte
     }
     if (jobs.every((job) => isTerminal(job.state))) return 'done';
     if (b.shouldStop() || b.signal?.aborted) return 'stopped';
-    await b.sleep(wait, b.signal);
+    // In slices, so a Ctrl-C is answered within a quarter second, not after a minute's poll.
+    for (let slept = 0; slept < wait && !b.shouldStop() && !b.signal?.aborted; slept += STOP_CHECK_MS) await b.sleep(Math.min(STOP_CHECK_MS, wait - slept), b.signal);
     if (b.shouldStop() || b.signal?.aborted) return 'stopped';
     wait = Math.min(settings.poll.maxMs, Math.round(wait * 1.5));
   }
