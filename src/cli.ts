@@ -666,11 +666,19 @@ function reportError(err: unknown): number {
 }
 
 /** The dry run's lines for a provider sent by batch: how many jobs, and the cost at the batch price. */
-function batchEstimate(provider: { batch?: { limits: { maxRequests: number } } | undefined }, id: string, e: ProviderEstimate, prices: ExperimentConfig['prices'] | null): string[] {
+function batchEstimate(
+  provider: { batch?: { limits: { maxRequests: number } } | undefined },
+  id: string,
+  e: ProviderEstimate,
+  prices: ExperimentConfig['prices'] | null,
+): string[] {
   if (!provider.batch) return ['    by batch: this API has no batch engine; its calls are made one by one'];
   const jobs = Math.ceil(e.calls / provider.batch.limits.maxRequests);
   const price = resolvePrice(id, prices ?? undefined);
-  if (!price) return [`    by batch: ${e.calls} requests in about ${jobs} job${jobs === 1 ? '' : 's'} (at most ${provider.batch.limits.maxRequests} requests each); no price`];
+  if (!price)
+    return [
+      `    by batch: ${e.calls} requests in about ${jobs} job${jobs === 1 ? '' : 's'} (at most ${provider.batch.limits.maxRequests} requests each); no price`,
+    ];
   const input = (e.promptTokens * price.batch.input) / 1_000_000;
   const upTo = e.maxOutputTokens !== null ? input + (e.maxOutputTokens * price.batch.output) / 1_000_000 : null;
   const money = (x: number) => `${price.currency === 'USD' ? '$' : ''}${x.toFixed(2)}${price.currency !== 'USD' ? ` ${price.currency}` : ''}`;

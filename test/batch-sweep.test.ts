@@ -249,7 +249,15 @@ describe('the flagship by batch', () => {
     };
     const flagship = join(import.meta.dirname, '..', 'experiments', 'routes.yaml');
     const lines: string[] = [];
-    const result = await runSweep({ experimentPath: flagship, outDir: join(tmp, 'flagship'), quiet: true, env, log: (l) => lines.push(l), batch: true, batchPoll: POLL });
+    const result = await runSweep({
+      experimentPath: flagship,
+      outDir: join(tmp, 'flagship'),
+      quiet: true,
+      env,
+      log: (l) => lines.push(l),
+      batch: true,
+      batchPoll: POLL,
+    });
     expect(result.status).toBe('complete');
     const trials = trialsOf(result.runDir);
     const info = readRunInfo(join(result.runDir, 'run.json'));

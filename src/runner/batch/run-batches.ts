@@ -242,7 +242,8 @@ async function waitFor(jobs: LoggedJob[], settings: BatchSettings, b: BatchConte
     if (jobs.every((job) => isTerminal(job.state))) return 'done';
     if (b.shouldStop() || b.signal?.aborted) return 'stopped';
     // In slices, so a Ctrl-C is answered within a quarter second, not after a minute's poll.
-    for (let slept = 0; slept < wait && !b.shouldStop() && !b.signal?.aborted; slept += STOP_CHECK_MS) await b.sleep(Math.min(STOP_CHECK_MS, wait - slept), b.signal);
+    for (let slept = 0; slept < wait && !b.shouldStop() && !b.signal?.aborted; slept += STOP_CHECK_MS)
+      await b.sleep(Math.min(STOP_CHECK_MS, wait - slept), b.signal);
     if (b.shouldStop() || b.signal?.aborted) return 'stopped';
     wait = Math.min(settings.poll.maxMs, Math.round(wait * 1.5));
   }
