@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { analysisFieldsSchema } from '../config/schema.js';
 import { priceOverridesSchema, type Price } from '../config/prices.js';
 import { lookSchedule } from '../config/sampling.js';
+import { fineTunePriceSchema, type FineTunePrice } from '../config/finetune-prices.js';
 import type { AnalysisSettings } from '../records/summary.js';
 
 /** The statistics' settings when neither the experiment nor a flag sets them. */
@@ -21,6 +22,10 @@ export interface AnalysisOptions {
   priceOverrides: Record<string, Price> | null;
   /** Provider labels -> their ids (prices are looked up by id); null when no provider has a label. */
   providerIds?: Record<string, string> | null;
+  /** The experiment's `fineTune:` (horizon, epochs, prices), defaults filled. */
+  fineTune?: { horizonMonths: number; epochs?: number; prices?: Record<string, FineTunePrice> };
+  /** Provider name -> the entry it was tuned from (`tunedFrom`). */
+  tunedFrom?: Record<string, string>;
 }
 
 /** Command-line overrides of `fewshot report` (they win over the run's recorded experiment). */
@@ -40,6 +45,14 @@ const recorded = z
     requestsPerMonth: z.number().optional(),
     prices: priceOverridesSchema.optional(),
     providers: z.array(z.unknown()).optional(),
+    fineTune: z
+      .object({
+        horizonMonths: z.number().positive().optional(),
+        epochs: z.number().int().positive().optional(),
+        prices: z.record(z.string(), fineTunePriceSchema).optional(),
+      })
+      .partial()
+      .optional(),
     // `bootstrapResamples`: the name of `resamples` in runs from older versions.
     analysis: analysisFieldsSchema.partial().optional(),
     // Resolved by the sweep before run.json is written (every number present).
@@ -65,6 +78,12 @@ export function analysisOptions(config: unknown, seed: number, overrides: Analys
     requestsPerMonth: overrides.requestsPerMonth ?? c.requestsPerMonth ?? null,
     priceOverrides: c.prices ?? null,
     providerIds: providerIdsOf(c.providers ?? []),
+    fineTune: {
+      horizonMonths: c.fineTune?.horizonMonths ?? DEFAULT_FINE_TUNE_HORIZON_MONTHS,
+      ...(c.fineTune?.epochs !== undefined && { epochs: c.fineTune.epochs }),
+      ...(c.fineTune?.prices !== undefined && { prices: c.fineTune.prices }),
+    },
+    tunedFrom: tunedFromOf(c.providers ?? []),
   };
 }
 
@@ -72,6 +91,21 @@ export function analysisOptions(config: unknown, seed: number, overrides: Analys
 function sequentialOf(s: { mode?: string | undefined; maxItems?: number | undefined; firstLook?: number | undefined; step?: number | undefined } | undefined) {
   if (s?.mode !== 'adaptive' || s.maxItems === undefined || s.firstLook === undefined || s.step === undefined) return {};
   return { sequential: { looks: lookSchedule(s.firstLook, s.step, s.maxItems) } };
+}
+
+/** Months a fine-tune's training is spread over when the experiment does not say. */
+export const DEFAULT_FINE_TUNE_HORIZON_MONTHS = 6;
+
+const tuned = z.object({ id: z.string(), label: z.string().optional(), tunedFrom: z.string() }).passthrough();
+
+/** Provider name -> the entry it was tuned from. */
+function tunedFromOf(providers: readonly unknown[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of providers) {
+    const parsed = tuned.safeParse(p);
+    if (parsed.success) out[parsed.data.label ?? parsed.data.id] = parsed.data.tunedFrom;
+  }
+  return out;
 }
 
 const labelled = z.object({ id: z.string(), label: z.string() }).passthrough();

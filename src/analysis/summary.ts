@@ -5,7 +5,9 @@ import { summarizeJudgeCalibration } from './agreement.js';
 import { analyzeRun } from './analyze.js';
 import { summarizeCells } from './summarize.js';
 import { decideAdvice, withCacheSavings, withReasons, type AdviceReasonRenderer } from './advise.js';
-import { analysisOptions, type AnalysisOverrides } from './options.js';
+import { analysisOptions, DEFAULT_FINE_TUNE_HORIZON_MONTHS, type AnalysisOverrides } from './options.js';
+import { withFineTune } from './fine-tune.js';
+import { buildItemMatrices } from './item-scores.js';
 
 // The summary's types, its schema and its reader are records/summary.ts's; this builds it.
 export const CONFIDENCE_LEVEL = 0.95;
@@ -54,7 +56,23 @@ export function buildSummary(
     delta: settings.delta,
     promptComparisons: analysis.promptComparisons,
   });
-  const advice = decisions.map((d) => withReasons(d, renderReasons));
+  // Keep few-shot or fine-tune, priced: the break-even per provider (fine-tune.ts), with the training tokens the sweep counted.
+  const advice = withFineTune(
+    decisions.map((d) => withReasons(d, renderReasons)),
+    analysis.candidates,
+    () => buildItemMatrices(trials),
+    runInfo.fineTune,
+    {
+      horizonMonths: options.fineTune?.horizonMonths ?? DEFAULT_FINE_TUNE_HORIZON_MONTHS,
+      epochs: options.fineTune?.epochs,
+      prices: options.fineTune?.prices ?? null,
+      requestsPerMonth: options.requestsPerMonth,
+      target: options.target,
+      priceOverrides: options.priceOverrides,
+      providerIds: options.providerIds ?? null,
+      tunedFrom: options.tunedFrom ?? {},
+    },
+  );
   const { answered, failures } = trials.outcomeTotals();
 
   // Lanes (a provider under each prompt variant) merged back into providers.

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { openAIFineTuneBase, resolveFineTunePrice } from './finetune-prices.js';
 
 /** Prices per 1M tokens, in the price table's currency. */
 export interface Price {
@@ -132,6 +133,13 @@ export function resolvePrice(
   const base = providerId.replace(SNAPSHOT_SUFFIX, '');
   if (base !== providerId && Object.hasOwn(models, base)) {
     return withSource(models[base]!, `${tableSource}, listed as ${base}`, table.currency, anthropic, multiplier, tableSource);
+  }
+  // An OpenAI fine-tuned model (`openai:ft:<base>:<org>::<id>`) is billed at its base model's tuned price.
+  const tunedBase = openAIFineTuneBase(providerId);
+  const tuned = tunedBase ? resolveFineTunePrice(tunedBase) : null;
+  if (tuned) {
+    const rates: Price = { input: tuned.input, output: tuned.output, ...(tuned.cachedInput !== undefined && { cachedInput: tuned.cachedInput }) };
+    return withSource(rates, `${tuned.source}, tuned ${tuned.listedAs}`, tuned.currency, false, multiplier, tuned.source);
   }
   return null;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { priceOverridesSchema } from './prices.js';
+import { fineTunePriceSchema } from './finetune-prices.js';
 import { samplingSchema } from './sampling.js';
 import { promptsSchema, TEMPLATE_TASKS } from './prompts-schema.js';
 import { adaptgaugeTaskSchema } from './adaptgauge-schema.js';
@@ -42,6 +43,12 @@ export const providerSchema = z
     timeoutMs: z.number().int().min(100).max(600_000).optional(),
     /** Tries per trial, the first included (429, 5xx, timeouts and malformed responses are retried). */
     maxAttempts: z.number().int().min(1).max(20).optional(),
+    /**
+     * This entry is a fine-tuned version of another entry of the experiment (its id or label, e.g.
+     * `openai:gpt-4o-mini`): the advice compares it at k = 0 with that model's recommended cell, paired
+     * over the same items, and prices the break-even with its measured tokens.
+     */
+    tunedFrom: z.string().min(1).optional(),
     /**
      * Send this provider's calls through its batch API (OpenAI, Anthropic, Gemini: half the price,
      * within 24 hours; `sweep --batch` does it for every provider). Others run synchronously.
@@ -293,6 +300,19 @@ export const experimentSchema = z
           }
           seen.add(name);
         });
+        // tunedFrom names another entry (by label, else id): the base model the tuned one is compared with.
+        const names = ps.map((p) => p.label ?? p.id);
+        ps.forEach((p, i) => {
+          if (p.tunedFrom === undefined) return;
+          const self = p.label ?? p.id;
+          if (p.tunedFrom === self || !names.includes(p.tunedFrom)) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `expected the name of another provider entry (the base model this one was tuned from): one of ${names.filter((n) => n !== self).join(', ') || '(none)'}`,
+              path: [i, 'tunedFrom'],
+            });
+          }
+        });
       }),
     concurrency: z.number().int().positive().max(1024).default(8),
     out: z.string().min(1).default('results'),
@@ -302,6 +322,19 @@ export const experimentSchema = z
     requestsPerMonth: z.number().int().positive().optional(),
     /** Prices per 1M tokens by provider id (e.g. "openai:gpt-4o-mini"), overriding data/prices.json. */
     prices: priceOverridesSchema.optional(),
+    /**
+     * The fine-tune break-even (issue 19): the horizon the training is spread over (months, default 6),
+     * the epochs (default: the price table's, as the provider documents), and fine-tuning prices by base
+     * model id over data/finetune-prices.json.
+     */
+    fineTune: z
+      .object({
+        horizonMonths: z.number().positive().max(120).default(6),
+        epochs: z.number().int().positive().max(100).optional(),
+        prices: z.record(z.string().min(1), fineTunePriceSchema).optional(),
+      })
+      .strict()
+      .optional(),
     /** How items enter: every item in every cell (`full`, the default), or in looks until each curve is decided (`adaptive`). */
     sampling: samplingSchema.optional(),
     /** Context windows in tokens by provider id or prefix, over the dated table in data/ (like prices). */

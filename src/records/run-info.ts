@@ -39,6 +39,13 @@ export interface RunInfo {
    * (it took no more). Absent under full sampling, and in older runs.
    */
   sampling?: RunSampling;
+  /**
+   * The pool as fine-tuning examples (issue 19), counted when the sweep starts: the examples and, per
+   * provider (its name), the training tokens of one epoch (prompt and expected answer, counted for that
+   * model: exact for OpenAI models, estimated otherwise). Absent when the prompt writes shots inline,
+   * and in older runs.
+   */
+  fineTune?: { examples: number; tokensPerEpoch: Record<string, number> };
 }
 
 export interface RunSampling {
@@ -237,6 +244,7 @@ export const runInfoSchema = z.looseObject({
         .optional(),
     })
     .optional(),
+  fineTune: z.looseObject({ examples: z.number().int(), tokensPerEpoch: z.record(z.string(), z.number()) }).optional(),
   judgeCalibration: z
     .looseObject({
       file: z.string(),

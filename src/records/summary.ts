@@ -272,6 +272,61 @@ export interface Advice {
   batchCostPer1k?: { recommended: number | null; zeroShot: number | null; source: string } | null;
   costPerMonth: { recommended: number | null; zeroShot: number | null; requestsPerMonth: number } | null;
   priceSource: string | null;
+  /**
+   * Keep few-shot or fine-tune, priced (issue 19): present when the model has a fine-tuning price
+   * (data/finetune-prices.json or `fineTune.prices`) and the run recorded the pool's training tokens;
+   * absent otherwise and in older summaries.
+   */
+  fineTune?: FineTuneAdvice;
+}
+
+/** The fine-tune side of one provider's advice: what training costs, what a tuned request costs, and the break-even volume. */
+export interface FineTuneAdvice {
+  /** Where the fine-tuning prices come from, with the table's date. */
+  source: string;
+  currency: string;
+  /** The provider's own note on the price (hosting, where tuning is offered). */
+  note?: string;
+  /** The pool rendered as training examples, against the provider's minimum and recommended numbers. */
+  examples: number;
+  minExamples: number | null;
+  recommendedExamples: number | null;
+  trainingTokensPerEpoch: number;
+  epochs: number;
+  /** trainingTokensPerEpoch x epochs, and its cost. */
+  trainingTokens: number;
+  trainingCost: number;
+  /** Fixed monthly fee of the tuned model (hosting, storage); null: one the price does not state. */
+  hostingPerMonth: number | null;
+  horizonMonths: number;
+  /** Per 1,000 requests: the tuned model at k = 0, the recommended few-shot cell, zero-shot on the base model. */
+  costPer1k: { tuned: number; fewShot: number; zeroShot: number | null };
+  /** The few-shot cell the tuned model is weighed against. */
+  fewShot: { selector: string | null; k: number };
+  /** Requests per month at which fine-tuning (training spread over the horizon) costs less; `never`/`unknown` with why. */
+  breakEven: { kind: 'volume'; requestsPerMonth: number } | { kind: 'never' | 'unknown'; reason: string };
+  /** With requestsPerMonth: which side of the break-even the stated volume is on. */
+  atVolume?: { requestsPerMonth: number; cheaper: 'fine-tune' | 'few-shot'; fewShotPerMonth: number; tunedPerMonth: number };
+  /**
+   * How the tuned model's accuracy is known: `assumed` (matching the recommended few-shot cell until
+   * measured), or `measured` (an entry with `tunedFrom`, compared over the same items).
+   */
+  accuracy: { kind: 'assumed'; text: string } | { kind: 'measured'; text: string; comparison: TunedComparison };
+}
+
+/** A tuned entry at k = 0 against its base model's recommended cell, paired over the items both answered. */
+export interface TunedComparison {
+  tuned: string;
+  base: string;
+  baseSelector: string | null;
+  baseK: number;
+  /** Tuned minus base, in accuracy (0-1), with its 95% interval and the paired items. */
+  difference: number;
+  ciLow: number;
+  ciHigh: number;
+  nItems: number;
+  tunedAccuracy: number;
+  baseAccuracy: number;
 }
 
 /** One (provider, prompt, selector, k) cell of the sweep. */
@@ -602,6 +657,48 @@ const adviceSchema = z.object({
     .optional(),
   costPerMonth: z.object({ ...recommendedPair, requestsPerMonth: num }).nullable(),
   priceSource: z.string().nullable(),
+  fineTune: z
+    .object({
+      source: z.string(),
+      currency: z.string(),
+      note: z.string().optional(),
+      examples: num,
+      minExamples: nullableNum,
+      recommendedExamples: nullableNum,
+      trainingTokensPerEpoch: num,
+      epochs: num,
+      trainingTokens: num,
+      trainingCost: num,
+      hostingPerMonth: nullableNum,
+      horizonMonths: num,
+      costPer1k: z.object({ tuned: num, fewShot: num, zeroShot: nullableNum }),
+      fewShot: z.object({ selector: z.string().nullable(), k: num }),
+      breakEven: z.union([
+        z.object({ kind: z.literal('volume'), requestsPerMonth: num }),
+        z.object({ kind: z.enum(['never', 'unknown']), reason: z.string() }),
+      ]),
+      atVolume: z.object({ requestsPerMonth: num, cheaper: z.enum(['fine-tune', 'few-shot']), fewShotPerMonth: num, tunedPerMonth: num }).optional(),
+      accuracy: z.union([
+        z.object({ kind: z.literal('assumed'), text: z.string() }),
+        z.object({
+          kind: z.literal('measured'),
+          text: z.string(),
+          comparison: z.object({
+            tuned: z.string(),
+            base: z.string(),
+            baseSelector: z.string().nullable(),
+            baseK: num,
+            difference: num,
+            ciLow: num,
+            ciHigh: num,
+            nItems: num,
+            tunedAccuracy: num,
+            baseAccuracy: num,
+          }),
+        }),
+      ]),
+    })
+    .optional(),
 });
 
 const confusionSchema = z.object({ labels: z.array(z.string()), counts: z.record(z.string(), z.record(z.string(), num)) });

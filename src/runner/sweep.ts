@@ -14,6 +14,7 @@ import type { PlanCell, PlanLook } from './plan.js';
 import { cellKey, curveKey, lookSchedule, resolveSampling, splitCurveKey } from '../config/sampling.js';
 import { promptFingerprint } from './fingerprint.js';
 import { gitState } from './git.js';
+import { trainingTokens } from './training-tokens.js';
 import { prepareSelectors, prepareSweep, prepareTasks, type PreparedSweep } from './prepare.js';
 import { Progress } from './progress.js';
 import { sleepUnlessAborted } from '../providers/adaptive.js';
@@ -183,6 +184,13 @@ export async function sweepTrials<T extends TrialTotals>(options: SweepOptions, 
     },
     prompt: promptFingerprint(config, prepared.tasks, data, schemaFiles(config.providers, dirname(resolve(options.experimentPath)))),
   };
+  // The pool as fine-tuning examples, counted per provider, for the advice's break-even (training-tokens.ts).
+  const fineTune = trainingTokens(
+    task,
+    data.pool,
+    resolutions.flatMap((r) => (r.status === 'ready' ? [{ name: r.name, id: r.id, systemPrompt: r.config.systemPrompt }] : [])),
+  );
+  if (fineTune && Object.keys(fineTune.tokensPerEpoch).length > 0) info.fineTune = fineTune;
   writeRunInfo(dir, info);
 
   const counts = plan.countByProvider();
