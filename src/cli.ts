@@ -29,6 +29,7 @@ import { DEFAULT_BATCH_POLL } from './runner/batch/run-batches.js';
 import { prepareSweep, prepareTasks } from './runner/prepare.js';
 import { runSweep } from './app/sweep-and-report.js';
 import { InitError, initExperiment } from './app/init.js';
+import { EXPORT_FORMATS, ExportError, exportFineTune } from './app/export-finetune.js';
 import type { SelectorSpec } from './selectors/selector.js';
 import { TOOL_VERSION } from './version.js';
 
@@ -186,6 +187,72 @@ export async function main(argv: string[]): Promise<number> {
             },
           )
           .demandCommand(1, 'Name a batch command: status, collect or cancel.'),
+      () => {},
+    )
+    .command(
+      'export',
+      "Write the experiment's data for use elsewhere: export finetune writes the example pool as fine-tuning training data",
+      (y) =>
+        y
+          .command(
+            'finetune <experiment>',
+            "Write the pool (never an evaluation item) as fine-tuning training data in a provider's format, with the experiment's own prompt",
+            (c) =>
+              c
+                .positional('experiment', { type: 'string', demandOption: true, describe: 'experiment YAML, e.g. experiments/tickets.yaml' })
+                .option('format', {
+                  choices: EXPORT_FORMATS,
+                  demandOption: true,
+                  describe: 'openai (chat JSONL), gemini (Vertex AI supervised tuning), anthropic-bedrock (Bedrock Claude 3 Haiku), jsonl (plain input/output)',
+                })
+                .option('out', {
+                  type: 'string',
+                  demandOption: true,
+                  describe: 'the training file to write, e.g. finetune/train.jsonl (its folder is created)',
+                })
+                .option('validation-split', {
+                  type: 'number',
+                  describe: "hold out this share of the pool (0 < F < 0.5, seeded by the experiment's seed) as <name>.validation.jsonl beside --out",
+                })
+                .option('provider', {
+                  type: 'string',
+                  describe: "a provider entry's name (label or id): its systemPrompt replaces the task's, as the sweep sends it",
+                })
+                .option('prompt', { type: 'string', describe: 'the prompt variant of `prompts:` to export (default: the first)' })
+                .option('force', { type: 'boolean', default: false, describe: 'overwrite existing files' })
+                .example(
+                  '$0 export finetune experiments/tickets.yaml --format openai --out finetune/tickets.jsonl',
+                  'the 300 pool tickets as OpenAI chat JSONL',
+                )
+                .example(
+                  '$0 export finetune experiments/tickets.yaml --format gemini --out finetune/train.jsonl --validation-split 0.2',
+                  'Vertex AI tuning data, 20% held out as finetune/train.validation.jsonl',
+                )
+                .example(
+                  '$0 export finetune experiments/support-prompts.yaml --format anthropic-bedrock --prompt plain --out bedrock.jsonl',
+                  'the "plain" prompt variant, for Claude 3 Haiku on Amazon Bedrock',
+                ),
+            (args) => {
+              try {
+                const result = exportFineTune({
+                  experiment: args.experiment,
+                  format: args.format,
+                  out: args.out,
+                  validationSplit: args.validationSplit,
+                  provider: args.provider,
+                  prompt: args.prompt,
+                  force: args.force,
+                  env: process.env,
+                });
+                for (const line of result.lines) console.log(line);
+              } catch (err) {
+                if (err instanceof ExportError) throw new UsageError(err.message);
+                throw err;
+              }
+              exitCode = EXIT.ok;
+            },
+          )
+          .demandCommand(1, 'Name an export: finetune.'),
       () => {},
     )
     .command(
