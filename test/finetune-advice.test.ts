@@ -116,6 +116,7 @@ describe('fine-tune break-even on experiments/tickets.yaml', () => {
     // The verdict card and the chart carry it.
     const html = readFileSync(join(result.runDir, 'report.html'), 'utf8');
     expect(html).toMatch(/break-even/i);
+    expect(readFileSync(join(result.runDir, 'charts', 'finetune-cost.vl.json'), 'utf8')).toContain('fine-tuned at k=0');
     expect(readFileSync(join(result.runDir, 'summary.md'), 'utf8')).toMatch(/break-even/i);
   }, 120_000);
 });

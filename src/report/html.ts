@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { SAMPLE_ITEMS, SAMPLE_REPEATS, SAMPLE_TEXT_LIMIT } from '../analysis/accumulate.js';
 import { canonicalJson, sha256 } from '../util/hash.js';
 import { reportScripts } from './assets.js';
-import { buildReportCharts, type ReportChart } from './charts/index.js';
+import { buildReportCharts, FINETUNE_CHART_ID, type ReportChart } from './charts/index.js';
 import { PAGE_SCRIPT } from './page-script.js';
 import { escapeHtml as h, escapeInlineScript, jsonForScript } from './escape.js';
 import { formatCount, formatDifference, formatDuration, pct } from './format.js';
@@ -22,6 +22,9 @@ import {
   decisionTitle,
   failureRates,
   FAILURE_NAMES,
+  fineTuneCardRows,
+  fineTuneTableRows,
+  type FineTuneRow,
   LABEL_MEANINGS,
   priceCurrency,
   recommendationText,
@@ -66,6 +69,10 @@ td.wrap { white-space: normal; min-width: 18rem; }
 .verdict table { width: auto; margin: 4px 0; }
 .verdict ul { margin: 8px 0 0; padding-left: 20px; font-size: 0.9rem; }
 .verdict .target { margin: 0; }
+.verdict table.finetune { margin-top: 8px; }
+.verdict table.finetune th, .verdict table.finetune td { white-space: normal; position: static; vertical-align: top; }
+.verdict table.finetune th { font-weight: normal; color: var(--muted); }
+table.finetune-table th { position: static; }
 figure.chart { margin: 12px 0 20px; }
 figure.chart figcaption { font-size: 0.9rem; margin-bottom: 4px; }
 .chart-view { min-height: 120px; overflow-x: auto; }
@@ -91,9 +98,10 @@ export function renderReportHtml(summary: RunSummary, runInfo: RunInfo, samples:
   const code = [escapeInlineScript(scripts.vega), escapeInlineScript(scripts.interpreter), escapeInlineScript(PAGE_SCRIPT)];
   const chartData = jsonForScript(charts.map((c) => ({ id: c.id, vega: c.vega })));
   const sampleData = jsonForScript(samples);
+  // The fine-tune chart is drawn in the verdict section, beside its tables.
   const bySection = (section: ReportChart['section']) =>
     charts
-      .filter((c) => c.section === section)
+      .filter((c) => c.section === section && c.id !== FINETUNE_CHART_ID)
       .map(figure)
       .join('\n');
   return `<!doctype html>
@@ -114,6 +122,7 @@ ${notices(summary)}
 <section id="verdict">
 <h2>Verdict: keep few-shot or fine-tune?</h2>
 ${verdictCards(summary)}
+${fineTuneSection(summary, charts)}
 </section>
 <section id="curves">
 <h2>Accuracy vs shots</h2>
@@ -324,8 +333,27 @@ function verdictCard(s: RunSummary, a: Advice, currency: string, target: string)
 ${target}
 <table><thead><tr><th></th><th class="num">recommended</th><th class="num">zero-shot</th></tr></thead><tbody>${costs}</tbody></table>
 ${price}
+${fineTuneTable(fineTuneCardRows(a), 'finetune')}
 <ul class="reasons">${a.reasons.map((r) => `<li>${h(r)}</li>`).join('')}</ul>
 </article>`;
+}
+
+/** Rows of what/value as a two-column table ('' without rows); `wrap`: long values wrap in a wide cell. */
+function fineTuneTable(rows: readonly FineTuneRow[], cls: string, wrap = false): string {
+  if (rows.length === 0) return '';
+  const body = rows.map((r) => `<tr><th scope="row">${h(r.what)}</th><td${wrap ? ' class="wrap"' : ''}>${h(r.value)}</td></tr>`).join('');
+  return `<table class="${h(cls)}"><tbody>${body}</tbody></table>`;
+}
+
+/** "Keep few-shot or fine-tune?": per provider with a fine-tune block, its table, then the cost-by-volume chart. */
+function fineTuneSection(s: RunSummary, charts: readonly ReportChart[]): string {
+  const priced = s.advice.filter((a) => a.fineTune);
+  if (priced.length === 0) return '';
+  const tables = priced.map(
+    (a) =>
+      `<h3>Keep few-shot or fine-tune? <span class="muted">${h(a.provider)}</span></h3>\n<div class="table-wrap finetune" data-provider="${h(a.provider)}">${fineTuneTable(fineTuneTableRows(a), 'finetune-table', true)}</div>`,
+  );
+  return [...tables, ...charts.filter((c) => c.id === FINETUNE_CHART_ID).map(figure)].join('\n');
 }
 
 /** Flagged failure trends first and prominent, then every trend tested. */

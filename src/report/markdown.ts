@@ -10,6 +10,7 @@ import {
   decisionTitle,
   failureRates,
   FAILURE_NAMES,
+  fineTuneTableRows,
   LABEL_MEANINGS,
   priceCurrency,
   recommendationText,
@@ -72,6 +73,12 @@ export function renderSummaryMarkdown(summary: RunSummary): string {
       for (const r of costRows(a, currency)) lines.push(`| ${md(r.what)} | ${md(r.recommended)} | ${md(r.zeroShot)} |`);
       lines.push('');
       if (a.priceSource) lines.push(`Prices: ${md(a.priceSource)}.`, '');
+      const fineTune = fineTuneTableRows(a);
+      if (fineTune.length > 0) {
+        lines.push('| Keep few-shot or fine-tune? | |', '| --- | --- |');
+        for (const r of fineTune) lines.push(`| ${md(r.what)} | ${md(r.value)} |`);
+        lines.push('');
+      }
       for (const r of a.reasons) lines.push(`- ${md(r)}`);
       lines.push('');
     }

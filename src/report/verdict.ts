@@ -2,8 +2,9 @@
 import { VARIANT_SEPARATOR } from './variants.js';
 import { FAILURE_NAMES } from '../analysis/outcome.js';
 import { loadPriceTable } from '../analysis/index.js';
-import type { Advice, CollapseSummary, CurveLabel, CurveSummary, Decision, FailureTrend } from '../records/summary.js';
+import type { Advice, CollapseSummary, CurveLabel, CurveSummary, Decision, FailureTrend, FineTuneAdvice } from '../records/summary.js';
 import { formatCount, formatEstimate, formatMoney, pct } from './format.js';
+import { accuracyStatement, fewShotLineName, formatRequests } from './charts/finetune.js';
 import { points } from '../util/format-numbers.js';
 
 export const DECISION_TITLES: Record<Decision, string> = {
@@ -72,7 +73,7 @@ export function costRows(a: Advice, currency: string): CostRow[] {
   }
   if (a.batchCostPer1k) {
     rows.push({
-      what: `by batch API (${a.batchCostPer1k.source})`,
+      what: 'cost per 1k by batch API',
       recommended: formatMoney(a.batchCostPer1k.recommended, currency),
       zeroShot: formatMoney(a.batchCostPer1k.zeroShot, currency),
     });
@@ -84,6 +85,101 @@ export function costRows(a: Advice, currency: string): CostRow[] {
       zeroShot: formatMoney(a.costPerMonth.zeroShot, currency),
     });
   }
+  return rows;
+}
+
+/** A row of the fine-tune comparison (issue 19): what, and its value in words. */
+export interface FineTuneRow {
+  what: string;
+  value: string;
+}
+
+/** "12,345 requests/month over 6 months", "never: <reason>", "unknown: <reason>". */
+export function breakEvenText(ft: FineTuneAdvice): string {
+  if (ft.breakEven.kind === 'volume') return `${formatRequests(ft.breakEven.requestsPerMonth)} requests/month over ${months(ft.horizonMonths)}`;
+  return `${ft.breakEven.kind}: ${ft.breakEven.reason}`;
+}
+
+/** With a stated volume: ["at 20,000 requests/month", "fine-tune cheaper (fine-tuned $2.75 vs few-shot $6.00 per month)"]. */
+export function atVolumeRow(ft: FineTuneAdvice): FineTuneRow | null {
+  const at = ft.atVolume;
+  if (!at) return null;
+  const money = (x: number) => formatMoney(x, ft.currency);
+  return {
+    what: `at ${formatCount(at.requestsPerMonth)} requests/month`,
+    value: `${at.cheaper} cheaper (fine-tuned ${money(at.tunedPerMonth)} vs few-shot ${money(at.fewShotPerMonth)} per month)`,
+  };
+}
+
+/** "assumed: <text>" or "measured: <text>" (the text alone when it says which already). */
+export function tunedAccuracyText(ft: FineTuneAdvice): string {
+  return accuracyStatement(ft);
+}
+
+function months(n: number): string {
+  return `${n} month${n === 1 ? '' : 's'}`;
+}
+
+function hostingText(ft: FineTuneAdvice): string {
+  return ft.hostingPerMonth === null ? 'a fee the price does not state' : formatMoney(ft.hostingPerMonth, ft.currency);
+}
+
+/** "1,500,000 (500,000 per epoch × 3 epochs)". */
+function trainingTokensText(ft: FineTuneAdvice): string {
+  return `${formatCount(ft.trainingTokens)} (${formatCount(ft.trainingTokensPerEpoch)} per epoch × ${ft.epochs} epoch${ft.epochs === 1 ? '' : 's'})`;
+}
+
+/** The verdict card's fine-tune rows: training, tuned vs few-shot per 1k requests, break-even, the stated volume, accuracy. */
+export function fineTuneCardRows(a: Advice): FineTuneRow[] {
+  const ft = a.fineTune;
+  if (!ft) return [];
+  const money = (x: number | null) => formatMoney(x, ft.currency);
+  const rows: FineTuneRow[] = [
+    {
+      what: 'fine-tune: training',
+      value: `${money(ft.trainingCost)} for ${formatCount(ft.trainingTokens)} tokens (${ft.epochs} epoch${ft.epochs === 1 ? '' : 's'})`,
+    },
+    { what: 'fine-tuned per 1k requests (k=0)', value: `${money(ft.costPer1k.tuned)} (${fewShotLineName(ft)}: ${money(ft.costPer1k.fewShot)})` },
+  ];
+  if (ft.hostingPerMonth !== 0) rows.push({ what: 'fine-tuned hosting per month', value: hostingText(ft) });
+  rows.push({ what: 'break-even', value: breakEvenText(ft) });
+  const at = atVolumeRow(ft);
+  if (at) rows.push(at);
+  rows.push({ what: 'tuned accuracy', value: tunedAccuracyText(ft) });
+  return rows;
+}
+
+/**
+ * The "Keep few-shot or fine-tune?" table of one provider: the pool as training examples, training
+ * tokens and cost, hosting, cost per 1k requests (zero-shot, few-shot, tuned), break-even, the stated
+ * volume, the prices' source and how the tuned accuracy is known. Empty without a fine-tune block.
+ */
+export function fineTuneTableRows(a: Advice): FineTuneRow[] {
+  const ft = a.fineTune;
+  if (!ft) return [];
+  const money = (x: number | null) => formatMoney(x, ft.currency);
+  const bounds = [
+    ...(ft.minExamples !== null ? [`minimum ${formatCount(ft.minExamples)}`] : []),
+    ...(ft.recommendedExamples !== null ? [`recommended ${formatCount(ft.recommendedExamples)}`] : []),
+  ];
+  const below = ft.minExamples !== null && ft.examples < ft.minExamples ? ': below the minimum' : '';
+  const rows: FineTuneRow[] = [
+    { what: 'training examples (the pool)', value: `${formatCount(ft.examples)}${bounds.length > 0 ? ` (${bounds.join(', ')}${below})` : ''}` },
+    { what: 'training tokens', value: trainingTokensText(ft) },
+    {
+      what: 'training cost',
+      value: `${money(ft.trainingCost)} once (${money(ft.trainingCost / ft.horizonMonths)} a month over ${months(ft.horizonMonths)})`,
+    },
+    { what: 'hosting per month', value: hostingText(ft) },
+    { what: 'per 1k requests: zero-shot (base model)', value: ft.costPer1k.zeroShot === null ? 'no price' : money(ft.costPer1k.zeroShot) },
+    { what: `per 1k requests: ${fewShotLineName(ft)} (recommended)`, value: money(ft.costPer1k.fewShot) },
+    { what: 'per 1k requests: fine-tuned at k=0', value: money(ft.costPer1k.tuned) },
+    { what: 'break-even', value: breakEvenText(ft) },
+  ];
+  const at = atVolumeRow(ft);
+  if (at) rows.push(at);
+  rows.push({ what: 'fine-tuning prices', value: ft.note ? `${ft.source}; ${ft.note}` : ft.source });
+  rows.push({ what: 'tuned accuracy', value: tunedAccuracyText(ft) });
   return rows;
 }
 

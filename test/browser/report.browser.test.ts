@@ -8,9 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeReport } from '../../src/report/write.js';
+import { accumulate } from '../../src/analysis/accumulate.js';
+import { writeReport, writeReportFiles } from '../../src/report/write.js';
+import type { FineTuneAdvice } from '../../src/records/summary.js';
 import type { TrialRecord } from '../../src/records/trial.js';
-import { providerError, runInfo, trial } from '../analysis-fixtures.js';
+import { providerError, runInfo, sweep, trial } from '../analysis-fixtures.js';
 import { findChromium, launch, pageFindings, ROOT, visitReport, type Browser, type PageVisit } from './chromium.js';
 
 const BIN = join(ROOT, 'dist', 'bin.js');
@@ -110,6 +112,33 @@ describe.skipIf(!browserLookup.path)('report.html in chromium', () => {
     }
   }, 120_000);
 
+  it('draws the fine-tune cost chart (finetune-cost) beside the "Keep few-shot or fine-tune?" tables', async () => {
+    // The advice's fine-tune blocks are hand-made here (the report is tested on its own): one
+    // provider below its break-even at the stated volume, one above, one that never breaks even.
+    const runDir = join(tmp, 'finetune');
+    const providers = ['openai:gpt-4o-mini', 'openai:gpt-4o', 'google:gemini-2.5-flash'];
+    const trials = providers.flatMap((provider) => sweep().map((t) => ({ ...t, provider, model: provider.split(':')[1]!, tokensIn: 100 + 50 * t.k })));
+    const info = runInfo({ providers: providers.map((id) => ({ id, status: 'ran' as const })) });
+    const { summary } = writeReport(runDir, trials, info, { now: new Date('2026-11-25T12:00:00Z') });
+    const blocks: Record<string, FineTuneAdvice> = {
+      'openai:gpt-4o-mini': fineTuneBlock({ trainingCost: 4.5, hostingPerMonth: 0, tuned: 0.1, fewShot: 0.3, zeroShot: 0.05, requestsPerMonth: 1_000 }),
+      'openai:gpt-4o': fineTuneBlock({ trainingCost: 60, hostingPerMonth: 100, tuned: 0.5, fewShot: 1.5, zeroShot: 0.4, requestsPerMonth: 1_000_000 }),
+      'google:gemini-2.5-flash': fineTuneBlock({ trainingCost: 6, hostingPerMonth: 0, tuned: 0.4, fewShot: 0.3, zeroShot: null }),
+    };
+    const withFineTune = { ...summary, advice: summary.advice.map((a) => ({ ...a, fineTune: blocks[a.provider]! })) };
+    writeReportFiles(runDir, withFineTune, info, accumulate(trials).samples());
+    const visit = await visitReport(browser, join(runDir, 'report.html'), 'finetune');
+    await expectCleanPage(visit);
+    const chart = visit.charts.find((c) => c.id === 'finetune-cost');
+    expect(chart, 'the finetune-cost figure').toMatchObject({ rendered: true, error: null, svgs: 1 });
+    expect(chart!.marks).toBeGreaterThan(0);
+    const text = (await visit.page.evaluate(`document.querySelector('#verdict figure[data-chart="finetune-cost"] svg').textContent`)) as string;
+    expect(text).toContain('break-even: 3,750 requests/month');
+    expect(text).toContain('at 1,000,000 requests/month: fine-tune cheaper');
+    expect(await visit.page.locator('#verdict table.finetune-table').count()).toBe(3);
+    await visit.page.close();
+  }, 60_000);
+
   it('runs none of the markup in outputs, answers, errors, item ids, provider ids and notices', async () => {
     const runDir = join(tmp, 'xss');
     writeReport(runDir, hostileTrials(), hostileRunInfo(), { now: new Date('2026-11-25T12:00:00Z') });
@@ -171,6 +200,43 @@ describe.skipIf(!browserLookup.path)('report.html in chromium', () => {
     await page.close();
   }, 30_000);
 });
+
+/** A fine-tune block as the advice writes it, break-even and the stated volume worked out (6-month horizon, $ per 1k requests). */
+function fineTuneBlock(o: {
+  trainingCost: number;
+  hostingPerMonth: number;
+  tuned: number;
+  fewShot: number;
+  zeroShot: number | null;
+  requestsPerMonth?: number;
+}): FineTuneAdvice {
+  const fixed = o.trainingCost / 6 + o.hostingPerMonth;
+  const saving = (o.fewShot - o.tuned) / 1000;
+  const at = o.requestsPerMonth;
+  const tunedPerMonth = at === undefined ? 0 : fixed + (at * o.tuned) / 1000;
+  const fewShotPerMonth = at === undefined ? 0 : (at * o.fewShot) / 1000;
+  return {
+    source: 'fine-tuning price table (as of 2025-10-01)',
+    currency: 'USD',
+    examples: 120,
+    minExamples: 10,
+    recommendedExamples: 50,
+    trainingTokensPerEpoch: 500_000,
+    epochs: 3,
+    trainingTokens: 1_500_000,
+    trainingCost: o.trainingCost,
+    hostingPerMonth: o.hostingPerMonth,
+    horizonMonths: 6,
+    costPer1k: { tuned: o.tuned, fewShot: o.fewShot, zeroShot: o.zeroShot },
+    fewShot: { selector: 'similar', k: 8 },
+    breakEven:
+      saving > 0 ? { kind: 'volume', requestsPerMonth: fixed / saving } : { kind: 'never', reason: 'a tuned request costs as much as a few-shot one or more' },
+    ...(at !== undefined
+      ? { atVolume: { requestsPerMonth: at, cheaper: tunedPerMonth < fewShotPerMonth ? 'fine-tune' : 'few-shot', fewShotPerMonth, tunedPerMonth } }
+      : {}),
+    accuracy: { kind: 'assumed', text: 'the tuned model at k=0 is taken to be as accurate as k=8 with similar until measured' },
+  };
+}
 
 /** Markup and script-breaking text as model outputs and imported data can carry it. */
 const PAYLOADS = {

@@ -4,6 +4,7 @@ import { cacheSpec } from './cache.js';
 import { compileChart, providerSlugs, runProviders, runSelectors } from './common.js';
 import { curvesSpec } from './curves.js';
 import { failuresSpec } from './failures.js';
+import { FINETUNE_CHART_ID, fineTuneCaption, fineTuneCostSpec } from './finetune.js';
 import { latencySpec } from './latency.js';
 import { promptVariantsSpec } from './prompt-variants.js';
 import { reasoningSpec } from './reasoning.js';
@@ -23,6 +24,18 @@ export { reasoningData, reasoningSpec, type ReasoningDatum } from './reasoning.j
 export { promptDifferences, promptVariantsSpec, type PromptDifference } from './prompt-variants.js';
 export { chartPrice, costData, tokenData, tokensCostSpec } from './tokens-cost.js';
 export { cacheData, cacheSpec, PROMPT_CACHE, RESPONSE_CACHE } from './cache.js';
+export {
+  fineTuneAdvice,
+  fineTuneCaption,
+  fineTuneCostSpec,
+  fineTuneData,
+  fewShotLineName,
+  FINETUNE_CHART_ID,
+  formatRequests,
+  TUNED_LINE,
+  ZERO_SHOT_LINE,
+  type FineTuneDatum,
+} from './finetune.js';
 export { headlessView, renderChartSvg, writeChartFiles, type ViewLogger } from './render.js';
 
 function chart(id: string, section: ChartSection, title: string, description: string, vegaLite: TopLevelSpec): ReportChart {
@@ -32,8 +45,9 @@ function chart(id: string, section: ChartSection, title: string, description: st
 /**
  * Every chart of the report, in page order: accuracy curves per provider, the selector comparison
  * per provider with two or more selectors and stored selector tests, then operations (failures,
- * latency, tokens and cost, cache). Deterministic; the only file read is the packaged price table
- * (once per process, as the advice does) when `options.priceTable` is not given.
+ * latency, tokens and cost, the fine-tune cost by volume, reasoning, cache). Deterministic; the only
+ * file read is the packaged price table (once per process, as the advice does) when
+ * `options.priceTable` is not given.
  */
 export function buildReportCharts(summary: RunSummary, options: ChartOptions = {}): ReportChart[] {
   const charts: ReportChart[] = [];
@@ -113,6 +127,11 @@ export function buildReportCharts(summary: RunSummary, options: ChartOptions = {
         tokens,
       ),
     );
+  }
+  const fineTune = fineTuneCostSpec(summary);
+  if (fineTune) {
+    // Drawn in the verdict section of report.html, beside the "Keep few-shot or fine-tune?" tables.
+    charts.push(chart(FINETUNE_CHART_ID, 'operations', 'Keep few-shot or fine-tune: monthly cost vs volume', fineTuneCaption(summary), fineTune));
   }
   const reasoning = reasoningSpec(summary);
   if (reasoning) {
