@@ -2,6 +2,8 @@
 // fine-tuning price table with its overrides (config/finetune-prices.ts).
 import { describe, expect, it } from 'vitest';
 import { breakEven, tunedMonthlyCost } from '../src/analysis/break-even.js';
+import { withFineTune } from '../src/analysis/fine-tune.js';
+import type { Advice } from '../src/records/summary.js';
 import { hostingPerMonth, loadFineTuneTable, openAIFineTuneBase, resolveFineTunePrice } from '../src/config/finetune-prices.js';
 
 describe('breakEven', () => {
@@ -61,5 +63,63 @@ describe('the fine-tuning price table', () => {
   it('reads the base model of an OpenAI fine-tuned model id', () => {
     expect(openAIFineTuneBase('openai:ft:gpt-4o-mini-2024-07-18:acme::abc123')).toBe('openai:gpt-4o-mini-2024-07-18');
     expect(openAIFineTuneBase('openai:gpt-4o-mini')).toBeNull();
+  });
+});
+
+describe('the fine-tune block of an advice (analysis/fine-tune.ts)', () => {
+  const cell = (k: number, tokensIn: number) => ({
+    selector: k === 0 ? 'none' : 'random',
+    k,
+    accuracy: 0.8,
+    ciLow: 0.75,
+    ciHigh: 0.85,
+    nItems: 200,
+    meanTokensIn: tokensIn,
+    meanTokensOut: 5,
+    meanCachedTokens: 0,
+  });
+  const candidates = [{ provider: 'openai:gpt-4o-mini', model: 'gpt-4o-mini', best: cell(16, 2000), tied: [cell(16, 2000)], zeroShot: cell(0, 150) }];
+  const advice = (decision: Advice['decision']): Advice => ({
+    provider: 'openai:gpt-4o-mini',
+    decision,
+    selector: 'random',
+    k: 16,
+    accuracy: 0.8,
+    ciLow: 0.75,
+    ciHigh: 0.85,
+    nItems: 200,
+    reasons: ['the curve is settled below the target'],
+    tokensPerRequest: { recommended: 2005, zeroShot: 155 },
+    costPer1k: { recommended: (2000 * 0.15 + 5 * 0.6) / 1000, zeroShot: (150 * 0.15 + 5 * 0.6) / 1000 },
+    costPerMonth: null,
+    priceSource: 'price table',
+  });
+  const options = { horizonMonths: 6, requestsPerMonth: null, target: 0.95, tunedFrom: {} };
+  const training = { examples: 300, tokensPerEpoch: { 'openai:gpt-4o-mini': 30_000 } };
+
+  it('prices training, the tuned request at k = 0 from the zero-shot cell, and the break-even', () => {
+    const [a] = withFineTune([advice('keep-few-shot')], candidates as never, () => [], training, options);
+    const ft = a!.fineTune!;
+    expect(ft.trainingCost).toBeCloseTo((30_000 * 3 * 3) / 1e6, 12);
+    expect(ft.costPer1k.tuned).toBeCloseTo((150 * 0.3 + 5 * 1.2) / 1000, 12);
+    expect(ft.breakEven).toEqual({ kind: 'volume', requestsPerMonth: expect.closeTo(0.27 / 6 / ((0.303 - 0.051) / 1000), 6) });
+    expect(ft.accuracy.kind).toBe('assumed');
+    expect(a!.reasons).toEqual(['the curve is settled below the target']);
+  });
+
+  it('with the target missed (decision fine-tune), the reasons say fine-tuning is the remaining lever and what it costs', () => {
+    const [a] = withFineTune([advice('fine-tune')], candidates as never, () => [], training, options);
+    expect(a!.reasons.at(-1)).toMatch(
+      /^Fine-tuning is the remaining lever for the target of 95\.0%: training on the 300 pool examples costs about 0\.2700 USD \(90,000 tokens: 30,000 x 3 epochs; fine-tuning price table \(as of \d{4}-\d{2}-\d{2}\)\), then 0\.0510 USD per 1,000 requests at k = 0 against 0\.3030 USD few-shot; it pays for itself from about [\d,]+ requests a month over 6 months\.$/,
+    );
+    console.log(`the lever: ${a!.reasons.at(-1)}`);
+  });
+
+  it('no block without the run counted training tokens, for a model without a fine-tuning price, or for the tuned entry itself', () => {
+    expect(withFineTune([advice('keep-few-shot')], candidates as never, () => [], undefined, options)[0]!.fineTune).toBeUndefined();
+    const anthropic = { ...advice('keep-few-shot'), provider: 'anthropic:claude-haiku-4-5' };
+    expect(withFineTune([anthropic], candidates as never, () => [], training, options)[0]!.fineTune).toBeUndefined();
+    const tuned = withFineTune([advice('keep-few-shot')], candidates as never, () => [], training, { ...options, tunedFrom: { 'openai:gpt-4o-mini': 'base' } });
+    expect(tuned[0]!.fineTune).toBeUndefined();
   });
 });

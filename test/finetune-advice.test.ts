@@ -113,6 +113,13 @@ describe('fine-tune break-even on experiments/tickets.yaml', () => {
         `per 1k requests: few-shot ${usd(ft.costPer1k.fewShot)}, tuned k=0 ${usd(ft.costPer1k.tuned)}, zero-shot ${usd(ft.costPer1k.zeroShot!)}; ` +
         `break-even ${Math.round(volume).toLocaleString('en-US')} requests/month over ${ft.horizonMonths} months (${ft.source})\n  ${card(low)}\n  ${card(high)}`,
     );
+    // A target the few-shot curve cannot reach: fine-tuning is the remaining lever, and the advice says what it costs.
+    const missed = (await report(result.runDir, ['--target', '0.99'])).find((a) => a.provider === 'openai:gpt-4o-mini')!;
+    if (missed.decision === 'fine-tune') {
+      expect(missed.reasons.at(-1)).toMatch(/^Fine-tuning is the remaining lever for the target of 99\.0%: training on the 300 pool examples costs about/);
+      console.log(`target 0.99 missed: ${missed.reasons.at(-1)}`);
+    }
+    await report(result.runDir, []);
     // The verdict card and the chart carry it.
     const html = readFileSync(join(result.runDir, 'report.html'), 'utf8');
     expect(html).toMatch(/break-even/i);

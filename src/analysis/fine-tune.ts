@@ -185,7 +185,14 @@ function measureTuned(
     tunedAccuracy: tunedSum / diffs.length,
     baseAccuracy: baseSum / diffs.length,
   };
-  const text = `Measured: tuned at k = 0 vs base at k = ${a.k}: ${signedPoints(difference)} points [${signedPoints(low)}, ${signedPoints(high)}], n = ${diffs.length} (${tunedName} ${points(comparison.tunedAccuracy)}% vs ${points(comparison.baseAccuracy)}%); the break-even uses the tuned model's measured tokens.`;
+  // The break-even weighs cost at matched accuracy: say when the measurement shows the two are not matched.
+  const matched =
+    high < 0
+      ? ' The tuned model is shown less accurate than the few-shot cell, so the break-even compares unequal models.'
+      : low > 0
+        ? ' The tuned model is shown more accurate than the few-shot cell.'
+        : '';
+  const text = `Measured: tuned at k = 0 vs base at k = ${a.k}: ${signedPoints(difference)} points [${signedPoints(low)}, ${signedPoints(high)}], n = ${diffs.length} (${tunedName} ${points(comparison.tunedAccuracy)}% vs ${points(comparison.baseAccuracy)}%); the break-even uses the tuned model's measured tokens.${matched}`;
   return { perRequest: perRequestAt(price, tunedLane.zeroShot), text, comparison };
 }
 
