@@ -15,6 +15,7 @@
  * statistics and the bound covers it. Stopping decides which look a comparison is read at, never
  * whether a false claim can pass. Validated with the labels' simulation (test/sequential-validation.test.ts).
  */
+import { argmax, columnMean } from './bootstrap.js';
 import type { CurveData } from './curve-tests.js';
 import { LABEL_ALPHA_SHARES, referenceIndex } from './label-family.js';
 import { adjustedWald } from './paired.js';
@@ -31,9 +32,12 @@ export function settledCells(curve: CurveData, settings: AnalysisSettings): numb
   const levels = new SequentialLevels(settings.sequential.looks);
   const z = (share: number) => normalQuantile(1 - levels.nominal(settings.alpha * share));
   const r = referenceIndex(cells.map((c) => c.ref.k));
-  const means = cells.map((c) => mean(c.accuracy));
-  let best = 1;
-  for (let l = 2; l <= m; l++) if (means[l]! > means[best]!) best = l;
+  // The curve's best cell of k > 0 (argmax over the finite means; the first on ties).
+  const best = argmax(
+    cells.map((c) => columnMean(c.accuracy)),
+    1,
+  );
+  if (best < 1) return [];
   const bounds = (j: number, l: number, zValue: number) => {
     const d = pairedDiffs(cells[j]!.accuracy, cells[l]!.accuracy);
     return d.length > 0 ? adjustedWald(d, zValue) : null;
@@ -57,16 +61,4 @@ function pairedDiffs(a: Float64Array | readonly number[], b: Float64Array | read
   const d: number[] = [];
   for (let i = 0; i < a.length; i++) if (Number.isFinite(a[i]!) && Number.isFinite(b[i]!)) d.push(b[i]! - a[i]!);
   return d;
-}
-
-function mean(values: Float64Array | readonly number[]): number {
-  let sum = 0;
-  let n = 0;
-  for (const v of values) {
-    if (Number.isFinite(v)) {
-      sum += v;
-      n++;
-    }
-  }
-  return n > 0 ? sum / n : Number.NEGATIVE_INFINITY;
 }

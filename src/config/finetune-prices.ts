@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { snapshotBase } from './snapshot.js';
 
 const perMillion = z.number().finite().nonnegative();
 
@@ -71,9 +72,6 @@ export interface ResolvedFineTunePrice extends FineTunePrice {
   listedAs: string;
 }
 
-/** A dated snapshot suffix, as prices.ts reads it. */
-const SNAPSHOT_SUFFIX = /-(?:\d{4}-\d{2}-\d{2}|\d{8}|latest)$/;
-
 /**
  * The fine-tuning price of a base model: the experiment's override for the id, else the table's entry
  * for the id or for the model it is a dated snapshot of; null when neither lists it.
@@ -88,8 +86,8 @@ export function resolveFineTunePrice(
     return { ...overrides[providerId]!, source: 'experiment', currency: table.currency, listedAs: providerId };
   }
   if (Object.hasOwn(table.models, providerId)) return { ...table.models[providerId]!, source: tableSource, currency: table.currency, listedAs: providerId };
-  const base = providerId.replace(SNAPSHOT_SUFFIX, '');
-  if (base !== providerId && Object.hasOwn(table.models, base)) {
+  const base = snapshotBase(providerId);
+  if (base !== null && Object.hasOwn(table.models, base)) {
     return { ...table.models[base]!, source: `${tableSource}, listed as ${base}`, currency: table.currency, listedAs: base };
   }
   return null;

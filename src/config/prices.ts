@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { openAIFineTuneBase, resolveFineTunePrice } from './finetune-prices.js';
+import { snapshotBase } from './snapshot.js';
 
 /** Prices per 1M tokens, in the price table's currency. */
 export interface Price {
@@ -109,9 +110,6 @@ export function loadPriceTable(url: URL = PRICE_TABLE_URL): PriceTable {
   return table;
 }
 
-/** A dated snapshot of a listed model, e.g. `openai:gpt-4o-mini-2024-07-18` or `...-20251001`, or `-latest`. */
-const SNAPSHOT_SUFFIX = /-(?:\d{4}-\d{2}-\d{2}|\d{8}|latest)$/;
-
 /**
  * The price of a provider's calls: the experiment's override for that id when there is one
  * (source `experiment`), else the price table's entry for the id, else the entry of the model the
@@ -130,8 +128,8 @@ export function resolvePrice(
   const models = table.models;
   const tableSource = `price table (as of ${table.asOf})`;
   if (Object.hasOwn(models, providerId)) return withSource(models[providerId]!, tableSource, table.currency, anthropic, multiplier, tableSource);
-  const base = providerId.replace(SNAPSHOT_SUFFIX, '');
-  if (base !== providerId && Object.hasOwn(models, base)) {
+  const base = snapshotBase(providerId);
+  if (base !== null && Object.hasOwn(models, base)) {
     return withSource(models[base]!, `${tableSource}, listed as ${base}`, table.currency, anthropic, multiplier, tableSource);
   }
   // An OpenAI fine-tuned model (`openai:ft:<base>:<org>::<id>`) is billed at its base model's tuned price.

@@ -69,29 +69,8 @@ export function readAttemptSpend(runDir: string): { spent: number; reset: boolea
  */
 export function earlierAttempts(root: string, runId: string, run: RunIdentity): EarlierAttemptsSpend {
   const runs: { runId: string; startedAt: string; status: string; total: number; dir: string }[] = [];
-  // Run folders are named `<experiment>-<time>` (store.ts): only those can hold this experiment's runs.
-  const names = existsSync(root) ? readdirSync(root).filter((name) => name !== runId && name.startsWith(`${run.experiment}-`)) : [];
-  for (const name of names) {
-    const dir = join(root, name);
-    let info: {
-      runId?: unknown;
-      experiment?: { name?: unknown };
-      prompt?: Record<string, unknown>;
-      startedAt?: unknown;
-      status?: unknown;
-      spend?: { total?: unknown };
-    };
-    try {
-      info = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
-    } catch {
-      continue;
-    }
-    const same =
-      info?.experiment?.name === run.experiment &&
-      info.prompt?.hash === run.prompt.hash &&
-      info.prompt?.settingsHash === run.prompt.settingsHash &&
-      info.prompt?.itemsHash === run.prompt.itemsHash;
-    if (!same || typeof info.startedAt !== 'string' || typeof info.status !== 'string') continue;
+  for (const { name, dir, info } of runFolders(root, run)) {
+    if (name === runId || typeof info.startedAt !== 'string' || typeof info.status !== 'string') continue;
     runs.push({ runId: name, startedAt: info.startedAt, status: info.status, total: typeof info.spend?.total === 'number' ? info.spend.total : 0, dir });
   }
   runs.sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : a.runId < b.runId ? -1 : 1));
@@ -106,6 +85,43 @@ export function earlierAttempts(root: string, runId: string, run: RunIdentity): 
     chain.push({ runId: r.runId, status: r.status === 'partial' ? 'partial' : 'interrupted', spent: ledger?.spent ?? r.total });
   }
   return { total: chain.reduce((n, a) => n + a.spent, 0), attempts: chain };
+}
+
+/** What runFolders reads of a run folder's run.json. */
+export interface RunFolderInfo {
+  runId?: unknown;
+  experiment?: { name?: unknown };
+  prompt?: Record<string, unknown>;
+  startedAt?: unknown;
+  status?: unknown;
+  spend?: { total?: unknown };
+}
+
+/**
+ * The run folders in the results folder `root` that are attempts of `run` (the same experiment name
+ * and prompt fingerprint), whatever their status; a folder whose run.json cannot be read is skipped.
+ * The spend ledger and the batch job log (batch/job-log.ts) both find a run's attempts this way.
+ */
+export function runFolders(root: string, run: RunIdentity): { name: string; dir: string; info: RunFolderInfo }[] {
+  // Run folders are named `<experiment>-<time>` (store.ts): only those can hold this experiment's runs.
+  const names = existsSync(root) ? readdirSync(root).filter((name) => name.startsWith(`${run.experiment}-`)) : [];
+  const out: { name: string; dir: string; info: RunFolderInfo }[] = [];
+  for (const name of names.sort()) {
+    const dir = join(root, name);
+    let info: RunFolderInfo;
+    try {
+      info = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
+    } catch {
+      continue;
+    }
+    const same =
+      info?.experiment?.name === run.experiment &&
+      info.prompt?.hash === run.prompt.hash &&
+      info.prompt?.settingsHash === run.prompt.settingsHash &&
+      info.prompt?.itemsHash === run.prompt.itemsHash;
+    if (same) out.push({ name, dir, info });
+  }
+  return out;
 }
 
 /** One attempt's ledger: BudgetTracker writes each reservation and settlement through it (budget.ts's SpendSink). */

@@ -12,10 +12,10 @@
  *   and prompt fingerprint, as the spend ledger counts attempts): earlierJobs() reads them.
  * - No secrets: ids, times, counts and hashes.
  */
-import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BatchJobState } from '../../providers/batch.js';
-import type { RunIdentity } from '../spend-ledger.js';
+import { runFolders, type RunIdentity } from '../spend-ledger.js';
 
 export const BATCH_LOG_FILE = 'batches.jsonl';
 
@@ -117,23 +117,6 @@ export function readJobs(runDir: string): LoggedJob[] {
  * included when it has a log), oldest first: what a rerun must not submit again.
  */
 export function runJobs(root: string, run: RunIdentity): LoggedJob[] {
-  const names = existsSync(root) ? readdirSync(root).filter((name) => name.startsWith(`${run.experiment}-`)) : [];
-  const jobs: LoggedJob[] = [];
-  for (const name of names.sort()) {
-    const dir = join(root, name);
-    if (!existsSync(join(dir, BATCH_LOG_FILE))) continue;
-    let info: { experiment?: { name?: unknown }; prompt?: Record<string, unknown> };
-    try {
-      info = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
-    } catch {
-      continue;
-    }
-    const same =
-      info?.experiment?.name === run.experiment &&
-      info.prompt?.hash === run.prompt.hash &&
-      info.prompt?.settingsHash === run.prompt.settingsHash &&
-      info.prompt?.itemsHash === run.prompt.itemsHash;
-    if (same) jobs.push(...readJobs(dir));
-  }
+  const jobs = runFolders(root, run).flatMap(({ dir }) => readJobs(dir));
   return jobs.sort((a, b) => (a.submittedAt < b.submittedAt ? -1 : a.submittedAt > b.submittedAt ? 1 : 0));
 }
