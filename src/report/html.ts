@@ -66,7 +66,10 @@ td.wrap { white-space: normal; min-width: 18rem; }
 .verdict .decision { font-size: 1.05rem; padding: 2px 12px; margin: 8px 0 4px; }
 .verdict .pick { font-size: 1.2rem; font-weight: 600; margin: 4px 0 0; }
 .verdict .accuracy { margin: 0 0 8px; font-variant-numeric: tabular-nums; }
-.verdict table { width: auto; margin: 4px 0; }
+.verdict table { width: auto; max-width: 100%; margin: 4px 0; }
+/* Row labels wrap, so the card's tables stay inside narrow cards (three side by side). */
+.verdict th[scope="row"] { white-space: normal; }
+.verdict th { position: static; }
 .verdict ul { margin: 8px 0 0; padding-left: 20px; font-size: 0.9rem; }
 .verdict .target { margin: 0; }
 .verdict table.finetune { margin-top: 8px; }
