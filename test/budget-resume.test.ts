@@ -17,6 +17,7 @@ import type { RunInfo } from '../src/records/run-info.js';
 import type { TrialRecord } from '../src/records/trial.js';
 import { BudgetTracker } from '../src/runner/budget.js';
 import { earlierAttempts, SPEND_LEDGER_FILE } from '../src/runner/spend-ledger.js';
+import { readJsonLines } from '../src/util/json-lines.js';
 import { sweepTrials, type SweepOptions, type TrialTotals } from '../src/runner/sweep.js';
 import { fakeSleep, flavour, rejection, ROUTE_ANSWER, SENTINEL, trackServers } from './providers-helpers.js';
 import type { FakeServer, Reply } from './servers/index.js';
@@ -83,16 +84,8 @@ async function sweep(path: string, outDir: string, extra: Partial<SweepOptions> 
 
 /** The ledger's lines for one attempt: the worst cases reserved, and the costs booked when they settled. */
 function ledgerOf(outDir: string, runId: string) {
-  const lines = readFileSync(join(outDir, runId, SPEND_LEDGER_FILE), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .flatMap((l) => {
-      try {
-        return [JSON.parse(l) as Record<string, unknown>];
-      } catch {
-        return []; // a line torn by a kill
-      }
-    });
+  // A line torn by a kill is skipped.
+  const lines = readJsonLines(join(outDir, runId, SPEND_LEDGER_FILE)) ?? [];
   const reserves = lines.flatMap((l) => (typeof l.reserve === 'number' ? [l.reserve] : []));
   const settles = lines.flatMap((l) => (typeof l.settle === 'number' ? [{ reservation: l.settle, cost: l.cost as number }] : []));
   return { lines, reserves, settles };

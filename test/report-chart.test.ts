@@ -8,6 +8,7 @@ import { costPerRequest, type PriceTable } from '../src/config/prices.js';
 import type { RunSummary } from '../src/records/summary.js';
 import type { TrialRecord } from '../src/records/trial.js';
 import { buildReportCharts, compileChart, renderChartSvg, writeChartFiles, type ReportChart } from '../src/report/chart.js';
+import { renderWithMessages } from './chart-render.js';
 import {
   ANSWERED,
   cacheData,
@@ -15,13 +16,11 @@ import {
   curveData,
   END_TO_END,
   failureData,
-  headlessView,
   latencyData,
   PROMPT_CACHE,
   RESPONSE_CACHE,
   selectorDifferences,
   tokenData,
-  type ViewLogger,
 } from '../src/report/charts/index.js';
 import { providerSlugs, slug } from '../src/report/charts/common.js';
 import { packageDir } from '../src/report/assets.js';
@@ -56,15 +55,7 @@ function sceneItems(root: Scene): Scene[] {
 
 /** Render with the CSP-safe interpreter and a logger that keeps vega's errors and warnings. */
 async function run(chart: ReportChart) {
-  const messages: string[] = [];
-  const keep = (...args: readonly unknown[]) => {
-    messages.push(args.map(String).join(' '));
-    return logger;
-  };
-  const logger = { level: () => logger, error: keep, warn: keep, info: () => logger, debug: () => logger } as unknown as ViewLogger;
-  const view = headlessView(chart.vega, logger);
-  await view.runAsync();
-  const svg = await view.toSVG();
+  const { view, svg, messages } = await renderWithMessages(chart);
   return { view, svg, messages, items: sceneItems((view.scenegraph() as unknown as { root: Scene }).root) };
 }
 

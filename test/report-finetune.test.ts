@@ -7,7 +7,8 @@ import { breakEven, type BreakEvenInput } from '../src/analysis/break-even.js';
 import type { Advice, FineTuneAdvice, RunSummary } from '../src/records/summary.js';
 import type { TrialRecord } from '../src/records/trial.js';
 import { buildReportCharts, compileChart, renderChartSvg, type ReportChart } from '../src/report/chart.js';
-import { fineTuneData, FINETUNE_CHART_ID, headlessView, TUNED_LINE, ZERO_SHOT_LINE, type FineTuneDatum, type ViewLogger } from '../src/report/charts/index.js';
+import { fineTuneData, FINETUNE_CHART_ID, TUNED_LINE, ZERO_SHOT_LINE, type FineTuneDatum } from '../src/report/charts/index.js';
+import { renderWithMessages } from './chart-render.js';
 import { renderReportHtml } from '../src/report/html.js';
 import { renderSummaryMarkdown } from '../src/report/markdown.js';
 import { fineTuneCardRows, fineTuneTableRows } from '../src/report/verdict.js';
@@ -151,15 +152,8 @@ const at = (rows: readonly FineTuneDatum[], provider: string, series: string, re
   rows.find((r) => r.provider === provider && r.kind === 'line' && r.series === series && r.requests === requests)?.cost;
 
 async function render(chart: ReportChart) {
-  const messages: string[] = [];
-  const keep = (...args: readonly unknown[]) => {
-    messages.push(args.map(String).join(' '));
-    return logger;
-  };
-  const logger = { level: () => logger, error: keep, warn: keep, info: () => logger, debug: () => logger } as unknown as ViewLogger;
-  const view = headlessView(chart.vega, logger);
-  await view.runAsync();
-  return { svg: await view.toSVG(), messages };
+  const { svg, messages } = await renderWithMessages(chart);
+  return { svg, messages };
 }
 
 describe('the finetune-cost chart', () => {

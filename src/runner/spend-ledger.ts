@@ -25,6 +25,7 @@
 import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EarlierAttemptsSpend, PromptFingerprint } from '../records/run-info.js';
+import { readJsonLines } from '../util/json-lines.js';
 
 /** The ledger's file name, in each run folder beside run.json. */
 export const SPEND_LEDGER_FILE = 'spend.jsonl';
@@ -39,20 +40,13 @@ type LedgerLine = { start: string; reset?: true } | { reserve: number } | { sett
 
 /** An attempt's ledger read back: what it spent (calls in flight at their worst case), and whether it was started with --budget-reset. */
 export function readAttemptSpend(runDir: string): { spent: number; reset: boolean } | null {
-  const path = join(runDir, SPEND_LEDGER_FILE);
-  if (!existsSync(path)) return null;
+  const lines = readJsonLines(join(runDir, SPEND_LEDGER_FILE));
+  if (lines === null) return null;
   let reserved = 0;
   let released = 0;
   let cost = 0;
   let reset = false;
-  for (const text of readFileSync(path, 'utf8').split('\n')) {
-    let line: Record<string, unknown>;
-    try {
-      line = JSON.parse(text);
-    } catch {
-      continue;
-    }
-    if (line === null || typeof line !== 'object') continue;
+  for (const line of lines) {
     if (typeof line.reserve === 'number') reserved += line.reserve;
     else if (typeof line.settle === 'number' && typeof line.cost === 'number') {
       released += line.settle;

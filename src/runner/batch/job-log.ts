@@ -12,10 +12,11 @@
  *   and prompt fingerprint, as the spend ledger counts attempts): earlierJobs() reads them.
  * - No secrets: ids, times, counts and hashes.
  */
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BatchJobState } from '../../providers/batch.js';
 import { runFolders, type RunIdentity } from '../spend-ledger.js';
+import { readJsonLines } from '../../util/json-lines.js';
 
 export const BATCH_LOG_FILE = 'batches.jsonl';
 
@@ -73,17 +74,8 @@ export class JobLog {
 
 /** The jobs of one run folder's log, in submission order (a line torn by a kill is skipped). */
 export function readJobs(runDir: string): LoggedJob[] {
-  const path = join(runDir, BATCH_LOG_FILE);
-  if (!existsSync(path)) return [];
   const jobs = new Map<string, LoggedJob>();
-  for (const text of readFileSync(path, 'utf8').split('\n')) {
-    let line: Record<string, unknown>;
-    try {
-      line = JSON.parse(text);
-    } catch {
-      continue;
-    }
-    if (!line || typeof line !== 'object') continue;
+  for (const line of readJsonLines(join(runDir, BATCH_LOG_FILE)) ?? []) {
     if (typeof line.submitted === 'string' && Array.isArray(line.keys)) {
       const at = String(line.at);
       jobs.set(line.submitted, {

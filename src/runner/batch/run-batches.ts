@@ -77,13 +77,14 @@ export type BatchPassResult = 'collected' | 'detached' | 'stopped';
 export async function runBatchPass(look: Pick<PlanLook, 'providers' | 'forProvider'>, settings: BatchSettings, b: BatchContext): Promise<BatchPassResult> {
   let pending = gather(look, settings, b);
   const requests = new Map(pending.map((p) => [p.key, p.request] as const));
+  // Requests a job of this run already carries (any attempt's) are waited for, not submitted again.
+  const inJobs = new Map<string, LoggedJob>();
+  for (const job of b.jobs) for (const key of job.keys) inJobs.set(key, job);
   for (let round = 0; ; round++) {
-    // Requests a job of this run already carries are waited for, not submitted again.
-    const inJobs = new Map<string, LoggedJob>();
-    for (const job of b.jobs) for (const key of job.keys) inJobs.set(key, job);
     const waiting = new Set<LoggedJob>();
     const fresh: Pending[] = [];
     for (const p of pending) {
+      // A follow-up round sends its requests again: the job that carried them let them expire.
       const job = round === 0 ? inJobs.get(p.key) : undefined;
       if (job) waiting.add(job);
       else fresh.push(p);
@@ -94,18 +95,17 @@ export async function runBatchPass(look: Pick<PlanLook, 'providers' | 'forProvid
     const done = await waitFor([...waiting], settings, b);
     if (done === 'stopped') return 'stopped';
     const retry = await collectAll([...waiting], b, requests);
-    const again = retry.filter((key) => pending.some((p) => p.key === key));
-    if (again.length === 0) return 'collected';
-    if (settings.retry === 'sync' || (settings.retry === 'batch' && round + 1 >= settings.maxRounds)) {
-      for (const key of again) b.outcomes.forget(key);
-      if (again.length > 0) b.say(`batch: ${again.length} requests that expired or failed transiently will be asked synchronously`);
+    // Only this pass's requests: a job an earlier attempt submitted may carry others.
+    const ours = new Set(pending.map((p) => p.key));
+    const again = new Set(retry.filter((key) => ours.has(key)));
+    if (again.size === 0 || settings.retry === 'none') return 'collected';
+    for (const key of again) b.outcomes.forget(key);
+    if (settings.retry === 'sync' || round + 1 >= settings.maxRounds) {
+      b.say(`batch: ${again.size} requests that expired or failed transiently will be asked synchronously`);
       return 'collected';
     }
-    if (settings.retry === 'none') return 'collected';
-    b.say(`batch: ${again.length} requests that expired or failed transiently go in a follow-up batch`);
-    const retryKeys = new Set(again);
-    pending = pending.filter((p) => retryKeys.has(p.key));
-    for (const key of retryKeys) b.outcomes.forget(key);
+    b.say(`batch: ${again.size} requests that expired or failed transiently go in a follow-up batch`);
+    pending = pending.filter((p) => again.has(p.key));
   }
 }
 
@@ -137,7 +137,11 @@ function gather(look: Pick<PlanLook, 'providers' | 'forProvider'>, settings: Bat
 /** Splits each provider's requests into jobs within its limits, reserves and submits them; the jobs submitted. */
 async function submitAll(pending: readonly Pending[], settings: BatchSettings, b: BatchContext): Promise<LoggedJob[]> {
   const byProvider = new Map<string, Pending[]>();
-  for (const p of pending) byProvider.set(p.provider, [...(byProvider.get(p.provider) ?? []), p]);
+  for (const p of pending) {
+    const list = byProvider.get(p.provider);
+    if (list) list.push(p);
+    else byProvider.set(p.provider, [p]);
+  }
   const submitted: LoggedJob[] = [];
   for (const [provider, requests] of byProvider) {
     const engine = requests[0]!.engine;
@@ -252,7 +256,11 @@ async function waitFor(jobs: LoggedJob[], settings: BatchSettings, b: BatchConte
 /** "batch openai:gpt-4o-mini: 2 jobs (1 running, 1 ended), 480 of 500 requests done, 3 failed, 2m13s since submission" per provider. */
 function progressLine(jobs: readonly LoggedJob[], statuses: ReadonlyMap<string, BatchJobStatus>, at: number): string {
   const byProvider = new Map<string, LoggedJob[]>();
-  for (const job of jobs) byProvider.set(job.provider, [...(byProvider.get(job.provider) ?? []), job]);
+  for (const job of jobs) {
+    const list = byProvider.get(job.provider);
+    if (list) list.push(job);
+    else byProvider.set(job.provider, [job]);
+  }
   const parts: string[] = [];
   for (const [provider, own] of byProvider) {
     const states = new Map<string, number>();
@@ -305,11 +313,12 @@ async function collectAll(jobs: readonly LoggedJob[], b: BatchContext, requests:
       });
       results = await engine.results(job.jobId, b.signal, asSubmitted);
     }
+    const carries = new Set(job.keys);
     const seen = new Set<string>();
     const answers: { tokensIn: number; tokensOut: number; cachedTokens: number }[] = [];
     let failed = 0;
     for (const item of results) {
-      if (!job.keys.includes(item.customId) || seen.has(item.customId)) continue;
+      if (!carries.has(item.customId) || seen.has(item.customId)) continue;
       seen.add(item.customId);
       if ('result' in item) {
         b.outcomes.answer(item.customId, job.jobId, item.result);
