@@ -13,3 +13,8 @@ export type { BatchEngine, BatchItemResult, BatchJobState, BatchJobStatus, Batch
 
 /** States after which a job changes no more and its results (if any) can be read. */
 export const BATCH_TERMINAL_STATES: ReadonlySet<BatchJobState> = new Set(['ended', 'failed', 'expired', 'cancelled']);
+
+/** Whether a state (a job's, or `submitted` as the runner's log says before the first poll) is terminal. */
+export function isTerminalState(state: string): boolean {
+  return BATCH_TERMINAL_STATES.has(state as BatchJobState);
+}

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { BATCH_TERMINAL_STATES, type BatchJobStatus } from '../../providers/batch.js';
+import { isTerminalState, type BatchJobStatus } from '../../providers/batch.js';
 import type { Provider } from '../../providers/provider.js';
 import type { ResolveOptions } from '../../providers/registry.js';
 import { readRunInfo, type RunInfo } from '../../records/run-info.js';
@@ -48,7 +48,7 @@ export async function batchStatus(run: RunBatches, now = Date.now()): Promise<st
 
 /** Asks the providers to cancel every job not yet finished; the lines say what each answered. */
 export async function batchCancel(run: RunBatches, runDir: string): Promise<string[]> {
-  const open = run.jobs.filter((job) => !BATCH_TERMINAL_STATES.has(job.state as BatchJobStatus['state']) && job.collectedAt === null);
+  const open = run.jobs.filter((job) => !isTerminalState(job.state) && job.collectedAt === null);
   if (open.length === 0) return ['no unfinished batch jobs to cancel'];
   const log = new JobLog(resolve(runDir));
   const lines: string[] = [];

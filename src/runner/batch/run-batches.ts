@@ -13,7 +13,7 @@
  * call as usual), in a follow-up batch, or not at all (recorded as the provider error they are).
  */
 import type { BatchEngine, BatchItemResult, BatchJobStatus, BatchRequest } from '../../providers/batch.js';
-import { BATCH_TERMINAL_STATES } from '../../providers/batch.js';
+import { isTerminalState } from '../../providers/batch.js';
 import { ProviderError } from '../../providers/provider.js';
 import { promptTokensForBudget } from '../../providers/tokens.js';
 import type { BudgetTracker } from '../budget.js';
@@ -221,7 +221,7 @@ async function waitFor(jobs: LoggedJob[], settings: BatchSettings, b: BatchConte
   const statuses = new Map<string, BatchJobStatus>();
   let lastLine = '';
   for (;;) {
-    const open = jobs.filter((job) => !isTerminal(statuses.get(job.jobId)?.state ?? job.state));
+    const open = jobs.filter((job) => !isTerminalState(statuses.get(job.jobId)?.state ?? job.state));
     for (const job of open) {
       const engine = engineOf(job);
       if (!engine) throw new ProviderError('other', `${job.provider}: job ${job.jobId} was submitted by batch, but the provider is not in this sweep`);
@@ -243,7 +243,7 @@ async function waitFor(jobs: LoggedJob[], settings: BatchSettings, b: BatchConte
       b.say(line);
       lastLine = line;
     }
-    if (jobs.every((job) => isTerminal(job.state))) return 'done';
+    if (jobs.every((job) => isTerminalState(job.state))) return 'done';
     if (b.shouldStop() || b.signal?.aborted) return 'stopped';
     // In slices, so a Ctrl-C is answered within a quarter second, not after a minute's poll.
     for (let slept = 0; slept < wait && !b.shouldStop() && !b.signal?.aborted; slept += STOP_CHECK_MS)
@@ -348,10 +348,6 @@ async function collectAll(jobs: readonly LoggedJob[], b: BatchContext, requests:
     job.collectedAt = new Date(now(b)).toISOString();
   }
   return retry;
-}
-
-function isTerminal(state: string): boolean {
-  return BATCH_TERMINAL_STATES.has(state as BatchJobStatus['state']);
 }
 
 function now(b: BatchContext): number {
