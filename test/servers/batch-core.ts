@@ -54,6 +54,8 @@ const CANCELLING_MS = 20;
 
 export class FakeBatchJobs {
   readonly jobs: FakeBatchJob[] = [];
+  /** Jobs whose requests are being answered right now. */
+  private readonly answering = new Map<FakeBatchJob, Promise<FakeBatchOutcome[] | null>>();
 
   constructor(
     private readonly options: BatchOptions,
@@ -80,8 +82,21 @@ export class FakeBatchJobs {
     return this.jobs.find((j) => j.id === id);
   }
 
+  /**
+   * The job's phase as a status body shows it: where time has taken it, except that a job whose time
+   * is up but whose requests are not answered yet still shows as finalizing (or cancelling). A status
+   * handler answers the requests first (outcomes()) and reads the phase after, so a clock tick between
+   * the two can never show a finished job with no counts or results.
+   */
+  phase(job: FakeBatchJob): FakeBatchPhase {
+    const phase = this.phaseByTime(job);
+    if (job.outcomes !== null) return phase;
+    if (phase === 'ended' || phase === 'expired') return 'finalizing';
+    return phase === 'cancelled' ? 'cancelling' : phase;
+  }
+
   /** Where time has taken the job. */
-  phase(job: FakeBatchJob, now = Date.now()): FakeBatchPhase {
+  private phaseByTime(job: FakeBatchJob, now = Date.now()): FakeBatchPhase {
     if (job.failure !== null) return 'failed';
     if (job.cancelledAt !== null) return now - job.cancelledAt < CANCELLING_MS ? 'cancelling' : 'cancelled';
     const { validatingMs = 0, runningMs = 40, finalizingMs = 0 } = this.options;
@@ -93,15 +108,26 @@ export class FakeBatchJobs {
   }
 
   cancel(job: FakeBatchJob): void {
-    const phase = this.phase(job);
+    const phase = this.phaseByTime(job);
     if (phase === 'validating' || phase === 'running' || phase === 'finalizing') job.cancelledAt = Date.now();
   }
 
   /** Answers the job's requests once it is terminal (each asked of the script once, ever). */
   async outcomes(job: FakeBatchJob, tools: ServerTools): Promise<FakeBatchOutcome[] | null> {
-    const phase = this.phase(job);
-    if (phase !== 'ended' && phase !== 'expired' && phase !== 'cancelled') return null;
     if (job.outcomes) return job.outcomes;
+    // Two status requests at once answer the requests once.
+    const answering = this.answering.get(job) ?? this.answer(job, tools);
+    this.answering.set(job, answering);
+    try {
+      return await answering;
+    } finally {
+      this.answering.delete(job);
+    }
+  }
+
+  private async answer(job: FakeBatchJob, tools: ServerTools): Promise<FakeBatchOutcome[] | null> {
+    const phase = this.phaseByTime(job);
+    if (phase !== 'ended' && phase !== 'expired' && phase !== 'cancelled') return null;
     const out: FakeBatchOutcome[] = [];
     for (const [i, request] of job.requests.entries()) {
       if (phase === 'cancelled') out.push({ customId: request.customId, missing: 'cancelled' });
