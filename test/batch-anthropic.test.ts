@@ -11,7 +11,7 @@ import { failureBilling } from '../src/providers/classify-error.js';
 import type { CompletionRequest, CompletionResult, ProviderError, ProviderErrorKind } from '../src/providers/provider.js';
 import { expectKeyOnlyInAuthHeader, flavour, rejection, resolveAt, routesPrompt, trackServers } from './providers-helpers.js';
 import { anthropicContextLengthBody, startAnthropicServer } from './servers/anthropic.js';
-import type { BatchOptions } from './servers/batch-core.js';
+import { ManualClock, type BatchOptions } from './servers/batch-core.js';
 import type { FakeServer, RecordedRequest, Reply } from './servers/index.js';
 
 const track = trackServers();
@@ -47,13 +47,18 @@ function batchRequests(cases: readonly (readonly [string, CompletionRequest])[])
 }
 
 /** Polls until the job is terminal; the states seen on the way, in order, without repeats. */
-async function waitForEnd(engine: AnthropicBatchEngine, id: string): Promise<{ final: BatchJobStatus; seen: BatchJobState[] }> {
+/** Polls until the job is terminal, returning the states seen; `tick` moves time between polls. */
+async function waitForEnd(
+  engine: AnthropicBatchEngine,
+  id: string,
+  tick: () => unknown = () => new Promise((r) => setTimeout(r, 10)),
+): Promise<{ final: BatchJobStatus; seen: BatchJobState[] }> {
   const seen: BatchJobState[] = [];
   for (let i = 0; i < 300; i++) {
     const status = await engine.status(id);
     if (seen.at(-1) !== status.state) seen.push(status.state);
     if (BATCH_TERMINAL_STATES.has(status.state)) return { final: status, seen };
-    await new Promise((r) => setTimeout(r, 10));
+    await tick();
   }
   throw new Error(`job ${id} never ended`);
 }
@@ -86,7 +91,8 @@ function createRequest(s: FakeServer): RecordedRequest {
 
 describe('anthropic batch: a job from submission to results', () => {
   it('moves from in_progress (running) to ended; the results come back shuffled and map back by custom_id', async () => {
-    const s = await start({ validatingMs: 40, runningMs: 80, finalizingMs: 40 });
+    const clock = new ManualClock();
+    const s = await start({ validatingMs: 40, runningMs: 80, finalizingMs: 40, clock: clock.now });
     const engine = adapter(s).batch;
     const names = Array.from({ length: 8 }, (_, i) => `item${i}`);
     scriptByCase(s, Object.fromEntries(names.map((n) => [n, { kind: 'text', text: `answer to ${n}` }])));
@@ -99,7 +105,7 @@ describe('anthropic batch: a job from submission to results', () => {
       providerState: 'in_progress',
       counts: { total: 8, succeeded: 0, failed: 0 },
     });
-    const { final, seen } = await waitForEnd(engine, submitted.id);
+    const { final, seen } = await waitForEnd(engine, submitted.id, () => clock.advance(20));
     // Anthropic has no validating or finalizing step: the fake's phases all read in_progress.
     expect(seen).toEqual(['running', 'ended']);
     expect(final).toEqual({ id: submitted.id, state: 'ended', providerState: 'ended', counts: { total: 8, succeeded: 8, failed: 0 } });
@@ -247,7 +253,8 @@ describe('anthropic batch: requests that fail', () => {
   });
 
   it('cancel: the job is cancelling, then cancelled; its unrun requests are kind `cancelled`', async () => {
-    const s = await start({ runningMs: 10_000 });
+    const clock = new ManualClock();
+    const s = await start({ runningMs: 10_000, clock: clock.now });
     const engine = adapter(s).batch;
     const requests = batchRequests([0, 1, 2].map((i) => [`x${i}`, named(`x${i}`)]));
     const { id } = await engine.submit(requests);
@@ -255,7 +262,7 @@ describe('anthropic batch: requests that fail', () => {
     expect(cancelling).toEqual({ id, state: 'cancelling', providerState: 'canceling', counts: { total: 3, succeeded: 0, failed: 0 } });
     expect(s.requests.some((r) => r.method === 'POST' && r.path === `${BATCHES}/${id}/cancel`)).toBe(true);
 
-    const { final } = await waitForEnd(engine, id);
+    const { final } = await waitForEnd(engine, id, () => clock.advance(10));
     expect(final).toEqual({ id, state: 'cancelled', providerState: 'ended', counts: { total: 3, succeeded: 0, failed: 3 } });
     const items = await engine.results(id);
     expect(items.map((i) => i.customId).sort()).toEqual(requests.map((r) => r.customId).sort());

@@ -10,7 +10,7 @@ import { GoogleProvider } from '../src/providers/google.js';
 import { ProviderError, type CompletionRequest, type CompletionResult } from '../src/providers/provider.js';
 import { VertexProvider } from '../src/providers/vertex.js';
 import { flavour, rejection, resolveAt, routesPrompt, SENTINEL, trackServers } from './providers-helpers.js';
-import type { BatchOptions } from './servers/batch-core.js';
+import { ManualClock, type BatchOptions } from './servers/batch-core.js';
 import { geminiRateLimitBody, startGeminiServer, type FakeServer, type RecordedRequest, type Reply } from './servers/index.js';
 
 const track = trackServers();
@@ -53,14 +53,14 @@ function scriptBy(s: FakeServer, replies: Record<string, Reply>): void {
   s.script((req) => replies[questionOf(req)] ?? { kind: 'text', text: `answer: ${questionOf(req)}` });
 }
 
-/** Polls until the job is terminal, returning every status seen. */
-async function untilDone(engine: GeminiBatchEngine, id: string): Promise<BatchJobStatus[]> {
+/** Polls until the job is terminal, returning every status seen; `tick` moves time between polls. */
+async function untilDone(engine: GeminiBatchEngine, id: string, tick: () => unknown = () => new Promise((r) => setTimeout(r, 5))): Promise<BatchJobStatus[]> {
   const seen: BatchJobStatus[] = [];
   for (let i = 0; i < 400; i++) {
     const status = await engine.status(id);
     seen.push(status);
     if (['ended', 'failed', 'expired', 'cancelled'].includes(status.state)) return seen;
-    await new Promise((r) => setTimeout(r, 5));
+    await tick();
   }
   throw new Error(`job ${id} never finished`);
 }
@@ -98,7 +98,8 @@ function createCall(s: FakeServer): RecordedRequest {
 
 describe('gemini batch: a job over time', () => {
   it('validating -> running -> ended as the SDK names the states; counts; results by customId', async () => {
-    const s = await start({ validatingMs: 60, runningMs: 60 });
+    const clock = new ManualClock();
+    const s = await start({ validatingMs: 60, runningMs: 60, clock: clock.now });
     const engine = engineOf(provider(s));
     const requests: BatchRequest[] = ['a', 'b', 'c', 'd'].map((q, i) => ({ customId: `item-${i}`, request: ask(`question ${q}`) }));
 
@@ -108,7 +109,7 @@ describe('gemini batch: a job over time', () => {
     expect(createCall(s).path).toBe('/v1beta/models/gemini-2.5-flash:batchGenerateContent');
     expect(createCall(s).headers['x-goog-api-key']).toBe(SENTINEL);
 
-    const seen = await untilDone(engine, submitted.id);
+    const seen = await untilDone(engine, submitted.id, () => clock.advance(20));
     const states = [...new Set(seen.map((x) => `${x.state}/${x.providerState}`))];
     expect(states).toEqual(['validating/JOB_STATE_PENDING', 'running/JOB_STATE_RUNNING', 'ended/JOB_STATE_SUCCEEDED']);
     expect(seen[0]!.counts).toEqual({ total: 4, succeeded: 0, failed: 0 });
@@ -304,7 +305,8 @@ describe('gemini batch: expiry, cancellation, failure', () => {
   });
 
   it('cancelled: the API names no cancelling state, so the job reads cancelled at once; every request cancelled', async () => {
-    const s = await start({ validatingMs: 5_000 });
+    const clock = new ManualClock();
+    const s = await start({ validatingMs: 5_000, clock: clock.now });
     const engine = engineOf(provider(s));
     const { id } = await engine.submit(['a', 'b'].map((q) => ({ customId: q, request: ask(q) })));
     expect((await engine.status(id)).state).toBe('validating');
@@ -313,7 +315,7 @@ describe('gemini batch: expiry, cancellation, failure', () => {
     expect(s.requests.some((r) => r.method === 'POST' && r.path === `/v1beta/${id}:cancel`)).toBe(true);
     expect(s.batch!.phase(s.batch!.get(id)!)).toBe('cancelling'); // the fake's phase: still cancelling
     expect(cancelled).toMatchObject({ state: 'cancelled', providerState: 'JOB_STATE_CANCELLED' });
-    expect((await untilDone(engine, id)).at(-1)!.state).toBe('cancelled');
+    expect((await untilDone(engine, id, () => clock.advance(10))).at(-1)!.state).toBe('cancelled');
 
     const results = byId(await engine.results(id));
     for (const q of ['a', 'b']) expect(errorOf(results.get(q))).toMatchObject({ kind: 'cancelled', billing: 'none' });

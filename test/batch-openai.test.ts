@@ -11,7 +11,7 @@ import type { OpenAIProvider } from '../src/providers/openai.js';
 import { ProviderError, type CompletionRequest, type CompletionResult } from '../src/providers/provider.js';
 import { resolveProvider } from '../src/providers/registry.js';
 import { flavour, rejection, resolveAt, routesPrompt, SENTINEL, trackServers } from './providers-helpers.js';
-import type { BatchOptions } from './servers/batch-core.js';
+import { ManualClock, type BatchOptions } from './servers/batch-core.js';
 import { startFakeServer, type FakeServer, type RecordedRequest, type Reply } from './servers/core.js';
 import { openAIContextLengthBody, openAIDialect, startOpenAIServer } from './servers/openai.js';
 import { OpenAIBatchExtension } from './servers/openai-batch.js';
@@ -55,11 +55,16 @@ function scriptByMarker(s: FakeServer, replies: Record<string, Reply>): void {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls until the job is terminal; the distinct states seen, in order. */
-async function waitForEnd(engine: BatchEngine, first: BatchJobStatus): Promise<{ states: BatchJobState[]; last: BatchJobStatus }> {
+/** Polls until the job is terminal, returning the states seen; `tick` moves time between polls. */
+async function waitForEnd(
+  engine: BatchEngine,
+  first: BatchJobStatus,
+  tick: () => unknown = () => sleep(5),
+): Promise<{ states: BatchJobState[]; last: BatchJobStatus }> {
   const states: BatchJobState[] = [first.state];
   let last = first;
   for (let i = 0; i < 400 && !BATCH_TERMINAL_STATES.has(last.state); i++) {
-    await sleep(5);
+    await tick();
     last = await engine.status(first.id);
     if (states.at(-1) !== last.state) states.push(last.state);
   }
@@ -109,7 +114,8 @@ async function syncAnswers(s: FakeServer, provider: OpenAIProvider, requests: re
 
 describe('openai batch: a job', () => {
   it('is uploaded as JSONL, moves validating -> running -> finalizing -> ended, and maps shuffled results back by custom_id', async () => {
-    const s = await startBatchServer(PHASES);
+    const clock = new ManualClock();
+    const s = await startBatchServer({ ...PHASES, clock: clock.now });
     scriptByMarker(s, {});
     const engine = engineOf(s);
     const requests = Array.from({ length: 10 }, (_, i) => ({ customId: `trial-${i}`, request: request(`item ${i}`) }));
@@ -117,7 +123,7 @@ describe('openai batch: a job', () => {
     const submitted = await engine.submit(requests);
     expect(submitted).toMatchObject({ state: 'validating', providerState: 'validating', counts: { total: 10, succeeded: 0, failed: 0 } });
     expect(submitted.id).toMatch(/^batch_/);
-    const { states, last } = await waitForEnd(engine, submitted);
+    const { states, last } = await waitForEnd(engine, submitted, () => clock.advance(20));
     expect(states).toEqual(['validating', 'running', 'finalizing', 'ended']);
     expect(last).toMatchObject({ providerState: 'completed', counts: { total: 10, succeeded: 10, failed: 0 } });
 
@@ -258,7 +264,8 @@ describe('openai batch: unfinished jobs', () => {
   });
 
   it('a cancelled job: cancelling, then cancelled, its requests cancelled', async () => {
-    const s = await startBatchServer({ runningMs: 5_000 });
+    const clock = new ManualClock();
+    const s = await startBatchServer({ runningMs: 5_000, clock: clock.now });
     const engine = engineOf(s);
     const requests = ['a', 'b', 'c'].map((id) => ({ customId: id, request: request(id) }));
     const submitted = await engine.submit(requests);
@@ -266,7 +273,7 @@ describe('openai batch: unfinished jobs', () => {
     const cancelling = await engine.cancel(submitted.id);
     expect(cancelling).toMatchObject({ id: submitted.id, state: 'cancelling', providerState: 'cancelling' });
     expect(s.requests.at(-1)).toMatchObject({ method: 'POST', path: `/v1/batches/${submitted.id}/cancel` });
-    const { states, last } = await waitForEnd(engine, cancelling);
+    const { states, last } = await waitForEnd(engine, cancelling, () => clock.advance(10));
     expect(states).toEqual(['cancelling', 'cancelled']);
 
     const results = await engine.results(last.id);
@@ -337,12 +344,13 @@ describe('openai batch: the engine', () => {
   });
 
   it("types the job calls' errors, and refuses the results of a job still running", async () => {
-    const s = await startBatchServer({ runningMs: 100 });
+    const clock = new ManualClock();
+    const s = await startBatchServer({ runningMs: 100, clock: clock.now });
     const engine = engineOf(s);
     expect(await rejection(engine.status('batch_unknown'))).toMatchObject({ kind: 'bad_request', status: 404 });
     const submitted = await engine.submit([{ customId: 'a', request: request('a') }]);
     expect((await rejection(engine.results(submitted.id))).message).toMatch(/is in_progress, its results are not ready/);
-    await waitForEnd(engine, submitted);
+    await waitForEnd(engine, submitted, () => clock.advance(50));
     // An ended job cannot be cancelled: OpenAI answers 400.
     expect(await rejection(engine.cancel(submitted.id))).toMatchObject({ kind: 'bad_request', status: 400 });
   });

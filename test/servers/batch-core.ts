@@ -22,6 +22,20 @@ export interface BatchOptions {
   order?: 'shuffled' | 'submitted';
   /** A job refused as a whole (validation failed): called with the job's index. Default: none. */
   fail?: (jobIndex: number) => string | null;
+  /**
+   * The clock the phases are read from (default Date.now). A test that checks each phase by name
+   * moves a ManualClock between polls, so a slow machine cannot skip a phase.
+   */
+  clock?: () => number;
+}
+
+/** A clock that moves only when told to. */
+export class ManualClock {
+  private t = Date.now();
+  readonly now = (): number => this.t;
+  advance(ms: number): void {
+    this.t += ms;
+  }
 }
 
 export type FakeBatchPhase = 'validating' | 'running' | 'finalizing' | 'ended' | 'expired' | 'failed' | 'cancelling' | 'cancelled';
@@ -54,20 +68,23 @@ const CANCELLING_MS = 20;
 
 export class FakeBatchJobs {
   readonly jobs: FakeBatchJob[] = [];
+  private readonly now: () => number;
   /** Jobs whose requests are being answered right now. */
   private readonly answering = new Map<FakeBatchJob, Promise<FakeBatchOutcome[] | null>>();
 
   constructor(
     private readonly options: BatchOptions,
     private readonly chatPath: (job: FakeBatchJob, request: FakeBatchRequest) => string,
-  ) {}
+  ) {
+    this.now = options.clock ?? Date.now;
+  }
 
   create(id: string, requests: FakeBatchRequest[], meta: Record<string, unknown> = {}): FakeBatchJob {
     const index = this.jobs.length;
     const job: FakeBatchJob = {
       id,
       index,
-      createdAt: Date.now(),
+      createdAt: this.now(),
       requests,
       cancelledAt: null,
       outcomes: null,
@@ -96,7 +113,7 @@ export class FakeBatchJobs {
   }
 
   /** Where time has taken the job. */
-  private phaseByTime(job: FakeBatchJob, now = Date.now()): FakeBatchPhase {
+  private phaseByTime(job: FakeBatchJob, now = this.now()): FakeBatchPhase {
     if (job.failure !== null) return 'failed';
     if (job.cancelledAt !== null) return now - job.cancelledAt < CANCELLING_MS ? 'cancelling' : 'cancelled';
     const { validatingMs = 0, runningMs = 40, finalizingMs = 0 } = this.options;
@@ -109,7 +126,7 @@ export class FakeBatchJobs {
 
   cancel(job: FakeBatchJob): void {
     const phase = this.phaseByTime(job);
-    if (phase === 'validating' || phase === 'running' || phase === 'finalizing') job.cancelledAt = Date.now();
+    if (phase === 'validating' || phase === 'running' || phase === 'finalizing') job.cancelledAt = this.now();
   }
 
   /** Answers the job's requests once it is terminal (each asked of the script once, ever). */
