@@ -123,12 +123,13 @@ describe('generator', () => {
     expect(costlier).toBeGreaterThan(10);
   });
 
-  it('generates and solves the flagship size well under a second', () => {
+  // How fast is measured by bench/ (a timed assertion would only make CI flaky).
+  it('generates and solves the flagship size', () => {
     const flagship: RoutesOptions = { stores: { min: 6, max: 7 }, windowTightness: 0.5, poolSize: 32, evalItems: 60 };
-    const started = performance.now();
     const data = createRoutesTask(flagship, 77).load();
-    for (const item of [...data.pool, ...data.items]) optimalRoute(item.data);
-    expect(performance.now() - started).toBeLessThan(1500);
+    expect(data.pool).toHaveLength(32);
+    expect(data.items).toHaveLength(60);
+    for (const item of [...data.pool, ...data.items]) expect(optimalRoute(item.data)).toBeDefined();
   });
 
   it('rejects nonsense options', () => {

@@ -143,7 +143,7 @@ describe('fake OpenAI server + openai SDK', () => {
     s.queue({ kind: 'hang' }, { kind: 'drop' });
     const t0 = Date.now();
     const timeout = await rejection(ask(client(s), { timeout: 200 }));
-    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(Date.now() - t0).toBeLessThan(5_000); // the 200 ms timeout fired: a hang would never answer
     expect(timeout).toBeInstanceOf(OpenAI.APIConnectionTimeoutError);
     expect(timeout).toBeInstanceOf(OpenAI.APIConnectionError);
     expect(timeout.message).toBe('Request timed out.');
@@ -428,7 +428,7 @@ describe('fake Gemini server + @google/genai', () => {
     s.queue(...FAILURES);
     const t0 = Date.now();
     const timeout = await rejection(ask(client(s, 200)));
-    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(Date.now() - t0).toBeLessThan(5_000); // the 200 ms timeout fired: a hang would never answer
     expect(timeout).toBeInstanceOf(Error);
     expect(timeout).not.toBeInstanceOf(ApiError);
     expect(timeout.name).toBe('AbortError');
@@ -519,7 +519,7 @@ describe('fake server core', () => {
     while (s.inFlight === 0 || o.inFlight === 0) await new Promise((r) => setTimeout(r, 5));
     const t0 = Date.now();
     await Promise.all([s.close(), o.close()]);
-    expect(Date.now() - t0).toBeLessThan(500);
+    expect(Date.now() - t0).toBeLessThan(5_000); // close() did not wait for the hung calls (60 s or never)
     const err = await pending;
     expect(err).toBeInstanceOf(TypeError);
     expect(await pendingOpenAI).toBeInstanceOf(OpenAI.APIConnectionError);
