@@ -24,7 +24,7 @@ import { readSummary } from './records/summary.js';
 import { BUILTIN_PROMPT } from './records/trial.js';
 import { readRunInfo, RunInfoError, type RunInfo } from './records/run-info.js';
 import { Interrupt } from './runner/interrupt.js';
-import { batchCancel, batchStatus, experimentOfRun, loadRunBatches } from './runner/batch/command.js';
+import { BatchRunError, batchCancel, batchStatus, experimentOfRun, loadRunBatches } from './runner/batch/command.js';
 import { DEFAULT_BATCH_POLL } from './runner/batch/run-batches.js';
 import { prepareSweep, prepareTasks } from './runner/prepare.js';
 import { runSweep } from './app/sweep-and-report.js';
@@ -169,12 +169,15 @@ export async function main(argv: string[]): Promise<number> {
                 .option('quiet', { type: 'boolean', default: false, describe: 'no progress lines' })
                 .option('grace', { type: 'number', default: 30, describe: 'seconds the calls in flight get after Ctrl-C' }),
             async (args) => {
-              const experiment = experimentOfRun(args.run);
+              const out = dirname(resolve(args.run));
+              const { experiment, ranIn } = experimentOfRun(args.run);
+              if (ranIn !== process.cwd()) {
+                // The folder the sweep ran in, where the run's relative paths lead.
+                console.error(`running in ${ranIn}, where the sweep ran`);
+                process.chdir(ranIn);
+              }
               checkSweepFolders({ experiment, cache: true });
-              exitCode = await sweep(
-                { experiment, out: dirname(resolve(args.run)), quiet: args.quiet, force: true, batch: true, cache: true, grace: args.grace },
-                null,
-              );
+              exitCode = await sweep({ experiment, out, quiet: args.quiet, force: true, batch: true, cache: true, grace: args.grace }, null);
             },
           )
           .command(
@@ -723,12 +726,16 @@ function reportError(err: unknown): number {
     err instanceof ImportError ||
     err instanceof TaskDataError ||
     err instanceof CompareError ||
-    err instanceof CacheError
+    err instanceof CacheError ||
+    err instanceof BatchRunError
   ) {
     console.error(`error: ${err.message}`);
     return EXIT.badInput;
   }
-  console.error(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  // A failure no check foresaw: its message, and its stack only when asked for (no stack reaches a user by default).
+  const stack = process.env.FEWSHOT_DEBUG && err instanceof Error ? err.stack : undefined;
+  console.error(`error: ${stack ?? (err instanceof Error ? err.message : String(err))}`);
+  if (!stack) console.error(`(an unexpected failure: set FEWSHOT_DEBUG=1 to see where it happened, and please report it)`);
   return EXIT.failure;
 }
 

@@ -3,12 +3,12 @@
  * results folder), asked of the providers that hold them. `collect` is the sweep run again on the
  * run's experiment with --batch (cli.ts): it finds these jobs, waits for them and collects them.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { isTerminalState, type BatchJobStatus } from '../../providers/batch.js';
 import type { Provider } from '../../providers/provider.js';
 import type { ResolveOptions } from '../../providers/registry.js';
-import { readRunInfo, type RunInfo } from '../../records/run-info.js';
+import { readRunInfo, RunInfoError, type RunInfo } from '../../records/run-info.js';
 import { prepareSweep } from '../prepare.js';
 import { JobLog, runJobs, type LoggedJob } from './job-log.js';
 
@@ -19,12 +19,16 @@ export interface RunBatches {
   providers: Map<string, Provider>;
 }
 
+/** A results folder the batch commands cannot use (no run.json, an older run, its experiment not found): exit 2. */
+export class BatchRunError extends Error {}
+
 /** The run's jobs and the providers to ask about them. */
-export function loadRunBatches(runDir: string, env: NodeJS.ProcessEnv, providerOptions: ResolveOptions = {}): RunBatches {
-  const info = readRunInfo(resolve(runDir, 'run.json'));
-  if (!info.prompt) throw new Error(`${runDir}: run.json has no prompt fingerprint (an older run): it holds no batch jobs`);
+export function loadRunBatches(runDir: string, env: NodeJS.ProcessEnv, providerOptions: ResolveOptions = {}, cwd = process.cwd()): RunBatches {
+  const info = readRun(runDir);
+  if (!info.prompt) throw new BatchRunError(`${runDir}: run.json has no prompt fingerprint (an older run): it holds no batch jobs`);
   const jobs = runJobs(dirname(resolve(runDir)), { experiment: info.experiment.name, prompt: info.prompt });
-  const prepared = prepareSweep(info.experiment.path, env, undefined, providerOptions);
+  const { experiment, ranIn } = experimentOfRun(runDir, cwd);
+  const prepared = prepareSweep(resolve(ranIn, experiment), env, undefined, providerOptions);
   const providers = new Map(prepared.resolutions.flatMap((r) => (r.status === 'ready' ? [[r.name, r.provider] as const] : [])));
   return { info, jobs, providers };
 }
@@ -75,9 +79,33 @@ async function ask(
   }
 }
 
-/** The experiment a run folder was swept from (run.json's experiment.path), for `batch collect`. */
-export function experimentOfRun(runDir: string): string {
-  const info = JSON.parse(readFileSync(resolve(runDir, 'run.json'), 'utf8')) as { experiment?: { path?: unknown } };
-  if (typeof info.experiment?.path !== 'string') throw new Error(`${runDir}: run.json names no experiment`);
-  return info.experiment.path;
+/**
+ * The experiment a run folder was swept from, and the folder the sweep ran in: run.json records the
+ * experiment's path as the sweep was given it, relative to where it ran. That is the current folder,
+ * or (run from elsewhere) the folder holding the results folder, as `fewshot sweep X.yaml` with the
+ * default `results/` leaves it. `batch collect` runs from that folder, so that what the sweep found
+ * from its working folder (the embedding cache, FEWSHOT_CACHE_DIR given as a relative path) is found again.
+ */
+export function experimentOfRun(runDir: string, cwd = process.cwd()): { experiment: string; ranIn: string } {
+  // `experiment` stays as recorded (relative to `ranIn`), so the collecting attempt's run.json records it the same way.
+  const recorded = readRun(runDir).experiment.path;
+  if (isAbsolute(recorded)) return { experiment: recorded, ranIn: cwd };
+  const candidates = [...new Set([resolve(cwd), dirname(dirname(resolve(cwd, runDir)))])];
+  for (const ranIn of candidates) {
+    if (existsSync(resolve(ranIn, recorded))) return { experiment: recorded, ranIn };
+  }
+  throw new BatchRunError(
+    `${runDir}: run.json names the experiment ${recorded}, relative to where the sweep ran; not found from ${candidates.join(' or ')}: run the command from the folder the sweep ran in`,
+  );
+}
+
+function readRun(runDir: string): RunInfo {
+  const path = resolve(runDir, 'run.json');
+  if (!existsSync(path)) throw new BatchRunError(`${runDir}: no run.json here; expected a results folder written by "fewshot sweep --batch"`);
+  try {
+    return readRunInfo(path);
+  } catch (err) {
+    if (err instanceof RunInfoError) throw new BatchRunError(err.message);
+    throw err;
+  }
 }

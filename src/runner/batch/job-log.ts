@@ -74,9 +74,29 @@ export class JobLog {
 
 /** The jobs of one run folder's log, in submission order (a line torn by a kill is skipped). */
 export function readJobs(runDir: string): LoggedJob[] {
+  return jobsOf([runDir]);
+}
+
+/**
+ * Every job submitted for `run` in the results folder `root`, by any attempt (this one's folder
+ * included when it has a log), oldest first: what a rerun must not submit again.
+ */
+export function runJobs(root: string, run: RunIdentity): LoggedJob[] {
+  const jobs = jobsOf(runFolders(root, run).map(({ dir }) => dir));
+  return jobs.sort((a, b) => (a.submittedAt < b.submittedAt ? -1 : a.submittedAt > b.submittedAt ? 1 : 0));
+}
+
+/**
+ * The jobs submitted in these run folders, with what any of them later logged about each: a job one
+ * attempt submitted may be watched, collected or cancelled by a later one, which logs it in its own
+ * folder. The newest state seen wins.
+ */
+function jobsOf(runDirs: readonly string[]): LoggedJob[] {
+  const logs = runDirs.map((runDir) => ({ runDir, lines: readJsonLines(join(runDir, BATCH_LOG_FILE)) ?? [] }));
   const jobs = new Map<string, LoggedJob>();
-  for (const line of readJsonLines(join(runDir, BATCH_LOG_FILE)) ?? []) {
-    if (typeof line.submitted === 'string' && Array.isArray(line.keys)) {
+  for (const { runDir, lines } of logs) {
+    for (const line of lines) {
+      if (typeof line.submitted !== 'string' || !Array.isArray(line.keys) || jobs.has(line.submitted)) continue;
       const at = String(line.at);
       jobs.set(line.submitted, {
         runDir,
@@ -91,24 +111,23 @@ export function readJobs(runDir: string): LoggedJob[] {
         collectedAt: null,
         cancelRequestedAt: null,
       });
-    } else if (typeof line.job === 'string' && jobs.has(line.job)) {
-      const job = jobs.get(line.job)!;
-      job.state = line.state as BatchJobState;
-      job.stateAt = String(line.at);
-    } else if (typeof line.collected === 'string' && jobs.has(line.collected)) {
-      jobs.get(line.collected)!.collectedAt = String(line.at);
-    } else if (typeof line.cancelRequested === 'string' && jobs.has(line.cancelRequested)) {
-      jobs.get(line.cancelRequested)!.cancelRequestedAt = String(line.at);
+    }
+  }
+  for (const { lines } of logs) {
+    for (const line of lines) {
+      const at = String(line.at);
+      if (typeof line.job === 'string' && jobs.has(line.job)) {
+        const job = jobs.get(line.job)!;
+        if (at >= job.stateAt) {
+          job.state = line.state as BatchJobState;
+          job.stateAt = at;
+        }
+      } else if (typeof line.collected === 'string' && jobs.has(line.collected)) {
+        jobs.get(line.collected)!.collectedAt ??= at;
+      } else if (typeof line.cancelRequested === 'string' && jobs.has(line.cancelRequested)) {
+        jobs.get(line.cancelRequested)!.cancelRequestedAt ??= at;
+      }
     }
   }
   return [...jobs.values()];
-}
-
-/**
- * Every job submitted for `run` in the results folder `root`, by any attempt (this one's folder
- * included when it has a log), oldest first: what a rerun must not submit again.
- */
-export function runJobs(root: string, run: RunIdentity): LoggedJob[] {
-  const jobs = runFolders(root, run).flatMap(({ dir }) => readJobs(dir));
-  return jobs.sort((a, b) => (a.submittedAt < b.submittedAt ? -1 : a.submittedAt > b.submittedAt ? 1 : 0));
 }
