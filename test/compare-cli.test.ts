@@ -373,6 +373,19 @@ describe('malformed input exits 2 with its message', () => {
         '--markdown and --json: only one output can be printed; give the others a file name',
       ),
       expectBadInput(['compare', valid(), valid(), '--fail-on', 'sometimes'], /Invalid values:\s+Argument: fail-on, Given: "sometimes"/),
+      // An output file never lands on the record being compared, and two outputs never share a file.
+      expectBadInput(
+        ['compare', valid(), renamed, '--allow-different-experiments', '--markdown', join(renamed, 'run.json')],
+        `--markdown ${join(renamed, 'run.json')}: inside the candidate run (${renamed}), whose files are the record being compared; write it elsewhere`,
+      ),
+      expectBadInput(
+        ['compare', valid(), valid(), '--json', join(valid(), 'trials.jsonl')],
+        `--json ${join(valid(), 'trials.jsonl')}: inside the baseline run (${valid()}), whose files are the record being compared; write it elsewhere`,
+      ),
+      expectBadInput(
+        ['compare', valid(), valid(), '--json', 'same.out', '--junit', 'same.out'],
+        '--json same.out: --junit writes that file too; give each output its own file',
+      ),
       expectBadInput(['sweep', exp, '--out', 'never', '--fail-on', 'regression'], '--fail-on needs --baseline <results folder>'),
       expectBadInput(['sweep', exp, '--out', 'never', '--baseline', 'no-such-baseline'], 'baseline no-such-baseline: no such file or folder'),
       expectBadInput(

@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { checkComparable, compareRuns } from './compare.js';
 import { CompareError } from './errors.js';
 import { renderCompareJson, writeCompareFiles } from './index.js';
@@ -45,6 +45,7 @@ export function compareCommand(args: CompareArgs, write: (text: string) => void 
   if (toStdout.length > 1) {
     throw new CompareError(`${toStdout.map((o) => `--${o.name}`).join(' and ')}: only one output can be printed; give the others a file name`);
   }
+  checkOutputPaths(outputs, { baseline: args.baseline, candidate: args.candidate });
   const baseline = loadRun(args.baseline, 'baseline');
   const candidate = loadRun(args.candidate, 'candidate');
   const result = compareRuns(baseline, candidate, options);
@@ -58,6 +59,27 @@ export function compareCommand(args: CompareArgs, write: (text: string) => void 
   }
   write(toStdout.length === 1 ? toStdout[0]!.render(result) : renderCompareTable(result));
   return failsGate(result, args.failOn) ? COMPARE_EXIT.fail : COMPARE_EXIT.pass;
+}
+
+/**
+ * An output file may not land in either compared run (its run.json, trials.jsonl and reports are the
+ * record being compared) nor be named by two outputs: refused before anything is read or written.
+ */
+function checkOutputPaths(outputs: readonly { name: string; path: string | undefined }[], runs: Record<'baseline' | 'candidate', string>): void {
+  const taken = new Map<string, string>();
+  for (const o of outputs) {
+    if (!o.path) continue;
+    const target = resolve(o.path);
+    for (const [side, dir] of Object.entries(runs)) {
+      const inside = relative(resolve(dir), target);
+      if (inside === '' || (inside.split(sep)[0] !== '..' && !isAbsolute(inside))) {
+        throw new CompareError(`--${o.name} ${o.path}: inside the ${side} run (${dir}), whose files are the record being compared; write it elsewhere`);
+      }
+    }
+    const other = taken.get(target);
+    if (other) throw new CompareError(`--${o.name} ${o.path}: --${other} writes that file too; give each output its own file`);
+    taken.set(target, o.name);
+  }
 }
 
 /** `sweep --baseline`: the baseline, loaded and checked against the experiment before the sweep spends anything. */
