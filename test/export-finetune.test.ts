@@ -2,7 +2,7 @@
 // line against a schema of the provider's documented fine-tuning format, the prompts equal to what
 // the sweep sends, no evaluation item exported, the seeded validation split, the refusals (exit 2),
 // and the printed sizes, tokens and cost with the price table's date.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
@@ -357,6 +357,26 @@ describe('fewshot export finetune: refusals (exit 2, nothing written)', () => {
     const forced = await fewshot(['export', 'finetune', TICKETS, '--format', 'openai', '--out', out, '--force']);
     expect(forced.code).toBe(0);
     expect(readLines(out)).toHaveLength(300);
+  });
+
+  it('--force never overwrites what the export reads; a folder that cannot be made is refused before anything is read', async () => {
+    const dir = join(tmp, 'own-input');
+    mkdirSync(join(dir, 'data'), { recursive: true });
+    cpSync(TICKETS, join(dir, 'tickets.yaml'));
+    cpSync(join(dirname(TICKETS), 'data', 'tickets.jsonl'), join(dir, 'data', 'tickets.jsonl'));
+    const experiment = join(dir, 'tickets.yaml');
+    const before = { experiment: readFileSync(experiment, 'utf8'), data: readFileSync(join(dir, 'data', 'tickets.jsonl'), 'utf8') };
+    const onData = await fewshot(['export', 'finetune', experiment, '--format', 'openai', '--out', join(dir, 'data', 'tickets.jsonl'), '--force']);
+    expect(onData.code).toBe(2);
+    expect(onData.err).toBe(`error: --out: ${join(dir, 'data', 'tickets.jsonl')} is the experiment's dataset itself; choose another file`);
+    const onExperiment = await fewshot(['export', 'finetune', experiment, '--format', 'openai', '--out', experiment, '--force']);
+    expect(onExperiment.code).toBe(2);
+    expect(onExperiment.err).toBe(`error: --out: ${experiment} is the experiment file itself; choose another file`);
+    expect({ experiment: readFileSync(experiment, 'utf8'), data: readFileSync(join(dir, 'data', 'tickets.jsonl'), 'utf8') }).toEqual(before);
+
+    const underFile = await fewshot(['export', 'finetune', experiment, '--format', 'openai', '--out', join(experiment, 'train.jsonl')]);
+    expect(underFile.code).toBe(2);
+    expect(underFile.err).toBe(`error: --out: ${join(experiment, 'train.jsonl')}: the folder ${experiment} is a file, not a folder`);
   });
 
   it('shots written inline: the export needs shots: turns', async () => {

@@ -107,6 +107,19 @@ describe('fewshot init', () => {
     expect(readFileSync(join(dir, 'experiment.yaml'), 'utf8')).toBe(before);
     expect(fewshot(['init', '--data', 'data/tickets.csv', '--force'], dir).code).toBe(0);
 
+    // --force never overwrites the data itself; --out a folder, or a folder that cannot be made, is refused.
+    const onData = fewshot(['init', '--data', 'data/tickets.csv', '--out', 'data/tickets.csv', '--force'], dir);
+    expect(onData.code).toBe(2);
+    expect(onData.stderr).toContain('error: --out data/tickets.csv: would overwrite the data file data/tickets.csv itself; choose another file name');
+    expect(readFileSync(join(dir, 'data', 'tickets.csv'), 'utf8')).toBe(`${csv}\n`);
+    const onFolder = fewshot(['init', '--data', 'data/tickets.csv', '--out', 'data', '--force'], dir);
+    expect(onFolder.code).toBe(2);
+    expect(onFolder.stderr).toContain(`error: --out data: is a folder; expected a file name such as ${join('data', 'tickets.yaml')}`);
+    const underFile = fewshot(['init', '--data', 'data/tickets.csv', '--out', 'experiment.yaml/x.yaml'], dir);
+    expect(underFile.code).toBe(2);
+    expect(underFile.stderr).toContain('error: --out experiment.yaml/x.yaml: the folder experiment.yaml/prompts cannot be created: ');
+    expect(underFile.stderr).toContain('experiment.yaml is a file, not a folder');
+
     const unknown = fewshot(['init', '--data', 'data/tickets.csv', '--label', 'queue', '--out', 'other.yaml'], dir);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('data/tickets.csv: --label queue: no such column (expected one of: id, text, label)');

@@ -12,6 +12,7 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { type FineTunePrice, openAIFineTuneBase, type ResolvedFineTunePrice, resolveFineTunePrice } from '../config/finetune-prices.js';
+import { folderProblem } from '../config/paths.js';
 import type { ExperimentConfig, ProviderConfig } from '../config/schema.js';
 import type { ChatMessage } from '../providers/provider.js';
 import { countPromptTokens, tokenCounting, wireMessages } from '../providers/tokens.js';
@@ -96,6 +97,7 @@ export function exportFineTune(options: ExportOptions): ExportResult {
 
   const prepared = prepareSweep(options.experiment, options.env);
   const { config, data } = prepared;
+  for (const path of [trainPath, validationPath]) if (path !== null) checkNotAnInput(path, options.experiment, config);
   const [promptId, task] = pickPrompt(prepared.tasks, options.prompt, options.experiment);
   const entry = pickProvider(config, options.provider, options.experiment);
   const rows = data.pool.map((item) => exampleRow(task, item, entry?.systemPrompt, options.experiment, promptId));
@@ -141,9 +143,20 @@ export function validationPathOf(trainPath: string): string {
 }
 
 function checkWritable(path: string, force: boolean): void {
+  // Before anything is read: a folder that cannot be made (a Node recursive mkdir can loop on /proc).
+  const folder = folderProblem(dirname(path));
+  if (folder !== null) throw new ExportError(`--out: ${path}: the folder ${dirname(path)} ${folder}`);
   if (!existsSync(path)) return;
   if (statSync(path).isDirectory()) throw new ExportError(`--out: ${path} is a folder; expected a file name such as ${join(path, 'train.jsonl')}`);
   if (!force) throw new ExportError(`--out: ${path} already exists; pass --force to overwrite it`);
+}
+
+/** --force never overwrites what the export reads: the experiment file or its dataset. */
+function checkNotAnInput(path: string, experiment: string, config: ExperimentConfig): void {
+  const data = (config.task as { data?: { file?: unknown } }).data?.file;
+  const inputs = [resolve(experiment), ...(typeof data === 'string' ? [resolve(dirname(resolve(experiment)), data)] : [])];
+  if (inputs.includes(path))
+    throw new ExportError(`--out: ${path} is ${path === inputs[0] ? 'the experiment file' : "the experiment's dataset"} itself; choose another file`);
 }
 
 /** The prompt variant to export: `--prompt`, else the first (the built-in prompt without `prompts:`). */

@@ -3,8 +3,9 @@
  * or JSONL), non-interactively. The columns are proposed by heuristics (each printed with its reason);
  * `--input`, `--label` and `--output` override them. Nothing is overwritten without `--force`.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
+import { folderProblem } from '../config/paths.js';
 import { parseCsvRecords } from '../util/csv-records.js';
 
 /** Bad input to `fewshot init` (exit 2): the message names the file and what was expected. */
@@ -136,6 +137,16 @@ export function initExperiment(options: InitOptions): InitResult {
   const systemPath = join(outDir, 'prompts', `${name}.system.md`);
   const userPath = join(outDir, 'prompts', `${name}.user.md`);
   const targets = [outPath, systemPath, userPath];
+  if (targets.includes(resolve(options.data)))
+    throw new InitError(`--out ${options.out}: would overwrite the data file ${options.data} itself; choose another file name`);
+  if (existsSync(outPath) && statSync(outPath).isDirectory())
+    throw new InitError(`--out ${options.out}: is a folder; expected a file name such as ${join(options.out, `${name}.yaml`)}`);
+  // Checked before anything is written (a Node recursive mkdir can loop on /proc).
+  const folder = folderProblem(dirname(userPath));
+  if (folder !== null) {
+    const rel = relative(process.cwd(), dirname(userPath));
+    throw new InitError(`--out ${options.out}: the folder ${rel === '' || rel.startsWith('..') ? dirname(userPath) : rel} ${folder}`);
+  }
   if (!options.force) {
     const existing = targets.find((p) => existsSync(p));
     if (existing !== undefined) throw new InitError(`${relative(process.cwd(), existing) || existing} exists; pass --force to overwrite it`);
