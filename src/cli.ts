@@ -128,7 +128,7 @@ export async function main(argv: string[]): Promise<number> {
           .example('$0 sweep experiments/routes.yaml', 'again after a crash or Ctrl-C: a resume, completed calls come from the cache'),
       async (args) => {
         checkConcurrency(args.concurrency);
-        if (!(args.grace >= 0)) throw new UsageError(`--grace: expected seconds >= 0, got ${args.grace}`);
+        checkGrace(args.grace);
         if (args.countTokens && !args.dryRun) {
           throw new UsageError(
             "--count-tokens works with --dry-run only (the sweep's own budget estimate counts locally: exact for OpenAI models, estimated for the others)",
@@ -141,7 +141,14 @@ export async function main(argv: string[]): Promise<number> {
         if (args.batchJobSize !== undefined && !(Number.isInteger(args.batchJobSize) && args.batchJobSize > 0)) {
           throw new UsageError(`--batch-job-size: expected a whole number > 0, got ${args.batchJobSize}`);
         }
-        if (args.batchPoll !== undefined && !(args.batchPoll > 0)) throw new UsageError(`--batch-poll: expected seconds > 0, got ${args.batchPoll}`);
+        if (args.batchPoll !== undefined && !(args.batchPoll > 0 && args.batchPoll <= MAX_TIMER_SECONDS)) {
+          throw new UsageError(`--batch-poll: expected seconds > 0 and at most ${MAX_TIMER_SECONDS}, got ${args.batchPoll}`);
+        }
+        const batchOnly = (['detach', 'batchJobSize', 'batchPoll'] as const).filter((k) => args[k] !== undefined && args[k] !== false);
+        if (batchOnly.length > 0 && !args.batch && !loadExperiment(args.experiment).providers.some((p) => p.batch === true)) {
+          const flag = batchOnly[0]!.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+          throw new UsageError(`--${flag} works with --batch (or batch: true on a provider entry), and this sweep sends nothing by batch`);
+        }
         checkSweepFolders(args);
         exitCode = args.dryRun ? await dryRun(args.experiment, args.concurrency, args.countTokens, args.adaptive, args.batch) : await sweep(args, gate);
       },
@@ -169,7 +176,11 @@ export async function main(argv: string[]): Promise<number> {
                 .option('quiet', { type: 'boolean', default: false, describe: 'no progress lines' })
                 .option('grace', { type: 'number', default: 30, describe: 'seconds the calls in flight get after Ctrl-C' }),
             async (args) => {
+              checkGrace(args.grace);
               const out = dirname(resolve(args.run));
+              if (loadRunBatches(args.run, process.env).jobs.length === 0) {
+                throw new UsageError(`${args.run}: no batch jobs in this run, nothing to collect (to finish the run, run its sweep again)`);
+              }
               const { experiment, ranIn } = experimentOfRun(args.run);
               if (ranIn !== process.cwd()) {
                 // The folder the sweep ran in, where the run's relative paths lead.
@@ -406,6 +417,13 @@ export async function main(argv: string[]): Promise<number> {
     return reportError(err);
   }
   return exitCode;
+}
+
+/** The longest wait a Node timer can hold (2^31 - 1 ms); a longer one fires at once. */
+const MAX_TIMER_SECONDS = 2_147_483;
+
+function checkGrace(grace: number): void {
+  if (!(grace >= 0 && grace <= MAX_TIMER_SECONDS)) throw new UsageError(`--grace: expected seconds >= 0 and at most ${MAX_TIMER_SECONDS}, got ${grace}`);
 }
 
 /** Before any call: the results folder (and for a sweep the response cache's) can be written; exit 2 naming the path otherwise. */

@@ -94,6 +94,39 @@ describe('fewshot batch commands from the command line', () => {
     expect(lost.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('batch flags without a batch provider, timer values no timer can hold, and collect on a run with no jobs: exit 2, nothing run', async () => {
+    const dir = join(tmp, 'flags');
+    mkdirSync(dir, { recursive: true });
+    const exp = join(dir, 'exp.yaml');
+    writeFileSync(
+      exp,
+      ['name: flags', 'task: { type: routes, stores: { min: 3, max: 3 }, poolSize: 4, evalItems: 2 }', 'shots: [0]', 'providers: [{ id: local }]'].join('\n'),
+    );
+    const refusals: [string[], string][] = [
+      [['sweep', exp, '--detach'], '--detach works with --batch (or batch: true on a provider entry), and this sweep sends nothing by batch'],
+      [
+        ['sweep', exp, '--batch-job-size', '5'],
+        '--batch-job-size works with --batch (or batch: true on a provider entry), and this sweep sends nothing by batch',
+      ],
+      [['sweep', exp, '--grace', '1e20'], '--grace: expected seconds >= 0 and at most 2147483, got 100000000000000000000'],
+      [['sweep', exp, '--batch', '--batch-poll', '1e308'], '--batch-poll: expected seconds > 0 and at most 2147483, got 1e+308'],
+    ];
+    for (const [args, message] of refusals) {
+      const r = await fewshot(args, dir);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toBe(`error: ${message}\n`);
+    }
+    expect(existsSync(join(dir, 'results'))).toBe(false);
+
+    // A complete run with no batch jobs: collect would only start the sweep over.
+    expect((await fewshot(['sweep', exp, '--quiet'], dir)).code).toBe(0);
+    const runDir = join(dir, 'results', readdirSync(join(dir, 'results'))[0]!);
+    const collect = await fewshot(['batch', 'collect', runDir], dir);
+    expect(collect.code).toBe(2);
+    expect(collect.stderr).toBe(`error: ${runDir}: no batch jobs in this run, nothing to collect (to finish the run, run its sweep again)\n`);
+    expect(readdirSync(join(dir, 'results'))).toHaveLength(1);
+  });
+
   it('a folder that is no run: exit 2 with what was expected, no stack trace', async () => {
     const missing = join(tmp, 'no-such-run');
     for (const command of ['status', 'collect', 'cancel']) {
