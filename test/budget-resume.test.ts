@@ -16,7 +16,7 @@ import { ProviderError } from '../src/providers/provider.js';
 import type { RunInfo } from '../src/records/run-info.js';
 import type { TrialRecord } from '../src/records/trial.js';
 import { BudgetTracker } from '../src/runner/budget.js';
-import { earlierAttempts, SPEND_LEDGER_FILE } from '../src/runner/spend-ledger.js';
+import { earlierAttempts, SPEND_LEDGER_FILE, SpendLedger } from '../src/runner/spend-ledger.js';
 import { readJsonLines } from '../src/util/json-lines.js';
 import { sweepTrials, type SweepOptions, type TrialTotals } from '../src/runner/sweep.js';
 import { fakeSleep, flavour, rejection, ROUTE_ANSWER, SENTINEL, trackServers } from './providers-helpers.js';
@@ -292,6 +292,29 @@ describe('the spend of earlier attempts of a run carries into the attempt that r
     // The reset attempt is where later attempts start counting.
     const earlier = earlierAttempts(outDir, 'next', { experiment: 'resume-stop', prompt: third.info.prompt! });
     expect(earlier.attempts.map((a) => a.runId)).toEqual(third.run.status === 'complete' ? [] : [third.run.runId]);
+  });
+
+  it('a folder of this experiment whose run.json cannot be read: its recorded spend is named in a notice, not silently dropped', () => {
+    const root = join(tmp, 'unreadable-attempt');
+    mkdirSync(join(root, 'torn-20261206T000000Z'), { recursive: true });
+    mkdirSync(join(root, 'torn-20261206T010000Z'), { recursive: true });
+    writeFileSync(join(root, 'torn-20261206T000000Z', 'run.json'), '{ "runId": ');
+    writeFileSync(
+      join(root, 'torn-20261206T000000Z', 'spend.jsonl'),
+      '{"start":"2026-12-06T00:00:00Z"}\n{"reserve":0.5}\n{"settle":0.5,"cost":0.3}\n{"reserve":0.2}\n',
+    );
+    const notices: string[] = [];
+    const prompt = { hash: 'h', settingsHash: 's', itemsHash: 'i' };
+    const open = (reset: boolean) =>
+      SpendLedger.open(root, { experiment: 'torn', prompt, runId: 'torn-20261206T010000Z', reset, now: new Date(), onNotice: (n) => notices.push(n) });
+    expect(open(false).earlier).toEqual({ total: 0, attempts: [] });
+    expect(notices).toEqual([
+      `${join(root, 'torn-20261206T000000Z')}: its run.json cannot be read, so whether it is an earlier attempt of this run is unknown; its spend ledger records 0.5000 spent, not counted against this budget`,
+    ]);
+    // --budget-reset counts nothing anyway: no notice.
+    notices.length = 0;
+    open(true);
+    expect(notices).toEqual([]);
   });
 
   it('a completed run does not carry: running it again is a new measurement with the whole budget', async () => {

@@ -118,6 +118,32 @@ export function runFolders(root: string, run: RunIdentity): { name: string; dir:
   return out;
 }
 
+/**
+ * Run folders of this experiment whose run.json cannot be read but whose ledger records spend: whether
+ * they are attempts of this run is unknown, so their spend is not counted; the notices say so, with
+ * the amount, rather than leave the budget silently short.
+ */
+function unreadableAttempts(root: string, experiment: string): string[] {
+  const names = existsSync(root) ? readdirSync(root).filter((name) => name.startsWith(`${experiment}-`)) : [];
+  const notices: string[] = [];
+  for (const name of names.sort()) {
+    const dir = join(root, name);
+    try {
+      JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
+      continue;
+    } catch {
+      // unreadable or missing: fall through to its ledger
+    }
+    const spent = readAttemptSpend(dir)?.spent ?? 0;
+    if (spent > 0) {
+      notices.push(
+        `${dir}: its run.json cannot be read, so whether it is an earlier attempt of this run is unknown; its spend ledger records ${spent.toFixed(4)} spent, not counted against this budget`,
+      );
+    }
+  }
+  return notices;
+}
+
 /** One attempt's ledger: BudgetTracker writes each reservation and settlement through it (budget.ts's SpendSink). */
 export class SpendLedger {
   private broken = false;
@@ -137,6 +163,7 @@ export class SpendLedger {
     options: RunIdentity & { runId: string; reset: boolean; now: Date; onNotice: (notice: string) => void },
   ): { ledger: SpendLedger; earlier: EarlierAttemptsSpend; ignored: EarlierAttemptsSpend | null } {
     const found = earlierAttempts(root, options.runId, options);
+    if (!options.reset) for (const notice of unreadableAttempts(root, options.experiment)) options.onNotice(notice);
     const ledger = new SpendLedger(join(root, options.runId, SPEND_LEDGER_FILE), options.onNotice);
     ledger.append({ start: options.now.toISOString(), ...(options.reset && { reset: true as const }) });
     return options.reset ? { ledger, earlier: { total: 0, attempts: [] }, ignored: found } : { ledger, earlier: found, ignored: null };
