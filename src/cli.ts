@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import type { AnalysisOverrides } from './analysis/options.js';
@@ -708,6 +708,7 @@ async function rebuildReport(runDir: string, overrides: AnalysisOverrides): Prom
   const trialsPath = join(runDir, 'trials.jsonl');
   for (const path of [infoPath, trialsPath]) {
     if (!existsSync(path)) throw new UsageError(`${path}: not found; expected a results folder written by "fewshot sweep"`);
+    if (!statSync(path).isFile()) throw new UsageError(`${path}: is not a file; expected a results folder written by "fewshot sweep"`);
   }
   let info: RunInfo;
   try {

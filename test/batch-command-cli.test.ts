@@ -4,7 +4,7 @@
 // a stack trace.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -81,6 +81,16 @@ describe('fewshot batch commands from the command line', () => {
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/openai:gpt-4o-mini\s+batch_\S+\s+ended .*collected/);
     expect(`${status.stdout}${status.stderr}`).not.toContain(SENTINEL);
+
+    // A job log that cannot be read (here a folder in its place): exit 2 naming it.
+    const log = join(runDir, 'batches.jsonl');
+    renameSync(log, `${log}.kept`);
+    mkdirSync(log);
+    const unreadable = await fewshot(['batch', 'status', runDir], elsewhere);
+    expect(unreadable.code).toBe(2);
+    expect(unreadable.stderr).toMatch(/^error: .*: the batch job logs \(batches\.jsonl\) of its run cannot be read \(EISDIR/);
+    rmSync(log, { recursive: true });
+    renameSync(`${log}.kept`, log);
 
     // The run folder moved away from its project: the experiment it names is nowhere near.
     const moved = join(tmp, 'moved', 'results', 'run');

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -209,5 +209,11 @@ describe('fewshot CLI', () => {
     const result = fewshot(['report', join(tmp, 'nowhere')]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/run.json: not found; expected a results folder/);
+    // A results file replaced by a folder is refused the same way, not a system error.
+    const odd = join(tmp, 'odd-run');
+    mkdirSync(join(odd, 'run.json'), { recursive: true });
+    const folder = fewshot(['report', odd]);
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toBe(`error: ${join(odd, 'run.json')}: is not a file; expected a results folder written by "fewshot sweep"\n`);
   });
 });

@@ -10,7 +10,7 @@ import type { Provider } from '../../providers/provider.js';
 import type { ResolveOptions } from '../../providers/registry.js';
 import { readRunInfo, RunInfoError, type RunInfo } from '../../records/run-info.js';
 import { prepareSweep } from '../prepare.js';
-import { JobLog, runJobs, type LoggedJob } from './job-log.js';
+import { BATCH_LOG_FILE, JobLog, runJobs, type LoggedJob } from './job-log.js';
 
 export interface RunBatches {
   info: RunInfo;
@@ -26,7 +26,12 @@ export class BatchRunError extends Error {}
 export function loadRunBatches(runDir: string, env: NodeJS.ProcessEnv, providerOptions: ResolveOptions = {}, cwd = process.cwd()): RunBatches {
   const info = readRun(runDir);
   if (!info.prompt) throw new BatchRunError(`${runDir}: run.json has no prompt fingerprint (an older run): it holds no batch jobs`);
-  const jobs = runJobs(dirname(resolve(runDir)), { experiment: info.experiment.name, prompt: info.prompt });
+  let jobs: LoggedJob[];
+  try {
+    jobs = runJobs(dirname(resolve(runDir)), { experiment: info.experiment.name, prompt: info.prompt });
+  } catch (err) {
+    throw new BatchRunError(`${runDir}: the batch job logs (${BATCH_LOG_FILE}) of its run cannot be read (${(err as Error).message})`);
+  }
   const { experiment, ranIn } = experimentOfRun(runDir, cwd);
   const prepared = prepareSweep(resolve(ranIn, experiment), env, undefined, providerOptions);
   const providers = new Map(prepared.resolutions.flatMap((r) => (r.status === 'ready' ? [[r.name, r.provider] as const] : [])));
