@@ -158,6 +158,10 @@ describe('reserved and required fields (issue 13)', () => {
     expect(object[0]).toMatchObject({ field: 'providers[0].baseUrl', line: 9 });
     const ok = parseExperiment(valid.replace('  - local\n', '  - { id: openai-compatible:llama3, baseUrl: "http://localhost:11434/v1" }\n'), 'exp.yaml');
     expect(ok.providers[0]).toEqual({ id: 'openai-compatible:llama3', baseUrl: 'http://localhost:11434/v1' });
+    // Only http(s): another scheme would pass and then fail every call.
+    const ftp = issuesOf(valid.replace('  - local\n', '  - { id: openai-compatible:llama3, baseUrl: "ftp://127.0.0.1/v1" }\n'));
+    expect(ftp[0]).toMatchObject({ field: 'providers[0].baseUrl', line: 9 });
+    expect(ftp[0]!.message).toBe('expected an http(s) URL such as http://localhost:11434/v1 (got "ftp://127.0.0.1/v1")');
   });
 
   it('caps analysis.resamples at MAX_RESAMPLES (the --resamples flags share it)', () => {

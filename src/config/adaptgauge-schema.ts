@@ -16,7 +16,7 @@ const judgeObjectSchema = z
     /** Default 0 (a judge should be repeatable); set 1 for models that only accept their default. */
     temperature: z.number().min(0).max(2).optional(),
     maxOutputTokens: z.number().int().positive().optional(),
-    baseUrl: z.url({ message: 'expected a URL such as http://localhost:11434/v1' }).optional(),
+    baseUrl: z.url({ protocol: /^https?$/, message: 'expected an http(s) URL such as http://localhost:11434/v1' }).optional(),
     timeoutMs: z.number().int().min(100).max(600_000).optional(),
     maxAttempts: z.number().int().min(1).max(20).optional(),
     requestsPerMinute: z.number().positive().optional(),

@@ -32,7 +32,7 @@ export const providerSchema = z
       .optional(),
     temperature: z.number().min(0).max(2).optional(),
     maxOutputTokens: z.number().int().positive().optional(),
-    baseUrl: z.url({ message: 'expected a URL such as http://localhost:11434/v1' }).optional(),
+    baseUrl: z.url({ protocol: /^https?$/, message: 'expected an http(s) URL such as http://localhost:11434/v1' }).optional(),
     /** Calls in flight at once for this provider; defaults to the experiment's concurrency. */
     concurrency: z.number().int().positive().optional(),
     /** Replaces the task's system prompt for this provider. */
