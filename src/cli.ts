@@ -528,6 +528,13 @@ function cacheOptions<T>(y: Argv<T>) {
 }
 
 function cacheDirOf(args: { experiment?: string | undefined; cacheDir?: string | undefined }): string {
+  // The cache sits beside the experiment: a mistyped path would show (or clear) some other folder's.
+  if (args.experiment !== undefined && !(existsSync(args.experiment) && statSync(args.experiment).isFile())) {
+    throw new UsageError(`${args.experiment}: no such experiment file; the response cache is found beside the experiment`);
+  }
+  if (args.cacheDir !== undefined && existsSync(args.cacheDir) && !statSync(args.cacheDir).isDirectory()) {
+    throw new UsageError(`--cache-dir ${args.cacheDir}: is a file; expected the response cache folder`);
+  }
   return resolveCacheDir({ flag: args.cacheDir, env: process.env, experimentPath: args.experiment });
 }
 

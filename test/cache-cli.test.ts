@@ -206,6 +206,13 @@ describe('fewshot sweep with the response cache', () => {
     const none = await fewshot(['cache', 'stats', '--cache-dir', join(tmp, 'no-such-cache')]);
     expect(none.code).toBe(0);
     expect(none.stdout).toContain('no response cache in');
+    // A mistyped experiment, or --cache-dir naming a file: refused, not some other folder's cache shown.
+    const typo = await fewshot(['cache', 'stats', join(tmp, 'no-such.yaml')]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toBe(`error: ${join(tmp, 'no-such.yaml')}: no such experiment file; the response cache is found beside the experiment\n`);
+    const file = await fewshot(['cache', 'clear', '--cache-dir', exp]);
+    expect(file.code).toBe(2);
+    expect(file.stderr).toBe(`error: --cache-dir ${exp}: is a file; expected the response cache folder\n`);
   });
 
   it('SIGKILL mid-sweep, then the same command: completed calls are not paid again, and trials.jsonl is complete', async () => {
