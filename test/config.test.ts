@@ -149,6 +149,15 @@ describe('reserved and required fields (issue 13)', () => {
     expect(parseExperiment(`${valid}selectors: [random, { name: first, label: None }]\n`, 'exp.yaml').selectors[1]).toEqual({ name: 'first', label: 'None' });
   });
 
+  it('the embedding selector needs a provider, written bare or as an object: the line and field, not a failure later', () => {
+    const bare = issuesOf(`${valid}selectors: [random, embedding]\n`);
+    expect(bare).toHaveLength(1);
+    expect(bare[0]).toMatchObject({ field: 'selectors[1]' });
+    expect(bare[0]!.message).toMatch(/^the embedding selector needs a provider: write it as \{ name: embedding, provider: openai:text-embedding-3-small \}/);
+    const object = issuesOf(`${valid}selectors: [{ name: embedding }]\n`);
+    expect(object[0]).toMatchObject({ field: 'selectors[0].provider' });
+  });
+
   it('requires baseUrl for an openai-compatible provider, written as a string or an object', () => {
     const bare = issuesOf(valid.replace('  - local\n', '  - openai-compatible:llama3\n'));
     expect(bare).toHaveLength(1);

@@ -196,7 +196,9 @@ const selectorName = z.enum(SELECTOR_NAMES, { message: `expected a selector: ${S
 /** A selector as a bare name, or with options. */
 const selectorEntry = z
   .union([
-    selectorName,
+    selectorName.refine((n) => n !== 'embedding', {
+      message: 'the embedding selector needs a provider: write it as { name: embedding, provider: openai:text-embedding-3-small }',
+    }),
     z
       .object({
         name: selectorName,
