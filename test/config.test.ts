@@ -42,6 +42,19 @@ describe('experiment config', () => {
     expect(issues[0]!.line).toBeGreaterThanOrEqual(2);
   });
 
+  it("YAML messages carry our file:line:col only (not the library's own), name a second document, and stop listing after 20", () => {
+    const issues = issuesOf('name: x\nshots: [0, 1\nproviders: [local]\n');
+    for (const issue of issues) expect(issue.message).not.toMatch(/at line \d+, column \d+/);
+    const two = issuesOf(`${valid}---\nname: other\n`);
+    expect(two[0]!.message).toBe('invalid YAML: the file holds more than one document (a `---` line starts another); an experiment is one document');
+    // A dataset passed as the experiment: thousands of issues, twenty shown and the rest counted.
+    const jsonl = Array.from({ length: 60 }, (_, i) => `{"id": "t${i}", "text": "x, y", "label": "a"}`).join('\n');
+    const err = thrownBy(ConfigError, () => parseExperiment(jsonl, 'data.jsonl'));
+    const lines = err.message.split('\n');
+    expect(lines).toHaveLength(21);
+    expect(lines[20]).toBe(`... and ${err.issues.length - 20} more (is data.jsonl the experiment YAML, not a dataset?)`);
+  });
+
   it('names a missing required field', () => {
     const issues = issuesOf(valid.replace('shots: [0, 1, 2]\n', ''));
     expect(issues).toHaveLength(1);

@@ -13,12 +13,22 @@ export interface ConfigIssue {
 }
 
 /** Bad input: the CLI prints every issue as `file:line:col: field: message` and exits 2. */
+/** The issues a message lists; past them, a count (a dataset passed as the experiment makes thousands). */
+const MAX_SHOWN_ISSUES = 20;
+
+function shownIssues(file: string, issues: readonly ConfigIssue[]): string {
+  const lines = issues.slice(0, MAX_SHOWN_ISSUES).map((issue) => formatIssue(file, issue));
+  const more = issues.length - MAX_SHOWN_ISSUES;
+  if (more > 0) lines.push(`... and ${more} more (is ${file} the experiment YAML, not a dataset?)`);
+  return lines.join('\n');
+}
+
 export class ConfigError extends Error {
   constructor(
     readonly file: string,
     readonly issues: ConfigIssue[],
   ) {
-    super(issues.map((issue) => formatIssue(file, issue)).join('\n'));
+    super(shownIssues(file, issues));
     this.name = 'ConfigError';
   }
 }
@@ -98,7 +108,10 @@ export function parseExperiment(source: string, file: string): ExperimentConfig 
         line: e.linePos?.[0]?.line ?? null,
         column: e.linePos?.[0]?.col ?? null,
         field: '',
-        message: `invalid YAML: ${firstLine(e.message)}`,
+        message:
+          e.code === 'MULTIPLE_DOCS'
+            ? 'invalid YAML: the file holds more than one document (a `---` line starts another); an experiment is one document'
+            : `invalid YAML: ${firstLine(e.message)}`,
       })),
     );
   }
@@ -245,5 +258,6 @@ export function formatPath(path: readonly (string | number)[]): string {
 }
 
 function firstLine(text: string): string {
-  return text.split('\n')[0] ?? text;
+  // The yaml library ends its first line with "at line N, column M:", which our file:line:col prefix already says.
+  return (text.split('\n')[0] ?? text).replace(/ at line \d+, column \d+:$/, '');
 }
