@@ -71,6 +71,17 @@ describe('experiment files', () => {
     );
   });
 
+  it("a dataset that cannot be read is reported at task.data.file's line, with where it was looked for", () => {
+    const exp = file(
+      'missing-data.yaml',
+      'name: d\ntask:\n  type: classify\n  data:\n    file: data/missing.jsonl\n    fields: { input: text, label: label }\n  split: { poolSize: 4, evalItems: 4 }\nshots: [0, 1]\nproviders: [local]\n',
+    );
+    expectBadInput(
+      fewshot(['validate', exp]),
+      `${exp}:5:11: task.data.file: data/missing.jsonl: looked for at ${join(tmp, 'data', 'missing.jsonl')}: file not found (paths are relative to the experiment file's folder)`,
+    );
+  });
+
   it('an openai-compatible provider without baseUrl is exit 2 naming the field, not a skip', () => {
     const exp = file('compat.yaml', `${routes}  - openai-compatible:llama3\n`);
     const result = fewshot(['validate', exp]);

@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path';
-import { experimentNotices, loadExperiment } from '../config/load.js';
+import { configFieldError, experimentNotices, loadExperiment } from '../config/load.js';
 import type { ExperimentConfig, ProviderConfig } from '../config/schema.js';
 import { resolveProvider, type ProviderResolution, type ResolveOptions } from '../providers/registry.js';
 import { buildArms, selectorLabel, type Arm } from '../selectors/arms.js';
@@ -60,7 +60,7 @@ export function prepareSweep(experimentPath: string, env: NodeJS.ProcessEnv, con
       : [[BUILTIN_PROMPT, createTask(config.task, config.seed, context)]],
   );
   const task = tasks.values().next().value!;
-  const data = task.load();
+  const data = loadNamingTheField(task, config, experimentPath);
   // The other variants load the same files (a task keeps what its prompt needs, e.g. the label set, from its own load).
   for (const other of tasks.values()) if (other !== task) other.load();
   // A deprecated field name first: printed as a note by validate and sweep, kept in run.json's notices.
@@ -132,4 +132,25 @@ export async function prepareTasks(prepared: Pick<PreparedSweep, 'task' | 'data'
 export async function prepareSelectors(prepared: PreparedSweep): Promise<void> {
   const selectors = new Set(prepared.arms.map((a) => a.selector));
   for (const selector of selectors) await selector.prepare?.(prepared.data.pool, prepared.data.items);
+}
+
+/**
+ * Loads the task's data; a dataset file that cannot be read is reported at the experiment's
+ * `task.data.file` line (where the user fixes it), with the path it was looked for at.
+ */
+function loadNamingTheField(task: Task, config: ExperimentConfig, experimentPath: string): ReturnType<Task['load']> {
+  try {
+    return task.load();
+  } catch (err) {
+    const file = (config.task as { data?: { file?: unknown } }).data?.file;
+    if (err instanceof TaskDataError && err.line === null && typeof file === 'string' && err.reason.startsWith('cannot read the dataset')) {
+      throw configFieldError(
+        config,
+        experimentPath,
+        ['task', 'data', 'file'],
+        `${file}: looked for at ${err.file}: ${err.reason.slice('cannot read the dataset: '.length)}`,
+      );
+    }
+    throw err;
+  }
 }
