@@ -3,7 +3,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import type { AnalysisOverrides } from './analysis/options.js';
 import { ConfigError, loadExperiment } from './config/load.js';
-import { checkOutputFolders } from './config/paths.js';
+import { checkOutputFolders, folderProblem } from './config/paths.js';
 import { resolvePrice } from './config/prices.js';
 import { MAX_RESAMPLES, MIN_RESAMPLES, type ExperimentConfig } from './config/schema.js';
 import { lookSchedule, resolveSampling } from './config/sampling.js';
@@ -334,6 +334,12 @@ export async function main(argv: string[]): Promise<number> {
           .option('name', { type: 'string', describe: 'run name (default: from the file name)' })
           .example('$0 import adaptgauge raw_results_cloud.csv --out results/ag-cloud', 'one run folder per task under results/ag-cloud'),
       async (args) => {
+        // The name starts every run id and so a folder name: the characters experiment names allow.
+        if (args.name !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(args.name)) {
+          throw new UsageError(`--name ${JSON.stringify(args.name)}: expected letters, digits, ".", "_" or "-", starting with a letter or digit`);
+        }
+        const outProblem = folderProblem(args.out);
+        if (outProblem !== null) throw new UsageError(`--out ${args.out}: ${outProblem}; expected a folder for the runs (or one to create)`);
         const result = importAdaptGauge(args.file, args.out, args.name !== undefined ? { name: args.name } : {});
         for (const run of result.runs) {
           const summary = readSummary(join(run.dir, 'summary.json'));

@@ -203,6 +203,13 @@ describe('fewshot CLI', () => {
     const missing = fewshot(['import', 'adaptgauge', join(tmp, 'none.csv'), '--out', out]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/none.csv: cannot read the file/);
+    // --name becomes every run id and folder name; --out must be a folder.
+    const badName = fewshot(['import', 'adaptgauge', csv, '--out', out, '--name', 'bad name/..']);
+    expect(badName.code).toBe(2);
+    expect(badName.stderr).toBe('error: --name "bad name/..": expected letters, digits, ".", "_" or "-", starting with a letter or digit\n');
+    const outFile = fewshot(['import', 'adaptgauge', csv, '--out', csv]);
+    expect(outFile.code).toBe(2);
+    expect(outFile.stderr).toBe(`error: --out ${csv}: is a file, not a folder; expected a folder for the runs (or one to create)\n`);
   });
 
   it('exits 2 when asked to rebuild a report from a folder that is not a run', () => {
