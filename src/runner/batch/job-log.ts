@@ -20,6 +20,8 @@ import { readJsonLines } from '../../util/json-lines.js';
 
 export const BATCH_LOG_FILE = 'batches.jsonl';
 
+const JOB_STATES = new Set<BatchJobState>(['validating', 'running', 'finalizing', 'ended', 'failed', 'expired', 'cancelling', 'cancelled']);
+
 export interface LoggedJob {
   /** The run folder whose log holds the job. */
   runDir: string;
@@ -96,13 +98,13 @@ function jobsOf(runDirs: readonly string[]): LoggedJob[] {
   const jobs = new Map<string, LoggedJob>();
   for (const { runDir, lines } of logs) {
     for (const line of lines) {
-      if (typeof line.submitted !== 'string' || !Array.isArray(line.keys) || jobs.has(line.submitted)) continue;
+      if (typeof line.submitted !== 'string' || typeof line.provider !== 'string' || !Array.isArray(line.keys) || jobs.has(line.submitted)) continue;
       const at = String(line.at);
       jobs.set(line.submitted, {
         runDir,
         jobId: line.submitted,
         provider: String(line.provider),
-        providerId: String(line.providerId),
+        providerId: typeof line.providerId === 'string' ? line.providerId : line.provider,
         submittedAt: at,
         keys: line.keys.map(String),
         reserved: typeof line.reserved === 'number' ? line.reserved : 0,
@@ -117,6 +119,7 @@ function jobsOf(runDirs: readonly string[]): LoggedJob[] {
     for (const line of lines) {
       const at = String(line.at);
       if (typeof line.job === 'string' && jobs.has(line.job)) {
+        if (!JOB_STATES.has(line.state as BatchJobState)) continue; // a line this version never writes
         const job = jobs.get(line.job)!;
         if (at >= job.stateAt) {
           job.state = line.state as BatchJobState;
