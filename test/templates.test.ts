@@ -11,7 +11,7 @@ import { loadExperiment } from '../src/config/load.js';
 import type { RunInfo } from '../src/records/run-info.js';
 import { prepareSweep } from '../src/runner/prepare.js';
 import { TaskDataError, TemplateError } from '../src/tasks/errors.js';
-import { loadPromptTemplates, templateRecord } from '../src/tasks/templates.js';
+import { loadPromptTemplates, templateEngine, templateRecord } from '../src/tasks/templates.js';
 import { fakeSleep, SENTINEL, trackServers } from './providers-helpers.js';
 import { startAnthropicServer, startGeminiServer, startOpenAIServer, type FakeServer } from './servers/index.js';
 
@@ -135,6 +135,12 @@ describe('rendering a prompt template', () => {
     const load = () => loadPromptTemplates({ id: 'p', user: 'nope.md', shots: 'turns' }, dir);
     expect(load).toThrow(TaskDataError);
     expect(load).toThrow(`${join(dir, 'nope.md')}: cannot read the template of prompts[0].user (p): no such file`);
+  });
+});
+
+describe('a runaway template', () => {
+  it('a loop of 10^8 iterations is stopped by the render limit, not waited for', () => {
+    expect(() => templateEngine().parseAndRenderSync('{% for i in (1..100000000) %}x{% endfor %}', {})).toThrow(/limit exceeded/);
   });
 });
 

@@ -46,6 +46,9 @@ export function templateEngine(what = 'prompt templates'): Liquid {
     // An in-memory (empty) template store: no file is ever looked up.
     templates: {},
     relativeReference: false,
+    // A prompt renders in well under a millisecond: a runaway loop is stopped, not waited for.
+    renderLimit: 2_000,
+    memoryLimit: 1e7,
   });
   for (const tag of FORBIDDEN_TAGS) {
     liquid.registerTag(tag, {
