@@ -58,7 +58,7 @@ export async function main(argv: string[]): Promise<number> {
         y
           .positional('experiment', { type: 'string', demandOption: true, describe: 'experiment YAML, e.g. experiments/routes.yaml' })
           .option('out', { type: 'string', describe: 'results folder (overrides the experiment\'s "out"; default results/)' })
-          .option('concurrency', { type: 'number', describe: 'calls in flight per provider (overrides the experiment)' })
+          .option('concurrency', { type: 'number', requiresArg: true, describe: 'calls in flight per provider (overrides the experiment)' })
           .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan (trials per provider, skipped providers) and call nothing' })
           .option('count-tokens', {
             type: 'boolean',
@@ -83,9 +83,10 @@ export async function main(argv: string[]): Promise<number> {
             default: false,
             describe: 'with --batch: submit the jobs and exit; run the same command again (or fewshot batch collect) to collect',
           })
-          .option('batch-job-size', { type: 'number', describe: "with --batch: at most N requests per job (default: the provider's limit)" })
+          .option('batch-job-size', { type: 'number', requiresArg: true, describe: "with --batch: at most N requests per job (default: the provider's limit)" })
           .option('batch-poll', {
             type: 'number',
+            requiresArg: true,
             describe: `with --batch: seconds before the first status check (default ${DEFAULT_BATCH_POLL.firstMs / 1000}; each wait 1.5x the last, up to ${DEFAULT_BATCH_POLL.maxMs / 1000})`,
           })
           .option('batch-retry', {
@@ -106,6 +107,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('cache-dir', { type: 'string', describe: 'response cache folder (default: $FEWSHOT_CACHE_DIR, else .fewshot/ beside the experiment)' })
           .option('grace', {
             type: 'number',
+            requiresArg: true,
             default: 30,
             describe: 'seconds the calls in flight get to finish after Ctrl-C, SIGTERM or SIGHUP before they are cancelled',
           })
@@ -117,6 +119,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('fail-on', { choices: FAIL_ON, describe: 'with --baseline: exit 1 on a regression (default), on any regression or flag, or never' })
           .option('margin', {
             type: 'number',
+            requiresArg: true,
             describe: `with --baseline: the smallest accuracy drop that is a regression (default ${DEFAULT_COMPARE_OPTIONS.margin})`,
           })
           .example('$0 sweep experiments/routes.yaml', 'run the flagship routes sweep')
@@ -174,7 +177,7 @@ export async function main(argv: string[]): Promise<number> {
               c
                 .positional('run', { type: 'string', demandOption: true, describe: 'the results folder of the run' })
                 .option('quiet', { type: 'boolean', default: false, describe: 'no progress lines' })
-                .option('grace', { type: 'number', default: 30, describe: 'seconds the calls in flight get after Ctrl-C' }),
+                .option('grace', { type: 'number', requiresArg: true, default: 30, describe: 'seconds the calls in flight get after Ctrl-C' }),
             async (args) => {
               checkGrace(args.grace);
               const out = dirname(resolve(args.run));
@@ -226,6 +229,7 @@ export async function main(argv: string[]): Promise<number> {
                 })
                 .option('validation-split', {
                   type: 'number',
+                  requiresArg: true,
                   describe: "hold out this share of the pool (0 < F < 0.5, seeded by the experiment's seed) as <name>.validation.jsonl beside --out",
                 })
                 .option('provider', {
@@ -362,14 +366,24 @@ export async function main(argv: string[]): Promise<number> {
           .positional('candidate', { type: 'string', demandOption: true, describe: 'results folder of the candidate run' })
           .option('margin', {
             type: 'number',
+            requiresArg: true,
             describe: `smallest drop in accuracy (or rise in answer failures) that is a regression (default ${DEFAULT_COMPARE_OPTIONS.margin} = 3 points)`,
           })
-          .option('alpha', { type: 'number', describe: `family-wise error rate over the compared cells, Holm (default ${DEFAULT_COMPARE_OPTIONS.alpha})` })
+          .option('alpha', {
+            type: 'number',
+            requiresArg: true,
+            describe: `family-wise error rate over the compared cells, Holm (default ${DEFAULT_COMPARE_OPTIONS.alpha})`,
+          })
           .option('cost-threshold', {
             type: 'number',
+            requiresArg: true,
             describe: `relative rise in tokens or cost per request that is flagged (default ${DEFAULT_COMPARE_OPTIONS.costThreshold} = 10%)`,
           })
-          .option('resamples', { type: 'number', describe: `sign-flip test draws beyond its exact range (default ${DEFAULT_COMPARE_OPTIONS.resamples})` })
+          .option('resamples', {
+            type: 'number',
+            requiresArg: true,
+            describe: `sign-flip test draws beyond its exact range (default ${DEFAULT_COMPARE_OPTIONS.resamples})`,
+          })
           .option('markdown', { type: 'string', describe: 'write the Markdown summary to this file (no file: print it instead of the table)' })
           .option('junit', { type: 'string', describe: 'write JUnit XML (one test case per compared cell) to this file (no file: print it)' })
           .option('json', { type: 'string', describe: 'write the full comparison as JSON to this file (no file: print it)' })
@@ -392,11 +406,19 @@ export async function main(argv: string[]): Promise<number> {
       (y) =>
         y
           .positional('run', { type: 'string', demandOption: true, describe: 'a results folder, e.g. results/routes-20261125T173000Z' })
-          .option('alpha', { type: 'number', describe: "family-wise error rate of the significance tests (default: the experiment's, else 0.05)" })
-          .option('delta', { type: 'number', describe: "practical margin in accuracy, e.g. 0.05 = 5 points (default: the experiment's, else 0.05)" })
-          .option('target', { type: 'number', describe: 'target accuracy in (0, 1]: missing it on a settled curve means fine-tune' })
-          .option('requests-per-month', { type: 'number', describe: 'production volume, for the monthly cost' })
-          .option('resamples', { type: 'number', describe: 'randomization/bootstrap resamples (default 2000)' }),
+          .option('alpha', {
+            type: 'number',
+            requiresArg: true,
+            describe: "family-wise error rate of the significance tests (default: the experiment's, else 0.05)",
+          })
+          .option('delta', {
+            type: 'number',
+            requiresArg: true,
+            describe: "practical margin in accuracy, e.g. 0.05 = 5 points (default: the experiment's, else 0.05)",
+          })
+          .option('target', { type: 'number', requiresArg: true, describe: 'target accuracy in (0, 1]: missing it on a settled curve means fine-tune' })
+          .option('requests-per-month', { type: 'number', requiresArg: true, describe: 'production volume, for the monthly cost' })
+          .option('resamples', { type: 'number', requiresArg: true, describe: 'randomization/bootstrap resamples (default 2000)' }),
       async (args) => {
         exitCode = await rebuildReport(args.run, reportOverrides(args));
       },

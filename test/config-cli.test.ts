@@ -82,6 +82,12 @@ describe('experiment files', () => {
     );
   });
 
+  it('a number flag given no value is refused, not silently ignored', () => {
+    const exp = file('flag-value.yaml', routes);
+    expectBadInput(fewshot(['sweep', exp, '--dry-run', '--concurrency']), 'Not enough arguments following: concurrency');
+    expectBadInput(fewshot(['report', tmp, '--alpha']), 'Not enough arguments following: alpha');
+  });
+
   it('an openai-compatible provider without baseUrl is exit 2 naming the field, not a skip', () => {
     const exp = file('compat.yaml', `${routes}  - openai-compatible:llama3\n`);
     const result = fewshot(['validate', exp]);
