@@ -55,6 +55,11 @@ describe('experiment config', () => {
     expect(lines[20]).toBe(`... and ${err.issues.length - 20} more (is data.jsonl the experiment YAML, not a dataset?)`);
   });
 
+  it('shows NaN and Infinity as such, not as null', () => {
+    expect(issuesOf(valid.replace('seed: 7', 'seed: .nan'))[0]!.message).toMatch(/\(got NaN\)$/);
+    expect(issuesOf(valid.replace('seed: 7', 'seed: 1e400'))[0]!.message).toMatch(/\(got Infinity\)$/);
+  });
+
   it('names a missing required field', () => {
     const issues = issuesOf(valid.replace('shots: [0, 1, 2]\n', ''));
     expect(issues).toHaveLength(1);

@@ -239,7 +239,11 @@ function describeIssue(issue: z.core.$ZodIssue, received: unknown): string {
     return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (check the spelling)`;
   }
   if (issue.code === 'invalid_type' && received === undefined) return `required field is missing (${issue.message})`;
-  if (received !== undefined && typeof received !== 'object') return `${issue.message} (got ${JSON.stringify(received)})`;
+  if (received !== undefined && typeof received !== 'object') {
+    // JSON would print NaN and Infinity (YAML's .nan, .inf, 1e400) as null.
+    const shown = typeof received === 'number' && !Number.isFinite(received) ? String(received) : JSON.stringify(received);
+    return `${issue.message} (got ${shown})`;
+  }
   return issue.message;
 }
 
