@@ -222,5 +222,17 @@ describe('fewshot CLI', () => {
     const folder = fewshot(['report', odd]);
     expect(folder.code).toBe(2);
     expect(folder.stderr).toBe(`error: ${join(odd, 'run.json')}: is not a file; expected a results folder written by "fewshot sweep"\n`);
+    // A report file replaced by a folder: refused before the rewrite starts, so no report is left half new.
+    const exp = join(tmp, 'blocked.yaml');
+    writeFileSync(exp, 'name: blocked\ntask: { type: routes, stores: { min: 3, max: 3 }, poolSize: 4, evalItems: 2 }\nshots: [0]\nproviders: [local]\n');
+    expect(fewshot(['sweep', exp, '--out', join(tmp, 'blocked'), '--quiet']).code).toBe(0);
+    const run = join(tmp, 'blocked', readdirSync(join(tmp, 'blocked'))[0]!);
+    rmSync(join(run, 'summary.md'));
+    mkdirSync(join(run, 'summary.md'));
+    const blocked = fewshot(['report', run]);
+    expect(blocked.code).toBe(2);
+    expect(blocked.stderr).toContain(`error: ${run}: cannot write the report there (summary.md is a folder, not a file)`);
+    expect(readdirSync(run).some((n) => n.includes('.tmp-'))).toBe(false);
+    rmSync(join(run, 'summary.md'), { recursive: true });
   });
 });

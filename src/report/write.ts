@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { analysisOptions, type AnalysisOverrides } from '../analysis/options.js';
 import { buildSummary } from '../analysis/summary.js';
@@ -91,5 +91,10 @@ export function checkReportFolderWritable(runDir: string): void {
   for (const dir of existsSync(charts) ? [runDir, charts] : [runDir]) {
     const denied = probeWrite(dir);
     if (denied !== null) throw new ReportFolderError(dir, denied);
+  }
+  // A report file replaced by a folder would fail its atomic rename half way through the rewrite.
+  for (const name of ['summary.json', 'summary.md', 'report.html']) {
+    const path = join(runDir, name);
+    if (existsSync(path) && statSync(path).isDirectory()) throw new ReportFolderError(runDir, `${name} is a folder, not a file`);
   }
 }
