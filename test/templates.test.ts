@@ -136,6 +136,17 @@ describe('rendering a prompt template', () => {
     expect(load).toThrow(TaskDataError);
     expect(load).toThrow(`${join(dir, 'nope.md')}: cannot read the template of prompts[0].user (p): no such file`);
   });
+
+  it('an empty user template, or one that is not UTF-8, is refused with its file (and line)', () => {
+    write(join(dir, 'empty.md'), '  \n');
+    expect(() => loadPromptTemplates({ id: 'p', user: 'empty.md', shots: 'turns' }, dir)).toThrow(
+      `${join(dir, 'empty.md')}: the user template of prompt p is empty; every request needs a user message`,
+    );
+    writeFileSync(join(dir, 'latin1.md'), Buffer.from([0x7b, 0x7b, 0x20, 0x69, 0x6e, 0x70, 0x75, 0x74, 0x20, 0x7d, 0x7d, 0x0a, 0x63, 0x61, 0x66, 0xe9, 0x0a]));
+    expect(() => loadPromptTemplates({ id: 'p', user: 'latin1.md', shots: 'turns' }, dir)).toThrow(
+      `${join(dir, 'latin1.md')}:2: not valid UTF-8 (byte 0xe9 at byte 4 of the line): prompt templates must be UTF-8 text`,
+    );
+  });
 });
 
 describe('a runaway template', () => {

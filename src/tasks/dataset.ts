@@ -131,7 +131,8 @@ export function readDataFile(spec: DataFileSpec, baseDir: string): DataRecord[] 
  * quietly change inputs and labels (a Latin-1 "café" becomes "caf\uFFFD"). The whole file is decoded
  * once; only on failure is it searched line by line for the first bad line, to name it.
  */
-function checkUtf8(path: string, buffer: Buffer): void {
+/** Throws a TaskDataError at the first line that is not UTF-8; `what` names the kind of file in the message. */
+export function checkUtf8(path: string, buffer: Buffer, what = 'datasets'): void {
   try {
     new TextDecoder('utf-8', { fatal: true }).decode(buffer);
     return;
@@ -149,14 +150,14 @@ function checkUtf8(path: string, buffer: Buffer): void {
       throw new TaskDataError(
         path,
         line,
-        `not valid UTF-8 (byte 0x${bytes[at]!.toString(16).padStart(2, '0')} at byte ${at + 1} of the line): datasets must be UTF-8 text; re-save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)`,
+        `not valid UTF-8 (byte 0x${bytes[at]!.toString(16).padStart(2, '0')} at byte ${at + 1} of the line): ${what} must be UTF-8 text; re-save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)`,
       );
     }
     if (newline === -1) break;
     start = newline + 1;
   }
   // The decoder failed but no line did (cannot happen with line-local sequences): still refuse.
-  throw new TaskDataError(path, null, 'not valid UTF-8: datasets must be UTF-8 text; re-save the file as UTF-8');
+  throw new TaskDataError(path, null, `not valid UTF-8: ${what} must be UTF-8 text; re-save the file as UTF-8`);
 }
 
 /** Offset of the first byte of `bytes` that starts an invalid UTF-8 sequence, or null when it decodes. */

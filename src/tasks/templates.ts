@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { Liquid, type Template } from 'liquidjs';
 import type { PromptConfig } from '../config/prompts-schema.js';
 import { sha256 } from '../util/hash.js';
+import { checkUtf8 } from './dataset.js';
 import { TaskDataError, TemplateError } from './errors.js';
 import type { ChatMessage, TemplateFile } from './task.js';
 
@@ -75,14 +76,19 @@ export function loadPromptTemplates(prompt: PromptConfig, baseDir: string): Prom
   const files: TemplateFile[] = [];
   const compile = (field: 'system' | 'user' | 'shot', name: string): Compiled => {
     const path = join(baseDir, name);
-    let text: string;
+    let buffer: Buffer;
     try {
-      text = readFileSync(path, 'utf8');
+      buffer = readFileSync(path);
     } catch (e) {
       const code = (e as { code?: unknown }).code;
       const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a file' : (e as Error).message;
       throw new TaskDataError(path, null, `cannot read the template of prompts[0].${field} (${prompt.id}): ${why}`);
     }
+    checkUtf8(path, buffer, 'prompt templates');
+    const text = buffer.toString('utf8');
+    // An empty user turn is refused by every provider: say so now, not as a failed call per trial.
+    if (field === 'user' && text.trim() === '')
+      throw new TaskDataError(path, null, `the user template of prompt ${prompt.id} is empty; every request needs a user message`);
     files.push({ name, sha256: sha256(text) });
     try {
       return { name, path, template: liquid.parse(text, path) };
