@@ -591,8 +591,14 @@ function cacheClear(dir: string, provider: string | undefined, olderThan: string
   const outcome = clearCache(dir, { provider, olderThanMs });
   const shown = relative(process.cwd(), outcome.path) || outcome.path;
   if (outcome.state === 'missing') console.log(`no response cache in ${dir}: nothing to clear`);
-  else if (outcome.state === 'cleared') console.log(`removed ${outcome.removed} entries; ${outcome.left} left in ${shown}`);
-  else if (outcome.state === 'damaged-removed') console.log(`removed ${shown}: it was damaged (${outcome.reason}); the next sweep starts a fresh cache`);
+  else if (outcome.state === 'cleared') {
+    console.log(`removed ${outcome.removed} entries; ${outcome.left} left in ${shown}`);
+    // Nothing matched a provider: likely a typo; name what the cache does hold.
+    if (provider !== undefined && outcome.removed === 0 && outcome.left > 0) {
+      const found = inspectCache(dir);
+      if (found.state === 'ok') console.log(`no entries of ${provider}; the cache holds ${found.stats.byProvider.map((p) => p.provider).join(', ')}`);
+    }
+  } else if (outcome.state === 'damaged-removed') console.log(`removed ${shown}: it was damaged (${outcome.reason}); the next sweep starts a fresh cache`);
   else {
     const moved = relative(process.cwd(), outcome.movedTo) || outcome.movedTo;
     console.log(

@@ -188,6 +188,9 @@ describe('fewshot sweep with the response cache', () => {
 
     const young = await fewshot(['cache', 'clear', '--cache-dir', envDir, '--older-than', '7d']);
     expect(young.stdout).toContain('removed 0 entries; 24 left');
+    const misspelt = await fewshot(['cache', 'clear', '--cache-dir', envDir, '--provider', 'openai:gpt-4o-mnii']);
+    expect(misspelt.stdout).toContain('removed 0 entries; 24 left');
+    expect(misspelt.stdout).toContain('no entries of openai:gpt-4o-mnii; the cache holds openai-compatible:llama3, openai:gpt-4o-mini');
 
     // --cache-dir wins over the environment.
     const byProvider = await fewshot(['cache', 'clear', '--cache-dir', envDir, '--provider', 'openai-compatible:llama3'], {
