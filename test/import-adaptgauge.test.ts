@@ -319,6 +319,16 @@ describe('importAdaptGauge: bad input', () => {
     expect(failing(csvText([row({ task_id: '../escape' })])).e.reason).toMatch(/column task_id/);
   });
 
+  it('refuses a file that is not UTF-8 at its line (a latin1 model name would become another model)', () => {
+    const dir = join(root, `bad-${++counter}`);
+    const csv = writeCsv(dir, csvText([row(), row({ model_name: 'cafXgemini' })]));
+    const bytes = readFileSync(csv);
+    bytes[bytes.indexOf('cafX') + 3] = 0xe9;
+    writeFileSync(csv, bytes);
+    const e = thrownBy(ImportError, () => importAdaptGauge(csv, join(dir, 'out')));
+    expect([e.line, e.reason]).toEqual([3, 'not valid UTF-8 (byte 0xe9): re-save the CSV as UTF-8 (e.g. iconv -f latin1 -t utf-8)']);
+  });
+
   it('reports malformed CSV and an empty file', () => {
     expect(failing('task_id,model_name\n"unclosed,x\n').e.reason).toMatch(/not valid CSV/);
     expect(failing('').e.reason).toMatch(/empty file/);

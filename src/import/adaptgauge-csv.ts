@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseCsvRecords } from '../util/csv-records.js';
+import { firstInvalidUtf8 } from '../util/utf8.js';
 import { ImportError } from './import-error.js';
 
 /** Columns the mapping cannot do without. */
@@ -65,6 +66,15 @@ export function readAdaptGaugeCsv(file: string): AdaptGaugeCsv {
     buffer = readFileSync(file);
   } catch (e) {
     throw new ImportError(file, null, `cannot read the file (${(e as Error).message})`);
+  }
+  // A model or task name in another encoding would become a different name of replacement characters.
+  const bad = firstInvalidUtf8(buffer);
+  if (bad !== null) {
+    throw new ImportError(
+      file,
+      bad.line,
+      `not valid UTF-8 (byte 0x${bad.value.toString(16).padStart(2, '0')}): re-save the CSV as UTF-8 (e.g. iconv -f latin1 -t utf-8)`,
+    );
   }
   const records = parseCsvRecords(buffer, (line, reason) => new ImportError(file, line, reason));
   const header = records[0];

@@ -28,6 +28,7 @@ import { readFileSync } from 'node:fs';
 import { extname, isAbsolute, join } from 'node:path';
 import { parseCsvRecords } from '../util/csv-records.js';
 import { Rng } from '../util/rng.js';
+import { firstInvalidUtf8 } from '../util/utf8.js';
 import { TaskDataError } from './errors.js';
 import { normalizeText } from './leakage.js';
 
@@ -133,64 +134,10 @@ export function readDataFile(spec: DataFileSpec, baseDir: string): DataRecord[] 
  */
 /** Throws a TaskDataError at the first line that is not UTF-8; `what` names the kind of file in the message. */
 export function checkUtf8(path: string, buffer: Buffer, what = 'datasets'): void {
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(buffer);
-    return;
-  } catch {
-    // Located below.
-  }
-  // A line break (0x0A) is never part of a multi-byte UTF-8 sequence, so lines can be checked alone.
-  let start = 0;
-  for (let line = 1; start <= buffer.length; line++) {
-    const newline = buffer.indexOf(0x0a, start);
-    const end = newline === -1 ? buffer.length : newline;
-    const bytes = buffer.subarray(start, end);
-    const at = firstInvalidByte(bytes);
-    if (at !== null) {
-      throw new TaskDataError(
-        path,
-        line,
-        `not valid UTF-8 (byte 0x${bytes[at]!.toString(16).padStart(2, '0')} at byte ${at + 1} of the line): ${what} must be UTF-8 text; re-save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)`,
-      );
-    }
-    if (newline === -1) break;
-    start = newline + 1;
-  }
-  // The decoder failed but no line did (cannot happen with line-local sequences): still refuse.
-  throw new TaskDataError(path, null, `not valid UTF-8: ${what} must be UTF-8 text; re-save the file as UTF-8`);
-}
-
-/** Offset of the first byte of `bytes` that starts an invalid UTF-8 sequence, or null when it decodes. */
-function firstInvalidByte(bytes: Uint8Array): number | null {
-  // stream: true accepts a sequence cut off at the end, so only an error inside the first n bytes throws.
-  const decodes = (n: number, stream: boolean) => {
-    try {
-      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, n), { stream });
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (decodes(bytes.length, false)) return null;
-  // The longest prefix that decodes (up to a cut-off sequence at its end): the error is at byte `lo`.
-  let lo = 0;
-  let hi = bytes.length + 1;
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >> 1;
-    if (decodes(mid, true)) lo = mid;
-    else hi = mid;
-  }
-  // When the prefix ends inside a multi-byte sequence, the bad sequence starts at its lead byte.
-  for (let i = lo - 1; i >= Math.max(0, lo - 3); i--) {
-    const b = bytes[i]!;
-    if (b < 0x80) break;
-    if (b >= 0xc0) {
-      const length = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
-      if (i + length > lo) return i;
-      break;
-    }
-  }
-  return Math.min(lo, bytes.length - 1);
+  const bad = firstInvalidUtf8(buffer);
+  if (bad === null) return;
+  const where = bad.line === null ? '' : ` (byte 0x${bad.value.toString(16).padStart(2, '0')} at byte ${bad.byteInLine} of the line)`;
+  throw new TaskDataError(path, bad.line, `not valid UTF-8${where}: ${what} must be UTF-8 text; re-save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)`);
 }
 
 function formatFromExtension(path: string): DataFormat {
