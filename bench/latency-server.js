@@ -10,6 +10,7 @@
 // Listens on 127.0.0.1 on a free port, prints that port as the first line of stdout once
 // listening, and exits on SIGTERM (or SIGINT).
 import { createServer } from 'node:http';
+import { sendOpenAIError } from './openai-wire.js';
 
 function parseLatency(argv) {
   let latency = 50;
@@ -76,12 +77,7 @@ const server = createServer((req, res) => {
   }
   if (req.method !== 'POST' || !path.endsWith('/chat/completions')) {
     req.resume();
-    res.writeHead(404, { 'content-type': 'application/json' });
-    res.end(
-      JSON.stringify({
-        error: { message: `latency-server: no route for ${req.method} ${path}`, type: 'invalid_request_error', param: null, code: 'not_found' },
-      }),
-    );
+    sendOpenAIError(res, 404, 'latency-server', `no route for ${req.method} ${path}`, 'not_found');
     return;
   }
   firstAt ??= performance.now();

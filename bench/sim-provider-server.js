@@ -1,10 +1,10 @@
 // A simulated provider for benchmarks: a local server speaking the OpenAI Chat Completions wire format
 // that answers a two-or-more-label classify task with a known accuracy-vs-k curve per model
-// (`node bench/sim-provider-server.js [--ks 0,1,2,4,8,16] [--consistency 0.8] [--seed S]`). No dependencies.
+// (`node bench/sim-provider-server.js [--ks 0,1,2,4,8,16] [--consistency 0.8] [--seed S]`, after `npm run build`). No npm dependencies.
 //
 // - POST to any path ending in /chat/completions (e.g. /v1/chat/completions) answers at once (no delay)
 //   with a chat.completion whose content is a label. The request's `model` names the true curve
-//   (SHAPES below, the same accuracies per k as src/analysis/simulate.ts; `peak` and `flat` are
+//   (SHAPES, imported from src/analysis/simulate.ts as built in dist/; `peak` and `flat` are
 //   short for `peak-regression` and `no-benefit`); k is the number of assistant turns (the shots);
 //   the item is the last user message, whose text names its right label as "about <label>"; the
 //   label list is read from the system prompt's "- <label>" lines (the classify task's built-in prompt).
@@ -22,15 +22,12 @@
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';
+import { KS, SHAPES } from '../dist/analysis/simulate.js';
+import { sendOpenAIError } from './openai-wire.js';
 
-export const SHAPES = {
-  improving: [0.3, 0.4, 0.5, 0.6, 0.7, 0.85],
-  plateau: [0.3, 0.5, 0.65, 0.65, 0.65, 0.65],
-  'peak-regression': [0.3, 0.5, 0.7, 0.7, 0.45, 0.4],
-  'no-benefit': [0.5, 0.5, 0.5, 0.5, 0.5, 0.5],
-};
+// The very curves the analysis' ground truth names (built by `npm run bench` before it runs).
+export { SHAPES } from '../dist/analysis/simulate.js';
 export const ALIASES = { peak: 'peak-regression', flat: 'no-benefit' };
-export const DEFAULT_KS = [0, 1, 2, 4, 8, 16];
 
 function usage(message) {
   process.stderr.write(`sim-provider-server: ${message} (usage: node bench/sim-provider-server.js [--ks 0,1,2,4,8,16] [--consistency 0.8] [--seed S])\n`);
@@ -38,15 +35,15 @@ function usage(message) {
 }
 
 function parseArgs(argv) {
-  const o = { ks: DEFAULT_KS, consistency: 0.8, seed: 'bench' };
+  const o = { ks: KS, consistency: 0.8, seed: 'bench' };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
     const v = inline ?? argv[++i];
     if (v === undefined) usage(`${flag} needs a value`);
     if (flag === '--ks') {
       o.ks = v.split(',').map(Number);
-      if (o.ks.some((k) => !Number.isInteger(k) || k < 0) || o.ks.length !== DEFAULT_KS.length) {
-        usage(`--ks needs ${DEFAULT_KS.length} shot counts (one per point of the curves), got ${JSON.stringify(v)}`);
+      if (o.ks.some((k) => !Number.isInteger(k) || k < 0) || o.ks.length !== KS.length) {
+        usage(`--ks needs ${KS.length} shot counts (one per point of the curves), got ${JSON.stringify(v)}`);
       }
     } else if (flag === '--consistency') {
       o.consistency = Number(v);
@@ -93,8 +90,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const error = (res, status, message) => {
     rejected++;
     lastRejection = message;
-    res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ error: { message: `sim-provider-server: ${message}`, type: 'invalid_request_error', param: null, code: null } }));
+    sendOpenAIError(res, status, 'sim-provider-server', message);
   };
 
   const server = createServer((req, res) => {
@@ -111,12 +107,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     }
     if (req.method !== 'POST' || !path.endsWith('/chat/completions')) {
       req.resume();
-      res.writeHead(404, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          error: { message: `sim-provider-server: no route for ${req.method} ${path}`, type: 'invalid_request_error', param: null, code: 'not_found' },
-        }),
-      );
+      sendOpenAIError(res, 404, 'sim-provider-server', `no route for ${req.method} ${path}`, 'not_found');
       return;
     }
     const chunks = [];

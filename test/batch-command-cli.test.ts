@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROUTE_ANSWER, SENTINEL, trackServers } from './providers-helpers.js';
+import { ROUTE_ANSWER, routesExperimentYaml, SENTINEL, trackServers } from './providers-helpers.js';
 import { startOpenAIServer, type FakeServer } from './servers/index.js';
 
 const track = trackServers();
@@ -32,17 +32,8 @@ function fewshot(args: string[], cwd: string): Promise<{ code: number | null; st
 function project(s: FakeServer): string {
   const dir = join(tmp, 'project');
   mkdirSync(join(dir, 'experiments'), { recursive: true });
-  writeFileSync(
-    join(dir, 'experiments', 'exp.yaml'),
-    [
-      'name: collected-elsewhere',
-      'seed: 3',
-      `task: { type: routes, stores: { min: 3, max: 3 }, windowTightness: 0.3, poolSize: 4, evalItems: ${ITEMS} }`,
-      'shots: [0, 2]',
-      'providers:',
-      `  - ${JSON.stringify({ id: 'openai:gpt-4o-mini', baseUrl: `${s.url}/v1`, temperature: 0, maxOutputTokens: 64 })}`,
-    ].join('\n'),
-  );
+  const provider = { id: 'openai:gpt-4o-mini', baseUrl: `${s.url}/v1`, temperature: 0, maxOutputTokens: 64 };
+  writeFileSync(join(dir, 'experiments', 'exp.yaml'), routesExperimentYaml('collected-elsewhere', [provider], '', { evalItems: ITEMS }));
   return dir;
 }
 

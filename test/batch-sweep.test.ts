@@ -17,7 +17,7 @@ import { readSummary } from '../src/records/summary.js';
 import type { TrialRecord } from '../src/records/trial.js';
 import { BATCH_LOG_FILE, readJobs } from '../src/runner/batch/job-log.js';
 import { main } from '../src/cli.js';
-import { ROUTE_ANSWER, SENTINEL, trackServers } from './providers-helpers.js';
+import { ROUTE_ANSWER, routesExperimentYaml, SENTINEL, trackServers } from './providers-helpers.js';
 import type { BatchOptions } from './servers/batch-core.js';
 import type { FakeServer } from './servers/index.js';
 import { startAnthropicServer, startGeminiServer, startOpenAIServer } from './servers/index.js';
@@ -49,19 +49,8 @@ function experiment(name: string, kind: Kind, s: FakeServer, extra = ''): string
   const dir = join(tmp, `exp-${++counter}`);
   mkdirSync(dir, { recursive: true });
   const path = join(dir, 'exp.yaml');
-  writeFileSync(
-    path,
-    [
-      `name: ${name}`,
-      'seed: 3',
-      `task: { type: routes, stores: { min: 3, max: 3 }, windowTightness: 0.3, poolSize: 4, evalItems: ${ITEMS} }`,
-      'shots: [0, 2]',
-      'concurrency: 2',
-      'providers:',
-      `  - ${JSON.stringify({ id: kind.id, baseUrl: kind.baseUrl(s), temperature: 0, maxOutputTokens: 64 })}`,
-      extra,
-    ].join('\n'),
-  );
+  const provider = { id: kind.id, baseUrl: kind.baseUrl(s), temperature: 0, maxOutputTokens: 64 };
+  writeFileSync(path, routesExperimentYaml(name, [provider], extra, { evalItems: ITEMS }));
   return path;
 }
 

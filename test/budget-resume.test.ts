@@ -19,7 +19,7 @@ import { BudgetTracker } from '../src/runner/budget.js';
 import { earlierAttempts, SPEND_LEDGER_FILE, SpendLedger } from '../src/runner/spend-ledger.js';
 import { readJsonLines } from '../src/util/json-lines.js';
 import { sweepTrials, type SweepOptions, type TrialTotals } from '../src/runner/sweep.js';
-import { fakeSleep, flavour, rejection, ROUTE_ANSWER, SENTINEL, trackServers } from './providers-helpers.js';
+import { fakeSleep, flavour, rejection, ROUTE_ANSWER, routesExperimentYaml, SENTINEL, trackServers } from './providers-helpers.js';
 import type { FakeServer, Reply } from './servers/index.js';
 
 const track = trackServers();
@@ -39,20 +39,7 @@ function experiment(name: string, provider: Record<string, unknown>, extra: stri
   const dir = join(tmp, `exp-${++counter}`);
   mkdirSync(dir, { recursive: true });
   const path = join(dir, 'exp.yaml');
-  writeFileSync(
-    path,
-    [
-      `name: ${name}`,
-      'seed: 3',
-      `task: { type: routes, stores: { min: 3, max: 3 }, windowTightness: 0.3, poolSize: 4, evalItems: ${items} }`,
-      'shots: [0, 1, 2]',
-      'concurrency: 2',
-      'providers:',
-      `  - ${JSON.stringify(provider)}`,
-      PRICES,
-      extra,
-    ].join('\n'),
-  );
+  writeFileSync(path, routesExperimentYaml(name, [provider], `${PRICES}\n${extra}`, { evalItems: items, shots: '[0, 1, 2]' }));
   return path;
 }
 

@@ -118,13 +118,18 @@ export function routesPrompt(k: number): { messages: ChatMessage[]; shots: TaskI
 }
 
 /** Routes experiment YAML; each provider is a flow-style map (e.g. `{ id: local }`). */
-export function routesExperimentYaml(name: string, providers: readonly Record<string, unknown>[], extra = ''): string {
+export function routesExperimentYaml(
+  name: string,
+  providers: readonly Record<string, unknown>[],
+  extra = '',
+  size: { evalItems?: number; shots?: string } = {},
+): string {
   const list = providers.map((p) => `  - ${JSON.stringify(p)}`).join('\n');
   return [
     `name: ${name}`,
     'seed: 3',
-    'task: { type: routes, stores: { min: 3, max: 3 }, windowTightness: 0.3, poolSize: 4, evalItems: 3 }',
-    'shots: [0, 2]',
+    `task: { type: routes, stores: { min: 3, max: 3 }, windowTightness: 0.3, poolSize: 4, evalItems: ${size.evalItems ?? 3} }`,
+    `shots: ${size.shots ?? '[0, 2]'}`,
     'concurrency: 2',
     'providers:',
     list,
