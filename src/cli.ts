@@ -24,7 +24,7 @@ import { readSummary } from './records/summary.js';
 import { BUILTIN_PROMPT } from './records/trial.js';
 import { readRunInfo, RunInfoError, type RunInfo } from './records/run-info.js';
 import { Interrupt } from './runner/interrupt.js';
-import { BatchRunError, batchCancel, batchStatus, experimentOfRun, loadRunBatches } from './runner/batch/command.js';
+import { BatchRunError, batchCancel, batchStatus, experimentOfRun, jobsOfRun, loadRunBatches } from './runner/batch/command.js';
 import { DEFAULT_BATCH_POLL } from './runner/batch/run-batches.js';
 import { prepareSweep, prepareTasks } from './runner/prepare.js';
 import { runSweep } from './app/sweep-and-report.js';
@@ -181,7 +181,7 @@ export async function main(argv: string[]): Promise<number> {
             async (args) => {
               checkGrace(args.grace);
               const out = dirname(resolve(args.run));
-              if (loadRunBatches(args.run, process.env).jobs.length === 0) {
+              if (jobsOfRun(args.run).jobs.length === 0) {
                 throw new UsageError(`${args.run}: no batch jobs in this run, nothing to collect (to finish the run, run its sweep again)`);
               }
               const { experiment, ranIn } = experimentOfRun(args.run);

@@ -22,17 +22,21 @@ export interface RunBatches {
 /** A results folder the batch commands cannot use (no run.json, an older run, its experiment not found): exit 2. */
 export class BatchRunError extends Error {}
 
-/** The run's jobs and the providers to ask about them. */
-export function loadRunBatches(runDir: string, env: NodeJS.ProcessEnv, providerOptions: ResolveOptions = {}, cwd = process.cwd()): RunBatches {
+/** The run's run.json and the jobs of all its attempts (no provider is built). */
+export function jobsOfRun(runDir: string): { info: RunInfo; jobs: LoggedJob[] } {
   const info = readRun(runDir);
   if (!info.prompt) throw new BatchRunError(`${runDir}: run.json has no prompt fingerprint (an older run): it holds no batch jobs`);
-  let jobs: LoggedJob[];
   try {
-    jobs = runJobs(dirname(resolve(runDir)), { experiment: info.experiment.name, prompt: info.prompt });
+    return { info, jobs: runJobs(dirname(resolve(runDir)), { experiment: info.experiment.name, prompt: info.prompt }) };
   } catch (err) {
     throw new BatchRunError(`${runDir}: the batch job logs (${BATCH_LOG_FILE}) of its run cannot be read (${(err as Error).message})`);
   }
-  const { experiment, ranIn } = experimentOfRun(runDir, cwd);
+}
+
+/** The run's jobs and the providers to ask about them. */
+export function loadRunBatches(runDir: string, env: NodeJS.ProcessEnv, providerOptions: ResolveOptions = {}, cwd = process.cwd()): RunBatches {
+  const { info, jobs } = jobsOfRun(runDir);
+  const { experiment, ranIn } = locateExperiment(runDir, info.experiment.path, cwd);
   const prepared = prepareSweep(resolve(ranIn, experiment), env, undefined, providerOptions);
   const providers = new Map(prepared.resolutions.flatMap((r) => (r.status === 'ready' ? [[r.name, r.provider] as const] : [])));
   return { info, jobs, providers };
@@ -92,8 +96,11 @@ async function ask(
  * from its working folder (the embedding cache, FEWSHOT_CACHE_DIR given as a relative path) is found again.
  */
 export function experimentOfRun(runDir: string, cwd = process.cwd()): { experiment: string; ranIn: string } {
+  return locateExperiment(runDir, readRun(runDir).experiment.path, cwd);
+}
+
+function locateExperiment(runDir: string, recorded: string, cwd: string): { experiment: string; ranIn: string } {
   // `experiment` stays as recorded (relative to `ranIn`), so the collecting attempt's run.json records it the same way.
-  const recorded = readRun(runDir).experiment.path;
   if (isAbsolute(recorded)) return { experiment: recorded, ranIn: cwd };
   const candidates = [...new Set([resolve(cwd), dirname(dirname(resolve(cwd, runDir)))])];
   for (const ranIn of candidates) {

@@ -12,6 +12,7 @@
  * way a retry could fix are retried as the user chose (`--batch-retry`): synchronously (the trials
  * call as usual), in a follow-up batch, or not at all (recorded as the provider error they are).
  */
+import { groupBy } from '../../util/group-by.js';
 import type { BatchEngine, BatchItemResult, BatchJobStatus, BatchRequest } from '../../providers/batch.js';
 import { isTerminalState } from '../../providers/batch.js';
 import { ProviderError } from '../../providers/provider.js';
@@ -136,12 +137,7 @@ function gather(look: Pick<PlanLook, 'providers' | 'forProvider'>, settings: Bat
 
 /** Splits each provider's requests into jobs within its limits, reserves and submits them; the jobs submitted. */
 async function submitAll(pending: readonly Pending[], settings: BatchSettings, b: BatchContext): Promise<LoggedJob[]> {
-  const byProvider = new Map<string, Pending[]>();
-  for (const p of pending) {
-    const list = byProvider.get(p.provider);
-    if (list) list.push(p);
-    else byProvider.set(p.provider, [p]);
-  }
+  const byProvider = groupBy(pending, (p) => p.provider);
   const submitted: LoggedJob[] = [];
   for (const [provider, requests] of byProvider) {
     const engine = requests[0]!.engine;
@@ -255,12 +251,7 @@ async function waitFor(jobs: LoggedJob[], settings: BatchSettings, b: BatchConte
 
 /** "batch openai:gpt-4o-mini: 2 jobs (1 running, 1 ended), 480 of 500 requests done, 3 failed, 2m13s since submission" per provider. */
 function progressLine(jobs: readonly LoggedJob[], statuses: ReadonlyMap<string, BatchJobStatus>, at: number): string {
-  const byProvider = new Map<string, LoggedJob[]>();
-  for (const job of jobs) {
-    const list = byProvider.get(job.provider);
-    if (list) list.push(job);
-    else byProvider.set(job.provider, [job]);
-  }
+  const byProvider = groupBy(jobs, (job) => job.provider);
   const parts: string[] = [];
   for (const [provider, own] of byProvider) {
     const states = new Map<string, number>();
