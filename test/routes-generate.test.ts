@@ -129,7 +129,12 @@ describe('generator', () => {
     const data = createRoutesTask(flagship, 77).load();
     expect(data.pool).toHaveLength(32);
     expect(data.items).toHaveLength(60);
-    for (const item of [...data.pool, ...data.items]) expect(optimalRoute(item.data)).toBeDefined();
+    // Each instance is solved: a feasible route stops at every store once, or the reason none exists.
+    for (const item of [...data.pool, ...data.items]) {
+      const solution = optimalRoute(item.data);
+      if (solution.feasible) expect([...solution.stops].sort()).toEqual(item.data.stores.map((st) => st.letter).sort());
+      else expect(solution.reason).not.toBe('');
+    }
   });
 
   it('rejects nonsense options', () => {
